@@ -1,0 +1,203 @@
+/**
+ * The only reader of process.env. Every variable is validated once at start-up and documented in the
+ * README's configuration table (a test keeps the two in sync).
+ */
+
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+export const PLANS = ['free', 'starter', 'pro', 'enterprise'] as const;
+export type Plan = (typeof PLANS)[number];
+
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  databaseUrl: string | undefined;
+  redisUrl: string | undefined;
+  trustProxy: boolean;
+  logLevel: string;
+  /** Current key first; older keys only decrypt (rotation). */
+  encryptionKeys: Buffer[];
+  /** True when the key was generated into DATA_DIR because none was configured. */
+  encryptionKeyGenerated: boolean;
+  proxy: {
+    rateLimitPerMinute: number;
+    bodyLimitBytes: number;
+    dedupWindowSeconds: number;
+  };
+  /** Monthly request quota per plan; null is unlimited. */
+  planQuotas: Record<Plan, number | null>;
+  ingest: {
+    groupCommitMaxEvents: number;
+    groupCommitMaxWaitMs: number;
+  };
+  delivery: {
+    pollIntervalMs: number;
+    leaseMs: number;
+    concurrency: number;
+    requestTimeoutMs: number;
+    backoffBaseMs: number;
+    backoffCapMs: number;
+    retryHorizonMs: number;
+    circuitFailureThreshold: number;
+    circuitOpenMs: number;
+    shutdownGraceMs: number;
+  };
+  platformUrls: {
+    meta: string;
+    tiktok: string;
+    pinterest: string;
+    snapchat: string;
+    reddit: string;
+  };
+  sqliteSynchronous: 'FULL' | 'NORMAL';
+}
+
+export class ConfigError extends Error {}
+
+type Env = Record<string, string | undefined>;
+
+function int(env: Env, name: string, fallback: number, min = 0): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw.trim()))
+    throw new ConfigError(`${name} must be a non-negative integer, got "${raw}"`);
+  const value = Number(raw.trim());
+  if (value < min) throw new ConfigError(`${name} must be at least ${min}, got ${value}`);
+  return value;
+}
+
+function bool(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name]?.trim().toLowerCase();
+  if (raw === undefined || raw === '') return fallback;
+  if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
+  if (['0', 'false', 'no', 'off'].includes(raw)) return false;
+  throw new ConfigError(`${name} must be true or false, got "${env[name]}"`);
+}
+
+function url(env: Env, name: string, fallback: string): string {
+  const raw = env[name]?.trim() || fallback;
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    throw new ConfigError(`${name} must be an absolute URL, got "${raw}"`);
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+    throw new ConfigError(`${name} must be an http(s) URL, got "${raw}"`);
+  }
+  return raw.replace(/\/+$/, '');
+}
+
+function decodeKey(name: string, raw: string): Buffer {
+  const key = Buffer.from(raw.trim(), 'base64');
+  if (key.length !== 32)
+    throw new ConfigError(`${name} must be 32 bytes, base64-encoded (got ${key.length} bytes)`);
+  return key;
+}
+
+function quota(env: Env, plan: Plan, fallback: number | null): number | null {
+  const name = `PLAN_${plan.toUpperCase()}_MONTHLY_REQUESTS`;
+  const raw = env[name]?.trim();
+  if (raw === undefined || raw === '') return fallback;
+  if (raw === 'unlimited') return null;
+  return int(env, name, 0);
+}
+
+/**
+ * Reads and validates the environment. In embedded mode without ENCRYPTION_KEY, a key is generated into
+ * DATA_DIR (the caller logs a warning); with DATABASE_URL set, a missing key is an error, because nodes
+ * sharing a database must share the key.
+ */
+export function loadConfig(env: Env = process.env): Config {
+  const dataDir = resolve(env.DATA_DIR?.trim() || './data');
+  const databaseUrl = env.DATABASE_URL?.trim() || undefined;
+  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    throw new ConfigError('DATABASE_URL must be a postgres:// URL');
+  }
+  const redisUrl = env.REDIS_URL?.trim() || undefined;
+  if (redisUrl && !/^rediss?:\/\//.test(redisUrl)) throw new ConfigError('REDIS_URL must be a redis:// URL');
+
+  let encryptionKeyGenerated = false;
+  let currentKey: Buffer;
+  if (env.ENCRYPTION_KEY?.trim()) {
+    currentKey = decodeKey('ENCRYPTION_KEY', env.ENCRYPTION_KEY);
+  } else if (databaseUrl) {
+    throw new ConfigError(
+      'ENCRYPTION_KEY is required when DATABASE_URL is set (generate one with: openssl rand -base64 32)',
+    );
+  } else {
+    const keyFile = join(dataDir, 'encryption.key');
+    if (existsSync(keyFile)) {
+      currentKey = decodeKey(keyFile, readFileSync(keyFile, 'utf8'));
+    } else {
+      mkdirSync(dataDir, { recursive: true });
+      currentKey = randomBytes(32);
+      writeFileSync(keyFile, `${currentKey.toString('base64')}\n`, { mode: 0o600 });
+      encryptionKeyGenerated = true;
+    }
+  }
+  const previousKeys = (env.ENCRYPTION_KEYS_PREVIOUS ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map((s) => decodeKey('ENCRYPTION_KEYS_PREVIOUS', s));
+
+  const logLevel = env.LOG_LEVEL?.trim() || 'info';
+  if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
+    throw new ConfigError(`LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent`);
+  }
+  const sync = (env.SQLITE_SYNCHRONOUS?.trim().toUpperCase() || 'FULL') as Config['sqliteSynchronous'];
+  if (sync !== 'FULL' && sync !== 'NORMAL')
+    throw new ConfigError('SQLITE_SYNCHRONOUS must be FULL or NORMAL');
+
+  const config: Config = {
+    port: int(env, 'PORT', 8080),
+    host: env.HOST?.trim() || '0.0.0.0',
+    dataDir,
+    databaseUrl,
+    redisUrl,
+    trustProxy: bool(env, 'TRUST_PROXY', false),
+    logLevel,
+    encryptionKeys: [currentKey, ...previousKeys],
+    encryptionKeyGenerated,
+    proxy: {
+      rateLimitPerMinute: int(env, 'PROXY_RATE_LIMIT_PER_MINUTE', 120),
+      bodyLimitBytes: int(env, 'PROXY_BODY_LIMIT_BYTES', 100 * 1024, 1024),
+      dedupWindowSeconds: int(env, 'DEDUP_WINDOW_SECONDS', 48 * 3600, 1),
+    },
+    planQuotas: {
+      free: quota(env, 'free', 10_000),
+      starter: quota(env, 'starter', 100_000),
+      pro: quota(env, 'pro', 1_000_000),
+      enterprise: quota(env, 'enterprise', null),
+    },
+    ingest: {
+      groupCommitMaxEvents: int(env, 'GROUP_COMMIT_MAX_EVENTS', 1000, 1),
+      groupCommitMaxWaitMs: int(env, 'GROUP_COMMIT_MAX_WAIT_MS', 2),
+    },
+    delivery: {
+      pollIntervalMs: int(env, 'DELIVERY_POLL_INTERVAL_MS', 500, 10),
+      leaseMs: int(env, 'DELIVERY_LEASE_MS', 60_000, 1000),
+      concurrency: int(env, 'DELIVERY_CONCURRENCY', 4, 1),
+      requestTimeoutMs: int(env, 'DELIVERY_TIMEOUT_MS', 15_000, 100),
+      backoffBaseMs: int(env, 'RETRY_BASE_MS', 10_000, 1),
+      backoffCapMs: int(env, 'RETRY_CAP_MS', 600_000, 1),
+      retryHorizonMs: int(env, 'RETRY_HORIZON_MS', 4 * 3600_000, 1),
+      circuitFailureThreshold: int(env, 'CIRCUIT_FAILURE_THRESHOLD', 5, 1),
+      circuitOpenMs: int(env, 'CIRCUIT_OPEN_MS', 30_000, 1),
+      shutdownGraceMs: int(env, 'SHUTDOWN_GRACE_MS', 10_000, 0),
+    },
+    platformUrls: {
+      meta: url(env, 'META_GRAPH_URL', 'https://graph.facebook.com'),
+      tiktok: url(env, 'TIKTOK_API_URL', 'https://business-api.tiktok.com'),
+      pinterest: url(env, 'PINTEREST_API_URL', 'https://api.pinterest.com'),
+      snapchat: url(env, 'SNAPCHAT_API_URL', 'https://tr.snapchat.com'),
+      reddit: url(env, 'REDDIT_API_URL', 'https://ads-api.reddit.com'),
+    },
+    sqliteSynchronous: sync,
+  };
+  return Object.freeze(config);
+}

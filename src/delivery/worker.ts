@@ -1,0 +1,455 @@
+/**
+ * The delivery worker: leases due deliveries per destination, opens the events' sealed data, lets the
+ * destination build its requests, sends them, classifies the answers and records every outcome.
+ */
+import type { FastifyBaseLogger as Logger } from 'fastify';
+import type { Config } from '../config.js';
+import { getDestination } from '../destinations/registry.js';
+import type {
+  Classification,
+  Destination,
+  DestinationType,
+  EventName,
+  OutboundEvent,
+} from '../destinations/types.js';
+import type { SealedPayload } from '../ingest/prepare.js';
+import type { Clock } from '../lib/clock.js';
+import type { Sealer } from '../lib/crypto.js';
+import { randomId } from '../lib/ids.js';
+import type { Storage } from '../storage/db.js';
+import {
+  type DeliveryOutcome,
+  deleteExpiredDedupKeys,
+  dueDestinationIds,
+  eventsByPk,
+  expireDeliveries,
+  leaseDeliveries,
+  recordOutcomes,
+  releaseLeases,
+} from '../storage/repos/deliveries.js';
+import {
+  getDestinationRow,
+  markDestinationStatus,
+  openDestinationConfig,
+} from '../storage/repos/destinations.js';
+import type { Delivery, DestinationRow } from '../storage/schema.js';
+import { backoffDelay } from './backoff.js';
+import { CircuitBreakers } from './circuit.js';
+import type { HttpSender } from './http-client.js';
+
+export interface WorkerMetrics {
+  outcome(destinationType: string, outcome: string, count: number): void;
+  requestDuration(destinationType: string, seconds: number): void;
+}
+
+export interface WorkerDeps {
+  storage: Storage;
+  sealer: Sealer;
+  clock: Clock;
+  config: Config;
+  sender: HttpSender;
+  log: Logger;
+  metrics?: WorkerMetrics;
+  random?: () => number;
+}
+
+const MAINTENANCE_INTERVAL_MS = 30_000;
+
+export class DeliveryWorker {
+  readonly owner = `wrk_${randomId(6)}`;
+  readonly circuits: CircuitBreakers;
+  private running = false;
+  private timer: NodeJS.Timeout | null = null;
+  private readonly inFlight = new Map<Promise<void>, string>();
+  /** Per-destination earliest next request (request-rate limits and throttling). */
+  private readonly notBefore = new Map<string, number>();
+  private lastMaintenance = 0;
+  private ticking = false;
+  private wakeRequested = false;
+
+  constructor(private readonly deps: WorkerDeps) {
+    this.circuits = new CircuitBreakers({
+      threshold: deps.config.delivery.circuitFailureThreshold,
+      openMs: deps.config.delivery.circuitOpenMs,
+    });
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.schedule(0);
+  }
+
+  /** New work was committed: look for it now rather than at the next poll. */
+  wake(): void {
+    if (!this.running) return;
+    if (this.ticking) {
+      this.wakeRequested = true;
+      return;
+    }
+    this.schedule(0);
+  }
+
+  /** Stops leasing, lets in-flight batches finish (bounded), then gives back any remaining leases. */
+  async stop(graceMs = this.deps.config.delivery.shutdownGraceMs): Promise<void> {
+    this.running = false;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    const all = Promise.allSettled([...this.inFlight.keys()]);
+    await Promise.race([all, new Promise((resolve) => setTimeout(resolve, graceMs).unref())]);
+    await releaseLeases(this.deps.storage.db, this.owner);
+  }
+
+  /** Runs until nothing is due (tests and the CLI drain use this). */
+  async drain(maxRounds = 10_000): Promise<void> {
+    for (let round = 0; round < maxRounds; round += 1) {
+      const started = await this.tickOnce();
+      await Promise.allSettled([...this.inFlight.keys()]);
+      if (started === 0) return;
+    }
+  }
+
+  private schedule(delayMs: number): void {
+    if (!this.running) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.loop(), delayMs);
+  }
+
+  private async loop(): Promise<void> {
+    this.timer = null;
+    if (!this.running) return;
+    this.ticking = true;
+    let started = 0;
+    try {
+      started = await this.tickOnce();
+      const now = this.deps.clock.now();
+      if (now - this.lastMaintenance > MAINTENANCE_INTERVAL_MS) {
+        this.lastMaintenance = now;
+        await this.maintenance(now);
+      }
+    } catch (error) {
+      this.deps.log.error({ err: error }, 'delivery worker tick failed');
+    } finally {
+      this.ticking = false;
+    }
+    if (!this.running) return;
+    const again = started > 0 || this.wakeRequested;
+    this.wakeRequested = false;
+    // With work found, keep going as soon as a slot frees up; otherwise poll.
+    if (again) {
+      if (this.inFlight.size >= this.deps.config.delivery.concurrency) {
+        await Promise.race(this.inFlight.keys());
+      }
+      this.schedule(0);
+    } else {
+      this.schedule(this.deps.config.delivery.pollIntervalMs);
+    }
+  }
+
+  async maintenance(now: number): Promise<void> {
+    const dead = await expireDeliveries(this.deps.storage.db, now);
+    if (dead > 0) this.deps.metrics?.outcome('all', 'dead', dead);
+    await deleteExpiredDedupKeys(this.deps.storage.db, now);
+  }
+
+  /** Starts batches for due destinations up to the concurrency limit; returns how many started. */
+  private async tickOnce(): Promise<number> {
+    const { concurrency } = this.deps.config.delivery;
+    const free = concurrency - this.inFlight.size;
+    if (free <= 0) return 0;
+    const now = this.deps.clock.now();
+    const due = await dueDestinationIds(this.deps.storage.db, now, concurrency * 4);
+    let started = 0;
+    for (const destinationId of due) {
+      if (started >= free) break;
+      if ((this.notBefore.get(destinationId) ?? 0) > now) continue;
+      const gate = this.circuits.tryAcquire(destinationId, now);
+      if (!gate.allowed) continue;
+      const run = this.runBatch(destinationId, gate.probe)
+        .catch((error) => {
+          this.deps.log.error({ err: error, destinationId }, 'delivery batch failed');
+          if (gate.probe) this.circuits.release(destinationId);
+        })
+        .finally(() => {
+          this.inFlight.delete(run);
+        });
+      this.inFlight.set(run, destinationId);
+      started += 1;
+    }
+    return started;
+  }
+
+  private async runBatch(destinationId: string, probe: boolean): Promise<void> {
+    const { storage, sealer, clock, config } = this.deps;
+    const row = await getDestinationRow(storage.db, destinationId);
+    if (row?.status !== 'active' || row.enabled !== 1) return;
+    const adapter = getDestination(row.type as DestinationType);
+    const parsed = adapter.parseConfig(openDestinationConfig(sealer, row));
+    if (!parsed.ok) {
+      await markDestinationStatus(
+        storage.db,
+        row.id,
+        'needs_attention',
+        `invalid configuration: ${parsed.errors.join('; ')}`,
+        clock.now(),
+      );
+      return;
+    }
+    // Pace requests: at most limits.requestsPerSecond per destination from this worker.
+    this.notBefore.set(destinationId, clock.now() + Math.ceil(1000 / adapter.limits.requestsPerSecond));
+
+    const leased = await leaseDeliveries(storage.db, storage.dialect, {
+      destinationId,
+      owner: this.owner,
+      now: clock.now(),
+      leaseMs: config.delivery.leaseMs,
+      limit: probe ? 1 : adapter.limits.maxBatchSize,
+    });
+    if (leased.length === 0) {
+      if (probe) this.circuits.release(destinationId);
+      return;
+    }
+    const outcomes = await this.deliver(row, adapter, parsed.config, leased);
+    await recordOutcomes(storage.db, { owner: this.owner, now: clock.now(), outcomes });
+    const counts = new Map<string, number>();
+    for (const o of outcomes) counts.set(o.outcome, (counts.get(o.outcome) ?? 0) + 1);
+    for (const [outcome, count] of counts) this.deps.metrics?.outcome(row.type, outcome, count);
+  }
+
+  private async deliver(
+    row: DestinationRow,
+    adapter: Destination<unknown>,
+    destinationConfig: unknown,
+    leased: Delivery[],
+  ): Promise<DeliveryOutcome[]> {
+    const { storage, sealer, clock, config } = this.deps;
+    const now = clock.now();
+    const outcomes: DeliveryOutcome[] = [];
+    const byRef = new Map<string, Delivery>();
+    const events = await eventsByPk(
+      storage.db,
+      leased.map((d) => d.event_pk),
+    );
+    const domain = await storage.db
+      .selectFrom('domains')
+      .select('default_country')
+      .where('id', '=', row.domain_id)
+      .executeTakeFirst();
+    const finalOutcome = (
+      delivery: Delivery,
+      status: 'failed' | 'skipped',
+      outcome: string,
+      message: string,
+    ) => outcomes.push({ delivery, status, attempted: false, statusCode: null, outcome, message });
+
+    const outbound: OutboundEvent[] = [];
+    const maxAgeSeconds = adapter.limits.maxEventAgeSeconds;
+    for (const delivery of leased) {
+      const event = events.get(delivery.event_pk);
+      if (!event) {
+        finalOutcome(delivery, 'failed', 'rejected', 'event not found');
+        continue;
+      }
+      if (event.event_time < now / 1000 - maxAgeSeconds) {
+        finalOutcome(
+          delivery,
+          'failed',
+          'rejected',
+          `event is older than ${row.type}'s maximum age of ${Math.round(maxAgeSeconds / 86400)} days`,
+        );
+        continue;
+      }
+      let payload: SealedPayload = { u: {} };
+      if (event.pii_sealed) {
+        try {
+          payload = sealer.open<SealedPayload>(event.pii_sealed, event.id);
+        } catch (error) {
+          finalOutcome(
+            delivery,
+            'failed',
+            'rejected',
+            `cannot open sealed data: ${(error as Error).message}`,
+          );
+          continue;
+        }
+      } else if (event.match_keys !== '' || event.source === 'PMW') {
+        finalOutcome(delivery, 'failed', 'rejected', 'personal data was already erased');
+        continue;
+      }
+      const passthrough = payload.m?.[row.type as DestinationType];
+      if (event.source === 'PMW' && !passthrough) {
+        finalOutcome(delivery, 'skipped', 'skipped', `no ${row.type} member in the event`);
+        continue;
+      }
+      byRef.set(delivery.id, delivery);
+      outbound.push({
+        ref: delivery.id,
+        eventName: event.event_name as EventName,
+        ...(event.custom_event_name ? { customEventName: event.custom_event_name } : {}),
+        eventId: event.event_id,
+        eventTime: event.event_time,
+        ...(event.event_source_url ? { eventSourceUrl: event.event_source_url } : {}),
+        userData: payload.u,
+        customData: event.custom_data ? JSON.parse(event.custom_data) : {},
+        defaultCountry: domain?.default_country ?? 'US',
+        ...(passthrough ? { passthrough } : {}),
+      });
+    }
+    if (outbound.length === 0) return outcomes;
+
+    const baseUrl = config.platformUrls[row.type as DestinationType];
+    const built = adapter.build(outbound, destinationConfig, { baseUrl });
+    for (const skip of built.skipped) {
+      const delivery = byRef.get(skip.ref);
+      if (delivery) finalOutcome(delivery, 'skipped', 'skipped', skip.reason);
+    }
+
+    let credentialsRejected: string | null = null;
+    let transientFailure = false;
+    let success = false;
+    for (const req of built.requests) {
+      const started = performance.now();
+      const sent = await this.deps.sender.send(req);
+      this.deps.metrics?.requestDuration(row.type, (performance.now() - started) / 1000);
+      const delivered = req.refs.map((ref) => byRef.get(ref)).filter((d): d is Delivery => d !== undefined);
+      const at = clock.now();
+      if (!sent.ok) {
+        transientFailure = true;
+        for (const d of delivered)
+          outcomes.push(this.retryOutcome(d, at, null, sent.kind, sent.message, undefined));
+        continue;
+      }
+      const verdict: Classification = adapter.classify(sent.response, req);
+      const status = sent.response.status;
+      switch (verdict.kind) {
+        case 'delivered':
+          success = true;
+          for (const d of delivered) {
+            outcomes.push({
+              delivery: d,
+              status: 'delivered',
+              attempted: true,
+              statusCode: status,
+              outcome: 'delivered',
+              message: null,
+            });
+          }
+          break;
+        case 'partial': {
+          success = true;
+          const failed = new Map(verdict.failures.map((f) => [f.ref, f.message]));
+          for (const d of delivered) {
+            const message = failed.get(d.id);
+            outcomes.push(
+              message === undefined
+                ? {
+                    delivery: d,
+                    status: 'delivered',
+                    attempted: true,
+                    statusCode: status,
+                    outcome: 'delivered',
+                    message: null,
+                  }
+                : {
+                    delivery: d,
+                    status: 'failed',
+                    attempted: true,
+                    statusCode: status,
+                    outcome: 'rejected',
+                    message,
+                  },
+            );
+          }
+          break;
+        }
+        case 'rejected':
+          if (verdict.credentials) credentialsRejected = verdict.message;
+          for (const d of delivered) {
+            outcomes.push(
+              verdict.credentials
+                ? // Bad credentials say nothing about the event: hold it until the config is fixed.
+                  this.retryOutcome(d, at, status, 'rejected', verdict.message, config.delivery.backoffCapMs)
+                : {
+                    delivery: d,
+                    status: 'failed',
+                    attempted: true,
+                    statusCode: status,
+                    outcome: 'rejected',
+                    message: verdict.message,
+                  },
+            );
+          }
+          break;
+        case 'throttled':
+          this.notBefore.set(row.id, at + (verdict.retryAfterMs ?? config.delivery.backoffBaseMs));
+          for (const d of delivered) {
+            outcomes.push(
+              this.retryOutcome(d, at, status, 'throttled', verdict.message, verdict.retryAfterMs),
+            );
+          }
+          break;
+        case 'retry':
+          transientFailure = true;
+          for (const d of delivered) {
+            outcomes.push(this.retryOutcome(d, at, status, 'retry', verdict.message, verdict.retryAfterMs));
+          }
+          break;
+      }
+    }
+
+    const at = clock.now();
+    if (credentialsRejected !== null) {
+      await storage.db
+        .updateTable('destinations')
+        .set({ status: 'needs_attention', last_error: credentialsRejected, updated_at: at })
+        .where('id', '=', row.id)
+        .where('config_version', '=', row.config_version)
+        .execute();
+      this.deps.log.warn(
+        { destination: row.id, type: row.type },
+        'destination credentials rejected; queue held',
+      );
+    } else if (success && row.last_error !== null) {
+      await markDestinationStatus(storage.db, row.id, 'active', null, at);
+    }
+    if (transientFailure && !success) this.circuits.failure(row.id, at);
+    else if (success) this.circuits.success(row.id);
+    else this.circuits.release(row.id);
+    return outcomes;
+  }
+
+  /** Pending again after a backoff (or the platform's Retry-After), or dead past the retry horizon. */
+  private retryOutcome(
+    delivery: Delivery,
+    now: number,
+    statusCode: number | null,
+    outcome: string,
+    message: string,
+    retryAfterMs: number | undefined,
+  ): DeliveryOutcome {
+    const { backoffBaseMs, backoffCapMs } = this.deps.config.delivery;
+    const delay =
+      retryAfterMs ??
+      backoffDelay(delivery.attempts + 1, { baseMs: backoffBaseMs, capMs: backoffCapMs }, this.deps.random);
+    const next = now + delay;
+    if (next > delivery.give_up_at) {
+      return {
+        delivery,
+        status: 'dead',
+        attempted: true,
+        statusCode,
+        outcome,
+        message: `${message} (retry horizon reached)`,
+      };
+    }
+    return {
+      delivery,
+      status: 'pending',
+      attempted: true,
+      nextAttemptAt: next,
+      statusCode,
+      outcome,
+      message,
+    };
+  }
+}

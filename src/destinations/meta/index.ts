@@ -1,0 +1,60 @@
+import { buildBatches, FORCED_TEST_CODE, JSON_CONTENT_TYPE, type Mapped, origin } from '../shared/build.js';
+import { freeFormEventName } from '../shared/event-name.js';
+import { plain } from '../shared/identity.js';
+import { compact } from '../shared/json.js';
+import { clientIp, fillNested, passthroughObject } from '../shared/passthrough.js';
+import type { Destination, OutboundEvent } from '../types.js';
+import { classifyMeta } from './classify.js';
+import { META_DEFAULT_API_VERSION, type MetaConfig, metaConfigSchema, parseMetaConfig } from './config.js';
+import { META_EVENT_NAMES, metaEvent, metaSkipReason } from './map.js';
+
+function mapEvent(event: OutboundEvent, config: MetaConfig): Mapped {
+  if (event.passthrough !== undefined) {
+    const ready = passthroughObject(event);
+    if (ready === undefined) return { skip: 'passthrough event is not a JSON object' };
+    fillNested(ready, 'user_data', {
+      client_ip_address: clientIp(event),
+      client_user_agent: plain(event.userData.userAgent),
+    });
+    return { event: ready };
+  }
+  const reason = metaSkipReason(event, freeFormEventName(event, config, META_EVENT_NAMES));
+  return reason === undefined ? { event: metaEvent(event, config) } : { skip: reason };
+}
+
+function testEventCode(config: MetaConfig, force: boolean | undefined): string | undefined {
+  return config.testEventCode ?? (force === true ? FORCED_TEST_CODE : undefined);
+}
+
+export const meta: Destination<MetaConfig> = {
+  type: 'meta',
+  label: 'Meta (Facebook, Instagram)',
+  configSchema: metaConfigSchema,
+  limits: {
+    maxBatchSize: 1000,
+    maxEventAgeSeconds: 7 * 24 * 3600,
+    // Meta publishes no CAPI-specific limit (calls count as Marketing API calls): stay modest.
+    requestsPerSecond: 10,
+  },
+  parseConfig: parseMetaConfig,
+  isTestMode(config) {
+    return config.testEventCode !== undefined;
+  },
+  build(events, config, env) {
+    const version = config.apiVersion ?? META_DEFAULT_API_VERSION;
+    // The token rides in the query string, as Meta documents for the events edge.
+    const url =
+      `${origin(env.baseUrl)}/${encodeURIComponent(version)}/${encodeURIComponent(config.pixelId)}/events` +
+      `?access_token=${encodeURIComponent(config.accessToken)}`;
+    const code = testEventCode(config, env.forceTestMode);
+    return buildBatches(
+      events,
+      meta.limits.maxBatchSize,
+      (event) => mapEvent(event, config),
+      (data) => ({ url, headers: { ...JSON_CONTENT_TYPE }, body: compact({ data, test_event_code: code }) }),
+    );
+  },
+  classify(response) {
+    return classifyMeta(response);
+  },
+};

@@ -1,0 +1,114 @@
+import { normalizeCity } from '../normalize/city.js';
+import { normalizeCountry } from '../normalize/country.js';
+import { normalizeDateOfBirth } from '../normalize/date-of-birth.js';
+import { normalizeEmail } from '../normalize/email.js';
+import { normalizeExternalId } from '../normalize/external-id.js';
+import { normalizeGender } from '../normalize/gender.js';
+import { hashNormalized } from '../normalize/hash.js';
+import { normalizeIp } from '../normalize/ip.js';
+import { normalizeName } from '../normalize/name.js';
+import { normalizePhoneDigits } from '../normalize/phone.js';
+import { normalizeState } from '../normalize/state.js';
+import { normalizeZip } from '../normalize/zip.js';
+import { commerce } from '../shared/commerce.js';
+import { freeFormEventName } from '../shared/event-name.js';
+import { addressCountry, customerCountry, plain } from '../shared/identity.js';
+import { compact, type JsonObject, listOf, nonEmpty } from '../shared/json.js';
+import type { EventName, OutboundEvent } from '../types.js';
+import type { MetaConfig } from './config.js';
+
+/** Meta's standard events (the product's table, which matches Meta's own list). */
+export const META_EVENT_NAMES: Readonly<Record<EventName, string>> = {
+  PageVisit: 'PageView',
+  ViewContent: 'ViewContent',
+  Search: 'Search',
+  AddToCart: 'AddToCart',
+  AddToWishlist: 'AddToWishlist',
+  Purchase: 'Purchase',
+  Lead: 'Lead',
+  SignUp: 'CompleteRegistration',
+  Custom: 'CustomEvent',
+};
+
+/**
+ * `user_data`: contact fields normalized and hashed per Meta's Customer Information Parameters, as
+ * lists (Meta accepts string or list); IP, user agent, fbc and fbp plain, as Meta requires.
+ */
+export function metaUserData(event: OutboundEvent): JsonObject {
+  const user = event.userData;
+  const country = addressCountry(event);
+  const own = customerCountry(event);
+  return compact({
+    em: listOf(hashNormalized(user.email, normalizeEmail)),
+    ph: listOf(hashNormalized(user.phone, (v) => normalizePhoneDigits(v, own, event.defaultCountry))),
+    fn: listOf(hashNormalized(user.firstName, normalizeName)),
+    ln: listOf(hashNormalized(user.lastName, normalizeName)),
+    ge: listOf(hashNormalized(user.gender, (v) => normalizeGender(v))),
+    db: listOf(hashNormalized(user.dateOfBirth, (v) => normalizeDateOfBirth(v, event.eventTime))),
+    ct: listOf(hashNormalized(user.city, normalizeCity)),
+    st: listOf(hashNormalized(user.state, (v) => normalizeState(v, country))),
+    zp: listOf(hashNormalized(user.zip, (v) => normalizeZip(v, country))),
+    country: listOf(hashNormalized(user.country, normalizeCountry)),
+    external_id: listOf(hashNormalized(user.externalId, normalizeExternalId)),
+    client_ip_address: user.ipAddress === undefined ? undefined : normalizeIp(user.ipAddress),
+    client_user_agent: plain(user.userAgent),
+    fbc: plain(user.fbc),
+    fbp: plain(user.fbp),
+  });
+}
+
+/** `custom_data` per Meta's standard parameters; `content_type` defaults to `product` when items are sent. */
+export function metaCustomData(event: OutboundEvent): JsonObject {
+  const data = commerce(event.customData);
+  const hasContents = data.contents.length > 0;
+  return compact({
+    value: data.value,
+    currency: data.currency,
+    content_ids: hasContents ? data.contents.map((item) => item.id) : undefined,
+    contents: hasContents
+      ? data.contents.map((item) =>
+          compact({
+            id: item.id,
+            quantity: item.quantity,
+            item_price: item.price,
+            title: item.name,
+            category: item.category,
+            brand: item.brand,
+          }),
+        )
+      : undefined,
+    content_type: data.contentType ?? (hasContents ? 'product' : undefined),
+    content_name: data.contentName,
+    content_category: data.contentCategory,
+    num_items: data.numItems,
+    order_id: data.orderId,
+    search_string: data.searchString,
+  });
+}
+
+/**
+ * Why Meta would reject this event, or undefined. Meta rejects a whole batch for one bad event, so a
+ * Purchase without value and currency (both required for Purchase) is skipped rather than sent.
+ */
+export function metaSkipReason(event: OutboundEvent, eventName: string): string | undefined {
+  if (eventName !== 'Purchase') return undefined;
+  const data = commerce(event.customData);
+  if (data.value === undefined || data.currency === undefined) {
+    return 'Meta requires value and currency (ISO 4217) on Purchase events; one such event would fail the whole batch';
+  }
+  return undefined;
+}
+
+/** One server event, `action_source: website`. */
+export function metaEvent(event: OutboundEvent, config: MetaConfig): JsonObject {
+  return compact({
+    event_name: freeFormEventName(event, config, META_EVENT_NAMES),
+    event_time: Math.floor(event.eventTime),
+    event_id: event.eventId,
+    event_source_url: plain(event.eventSourceUrl),
+    referrer_url: plain(event.referrerUrl),
+    action_source: 'website',
+    user_data: metaUserData(event),
+    custom_data: nonEmpty(metaCustomData(event)),
+  });
+}

@@ -1,0 +1,28 @@
+import { foldCase } from './text.js';
+
+// Deliberately loose: platforms match on whatever the shop collected, we only refuse values that
+// cannot be an address at all (no `@`, inner spaces, no dot in the domain).
+const EMAIL_SHAPE = /^[^\s@]+@[^\s@]+\.[^\s@.]+$/u;
+
+/** Email as Meta, TikTok, Pinterest and Snap normalize it: trim, NFC, lowercase. */
+export function normalizeEmail(raw: string): string | undefined {
+  const email = foldCase(raw);
+  return EMAIL_SHAPE.test(email) ? email : undefined;
+}
+
+/**
+ * Reddit's canonical email (Manual Advanced Matching): lowercase, drop everything from the first
+ * `+` up to the `@`, then drop every non-alphanumeric character of the local part. Reddit applies
+ * this to every domain, not only gmail. `Al.ice$+Apple@Example.Com` → `alice@example.com`.
+ */
+export function normalizeRedditEmail(raw: string): string | undefined {
+  const email = normalizeEmail(raw);
+  if (email === undefined) return undefined;
+  const at = email.lastIndexOf('@');
+  const domain = email.slice(at + 1);
+  let local = email.slice(0, at);
+  const plus = local.indexOf('+');
+  if (plus !== -1) local = local.slice(0, plus);
+  local = local.replace(/[^\p{L}\p{N}]/gu, '');
+  return local === '' ? undefined : `${local}@${domain}`;
+}

@@ -1,0 +1,59 @@
+import { buildBatches, JSON_CONTENT_TYPE, type Mapped, origin } from '../shared/build.js';
+import { plain } from '../shared/identity.js';
+import { clientIp, fillNested, passthroughObject } from '../shared/passthrough.js';
+import type { Destination, OutboundEvent } from '../types.js';
+import { classifyPinterest } from './classify.js';
+import { type PinterestConfig, parsePinterestConfig, pinterestConfigSchema } from './config.js';
+import { pinterestEvent, pinterestMissingIdentifier } from './map.js';
+
+function mapEvent(event: OutboundEvent, config: PinterestConfig): Mapped {
+  let ready: Mapped;
+  if (event.passthrough === undefined) {
+    ready = { event: pinterestEvent(event, config) };
+  } else {
+    const object = passthroughObject(event);
+    if (object === undefined) return { skip: 'passthrough event is not a JSON object' };
+    fillNested(object, 'user_data', {
+      client_ip_address: clientIp(event),
+      client_user_agent: plain(event.userData.userAgent),
+    });
+    ready = { event: object };
+  }
+  const missing = pinterestMissingIdentifier(ready.event.user_data);
+  return missing === undefined ? ready : { skip: missing };
+}
+
+export const pinterest: Destination<PinterestConfig> = {
+  type: 'pinterest',
+  label: 'Pinterest',
+  configSchema: pinterestConfigSchema,
+  limits: {
+    maxBatchSize: 1000,
+    maxEventAgeSeconds: 7 * 24 * 3600,
+    // Pinterest allows 5,000 calls per minute per ad account; 10/s leaves room for other tools.
+    requestsPerSecond: 10,
+  },
+  parseConfig: parsePinterestConfig,
+  isTestMode(config) {
+    return config.testMode === true;
+  },
+  build(events, config, env) {
+    const test = config.testMode === true || env.forceTestMode === true;
+    const url =
+      `${origin(env.baseUrl)}/v5/ad_accounts/${encodeURIComponent(config.adAccountId)}/events` +
+      (test ? '?test=true' : '');
+    return buildBatches(
+      events,
+      pinterest.limits.maxBatchSize,
+      (event) => mapEvent(event, config),
+      (data) => ({
+        url,
+        headers: { ...JSON_CONTENT_TYPE, authorization: `Bearer ${config.accessToken}` },
+        body: { data },
+      }),
+    );
+  },
+  classify(response, request) {
+    return classifyPinterest(response, request);
+  },
+};

@@ -1,0 +1,55 @@
+import { hashNormalized } from '../normalize/hash.js';
+import { normalizeIp } from '../normalize/ip.js';
+import { buildBatches, FORCED_TEST_CODE, JSON_CONTENT_TYPE, type Mapped, origin } from '../shared/build.js';
+import { plain } from '../shared/identity.js';
+import { compact } from '../shared/json.js';
+import { fillNested, passthroughObject } from '../shared/passthrough.js';
+import type { Destination, OutboundEvent } from '../types.js';
+import { classifyReddit } from './classify.js';
+import { parseRedditConfig, type RedditConfig, redditConfigSchema } from './config.js';
+import { redditEvent } from './map.js';
+
+function mapEvent(event: OutboundEvent, config: RedditConfig): Mapped {
+  if (event.passthrough === undefined) return { event: redditEvent(event, config) };
+  const ready = passthroughObject(event);
+  if (ready === undefined) return { skip: 'passthrough event is not a JSON object' };
+  // Reddit hashes the IP, so the server-observed IP is filled in hashed like every other Reddit IP.
+  fillNested(ready, 'user', {
+    ip_address: hashNormalized(event.userData.ipAddress, normalizeIp),
+    user_agent: plain(event.userData.userAgent),
+  });
+  return { event: ready };
+}
+
+export const reddit: Destination<RedditConfig> = {
+  type: 'reddit',
+  label: 'Reddit',
+  configSchema: redditConfigSchema,
+  limits: {
+    maxBatchSize: 1000,
+    maxEventAgeSeconds: 7 * 24 * 3600,
+    // A third-party copy of Reddit's OpenAPI claims 1 request/s for the whole Ads API.
+    requestsPerSecond: 1,
+  },
+  parseConfig: parseRedditConfig,
+  isTestMode(config) {
+    return config.testId !== undefined;
+  },
+  build(events, config, env) {
+    const url = `${origin(env.baseUrl)}/api/v3/pixels/${encodeURIComponent(config.pixelId)}/conversion_events`;
+    const testId = config.testId ?? (env.forceTestMode === true ? FORCED_TEST_CODE : undefined);
+    return buildBatches(
+      events,
+      reddit.limits.maxBatchSize,
+      (event) => mapEvent(event, config),
+      (events) => ({
+        url,
+        headers: { ...JSON_CONTENT_TYPE, authorization: `Bearer ${config.accessToken}` },
+        body: { data: compact({ test_id: testId, events }) },
+      }),
+    );
+  },
+  classify(response) {
+    return classifyReddit(response);
+  },
+};

@@ -1,0 +1,21 @@
+import { countryCode } from '../normalize/country.js';
+import type { OutboundEvent } from '../types.js';
+
+/** The customer's own country (ISO alpha-2, upper case) when it can be read. */
+export function customerCountry(event: OutboundEvent): string | undefined {
+  return event.userData.country === undefined ? undefined : countryCode(event.userData.country);
+}
+
+/**
+ * The country an event's address belongs to: the customer's own, else the shop's default. It picks
+ * the US rules for state and ZIP; it is never sent as the customer's country.
+ */
+export function addressCountry(event: OutboundEvent): string | undefined {
+  return customerCountry(event) ?? countryCode(event.defaultCountry);
+}
+
+/** An identifier sent as is (click ids, cookies, user agent): trimmed, empty omitted. */
+export function plain(value: string | undefined): string | undefined {
+  const trimmed = value?.trim();
+  return trimmed === undefined || trimmed === '' ? undefined : trimmed;
+}

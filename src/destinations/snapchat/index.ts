@@ -1,0 +1,56 @@
+import { buildBatches, JSON_CONTENT_TYPE, type Mapped, origin } from '../shared/build.js';
+import { plain } from '../shared/identity.js';
+import { clientIp, fillNested, passthroughObject } from '../shared/passthrough.js';
+import type { Destination, OutboundEvent } from '../types.js';
+import { classifySnapchat } from './classify.js';
+import { parseSnapchatConfig, type SnapchatConfig, snapchatConfigSchema } from './config.js';
+import { snapchatEvent, snapchatMissingIdentifier } from './map.js';
+
+function mapEvent(event: OutboundEvent, config: SnapchatConfig): Mapped {
+  let ready: Mapped;
+  if (event.passthrough === undefined) {
+    ready = { event: snapchatEvent(event, config) };
+  } else {
+    const object = passthroughObject(event);
+    if (object === undefined) return { skip: 'passthrough event is not a JSON object' };
+    fillNested(object, 'user_data', {
+      client_ip_address: clientIp(event),
+      client_user_agent: plain(event.userData.userAgent),
+    });
+    ready = { event: object };
+  }
+  const missing = snapchatMissingIdentifier(ready.event.user_data);
+  return missing === undefined ? ready : { skip: missing };
+}
+
+export const snapchat: Destination<SnapchatConfig> = {
+  type: 'snapchat',
+  label: 'Snapchat',
+  configSchema: snapchatConfigSchema,
+  limits: {
+    maxBatchSize: 2000,
+    maxEventAgeSeconds: 37 * 24 * 3600,
+    // Snap publishes no rate limit for CAPI.
+    requestsPerSecond: 10,
+  },
+  parseConfig: parseSnapchatConfig,
+  isTestMode(config) {
+    return config.testMode === true;
+  },
+  build(events, config, env) {
+    const test = config.testMode === true || env.forceTestMode === true;
+    // Test mode is a separate path: /events/validate checks events without recording them.
+    const url =
+      `${origin(env.baseUrl)}/v3/${encodeURIComponent(config.pixelId)}/events${test ? '/validate' : ''}` +
+      `?access_token=${encodeURIComponent(config.accessToken)}`;
+    return buildBatches(
+      events,
+      snapchat.limits.maxBatchSize,
+      (event) => mapEvent(event, config),
+      (data) => ({ url, headers: { ...JSON_CONTENT_TYPE }, body: { data } }),
+    );
+  },
+  classify(response, request) {
+    return classifySnapchat(response, request);
+  },
+};

@@ -1,0 +1,58 @@
+import { buildBatches, FORCED_TEST_CODE, JSON_CONTENT_TYPE, type Mapped, origin } from '../shared/build.js';
+import { plain } from '../shared/identity.js';
+import { compact, isJsonObject } from '../shared/json.js';
+import { clientIp, fillNested, passthroughObject } from '../shared/passthrough.js';
+import type { Destination, OutboundEvent } from '../types.js';
+import { classifyTiktok } from './classify.js';
+import { parseTiktokConfig, type TiktokConfig, tiktokConfigSchema } from './config.js';
+import { tiktokEvent } from './map.js';
+
+function mapEvent(event: OutboundEvent, config: TiktokConfig): Mapped {
+  if (event.passthrough === undefined) return { event: tiktokEvent(event, config) };
+  const ready = passthroughObject(event);
+  if (ready === undefined) return { skip: 'passthrough event is not a JSON object' };
+  const fields = { ip: clientIp(event), user_agent: plain(event.userData.userAgent) };
+  // Older browser scripts build the v1.2 shape with `context`; keep to the shape they gave.
+  if (isJsonObject(ready.context) && ready.user === undefined) fillNested(ready, 'context', fields);
+  else fillNested(ready, 'user', fields);
+  return { event: ready };
+}
+
+export const tiktok: Destination<TiktokConfig> = {
+  type: 'tiktok',
+  label: 'TikTok',
+  configSchema: tiktokConfigSchema,
+  limits: {
+    maxBatchSize: 1000,
+    maxEventAgeSeconds: 7 * 24 * 3600,
+    // TikTok's rate limit is unpublished; throttling surfaces as code 40100.
+    requestsPerSecond: 10,
+  },
+  parseConfig: parseTiktokConfig,
+  isTestMode(config) {
+    return config.testEventCode !== undefined;
+  },
+  build(events, config, env) {
+    // The trailing slash is part of TikTok's documented path.
+    const url = `${origin(env.baseUrl)}/open_api/v1.3/event/track/`;
+    const code = config.testEventCode ?? (env.forceTestMode === true ? FORCED_TEST_CODE : undefined);
+    return buildBatches(
+      events,
+      tiktok.limits.maxBatchSize,
+      (event) => mapEvent(event, config),
+      (data) => ({
+        url,
+        headers: { ...JSON_CONTENT_TYPE, 'access-token': config.accessToken },
+        body: compact({
+          event_source: 'web',
+          event_source_id: config.pixelCode,
+          test_event_code: code,
+          data,
+        }),
+      }),
+    );
+  },
+  classify(response) {
+    return classifyTiktok(response);
+  },
+};

@@ -1,0 +1,191 @@
+/**
+ * The destination contract. A destination is pure: it turns opened events into HTTP requests and
+ * classifies HTTP responses. The delivery worker owns I/O, timeouts, backoff and persistence.
+ */
+import type { TObject } from 'typebox';
+
+export const EVENT_NAMES = [
+  'PageVisit',
+  'ViewContent',
+  'Search',
+  'AddToCart',
+  'AddToWishlist',
+  'Purchase',
+  'Lead',
+  'SignUp',
+  'Custom',
+] as const;
+export type EventName = (typeof EVENT_NAMES)[number];
+
+export const DESTINATION_TYPES = ['meta', 'tiktok', 'pinterest', 'snapchat', 'reddit'] as const;
+export type DestinationType = (typeof DESTINATION_TYPES)[number];
+
+/** Personal and identifying fields of an event, in cleartext, as the shop sent them. Sealed at rest. */
+export interface UserData {
+  email?: string;
+  phone?: string;
+  firstName?: string;
+  lastName?: string;
+  gender?: string;
+  dateOfBirth?: string;
+  city?: string;
+  state?: string;
+  zip?: string;
+  country?: string;
+  externalId?: string;
+  ipAddress?: string;
+  userAgent?: string;
+  fbc?: string;
+  fbp?: string;
+  ttclid?: string;
+  ttp?: string;
+  epik?: string;
+  scClickId?: string;
+  scCookie1?: string;
+  rdtClickId?: string;
+  rdtUuid?: string;
+}
+export const USER_DATA_KEYS = [
+  'email',
+  'phone',
+  'firstName',
+  'lastName',
+  'gender',
+  'dateOfBirth',
+  'city',
+  'state',
+  'zip',
+  'country',
+  'externalId',
+  'ipAddress',
+  'userAgent',
+  'fbc',
+  'fbp',
+  'ttclid',
+  'ttp',
+  'epik',
+  'scClickId',
+  'scCookie1',
+  'rdtClickId',
+  'rdtUuid',
+] as const satisfies readonly (keyof UserData)[];
+
+export interface ContentItem {
+  id: string;
+  quantity?: number;
+  price?: number;
+  name?: string;
+  category?: string;
+  brand?: string;
+}
+
+/** Commerce data of an event. Not personal; kept as sent (extra keys included). */
+export interface CustomData {
+  value?: number;
+  currency?: string;
+  orderId?: string;
+  contents?: ContentItem[];
+  numItems?: number;
+  searchString?: string;
+  contentType?: string;
+  contentName?: string;
+  contentCategory?: string;
+  [extra: string]: unknown;
+}
+
+/** One event, opened for delivery to one destination. */
+export interface OutboundEvent {
+  /** The delivery id: results are reported against it. */
+  ref: string;
+  eventName: EventName;
+  /** For `Custom` events: the shop's own name. */
+  customEventName?: string;
+  /** Shared by every destination (platform dedup with the browser pixel). */
+  eventId: string;
+  /** Unix seconds. */
+  eventTime: number;
+  eventSourceUrl?: string;
+  referrerUrl?: string;
+  userData: UserData;
+  customData: CustomData;
+  /** The domain's default country (ISO alpha-2, upper case), used to parse national phone numbers. */
+  defaultCountry: string;
+  /**
+   * Set for `/v1/pmw-events`: a platform-ready event object built by the shop's browser script. It is
+   * forwarded as it is, inside the platform's request envelope with the destination's credentials.
+   */
+  passthrough?: Record<string, unknown>;
+}
+
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+
+export interface HttpRequest {
+  method: 'POST';
+  /** Absolute URL including any query string. */
+  url: string;
+  headers: Record<string, string>;
+  /** JSON body; the worker serializes it. */
+  body: JsonValue;
+  /** The events this request carries, in body order. */
+  refs: string[];
+}
+
+export interface HttpResponse {
+  status: number;
+  /** Header names in lower case. */
+  headers: Record<string, string>;
+  body: string;
+}
+
+export type Classification =
+  /** Every event of the request was accepted. */
+  | { kind: 'delivered' }
+  /** Transient failure (5xx, platform "try later"): retry with backoff; counts toward the circuit breaker. */
+  | { kind: 'retry'; message: string; retryAfterMs?: number }
+  /** The platform asks us to slow down (429, throttle codes): retry after the delay; does not open the circuit. */
+  | { kind: 'throttled'; message: string; retryAfterMs?: number }
+  /** Permanent for the whole request. `credentials` marks bad token / unknown pixel: hold the destination. */
+  | { kind: 'rejected'; message: string; credentials: boolean }
+  /** Per-event outcome (partial success). Events not listed count as delivered. */
+  | { kind: 'partial'; failures: Array<{ ref: string; message: string }> };
+
+export interface BuildEnv {
+  /** The platform's base URL (configurable so tests and `tagbridge dev` use fake servers). */
+  baseUrl: string;
+  /** Force the platform's test mode (the dashboard's "send test event"), even if the config has none. */
+  forceTestMode?: boolean;
+}
+
+export interface BuildResult {
+  requests: HttpRequest[];
+  /** Events this platform would reject (e.g. missing required identifiers): never sent, reason recorded. */
+  skipped: Array<{ ref: string; reason: string }>;
+}
+
+export type ConfigResult<C> = { ok: true; config: C } | { ok: false; errors: string[] };
+
+/** Fields every destination config may carry besides the platform's own. */
+export interface CommonDestinationConfig {
+  enabled?: boolean;
+  /** Event name overrides, e.g. `{ "Purchase": "CompletePayment" }`; must match the browser pixel's names. */
+  eventNames?: Partial<Record<EventName, string>>;
+}
+
+export interface Destination<C> {
+  type: DestinationType;
+  label: string;
+  /** TypeBox schema of the config; secret fields carry `secret: true` (masked in reads, rendered as password inputs). */
+  configSchema: TObject;
+  limits: {
+    maxBatchSize: number;
+    /** Events older than this are never sent (the platform would reject them, or the whole batch). */
+    maxEventAgeSeconds: number;
+    /** Conservative request-rate ceiling per destination. */
+    requestsPerSecond: number;
+  };
+  parseConfig(raw: unknown): ConfigResult<C>;
+  /** Whether requests built from this config go to the platform's test mode. */
+  isTestMode(config: C): boolean;
+  build(events: OutboundEvent[], config: C, env: BuildEnv): BuildResult;
+  classify(response: HttpResponse, request: HttpRequest): Classification;
+}

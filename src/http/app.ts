@@ -1,0 +1,111 @@
+/**
+ * Builds the Fastify app from its dependencies. Never listens: main.ts does, tests use inject().
+ */
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyError,
+  type FastifyInstance,
+  type RawReplyDefaultExpression,
+  type RawRequestDefaultExpression,
+  type RawServerDefault,
+} from 'fastify';
+import type { Config } from '../config.js';
+import type { DomainContextCache } from '../ingest/domain-context.js';
+import type { QuotaTracker } from '../ingest/quota.js';
+import type { GroupCommitWriter } from '../ingest/writer.js';
+import type { Clock } from '../lib/clock.js';
+import type { Sealer } from '../lib/crypto.js';
+import type { RateLimiter } from '../lib/rate-limiter.js';
+import type { Metrics } from '../metrics.js';
+import type { Storage } from '../storage/db.js';
+import { ApiError, type ErrorCode, errorBody } from './errors.js';
+import { registerRoutes } from './routes/index.js';
+import { describeValidationError, validatorCompiler } from './validation.js';
+
+export interface AppDeps {
+  config: Config;
+  storage: Storage;
+  sealer: Sealer;
+  clock: Clock;
+  writer: GroupCommitWriter;
+  domains: DomainContextCache;
+  quota: QuotaTracker;
+  rateLimiter: RateLimiter;
+  metrics: Metrics;
+  logger?: FastifyBaseLogger;
+}
+
+export type App = FastifyInstance<
+  RawServerDefault,
+  RawRequestDefaultExpression,
+  RawReplyDefaultExpression,
+  FastifyBaseLogger,
+  TypeBoxTypeProvider
+>;
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The error code for schema and body-parsing failures on this route (proxy: invalid_payload). */
+    invalidCode?: ErrorCode;
+  }
+}
+
+export async function buildApp(deps: AppDeps): Promise<App> {
+  const app = Fastify({
+    ...(deps.logger ? { loggerInstance: deps.logger } : { logger: false }),
+    trustProxy: deps.config.trustProxy,
+    bodyLimit: 1024 * 1024,
+    // Fastify's own 404 goes through our error model too.
+    return503OnClosing: true,
+    disableRequestLogging: true,
+  }).withTypeProvider<TypeBoxTypeProvider>();
+  app.decorateRequest('proxyContext', null);
+  // JSON only: without this Fastify would hand text/plain bodies to the schema as strings.
+  app.removeContentTypeParser('text/plain');
+
+  app.setValidatorCompiler(validatorCompiler);
+
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (error instanceof ApiError) {
+      for (const [name, value] of Object.entries(error.headers)) reply.header(name, value);
+      return reply.status(error.statusCode).send(errorBody(error.code, error.message, error.details));
+    }
+    const invalidCode = request.routeOptions.config?.invalidCode ?? 'validation_failed';
+    if (error.validation && error.validation.length > 0) {
+      const first = describeValidationError(error.validation[0]!);
+      return reply
+        .status(400)
+        .send(
+          errorBody(invalidCode, `Invalid ${error.validationContext ?? 'request'}: ${first.reason}`, first),
+        );
+    }
+    const status = error.statusCode ?? 500;
+    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      const code: ErrorCode = invalidCode === 'invalid_payload' ? 'invalid_payload' : 'payload_too_large';
+      return reply
+        .status(code === 'invalid_payload' ? 400 : 413)
+        .send(errorBody(code, 'Request body is too large'));
+    }
+    if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+      const code: ErrorCode =
+        invalidCode === 'invalid_payload' ? 'invalid_payload' : 'unsupported_media_type';
+      return reply
+        .status(code === 'invalid_payload' ? 400 : 415)
+        .send(errorBody(code, 'Content-Type must be application/json'));
+    }
+    if (status >= 400 && status < 500) {
+      // Malformed JSON, empty body and other client-side parse errors.
+      return reply.status(400).send(errorBody(invalidCode, error.message));
+    }
+    request.log.error({ err: error }, 'unhandled error');
+    return reply.status(500).send(errorBody('internal_error', 'Internal error; nothing was applied'));
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    reply.status(404).send(errorBody('not_found', `No route ${request.method} ${request.url.split('?')[0]}`));
+  });
+
+  await registerRoutes(app, deps);
+  return app;
+}

@@ -1,0 +1,115 @@
+/**
+ * What the proxy surface (`/v1/events`, `/v1/pmw-events`) does before a body is read: per-IP rate limit,
+ * domain by Host, X-SSP-Token, subscription and monthly quota — and its CORS, answered for the domain's
+ * shop origin only.
+ */
+import type { FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify';
+import type { DomainContext } from '../ingest/domain-context.js';
+import { safeEqual, sha256Hex } from '../lib/crypto.js';
+import { subscriptionAllowsIngest } from '../storage/repos/orgs.js';
+import type { App, AppDeps } from './app.js';
+import { ApiError } from './errors.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    proxyContext: DomainContext | null;
+  }
+}
+
+function shopOrigin(ctx: DomainContext): string | null {
+  if (!ctx.domain.shop_url) return null;
+  try {
+    return new URL(ctx.domain.shop_url).origin;
+  } catch {
+    return null;
+  }
+}
+
+function applyCors(request: FastifyRequest, reply: FastifyReply, ctx: DomainContext | null): boolean {
+  reply.header('vary', 'Origin');
+  const origin = request.headers.origin;
+  if (!origin || !ctx) return false;
+  if (origin !== shopOrigin(ctx)) return false;
+  reply.header('access-control-allow-origin', origin);
+  return true;
+}
+
+function rateLimitHeaders(limit: number, remaining: number, resetAt: number): Record<string, string> {
+  return {
+    'x-ratelimit-limit': String(limit),
+    'x-ratelimit-remaining': String(remaining),
+    'x-ratelimit-reset': String(resetAt),
+  };
+}
+
+export function proxyGuard(deps: AppDeps): onRequestHookHandler {
+  return async (request, reply) => {
+    const { config } = deps;
+    if (config.proxy.rateLimitPerMinute > 0) {
+      const decision = await deps.rateLimiter.hit(
+        `proxy:${request.ip}`,
+        config.proxy.rateLimitPerMinute,
+        60_000,
+      );
+      reply.headers(rateLimitHeaders(decision.limit, decision.remaining, decision.resetAt));
+      if (!decision.allowed) {
+        throw new ApiError(
+          'rate_limited',
+          `Too many requests from this IP; retry after ${decision.retryAfter}s`,
+          { retry_after: decision.retryAfter },
+          { 'retry-after': String(decision.retryAfter) },
+        );
+      }
+    }
+
+    const ctx = await deps.domains.resolve(request.host);
+    request.proxyContext = ctx;
+    applyCors(request, reply, ctx);
+    if (!ctx || ctx.domain.status === 'disabled') {
+      throw new ApiError('domain_not_configured', `No domain is configured for ${request.host}`, {
+        host: request.host,
+      });
+    }
+    const token = request.headers['x-ssp-token'];
+    const given = typeof token === 'string' ? token : '';
+    if (!given || !safeEqual(sha256Hex(given), ctx.domain.proxy_token_hash)) {
+      throw new ApiError(
+        'unauthenticated',
+        given ? 'X-SSP-Token is not valid for this domain' : 'X-SSP-Token is missing',
+      );
+    }
+    if (!subscriptionAllowsIngest(ctx.org.subscription_status)) {
+      throw new ApiError('subscription_inactive', `The subscription is ${ctx.org.subscription_status}`, {
+        status: ctx.org.subscription_status,
+      });
+    }
+    const quota = await deps.quota.check(ctx.org.id, ctx.org.plan);
+    if (config.proxy.rateLimitPerMinute === 0 && quota.limit !== null) {
+      reply.headers(rateLimitHeaders(quota.limit, Math.max(0, quota.limit - quota.used), quota.resetAt));
+    }
+    if (!quota.allowed) {
+      const retryAfter = Math.max(1, quota.resetAt - Math.floor(deps.clock.now() / 1000));
+      throw new ApiError(
+        'request_limit_exceeded',
+        `The monthly request quota of the ${ctx.org.plan} plan (${quota.limit}) is exhausted`,
+        { limit: quota.limit, used: quota.used, retry_after: retryAfter },
+        { 'retry-after': String(retryAfter) },
+      );
+    }
+  };
+}
+
+/** CORS preflight for a proxy path: allowed for the domain's shop origin, silent for any other. */
+export function registerProxyPreflight(app: App, deps: AppDeps, path: string): void {
+  app.options(path, async (request, reply) => {
+    const ctx = await deps.domains.resolve(request.host);
+    if (applyCors(request, reply, ctx)) {
+      reply.headers({
+        'access-control-allow-methods': 'POST, OPTIONS',
+        'access-control-allow-headers': 'Content-Type, X-SSP-Token',
+        'access-control-max-age': '600',
+      });
+    }
+    return reply.status(204).send();
+  });
+}

@@ -1,0 +1,39 @@
+import { Type } from 'typebox';
+import { preparePmwEvent } from '../../ingest/prepare.js';
+import { type PmwEvent, PmwEventsBodySchema } from '../../ingest/schema.js';
+import type { App, AppDeps } from '../app.js';
+import { proxyGuard, registerProxyPreflight } from '../proxy.js';
+import { submitProxyEvents } from './proxy-submit.js';
+
+export function registerPmwEventsCreate(app: App, deps: AppDeps): void {
+  registerProxyPreflight(app, deps, '/v1/pmw-events');
+  app.post(
+    '/v1/pmw-events',
+    {
+      bodyLimit: deps.config.proxy.bodyLimitBytes,
+      config: { invalidCode: 'invalid_payload' },
+      onRequest: proxyGuard(deps),
+      schema: {
+        description:
+          'Pixel Manager for WooCommerce passthrough: each platform member is forwarded as it is, with the domain’s credentials.',
+        body: PmwEventsBodySchema,
+        response: { 200: Type.Object({ success: Type.Literal(true) }) },
+      },
+    },
+    async (request, reply) => {
+      const ctx = request.proxyContext!;
+      const now = deps.clock.now();
+      const items: PmwEvent[] = Array.isArray(request.body) ? request.body : [request.body];
+      const client = { ipAddress: request.ip, userAgent: request.headers['user-agent'] };
+      const prepared = items.map((item) =>
+        preparePmwEvent(ctx, item, client, {
+          sealer: deps.sealer,
+          now,
+          retryHorizonMs: deps.config.delivery.retryHorizonMs,
+        }),
+      );
+      await submitProxyEvents(deps, ctx, prepared, '/v1/pmw-events');
+      return reply.send({ success: true as const });
+    },
+  );
+}

@@ -1,0 +1,64 @@
+/**
+ * Resolves a proxy request's Host to its domain, org and enabled destinations. Cached briefly per process:
+ * this runs on every proxy request. Changes made through this process invalidate at once; other nodes see
+ * them within the TTL.
+ */
+import type { DestinationType } from '../destinations/types.js';
+import type { Clock } from '../lib/clock.js';
+import type { DB } from '../storage/db.js';
+import { isDestinationType } from '../storage/repos/destinations.js';
+import { findDomainByHost, normalizeHost } from '../storage/repos/domains.js';
+import type { Domain, Org } from '../storage/schema.js';
+
+export interface DomainContext {
+  domain: Domain;
+  org: Org;
+  destinations: Array<{ id: string; type: DestinationType }>;
+}
+
+export class DomainContextCache {
+  private readonly entries = new Map<string, { value: DomainContext | null; expiresAt: number }>();
+
+  constructor(
+    private readonly db: DB,
+    private readonly clock: Clock,
+    private readonly ttlMs = 5000,
+  ) {}
+
+  async resolve(host: string): Promise<DomainContext | null> {
+    const key = normalizeHost(host);
+    const now = this.clock.now();
+    const cached = this.entries.get(key);
+    if (cached && cached.expiresAt > now) return cached.value;
+    const value = await this.load(key);
+    this.entries.set(key, { value, expiresAt: now + this.ttlMs });
+    return value;
+  }
+
+  /** Drop everything (after a domain, org or destination change made by this process). */
+  invalidate(): void {
+    this.entries.clear();
+  }
+
+  private async load(host: string): Promise<DomainContext | null> {
+    const domain = await findDomainByHost(this.db, host);
+    if (!domain) return null;
+    const org = await this.db
+      .selectFrom('orgs')
+      .selectAll()
+      .where('id', '=', domain.org_id)
+      .executeTakeFirst();
+    if (!org) return null;
+    const rows = await this.db
+      .selectFrom('destinations')
+      .select(['id', 'type'])
+      .where('domain_id', '=', domain.id)
+      .where('enabled', '=', 1)
+      .orderBy('type')
+      .execute();
+    const destinations = rows.flatMap((row) =>
+      isDestinationType(row.type) ? [{ id: row.id, type: row.type }] : [],
+    );
+    return { domain, org, destinations };
+  }
+}

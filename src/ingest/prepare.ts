@@ -1,0 +1,210 @@
+/**
+ * Turns validated inbound events into rows: the event (personal data sealed, only match-key names in the
+ * clear) and one pending delivery per enabled destination.
+ */
+import { getDestination } from '../destinations/registry.js';
+import {
+  type DestinationType,
+  type EventName,
+  USER_DATA_KEYS,
+  type UserData,
+} from '../destinations/types.js';
+import type { Sealer } from '../lib/crypto.js';
+import { newId, randomId } from '../lib/ids.js';
+import type { NewDelivery, NewEvent } from '../storage/schema.js';
+import type { DomainContext } from './domain-context.js';
+import type { InboundEvent, PmwEvent } from './schema.js';
+
+export const EVENT_SOURCES = ['PROXY', 'PMW', 'API', 'PIXEL', 'WEBHOOK'] as const;
+export type EventSource = (typeof EVENT_SOURCES)[number];
+
+/** What is sealed per event. `u`: user data; `m`: pmw platform members, forwarded as they are. */
+export interface SealedPayload {
+  u: UserData;
+  m?: Partial<Record<DestinationType, Record<string, unknown>>>;
+}
+
+export interface PreparedEvent {
+  event: NewEvent;
+  deliveries: NewDelivery[];
+}
+
+export interface PrepareOptions {
+  sealer: Sealer;
+  now: number;
+  retryHorizonMs: number;
+}
+
+function pickUserData(raw: Record<string, unknown> | undefined): UserData {
+  const picked: UserData = {};
+  if (!raw) return picked;
+  for (const key of USER_DATA_KEYS) {
+    const value = raw[key];
+    if (typeof value === 'string' && value.trim() !== '') picked[key] = value;
+  }
+  return picked;
+}
+
+/** `purchase_<orderId>` for a Purchase with an order id (matches the pixel's dedup key), otherwise random. */
+export function defaultEventId(event: InboundEvent): string {
+  const orderId = event.customData?.orderId;
+  if (event.eventName === 'Purchase' && orderId !== undefined && String(orderId) !== '') {
+    return `purchase_${orderId}`;
+  }
+  return randomId(16);
+}
+
+function deliveriesFor(
+  ctx: DomainContext,
+  eventPk: string,
+  eventTime: number,
+  types: ReadonlySet<DestinationType> | null,
+  options: PrepareOptions,
+): NewDelivery[] {
+  const deliveries: NewDelivery[] = [];
+  for (const destination of ctx.destinations) {
+    if (types && !types.has(destination.type)) continue;
+    const maxAgeMs = getDestination(destination.type).limits.maxEventAgeSeconds * 1000;
+    deliveries.push({
+      id: newId('dlv', options.now),
+      event_pk: eventPk,
+      org_id: ctx.org.id,
+      domain_id: ctx.domain.id,
+      destination_id: destination.id,
+      destination_type: destination.type,
+      status: 'pending',
+      attempts: 0,
+      next_attempt_at: options.now,
+      lease_owner: null,
+      lease_expires_at: null,
+      event_time: eventTime,
+      give_up_at: Math.min(options.now + options.retryHorizonMs, eventTime * 1000 + maxAgeMs),
+      last_status_code: null,
+      last_error: null,
+      created_at: options.now,
+      updated_at: options.now,
+      final_at: null,
+    });
+  }
+  return deliveries;
+}
+
+export function prepareInboundEvent(
+  ctx: DomainContext,
+  inbound: InboundEvent,
+  source: EventSource,
+  options: PrepareOptions,
+): PreparedEvent {
+  const pk = newId('evt', options.now);
+  const userData = pickUserData(inbound.userData as Record<string, unknown> | undefined);
+  const payload: SealedPayload = { u: userData };
+  const matchKeys = Object.keys(userData);
+  const event: NewEvent = {
+    id: pk,
+    org_id: ctx.org.id,
+    domain_id: ctx.domain.id,
+    event_name: inbound.eventName,
+    custom_event_name: inbound.eventName === 'Custom' ? (inbound.customEventName ?? null) : null,
+    event_id: inbound.eventId ?? defaultEventId(inbound),
+    source,
+    event_time: inbound.eventTime,
+    received_at: options.now,
+    event_source_url: inbound.eventSourceUrl ?? null,
+    custom_data: inbound.customData ? JSON.stringify(inbound.customData) : null,
+    match_keys: matchKeys.join(','),
+    pii_sealed: options.sealer.seal(payload, pk),
+    pii_erased_at: null,
+  };
+  return { event, deliveries: deliveriesFor(ctx, pk, inbound.eventTime, null, options) };
+}
+
+/** PMW's browser event names (GA4 style) to our event types. Anything else is a Custom event. */
+const PMW_EVENT_NAMES: Record<string, EventName> = {
+  page_view: 'PageVisit',
+  view_item: 'ViewContent',
+  search: 'Search',
+  add_to_cart: 'AddToCart',
+  add_to_wishlist: 'AddToWishlist',
+  purchase: 'Purchase',
+  generate_lead: 'Lead',
+  sign_up: 'SignUp',
+};
+
+const PMW_MEMBERS: Record<string, DestinationType> = {
+  facebook: 'meta',
+  tiktok: 'tiktok',
+  pinterest: 'pinterest',
+  snapchat: 'snapchat',
+  reddit: 'reddit',
+};
+
+function stringField(member: Record<string, unknown> | undefined, ...keys: string[]): string | undefined {
+  for (const key of keys) {
+    const value = member?.[key];
+    if (typeof value === 'string' && value !== '') return value;
+    if (typeof value === 'number') return String(value);
+  }
+  return undefined;
+}
+
+function eventTimeOf(member: Record<string, unknown> | undefined): number | undefined {
+  for (const key of ['event_time', 'timestamp', 'event_at']) {
+    const value = member?.[key];
+    if (typeof value === 'number' && Number.isFinite(value)) {
+      return value > 1e12 ? Math.floor(value / 1000) : Math.floor(value);
+    }
+  }
+  return undefined;
+}
+
+/**
+ * A PMW event: each known platform member is forwarded as it is. The request's IP and user agent are kept
+ * so members that lack them get the shopper's (the point of a first-party proxy).
+ */
+export function preparePmwEvent(
+  ctx: DomainContext,
+  inbound: PmwEvent,
+  client: { ipAddress?: string | undefined; userAgent?: string | undefined },
+  options: PrepareOptions,
+): PreparedEvent {
+  const pk = newId('evt', options.now);
+  const members: Partial<Record<DestinationType, Record<string, unknown>>> = {};
+  const raw = inbound as Record<string, unknown>;
+  for (const [key, type] of Object.entries(PMW_MEMBERS)) {
+    const member = raw[key];
+    if (member && typeof member === 'object' && !Array.isArray(member)) {
+      members[type] = member as Record<string, unknown>;
+    }
+  }
+  const first = Object.values(members)[0];
+  const eventName = PMW_EVENT_NAMES[inbound.event] ?? 'Custom';
+  const eventTime = eventTimeOf(members.meta) ?? eventTimeOf(first) ?? Math.floor(options.now / 1000);
+  const eventId =
+    stringField(members.meta, 'event_id') ??
+    stringField(members.tiktok, 'event_id') ??
+    stringField(members.pinterest, 'event_id') ??
+    stringField(members.snapchat, 'event_id') ??
+    randomId(16);
+  const userData: UserData = {};
+  if (client.ipAddress) userData.ipAddress = client.ipAddress;
+  if (client.userAgent) userData.userAgent = client.userAgent;
+  const payload: SealedPayload = { u: userData, m: members };
+  const event: NewEvent = {
+    id: pk,
+    org_id: ctx.org.id,
+    domain_id: ctx.domain.id,
+    event_name: eventName,
+    custom_event_name: eventName === 'Custom' ? inbound.event : null,
+    event_id: eventId,
+    source: 'PMW',
+    event_time: eventTime,
+    received_at: options.now,
+    event_source_url: stringField(members.meta, 'event_source_url') ?? null,
+    custom_data: null,
+    match_keys: Object.keys(userData).join(','),
+    pii_sealed: options.sealer.seal(payload, pk),
+    pii_erased_at: null,
+  };
+  const types = new Set(Object.keys(members) as DestinationType[]);
+  return { event, deliveries: deliveriesFor(ctx, pk, eventTime, types, options) };
+}

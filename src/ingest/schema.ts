@@ -1,0 +1,101 @@
+/**
+ * The documented shapes of inbound events (proxy `/v1/events`, and later the public API). One TypeBox
+ * definition gives validation, TypeScript types and the OpenAPI document.
+ */
+import { type Static, Type } from 'typebox';
+import { EVENT_NAMES } from '../destinations/types.js';
+
+const text = (maxLength: number, description?: string) =>
+  Type.String({ maxLength, ...(description ? { description } : {}) });
+
+export const UserDataSchema = Type.Object(
+  {
+    email: Type.Optional(text(320, 'Cleartext or SHA-256 hex; normalized and hashed per platform.')),
+    phone: Type.Optional(text(64, 'National or international; parsed with the customer or shop country.')),
+    firstName: Type.Optional(text(200)),
+    lastName: Type.Optional(text(200)),
+    gender: Type.Optional(text(32)),
+    dateOfBirth: Type.Optional(text(32, 'YYYY-MM-DD, YYYYMMDD, DD.MM.YYYY or MM/DD/YYYY.')),
+    city: Type.Optional(text(200)),
+    state: Type.Optional(text(200)),
+    zip: Type.Optional(text(32)),
+    country: Type.Optional(text(100, 'ISO alpha-2, alpha-3 or English name.')),
+    externalId: Type.Optional(text(512)),
+    ipAddress: Type.Optional(text(64)),
+    userAgent: Type.Optional(text(1024)),
+    fbc: Type.Optional(text(512, 'Meta click id cookie (_fbc).')),
+    fbp: Type.Optional(text(512, 'Meta browser id cookie (_fbp).')),
+    ttclid: Type.Optional(text(512, 'TikTok click id.')),
+    ttp: Type.Optional(text(512, 'TikTok _ttp cookie.')),
+    epik: Type.Optional(text(512, 'Pinterest click id (_epik).')),
+    scClickId: Type.Optional(text(512, 'Snapchat click id (ScCid).')),
+    scCookie1: Type.Optional(text(512, 'Snapchat _scid cookie.')),
+    rdtClickId: Type.Optional(text(512, 'Reddit click id (rdt_cid).')),
+    rdtUuid: Type.Optional(text(512, 'Reddit _rdt_uuid cookie.')),
+  },
+  { description: 'Personal data: sealed at rest, normalized and hashed per platform at delivery.' },
+);
+
+const Identifier = Type.Union([Type.String({ minLength: 1, maxLength: 200 }), Type.Integer({ minimum: 0 })]);
+
+export const ContentItemSchema = Type.Object({
+  id: Identifier,
+  quantity: Type.Optional(Type.Integer({ minimum: 0 })),
+  price: Type.Optional(Type.Number()),
+  name: Type.Optional(text(500)),
+  category: Type.Optional(text(500)),
+  brand: Type.Optional(text(200)),
+});
+
+export const CustomDataSchema = Type.Object({
+  value: Type.Optional(Type.Number()),
+  currency: Type.Optional(Type.String({ pattern: '^[A-Za-z]{3}$', description: 'ISO 4217 code.' })),
+  orderId: Type.Optional(Identifier),
+  contents: Type.Optional(Type.Array(ContentItemSchema, { maxItems: 500 })),
+  numItems: Type.Optional(Type.Integer({ minimum: 0 })),
+  searchString: Type.Optional(text(1000)),
+  contentType: Type.Optional(text(100)),
+  contentName: Type.Optional(text(500)),
+  contentCategory: Type.Optional(text(500)),
+});
+
+export const InboundEventSchema = Type.Object({
+  eventName: Type.Enum([...EVENT_NAMES], { description: 'One of the nine event types.' }),
+  eventTime: Type.Integer({ minimum: 1_000_000_000, description: 'Unix time in seconds.' }),
+  eventId: Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 200,
+      description: 'Dedup key shared with the browser pixel. Default: purchase_<orderId>, else generated.',
+    }),
+  ),
+  customEventName: Type.Optional(
+    Type.String({ minLength: 1, maxLength: 100, description: 'Required for Custom events.' }),
+  ),
+  eventSourceUrl: Type.Optional(text(2048)),
+  referrerUrl: Type.Optional(text(2048)),
+  userData: Type.Optional(UserDataSchema),
+  customData: Type.Optional(CustomDataSchema),
+});
+export type InboundEvent = Static<typeof InboundEventSchema>;
+
+export const ProxyEventsBodySchema = Type.Object({
+  events: Type.Array(InboundEventSchema, { minItems: 1, maxItems: 1000 }),
+});
+export type ProxyEventsBody = Static<typeof ProxyEventsBodySchema>;
+
+/** Pixel Manager for WooCommerce: `{event, facebook?, tiktok?, pinterest?, snapchat?, reddit?, product?}`. */
+export const PmwEventSchema = Type.Object({
+  event: Type.String({ minLength: 1, maxLength: 100 }),
+  facebook: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+  tiktok: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+  pinterest: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+  snapchat: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+  reddit: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+});
+export type PmwEvent = Static<typeof PmwEventSchema>;
+
+export const PmwEventsBodySchema = Type.Union([
+  PmwEventSchema,
+  Type.Array(PmwEventSchema, { minItems: 1, maxItems: 200 }),
+]);

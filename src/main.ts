@@ -1,0 +1,117 @@
+/**
+ * Composition root: config → storage → migrations → services → http and/or worker; signals.
+ */
+import { Redis } from 'ioredis';
+import { type Logger, pino } from 'pino';
+import type { Config } from './config.js';
+import { UndiciSender } from './delivery/http-client.js';
+import { DeliveryWorker } from './delivery/worker.js';
+import { type App, buildApp } from './http/app.js';
+import { DomainContextCache } from './ingest/domain-context.js';
+import { QuotaTracker } from './ingest/quota.js';
+import { GroupCommitWriter } from './ingest/writer.js';
+import { type Clock, systemClock } from './lib/clock.js';
+import { Sealer } from './lib/crypto.js';
+import { MemoryRateLimiter, type RateLimiter, RedisRateLimiter } from './lib/rate-limiter.js';
+import { Metrics } from './metrics.js';
+import { openStorage, type Storage } from './storage/db.js';
+import { migrateToLatest } from './storage/migrate.js';
+
+export type Role = 'api' | 'worker' | 'all';
+
+export interface Service {
+  config: Config;
+  storage: Storage;
+  sealer: Sealer;
+  app: App | null;
+  worker: DeliveryWorker | null;
+  writer: GroupCommitWriter;
+  domains: DomainContextCache;
+  metrics: Metrics;
+  /** The bound address when listening. */
+  address: string | null;
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  role: Role;
+  listen?: boolean;
+  clock?: Clock;
+  /** PostgreSQL schema (tests). */
+  pgSchema?: string;
+  logger?: Logger;
+}
+
+export async function startService(config: Config, options: StartOptions): Promise<Service> {
+  const clock = options.clock ?? systemClock;
+  const storage = await openStorage({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    sqliteSynchronous: config.sqliteSynchronous,
+    ...(options.pgSchema ? { pgSchema: options.pgSchema } : {}),
+  });
+  await migrateToLatest(storage.db);
+  const sealer = new Sealer(config.encryptionKeys);
+  const metrics = new Metrics(storage.db);
+  const redis = config.redisUrl
+    ? new Redis(config.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 2 })
+    : null;
+  const rateLimiter: RateLimiter = redis ? new RedisRateLimiter(redis, clock) : new MemoryRateLimiter(clock);
+  const domains = new DomainContextCache(storage.db, clock);
+  const quota = new QuotaTracker(storage.db, clock, config.planQuotas);
+
+  let worker: DeliveryWorker | null = null;
+  const sender = new UndiciSender(config.delivery.requestTimeoutMs);
+  const logger = options.logger ?? pino({ level: config.logLevel });
+  const writer = new GroupCommitWriter(
+    storage.db,
+    clock,
+    {
+      maxEvents: config.ingest.groupCommitMaxEvents,
+      maxWaitMs: config.ingest.groupCommitMaxWaitMs,
+      dedupWindowMs: config.proxy.dedupWindowSeconds * 1000,
+    },
+    () => worker?.wake(),
+  );
+
+  let app: App | null = null;
+  if (options.role !== 'worker') {
+    app = await buildApp({
+      config,
+      storage,
+      sealer,
+      clock,
+      writer,
+      domains,
+      quota,
+      rateLimiter,
+      metrics,
+      logger,
+    });
+  }
+  if (options.role !== 'api') {
+    worker = new DeliveryWorker({ storage, sealer, clock, config, sender, log: logger, metrics });
+    worker.start();
+  }
+
+  let address: string | null = null;
+  if (app && options.listen !== false) {
+    address = await app.listen({ port: config.port, host: config.host });
+  }
+
+  let closing: Promise<void> | null = null;
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      // Stop accepting; in-flight requests finish (their group commit flushes within milliseconds).
+      if (app) await app.close();
+      await writer.close();
+      if (worker) await worker.stop();
+      await sender.close();
+      if (redis) redis.disconnect();
+      await storage.close();
+    })();
+    return closing;
+  };
+
+  return { config, storage, sealer, app, worker, writer, domains, metrics, address, close };
+}

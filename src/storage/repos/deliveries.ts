@@ -1,0 +1,296 @@
+/**
+ * The outbox queue's SQL. A delivery is leased by setting lease_owner/lease_expires_at on pending rows; a
+ * lease that expires (crashed worker) makes the row due again. On PostgreSQL the candidate rows are locked
+ * with FOR UPDATE SKIP LOCKED so several workers share the queue without waiting on each other; SQLite
+ * serializes writers, so the same statement is atomic there.
+ */
+import { sql } from 'kysely';
+import { newId } from '../../lib/ids.js';
+import type { DB, Dialect } from '../db.js';
+import type { Delivery, DeliveryAttempt, EventRow } from '../schema.js';
+
+export const FINAL_STATUSES = ['delivered', 'failed', 'skipped', 'dead'] as const;
+export type DeliveryStatus = 'pending' | (typeof FINAL_STATUSES)[number];
+
+/** Destinations with due, unleased deliveries, whose destination is active and enabled. */
+export async function dueDestinationIds(db: DB, now: number, limit: number): Promise<string[]> {
+  const rows = await db
+    .selectFrom('deliveries as d')
+    .innerJoin('destinations as dst', 'dst.id', 'd.destination_id')
+    .select('d.destination_id')
+    .distinct()
+    .where('d.status', '=', 'pending')
+    .where('d.next_attempt_at', '<=', now)
+    .where((eb) => eb.or([eb('d.lease_expires_at', 'is', null), eb('d.lease_expires_at', '<=', now)]))
+    .where('dst.status', '=', 'active')
+    .where('dst.enabled', '=', 1)
+    .limit(limit)
+    .execute();
+  return rows.map((r) => r.destination_id);
+}
+
+export async function leaseDeliveries(
+  db: DB,
+  dialect: Dialect,
+  input: { destinationId: string; owner: string; now: number; leaseMs: number; limit: number },
+): Promise<Delivery[]> {
+  const { destinationId, owner, now, leaseMs, limit } = input;
+  let candidates = db
+    .selectFrom('deliveries')
+    .select('id')
+    .where('destination_id', '=', destinationId)
+    .where('status', '=', 'pending')
+    .where('next_attempt_at', '<=', now)
+    .where((eb) => eb.or([eb('lease_expires_at', 'is', null), eb('lease_expires_at', '<=', now)]))
+    .orderBy('next_attempt_at')
+    .limit(limit);
+  if (dialect === 'postgres') candidates = candidates.forUpdate().skipLocked();
+  return (
+    db
+      .updateTable('deliveries')
+      .set({ lease_owner: owner, lease_expires_at: now + leaseMs })
+      .where('id', 'in', candidates)
+      // Re-checked so a row leased between the subquery and the update (no SKIP LOCKED on SQLite) is not taken.
+      .where('status', '=', 'pending')
+      .where((eb) => eb.or([eb('lease_expires_at', 'is', null), eb('lease_expires_at', '<=', now)]))
+      .returningAll()
+      .execute()
+  );
+}
+
+export async function eventsByPk(db: DB, pks: string[]): Promise<Map<string, EventRow>> {
+  const out = new Map<string, EventRow>();
+  for (let i = 0; i < pks.length; i += 500) {
+    const rows = await db
+      .selectFrom('events')
+      .selectAll()
+      .where('id', 'in', pks.slice(i, i + 500))
+      .execute();
+    for (const row of rows) out.set(row.id, row);
+  }
+  return out;
+}
+
+export interface DeliveryOutcome {
+  delivery: Delivery;
+  status: DeliveryStatus;
+  /** Counted as an attempt (false: released without trying, e.g. circuit open). */
+  attempted: boolean;
+  nextAttemptAt?: number;
+  statusCode: number | null;
+  /** Attempt trace outcome: delivered | retry | throttled | rejected | skipped | dead | timeout | network */
+  outcome: string;
+  message: string | null;
+}
+
+/**
+ * Writes a batch's outcomes: delivery rows (only while this worker still holds the lease), the attempt
+ * trace, and erasure of personal data for events with no pending delivery left. One transaction.
+ */
+export async function recordOutcomes(
+  db: DB,
+  input: { owner: string; now: number; outcomes: DeliveryOutcome[] },
+): Promise<void> {
+  const { owner, now, outcomes } = input;
+  if (outcomes.length === 0) return;
+  await db.transaction().execute(async (trx) => {
+    // Rows with identical updates share one statement (the common case: a whole batch delivered).
+    const groups = new Map<string, { outcome: DeliveryOutcome; ids: string[] }>();
+    for (const o of outcomes) {
+      const key = JSON.stringify([o.status, o.attempted, o.nextAttemptAt ?? null, o.statusCode, o.message]);
+      const group = groups.get(key) ?? { outcome: o, ids: [] };
+      group.ids.push(o.delivery.id);
+      groups.set(key, group);
+    }
+    for (const { outcome, ids } of groups.values()) {
+      const final = outcome.status !== 'pending';
+      for (let i = 0; i < ids.length; i += 500) {
+        await trx
+          .updateTable('deliveries')
+          .set({
+            status: outcome.status,
+            attempts: outcome.attempted ? sql`attempts + 1` : sql`attempts`,
+            next_attempt_at: outcome.nextAttemptAt ?? now,
+            lease_owner: null,
+            lease_expires_at: null,
+            last_status_code: outcome.attempted ? outcome.statusCode : sql`last_status_code`,
+            last_error: outcome.attempted ? outcome.message : sql`last_error`,
+            updated_at: now,
+            final_at: final ? now : null,
+          })
+          .where('id', 'in', ids.slice(i, i + 500))
+          .where('lease_owner', '=', owner)
+          .where('status', '=', 'pending')
+          .execute();
+      }
+    }
+    const attempts: DeliveryAttempt[] = outcomes
+      .filter((o) => o.attempted || o.status !== 'pending')
+      .map((o) => ({
+        id: newId('att', now),
+        delivery_id: o.delivery.id,
+        attempt: o.delivery.attempts + (o.attempted ? 1 : 0),
+        at: now,
+        status_code: o.statusCode,
+        outcome: o.outcome,
+        message: o.message,
+      }));
+    for (let i = 0; i < attempts.length; i += 400) {
+      await trx
+        .insertInto('delivery_attempts')
+        .values(attempts.slice(i, i + 400))
+        .execute();
+    }
+    const eventPks = [
+      ...new Set(outcomes.filter((o) => o.status !== 'pending').map((o) => o.delivery.event_pk)),
+    ];
+    await erasePersonalData(trx, eventPks, now);
+  });
+}
+
+/** Erases the sealed personal data of the given events once none of their deliveries is pending. */
+export async function erasePersonalData(db: DB, eventPks: string[], now: number): Promise<void> {
+  for (let i = 0; i < eventPks.length; i += 500) {
+    await db
+      .updateTable('events')
+      .set({ pii_sealed: null, pii_erased_at: now })
+      .where('id', 'in', eventPks.slice(i, i + 500))
+      .where('pii_sealed', 'is not', null)
+      .where(({ not, exists, selectFrom }) =>
+        not(
+          exists(
+            selectFrom('deliveries')
+              .select(sql`1`.as('one'))
+              .whereRef('deliveries.event_pk', '=', 'events.id')
+              .where('deliveries.status', '=', 'pending'),
+          ),
+        ),
+      )
+      .execute();
+  }
+}
+
+/** Gives back this worker's leases (graceful shutdown) so another worker can take them at once. */
+export async function releaseLeases(db: DB, owner: string): Promise<number> {
+  const result = await db
+    .updateTable('deliveries')
+    .set({ lease_owner: null, lease_expires_at: null })
+    .where('lease_owner', '=', owner)
+    .where('status', '=', 'pending')
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
+/** Pending deliveries past their retry horizon become dead; their events' personal data is erased. */
+export async function expireDeliveries(db: DB, now: number): Promise<number> {
+  return db.transaction().execute(async (trx) => {
+    const expired = await trx
+      .updateTable('deliveries')
+      .set({
+        status: 'dead',
+        final_at: now,
+        updated_at: now,
+        lease_owner: null,
+        lease_expires_at: null,
+        last_error: sql`coalesce(last_error, 'retry horizon reached before delivery')`,
+      })
+      .where('status', '=', 'pending')
+      .where('give_up_at', '<=', now)
+      .where((eb) => eb.or([eb('lease_expires_at', 'is', null), eb('lease_expires_at', '<=', now)]))
+      .returning(['id', 'event_pk', 'attempts'])
+      .execute();
+    if (expired.length === 0) return 0;
+    for (let i = 0; i < expired.length; i += 400) {
+      await trx
+        .insertInto('delivery_attempts')
+        .values(
+          expired.slice(i, i + 400).map((row) => ({
+            id: newId('att', now),
+            delivery_id: row.id,
+            attempt: row.attempts,
+            at: now,
+            status_code: null,
+            outcome: 'dead',
+            message: 'retry horizon reached before delivery',
+          })),
+        )
+        .execute();
+    }
+    await erasePersonalData(trx, [...new Set(expired.map((r) => r.event_pk))], now);
+    return expired.length;
+  });
+}
+
+export async function deleteExpiredDedupKeys(db: DB, now: number): Promise<number> {
+  const result = await db.deleteFrom('dedup_keys').where('expires_at', '<=', now).executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
+
+export interface DeliveryListFilter {
+  status?: DeliveryStatus;
+  orgId?: string;
+  domainId?: string;
+  limit?: number;
+}
+
+export async function listDeliveries(db: DB, filter: DeliveryListFilter): Promise<Delivery[]> {
+  let query = db
+    .selectFrom('deliveries')
+    .selectAll()
+    .orderBy('created_at', 'desc')
+    .limit(filter.limit ?? 100);
+  if (filter.status) query = query.where('status', '=', filter.status);
+  if (filter.orgId) query = query.where('org_id', '=', filter.orgId);
+  if (filter.domainId) query = query.where('domain_id', '=', filter.domainId);
+  return query.execute();
+}
+
+export async function attemptsOf(db: DB, deliveryId: string): Promise<DeliveryAttempt[]> {
+  return db
+    .selectFrom('delivery_attempts')
+    .selectAll()
+    .where('delivery_id', '=', deliveryId)
+    .orderBy('at')
+    .orderBy('attempt')
+    .execute();
+}
+
+/**
+ * Replays failed or dead deliveries: back to pending, due now, with a fresh horizon. Only possible while
+ * the event's personal data still exists, or for events that never had any.
+ */
+export async function replayDeliveries(
+  db: DB,
+  input: { deliveryId?: string; domainId?: string; now: number; retryHorizonMs: number },
+): Promise<{ replayed: number; unavailable: number }> {
+  let candidates = db
+    .selectFrom('deliveries as d')
+    .innerJoin('events as e', 'e.id', 'd.event_pk')
+    .select(['d.id', 'e.pii_sealed', 'e.match_keys', 'e.source'])
+    .where('d.status', 'in', ['failed', 'dead']);
+  if (input.deliveryId) candidates = candidates.where('d.id', '=', input.deliveryId);
+  if (input.domainId) candidates = candidates.where('d.domain_id', '=', input.domainId);
+  const rows = await candidates.execute();
+  // Without its sealed data an event with match keys (or a pmw passthrough) cannot be rebuilt faithfully.
+  const replayable = rows.filter((r) => r.pii_sealed !== null || (r.match_keys === '' && r.source !== 'PMW'));
+  for (let i = 0; i < replayable.length; i += 500) {
+    await db
+      .updateTable('deliveries')
+      .set({
+        status: 'pending',
+        next_attempt_at: input.now,
+        give_up_at: input.now + input.retryHorizonMs,
+        final_at: null,
+        lease_owner: null,
+        lease_expires_at: null,
+        updated_at: input.now,
+      })
+      .where(
+        'id',
+        'in',
+        replayable.slice(i, i + 500).map((r) => r.id),
+      )
+      .execute();
+  }
+  return { replayed: replayable.length, unavailable: rows.length - replayable.length };
+}

@@ -1,0 +1,129 @@
+import type { TObject } from 'typebox';
+import { getDestination } from '../../destinations/registry.js';
+import { DESTINATION_TYPES, type DestinationType } from '../../destinations/types.js';
+import { maskSecret, type Sealer } from '../../lib/crypto.js';
+import { newId } from '../../lib/ids.js';
+import type { DB } from '../db.js';
+import type { DestinationRow } from '../schema.js';
+
+export function isDestinationType(value: string): value is DestinationType {
+  return (DESTINATION_TYPES as readonly string[]).includes(value);
+}
+
+/** Names of the config fields the adapter's schema marks `secret: true`. */
+export function secretFields(schema: TObject): string[] {
+  return Object.entries(schema.properties)
+    .filter(([, property]) => (property as { secret?: unknown }).secret === true)
+    .map(([name]) => name);
+}
+
+function splitConfig(
+  schema: TObject,
+  config: Record<string, unknown>,
+): { publicPart: Record<string, unknown>; secretPart: Record<string, unknown> } {
+  const secrets = new Set(secretFields(schema));
+  const publicPart: Record<string, unknown> = {};
+  const secretPart: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(config)) {
+    if (secrets.has(key)) secretPart[key] = value;
+    else publicPart[key] = value;
+  }
+  return { publicPart, secretPart };
+}
+
+export type SetDestinationResult =
+  | { ok: true; destination: DestinationRow }
+  | { ok: false; errors: string[] };
+
+/**
+ * Creates or replaces a domain's destination of one type. A new configuration clears `needs_attention`:
+ * a held queue drains once the user has fixed the credentials.
+ */
+export async function setDestination(
+  db: DB,
+  sealer: Sealer,
+  input: { orgId: string; domainId: string; type: DestinationType; config: unknown; now: number },
+): Promise<SetDestinationResult> {
+  const adapter = getDestination(input.type);
+  const parsed = adapter.parseConfig(input.config);
+  if (!parsed.ok) return parsed;
+  const config = parsed.config as Record<string, unknown>;
+  const { publicPart, secretPart } = splitConfig(adapter.configSchema, config);
+  const enabled = config.enabled === false ? 0 : 1;
+  const existing = await db
+    .selectFrom('destinations')
+    .selectAll()
+    .where('domain_id', '=', input.domainId)
+    .where('org_id', '=', input.orgId)
+    .where('type', '=', input.type)
+    .executeTakeFirst();
+  const id = existing?.id ?? newId('dst', input.now);
+  const row: DestinationRow = {
+    id,
+    org_id: input.orgId,
+    domain_id: input.domainId,
+    type: input.type,
+    enabled,
+    config_public: JSON.stringify(publicPart),
+    credentials_sealed: sealer.seal(secretPart, id),
+    status: 'active',
+    last_error: null,
+    config_version: (existing?.config_version ?? 0) + 1,
+    created_at: existing?.created_at ?? input.now,
+    updated_at: input.now,
+  };
+  if (existing) {
+    await db.updateTable('destinations').set(row).where('id', '=', id).execute();
+  } else {
+    await db.insertInto('destinations').values(row).execute();
+  }
+  return { ok: true, destination: row };
+}
+
+/** The full configuration (public fields and opened secrets), for the worker only. */
+export function openDestinationConfig(sealer: Sealer, row: DestinationRow): Record<string, unknown> {
+  return {
+    ...JSON.parse(row.config_public),
+    ...sealer.open<Record<string, unknown>>(row.credentials_sealed, row.id),
+  };
+}
+
+/** The configuration as users may see it: secrets as masked previews. */
+export function maskedDestinationConfig(sealer: Sealer, row: DestinationRow): Record<string, unknown> {
+  const secrets = sealer.open<Record<string, unknown>>(row.credentials_sealed, row.id);
+  const masked: Record<string, unknown> = { ...JSON.parse(row.config_public) };
+  for (const [key, value] of Object.entries(secrets)) masked[key] = maskSecret(String(value));
+  return masked;
+}
+
+export async function listDomainDestinations(
+  db: DB,
+  orgId: string,
+  domainId: string,
+): Promise<DestinationRow[]> {
+  return db
+    .selectFrom('destinations')
+    .selectAll()
+    .where('org_id', '=', orgId)
+    .where('domain_id', '=', domainId)
+    .orderBy('type')
+    .execute();
+}
+
+export async function getDestinationRow(db: DB, destinationId: string): Promise<DestinationRow | undefined> {
+  return db.selectFrom('destinations').selectAll().where('id', '=', destinationId).executeTakeFirst();
+}
+
+export async function markDestinationStatus(
+  db: DB,
+  destinationId: string,
+  status: 'active' | 'needs_attention' | 'paused',
+  lastError: string | null,
+  now: number,
+): Promise<void> {
+  await db
+    .updateTable('destinations')
+    .set({ status, last_error: lastError, updated_at: now })
+    .where('id', '=', destinationId)
+    .execute();
+}

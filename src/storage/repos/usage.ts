@@ -1,0 +1,57 @@
+import { sql } from 'kysely';
+import type { DB } from '../db.js';
+
+/** UTC day key of a millisecond time. */
+export function dayOf(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 10);
+}
+
+/** Billing periods are calendar months in UTC: [start, end). */
+export function monthPeriod(ms: number): { start: number; end: number; startDay: string; endDay: string } {
+  const d = new Date(ms);
+  const start = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1);
+  const end = Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1);
+  return { start, end, startDay: dayOf(start), endDay: dayOf(end) };
+}
+
+export interface UsageIncrement {
+  orgId: string;
+  day: string;
+  requests: number;
+  events: number;
+}
+
+/** Adds to the daily counters; runs inside the ingest transaction so usage matches what was stored. */
+export async function addUsage(db: DB, increments: UsageIncrement[]): Promise<void> {
+  for (const inc of increments) {
+    await db
+      .insertInto('usage_daily')
+      .values({ org_id: inc.orgId, day: inc.day, requests: inc.requests, events: inc.events })
+      .onConflict((oc) =>
+        oc.columns(['org_id', 'day']).doUpdateSet({
+          requests: sql`usage_daily.requests + ${inc.requests}`,
+          events: sql`usage_daily.events + ${inc.events}`,
+        }),
+      )
+      .execute();
+  }
+}
+
+export async function periodUsage(
+  db: DB,
+  orgId: string,
+  now: number,
+): Promise<{ requests: number; events: number }> {
+  const period = monthPeriod(now);
+  const row = await db
+    .selectFrom('usage_daily')
+    .select((eb) => [
+      eb.fn.coalesce(eb.fn.sum<number>('requests'), sql<number>`0`).as('requests'),
+      eb.fn.coalesce(eb.fn.sum<number>('events'), sql<number>`0`).as('events'),
+    ])
+    .where('org_id', '=', orgId)
+    .where('day', '>=', period.startDay)
+    .where('day', '<', period.endDay)
+    .executeTakeFirst();
+  return { requests: Number(row?.requests ?? 0), events: Number(row?.events ?? 0) };
+}

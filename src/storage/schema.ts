@@ -1,0 +1,149 @@
+/**
+ * Table types for Kysely. Times are integer milliseconds since the epoch (`bigint` columns), except
+ * `event_time`, which is Unix seconds as the platforms use it. Booleans are 0/1 integers so both dialects
+ * read them the same way. JSON is stored as text.
+ */
+import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+export interface OrgsTable {
+  id: string;
+  name: string;
+  plan: string;
+  /** active | past_due | suspended | expired */
+  subscription_status: string;
+  /** Start of the current monthly billing period (ms). */
+  period_start: number;
+  created_at: number;
+}
+
+export interface DomainsTable {
+  id: string;
+  org_id: string;
+  /** The proxy host, lower case, e.g. `ssp.yourshop.com`. */
+  host: string;
+  shop_url: string | null;
+  /** ISO alpha-2, upper case: parses national phone numbers. */
+  default_country: string;
+  /** active | pending_dns | disabled */
+  status: string;
+  /** The X-SSP-Token, sealed: the shop plugin is handed it again on every sync. */
+  proxy_token_sealed: string;
+  /** SHA-256 of the X-SSP-Token, compared in constant time on every proxy request. */
+  proxy_token_hash: string;
+  /** SHA-256 of the sync token (shown once). */
+  sync_token_hash: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface DestinationsTable {
+  id: string;
+  org_id: string;
+  domain_id: string;
+  type: string;
+  enabled: number;
+  /** Non-secret config fields as JSON. */
+  config_public: string;
+  /** Secret config fields (access tokens), sealed. */
+  credentials_sealed: string;
+  /** active | needs_attention | paused */
+  status: string;
+  last_error: string | null;
+  config_version: number;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface EventsTable {
+  id: string;
+  org_id: string;
+  domain_id: string;
+  event_name: string;
+  custom_event_name: string | null;
+  event_id: string;
+  /** PROXY | PMW | API | PIXEL | WEBHOOK */
+  source: string;
+  event_time: number;
+  received_at: number;
+  event_source_url: string | null;
+  /** Commerce data as sent (JSON); never personal. */
+  custom_data: string | null;
+  /** Comma-separated names of the match keys that were present (no values). */
+  match_keys: string;
+  /** Personal data (and pmw platform members), sealed; erased once every delivery is final or too old. */
+  pii_sealed: string | null;
+  pii_erased_at: number | null;
+}
+
+export interface DedupKeysTable {
+  domain_id: string;
+  event_name: string;
+  event_id: string;
+  event_pk: string;
+  expires_at: number;
+}
+
+export interface DeliveriesTable {
+  id: string;
+  event_pk: string;
+  org_id: string;
+  domain_id: string;
+  destination_id: string;
+  destination_type: string;
+  /** pending | delivered | failed | skipped | dead */
+  status: string;
+  attempts: number;
+  next_attempt_at: number;
+  lease_owner: string | null;
+  lease_expires_at: number | null;
+  event_time: number;
+  /** After this, a pending delivery is dead (retry horizon, never past the platform's maximum event age). */
+  give_up_at: number;
+  last_status_code: number | null;
+  last_error: string | null;
+  created_at: number;
+  updated_at: number;
+  final_at: number | null;
+}
+
+export interface DeliveryAttemptsTable {
+  id: string;
+  delivery_id: string;
+  attempt: number;
+  at: number;
+  status_code: number | null;
+  /** delivered | retry | throttled | rejected | skipped | dead | timeout | network */
+  outcome: string;
+  message: string | null;
+}
+
+export interface UsageDailyTable {
+  org_id: string;
+  /** UTC day, YYYY-MM-DD. */
+  day: string;
+  requests: number;
+  events: number;
+}
+
+export interface Database {
+  orgs: OrgsTable;
+  domains: DomainsTable;
+  destinations: DestinationsTable;
+  events: EventsTable;
+  dedup_keys: DedupKeysTable;
+  deliveries: DeliveriesTable;
+  delivery_attempts: DeliveryAttemptsTable;
+  usage_daily: UsageDailyTable;
+}
+
+export type Org = Selectable<OrgsTable>;
+export type Domain = Selectable<DomainsTable>;
+export type DestinationRow = Selectable<DestinationsTable>;
+export type EventRow = Selectable<EventsTable>;
+export type NewEvent = Insertable<EventsTable>;
+export type Delivery = Selectable<DeliveriesTable>;
+export type NewDelivery = Insertable<DeliveriesTable>;
+export type DeliveryUpdate = Updateable<DeliveriesTable>;
+export type DeliveryAttempt = Selectable<DeliveryAttemptsTable>;
+// Generated is re-exported for repos that add auto columns later.
+export type { Generated };

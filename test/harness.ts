@@ -1,0 +1,196 @@
+/**
+ * Test harness: a service (app + worker) on a fresh database per test, on the dialect the runner chose
+ * (TEST_DATABASE=sqlite|postgres), plus fixture builders that take partials over sensible defaults.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { type Config, loadConfig, type Plan } from '../src/config.js';
+import type { DestinationType } from '../src/destinations/types.js';
+import { type Clock, ManualClock } from '../src/lib/clock.js';
+import { type Role, type Service, startService } from '../src/main.js';
+import { setDestination } from '../src/storage/repos/destinations.js';
+import { createDomain } from '../src/storage/repos/domains.js';
+import { createOrg } from '../src/storage/repos/orgs.js';
+import type { Domain, Org } from '../src/storage/schema.js';
+
+export const dialect = process.env.TEST_DATABASE === 'postgres' ? 'postgres' : 'sqlite';
+export const pgUrl = process.env.TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
+export const redisUrl = process.env.TEST_REDIS_URL || '';
+
+export interface TestService extends Service {
+  dataDir: string;
+  schema: string | null;
+  /** Stops the service and removes its database. */
+  destroy(): Promise<void>;
+}
+
+export interface TestServiceOptions {
+  env?: Record<string, string>;
+  role?: Role;
+  listen?: boolean;
+  clock?: Clock;
+}
+
+/** Environment for a test service: a temp DATA_DIR, a random key, fast retries; the dialect's DATABASE_URL. */
+export function testEnv(dataDir: string, env: Record<string, string> = {}): Record<string, string> {
+  return {
+    DATA_DIR: dataDir,
+    ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+    LOG_LEVEL: 'silent',
+    PORT: '0',
+    HOST: '127.0.0.1',
+    SQLITE_SYNCHRONOUS: 'NORMAL',
+    DELIVERY_POLL_INTERVAL_MS: '20',
+    RETRY_BASE_MS: '10',
+    RETRY_CAP_MS: '50',
+    ...(dialect === 'postgres' ? { DATABASE_URL: pgUrl } : {}),
+    ...env,
+  };
+}
+
+export async function startTestService(options: TestServiceOptions = {}): Promise<TestService> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'tagbridge-test-'));
+  const config: Config = loadConfig(testEnv(dataDir, options.env));
+  const schema = dialect === 'postgres' ? `t_${randomBytes(6).toString('hex')}` : null;
+  const service = await startService(config, {
+    role: options.role ?? 'all',
+    listen: options.listen ?? false,
+    ...(options.clock ? { clock: options.clock } : {}),
+    ...(schema ? { pgSchema: schema } : {}),
+  });
+  return {
+    ...service,
+    dataDir,
+    schema,
+    async destroy() {
+      await service.close();
+      if (schema) await dropSchema(schema);
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function dropSchema(schema: string): Promise<void> {
+  const client = new pg.Client({ connectionString: pgUrl });
+  await client.connect();
+  try {
+    await client.query(`drop schema if exists ${schema} cascade`);
+  } finally {
+    await client.end();
+  }
+}
+
+export interface Tenant {
+  org: Org;
+  domain: Domain;
+  proxyToken: string;
+  syncToken: string;
+  destinations: Partial<Record<DestinationType, string>>;
+}
+
+export interface TenantOptions {
+  host?: string;
+  plan?: Plan;
+  shopUrl?: string;
+  destinations?: Partial<Record<DestinationType, Record<string, unknown>>>;
+}
+
+let hostCounter = 0;
+
+export async function createTenant(service: Service, options: TenantOptions = {}): Promise<Tenant> {
+  const now = Date.now();
+  const { db } = service.storage;
+  const org = await createOrg(db, { name: 'Test shop', plan: options.plan ?? 'pro', now });
+  hostCounter += 1;
+  const created = await createDomain(db, service.sealer, {
+    orgId: org.id,
+    host: options.host ?? `ssp${hostCounter}.shop${randomBytes(3).toString('hex')}.test`,
+    shopUrl: options.shopUrl ?? 'https://shop.example.com',
+    now,
+  });
+  const destinations: Partial<Record<DestinationType, string>> = {};
+  for (const [type, config] of Object.entries(options.destinations ?? {})) {
+    const result = await setDestination(db, service.sealer, {
+      orgId: org.id,
+      domainId: created.domain.id,
+      type: type as DestinationType,
+      config,
+      now,
+    });
+    if (!result.ok) throw new Error(`bad ${type} config: ${result.errors.join('; ')}`);
+    destinations[type as DestinationType] = result.destination.id;
+  }
+  service.domains.invalidate();
+  return {
+    org,
+    domain: created.domain,
+    proxyToken: created.proxyToken,
+    syncToken: created.syncToken,
+    destinations,
+  };
+}
+
+/** A rich, valid proxy event; override what a test is about. */
+export function purchaseEvent(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    eventName: 'Purchase',
+    eventTime: Math.floor(Date.now() / 1000) - 5,
+    eventId: `order-${randomBytes(4).toString('hex')}`,
+    eventSourceUrl: 'https://shop.example.com/checkout/order-received/123/',
+    userData: {
+      email: 'Jane.Doe@Example.com',
+      phone: '(650) 555-1212',
+      firstName: 'Jane',
+      lastName: 'Doe',
+      city: 'Menlo Park',
+      state: 'CA',
+      zip: '94025',
+      country: 'US',
+      ipAddress: '203.0.113.42',
+      userAgent: 'Mozilla/5.0 (X11; Linux x86_64)',
+      fbc: 'fb.1.1700000000.AbCdEf',
+      fbp: 'fb.1.1700000000.1234567890',
+    },
+    customData: {
+      currency: 'USD',
+      value: 49.99,
+      orderId: 'T-12345',
+      contents: [{ id: 'SKU-001', name: 'Widget', quantity: 1, price: 49.99 }],
+      numItems: 1,
+    },
+    ...overrides,
+  };
+}
+
+export function proxyHeaders(tenant: Tenant, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    host: tenant.domain.host,
+    'content-type': 'application/json',
+    'x-ssp-token': tenant.proxyToken,
+    ...extra,
+  };
+}
+
+/** Polls until `check` returns a value other than undefined/false, or fails after `timeoutMs`. */
+export async function eventually<T>(
+  check: () => Promise<T | undefined | false>,
+  timeoutMs = 10_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await check();
+      if (value !== undefined && value !== false) return value;
+    } catch (error) {
+      last = error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  throw new Error(`condition not met within ${timeoutMs} ms${last ? `: ${String(last)}` : ''}`);
+}
+
+export { ManualClock };
