@@ -363,21 +363,17 @@ export class DeliveryWorker {
           break;
         }
         case 'rejected':
+          // Permanent: no retry. Bad credentials also hold the destination's queue (needs_attention).
           if (verdict.credentials) credentialsRejected = verdict.message;
           for (const d of delivered) {
-            outcomes.push(
-              verdict.credentials
-                ? // Bad credentials say nothing about the event: hold it until the config is fixed.
-                  this.retryOutcome(d, at, status, 'rejected', verdict.message, config.delivery.backoffCapMs)
-                : {
-                    delivery: d,
-                    status: 'failed',
-                    attempted: true,
-                    statusCode: status,
-                    outcome: 'rejected',
-                    message: verdict.message,
-                  },
-            );
+            outcomes.push({
+              delivery: d,
+              status: 'failed',
+              attempted: true,
+              statusCode: status,
+              outcome: 'rejected',
+              message: verdict.message,
+            });
           }
           break;
         case 'throttled':

@@ -7,7 +7,10 @@ import { clock, DAY_S, EMAIL_HASH, IP, NOW_S, pick, post, repeat, sha256, text, 
 const TOKEN = 'pina_good_token';
 const AD_ACCOUNT = '549755885175';
 
-function event(overrides: Record<string, unknown> = {}, userData: Record<string, unknown> = {}): Record<string, unknown> {
+function event(
+  overrides: Record<string, unknown> = {},
+  userData: Record<string, unknown> = {},
+): Record<string, unknown> {
   return {
     event_name: 'checkout',
     action_source: 'web',
@@ -50,7 +53,10 @@ describe('fake Pinterest Conversions API', () => {
   beforeEach(() => pinterest.reset());
 
   it('accepts valid events with the ConversionApiResponse shape', async () => {
-    const res = await send([event(), event({ event_id: 'order-1002', event_name: 'page_visit', custom_data: undefined })]);
+    const res = await send([
+      event(),
+      event({ event_id: 'order-1002', event_name: 'page_visit', custom_data: undefined }),
+    ]);
     assert.equal(res.status, 200);
     assert.deepEqual(res.body, {
       num_events_received: 2,
@@ -136,7 +142,10 @@ describe('fake Pinterest Conversions API', () => {
   });
 
   it('fails a hashed or invalid IP per event', async () => {
-    const res = await send([event({}, { client_ip_address: sha256(IP) }), event({}, { client_ip_address: '300.1.1.1' })]);
+    const res = await send([
+      event({}, { client_ip_address: sha256(IP) }),
+      event({}, { client_ip_address: '300.1.1.1' }),
+    ]);
     assert.equal(pick(res.body, 'events.0.status'), 'failed');
     assert.match(String(pick(res.body, 'events.0.error_message')), /client_ip_address: .*cleartext IP/);
     assert.match(String(pick(res.body, 'events.1.error_message')), /valid IPv4 or IPv6/);

@@ -114,7 +114,7 @@ export async function recordOutcomes(
             lease_owner: null,
             lease_expires_at: null,
             last_status_code: outcome.attempted ? outcome.statusCode : sql`last_status_code`,
-            last_error: outcome.attempted ? outcome.message : sql`last_error`,
+            last_error: outcome.attempted || final ? outcome.message : sql`last_error`,
             updated_at: now,
             final_at: final ? now : null,
           })

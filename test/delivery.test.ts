@@ -1,0 +1,225 @@
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { after, afterEach, before, describe, test } from 'node:test';
+import { type FakePlatform, startFakeMeta } from '../src/dev/fakes/index.js';
+import { attemptsOf } from '../src/storage/repos/deliveries.js';
+import { setDestination } from '../src/storage/repos/destinations.js';
+import {
+  createTenant,
+  eventually,
+  proxyHeaders,
+  purchaseEvent,
+  startTestService,
+  type Tenant,
+  type TestService,
+} from './harness.js';
+
+const sha = (s: string) => createHash('sha256').update(s).digest('hex');
+const META = { pixelId: '1234567890', accessToken: 'EAAB-good-token-1234' };
+
+describe('delivery to a fake Meta', () => {
+  let fake: FakePlatform;
+  let service: TestService;
+  let tenant: Tenant;
+
+  before(async () => {
+    fake = await startFakeMeta({ validTokens: [META.accessToken, 'EAAB-new-token-5678'] });
+    service = await startTestService({
+      env: {
+        META_GRAPH_URL: fake.url,
+        PROXY_RATE_LIMIT_PER_MINUTE: '0',
+        CIRCUIT_FAILURE_THRESHOLD: '3',
+        CIRCUIT_OPEN_MS: '800',
+      },
+    });
+  });
+  after(async () => {
+    await service.destroy();
+    await fake.close();
+  });
+  afterEach(() => fake.reset());
+
+  const send = async (t: Tenant, events: Record<string, unknown>[]) => {
+    const res = await service.app!.inject({
+      method: 'POST',
+      url: '/v1/events',
+      headers: proxyHeaders(t),
+      payload: { events },
+    });
+    assert.equal(res.statusCode, 200, res.body);
+  };
+  const deliveryOf = async (eventId: string) =>
+    service.storage.db
+      .selectFrom('deliveries as d')
+      .innerJoin('events as e', 'e.id', 'd.event_pk')
+      .selectAll('d')
+      .where('e.event_id', '=', eventId)
+      .executeTakeFirstOrThrow();
+
+  test('an event posted to /v1/events reaches the platform with the right payload; outcome recorded', async () => {
+    tenant = await createTenant(service, { destinations: { meta: META } });
+    const event = purchaseEvent({ eventId: 'order-1001' });
+    await send(tenant, [event]);
+    const delivered = await eventually(async () => {
+      const d = await deliveryOf('order-1001');
+      return d.status === 'delivered' ? d : undefined;
+    });
+    assert.equal(delivered.attempts, 1);
+    assert.equal(delivered.last_status_code, 200);
+    assert.equal(fake.accepted.length, 1);
+    const sent = fake.accepted[0] as Record<string, any>;
+    assert.equal(sent.event_name, 'Purchase');
+    assert.equal(sent.event_id, 'order-1001');
+    assert.equal(sent.action_source, 'website');
+    assert.equal(sent.event_time, event.eventTime);
+    assert.deepEqual(sent.user_data.em, [sha('jane.doe@example.com')]);
+    assert.deepEqual(sent.user_data.ph, [sha('16505551212')]);
+    assert.deepEqual(sent.user_data.fn, [sha('jane')]);
+    assert.equal(sent.user_data.client_ip_address, '203.0.113.42');
+    assert.equal(sent.user_data.fbc, 'fb.1.1700000000.AbCdEf');
+    assert.equal(sent.custom_data.value, 49.99);
+    assert.equal(sent.custom_data.currency, 'USD');
+    assert.equal(sent.custom_data.order_id, 'T-12345');
+    const request = fake.received[0]!;
+    assert.equal(request.path, '/v21.0/1234567890/events');
+    assert.equal(request.query.access_token, META.accessToken);
+    // Personal data is erased once every delivery of the event is final.
+    const row = await service.storage.db
+      .selectFrom('events')
+      .selectAll()
+      .where('event_id', '=', 'order-1001')
+      .executeTakeFirstOrThrow();
+    assert.equal(row.pii_sealed, null);
+    assert.ok(row.pii_erased_at !== null);
+    const trace = await attemptsOf(service.storage.db, delivered.id);
+    assert.deepEqual(
+      trace.map((a) => [a.attempt, a.outcome, a.status_code]),
+      [[1, 'delivered', 200]],
+    );
+  });
+
+  test('500, 500, 200 → delivered on attempt 3', async () => {
+    fake.enqueue({ kind: 'status', status: 500 }, { kind: 'status', status: 500 });
+    await send(tenant, [purchaseEvent({ eventId: 'retry-1' })]);
+    const delivered = await eventually(async () => {
+      const d = await deliveryOf('retry-1');
+      return d.status === 'delivered' ? d : undefined;
+    });
+    assert.equal(delivered.attempts, 3);
+    assert.equal(fake.received.length, 3);
+    assert.equal(fake.accepted.length, 1);
+    const trace = await attemptsOf(service.storage.db, delivered.id);
+    assert.deepEqual(
+      trace.map((a) => [a.outcome, a.status_code]),
+      [
+        ['retry', 500],
+        ['retry', 500],
+        ['delivered', 200],
+      ],
+    );
+  });
+
+  test('429 with Retry-After is honoured', async () => {
+    fake.enqueue({ kind: 'rateLimit', retryAfterSeconds: 1 });
+    await send(tenant, [purchaseEvent({ eventId: 'throttle-1' })]);
+    const waiting = await eventually(async () => {
+      const d = await deliveryOf('throttle-1');
+      return d.attempts === 1 ? d : undefined;
+    });
+    assert.equal(waiting.status, 'pending');
+    assert.equal(waiting.last_status_code, 429);
+    assert.ok(waiting.next_attempt_at - waiting.updated_at >= 1000, 'next attempt waits for Retry-After');
+    const delivered = await eventually(async () => {
+      const d = await deliveryOf('throttle-1');
+      return d.status === 'delivered' ? d : undefined;
+    });
+    assert.equal(delivered.attempts, 2);
+    const [first, second] = fake.received;
+    assert.ok(
+      second!.at - first!.at >= 950,
+      `second attempt came ${second!.at - first!.at} ms after the first`,
+    );
+  });
+
+  test('the same eventId twice → one delivery', async () => {
+    const event = purchaseEvent({ eventId: 'dedup-7' });
+    await send(tenant, [event]);
+    await send(tenant, [event]);
+    await eventually(async () => (await deliveryOf('dedup-7')).status === 'delivered');
+    await service.worker!.drain();
+    assert.equal(fake.accepted.filter((e) => e.event_id === 'dedup-7').length, 1);
+  });
+
+  test('an event older than Meta’s 7 days is rejected alone and does not fail the batch', async () => {
+    const old = purchaseEvent({ eventId: 'old-1', eventTime: Math.floor(Date.now() / 1000) - 8 * 86400 });
+    const fresh = purchaseEvent({ eventId: 'fresh-1' });
+    await send(tenant, [old, fresh]);
+    const oldDelivery = await eventually(async () => {
+      const d = await deliveryOf('old-1');
+      return d.status === 'failed' ? d : undefined;
+    });
+    assert.match(oldDelivery.last_error ?? '', /older than/);
+    await eventually(async () => (await deliveryOf('fresh-1')).status === 'delivered');
+    assert.deepEqual(
+      fake.accepted.map((e) => e.event_id),
+      ['fresh-1'],
+    );
+  });
+
+  test('an open circuit holds the queue without burning attempts, and drains after a good probe', async () => {
+    const t = await createTenant(service, { destinations: { meta: META } });
+    fake.enqueue(
+      { kind: 'status', status: 503 },
+      { kind: 'status', status: 503 },
+      { kind: 'status', status: 503 },
+    );
+    await send(t, [purchaseEvent({ eventId: 'circuit-1' })]);
+    await eventually(async () => (await deliveryOf('circuit-1')).attempts === 3);
+    // Open now: new events wait, nothing is sent, no attempt is counted.
+    await send(t, [purchaseEvent({ eventId: 'circuit-2' })]);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.equal(fake.received.length, 3);
+    const held = await deliveryOf('circuit-2');
+    assert.equal(held.status, 'pending');
+    assert.equal(held.attempts, 0);
+    // After CIRCUIT_OPEN_MS a probe goes through, succeeds, and the queue drains.
+    await eventually(async () => (await deliveryOf('circuit-2')).status === 'delivered');
+    await eventually(async () => (await deliveryOf('circuit-1')).status === 'delivered');
+    assert.equal((await deliveryOf('circuit-2')).attempts, 1);
+  });
+
+  test('a rejected token fails the batch at once, marks the destination needs_attention and holds its queue', async () => {
+    const t = await createTenant(service, {
+      destinations: { meta: { ...META, accessToken: 'EAAB-revoked-0000' } },
+    });
+    await send(t, [purchaseEvent({ eventId: 'badtoken-1' })]);
+    const failed = await eventually(async () => {
+      const d = await deliveryOf('badtoken-1');
+      return d.status === 'failed' ? d : undefined;
+    });
+    assert.equal(failed.attempts, 1);
+    assert.match(failed.last_error ?? '', /token|OAuth|190/i);
+    const destination = await service.storage.db
+      .selectFrom('destinations')
+      .selectAll()
+      .where('id', '=', t.destinations.meta!)
+      .executeTakeFirstOrThrow();
+    assert.equal(destination.status, 'needs_attention');
+    assert.ok(destination.last_error);
+    // Held: the next event is not sent while the credentials are bad.
+    await send(t, [purchaseEvent({ eventId: 'badtoken-2' })]);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    assert.equal(fake.received.length, 1);
+    assert.equal((await deliveryOf('badtoken-2')).attempts, 0);
+    // New credentials release the queue.
+    const result = await setDestination(service.storage.db, service.sealer, {
+      orgId: t.org.id,
+      domainId: t.domain.id,
+      type: 'meta',
+      config: { ...META, accessToken: 'EAAB-new-token-5678' },
+      now: Date.now(),
+    });
+    assert.ok(result.ok);
+    await eventually(async () => (await deliveryOf('badtoken-2')).status === 'delivered');
+  });
+});
