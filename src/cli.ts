@@ -69,6 +69,7 @@ async function withStorage<T>(
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
     sqliteSynchronous: config.sqliteSynchronous,
+    ...(config.databaseSchema ? { pgSchema: config.databaseSchema } : {}),
   });
   try {
     await migrateToLatest(storage.db);

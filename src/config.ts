@@ -15,6 +15,8 @@ export interface Config {
   host: string;
   dataDir: string;
   databaseUrl: string | undefined;
+  /** PostgreSQL schema for Tagbridge's tables (several instances can share one database). */
+  databaseSchema: string | undefined;
   redisUrl: string | undefined;
   trustProxy: boolean;
   logLevel: string;
@@ -117,6 +119,10 @@ export function loadConfig(env: Env = process.env): Config {
   if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
     throw new ConfigError('DATABASE_URL must be a postgres:// URL');
   }
+  const databaseSchema = env.DATABASE_SCHEMA?.trim() || undefined;
+  if (databaseSchema && !/^[a-z_][a-z0-9_]*$/.test(databaseSchema)) {
+    throw new ConfigError('DATABASE_SCHEMA must be a lower-case SQL identifier');
+  }
   const redisUrl = env.REDIS_URL?.trim() || undefined;
   if (redisUrl && !/^rediss?:\/\//.test(redisUrl)) throw new ConfigError('REDIS_URL must be a redis:// URL');
 
@@ -158,6 +164,7 @@ export function loadConfig(env: Env = process.env): Config {
     host: env.HOST?.trim() || '0.0.0.0',
     dataDir,
     databaseUrl,
+    databaseSchema,
     redisUrl,
     trustProxy: bool(env, 'TRUST_PROXY', false),
     logLevel,

@@ -48,7 +48,7 @@ export async function startService(config: Config, options: StartOptions): Promi
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
     sqliteSynchronous: config.sqliteSynchronous,
-    ...(options.pgSchema ? { pgSchema: options.pgSchema } : {}),
+    ...(options.pgSchema || config.databaseSchema ? { pgSchema: options.pgSchema ?? config.databaseSchema } : {}),
   });
   await migrateToLatest(storage.db);
   const sealer = new Sealer(config.encryptionKeys);

@@ -21,6 +21,7 @@ import {
   type DeliveryOutcome,
   deleteExpiredDedupKeys,
   dueDestinationIds,
+  eraseFinishedEvents,
   eventsByPk,
   expireDeliveries,
   leaseDeliveries,
@@ -149,6 +150,7 @@ export class DeliveryWorker {
   async maintenance(now: number): Promise<void> {
     const dead = await expireDeliveries(this.deps.storage.db, now);
     if (dead > 0) this.deps.metrics?.outcome('all', 'dead', dead);
+    await eraseFinishedEvents(this.deps.storage.db, now);
     await deleteExpiredDedupKeys(this.deps.storage.db, now);
   }
 
@@ -210,7 +212,7 @@ export class DeliveryWorker {
       return;
     }
     const outcomes = await this.deliver(row, adapter, parsed.config, leased);
-    await recordOutcomes(storage.db, { owner: this.owner, now: clock.now(), outcomes });
+    await recordOutcomes(storage.db, storage.dialect, { owner: this.owner, now: clock.now(), outcomes });
     const counts = new Map<string, number>();
     for (const o of outcomes) counts.set(o.outcome, (counts.get(o.outcome) ?? 0) + 1);
     for (const [outcome, count] of counts) this.deps.metrics?.outcome(row.type, outcome, count);

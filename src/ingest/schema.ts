@@ -95,7 +95,5 @@ export const PmwEventSchema = Type.Object({
 });
 export type PmwEvent = Static<typeof PmwEventSchema>;
 
-export const PmwEventsBodySchema = Type.Union([
-  PmwEventSchema,
-  Type.Array(PmwEventSchema, { minItems: 1, maxItems: 200 }),
-]);
+/** One event or an array of them; a single object is wrapped into an array before validation. */
+export const PmwEventsBodySchema = Type.Array(PmwEventSchema, { minItems: 1, maxItems: 200 });

@@ -31,7 +31,7 @@ export const pinterestConfigSchema = Type.Object(
     testMode: Type.Optional(
       Type.Boolean({ description: 'Send with ?test=true: Pinterest validates but does not record events.' }),
     ),
-    ...commonFields(Type.Union(PINTEREST_EVENT_ENUM.map((name) => Type.Literal(name)))),
+    ...commonFields(Type.Enum(PINTEREST_EVENT_ENUM)),
   },
   { additionalProperties: false, title: 'Pinterest Conversions API' },
 );

@@ -17,15 +17,16 @@ function errorMessages(source: JsonObject): string[] {
 }
 
 function snapMessage(body: JsonObject, response: HttpResponse, request: HttpRequest): string {
-  const parts = [
-    stringField(body, 'reason') ?? `Snap answered ${String(body.status ?? `HTTP ${response.status}`)}`,
-  ];
+  let message =
+    stringField(body, 'reason') ?? `Snap answered ${String(body.status ?? `HTTP ${response.status}`)}`;
   const index = body.event;
-  if (typeof index === 'number')
-    parts.push(`(event ${index}${request.refs[index] ? `, ref ${request.refs[index]}` : ''})`);
+  if (typeof index === 'number') {
+    const ref = request.refs[index];
+    message += ref === undefined ? ` (event ${index})` : ` (event ${index}, ref ${ref})`;
+  }
   const messages = errorMessages(body);
-  if (messages.length > 0) parts.push(`: ${messages.join('; ')}`);
-  return truncate(parts.join(' '));
+  if (messages.length > 0) message += `: ${messages.join('; ')}`;
+  return truncate(message);
 }
 
 /**

@@ -50,7 +50,7 @@ export const snapchatConfigSchema = Type.Object(
         description: 'Send to /events/validate: Snap checks the events without recording them.',
       }),
     ),
-    ...commonFields(Type.Union(SNAPCHAT_EVENT_ENUM.map((name) => Type.Literal(name)))),
+    ...commonFields(Type.Enum(SNAPCHAT_EVENT_ENUM)),
   },
   { additionalProperties: false, title: 'Snapchat Conversions API' },
 );

@@ -13,6 +13,12 @@ export function registerPmwEventsCreate(app: App, deps: AppDeps): void {
       bodyLimit: deps.config.proxy.bodyLimitBytes,
       config: { invalidCode: 'invalid_payload' },
       onRequest: proxyGuard(deps),
+      // PMW sends one object or an array: validate both as an array, so errors carry the event index.
+      preValidation: async (request) => {
+        if (request.body !== null && typeof request.body === 'object' && !Array.isArray(request.body)) {
+          request.body = [request.body] as typeof request.body;
+        }
+      },
       schema: {
         description:
           'Pixel Manager for WooCommerce passthrough: each platform member is forwarded as it is, with the domain’s credentials.',
@@ -23,7 +29,7 @@ export function registerPmwEventsCreate(app: App, deps: AppDeps): void {
     async (request, reply) => {
       const ctx = request.proxyContext!;
       const now = deps.clock.now();
-      const items: PmwEvent[] = Array.isArray(request.body) ? request.body : [request.body];
+      const items: PmwEvent[] = request.body;
       const client = { ipAddress: request.ip, userAgent: request.headers['user-agent'] };
       const prepared = items.map((item) =>
         preparePmwEvent(ctx, item, client, {

@@ -89,11 +89,27 @@ export interface DeliveryOutcome {
  */
 export async function recordOutcomes(
   db: DB,
+  dialect: Dialect,
   input: { owner: string; now: number; outcomes: DeliveryOutcome[] },
 ): Promise<void> {
   const { owner, now, outcomes } = input;
   if (outcomes.length === 0) return;
+  const eventPks = [
+    ...new Set(outcomes.filter((o) => o.status !== 'pending').map((o) => o.delivery.event_pk)),
+  ].sort();
   await db.transaction().execute(async (trx) => {
+    if (dialect === 'postgres' && eventPks.length > 0) {
+      // Two workers finishing the same event's deliveries (one per platform) would each still see the
+      // other's delivery pending and neither would erase its personal data. Locking the event rows (in id
+      // order, so no deadlock) makes the second wait and then see the first's committed outcome.
+      await trx
+        .selectFrom('events')
+        .select('id')
+        .where('id', 'in', eventPks)
+        .orderBy('id')
+        .forUpdate()
+        .execute();
+    }
     // Rows with identical updates share one statement (the common case: a whole batch delivered).
     const groups = new Map<string, { outcome: DeliveryOutcome; ids: string[] }>();
     for (const o of outcomes) {
@@ -141,9 +157,6 @@ export async function recordOutcomes(
         .values(attempts.slice(i, i + 400))
         .execute();
     }
-    const eventPks = [
-      ...new Set(outcomes.filter((o) => o.status !== 'pending').map((o) => o.delivery.event_pk)),
-    ];
     await erasePersonalData(trx, eventPks, now);
   });
 }
@@ -219,6 +232,34 @@ export async function expireDeliveries(db: DB, now: number): Promise<number> {
     await erasePersonalData(trx, [...new Set(expired.map((r) => r.event_pk))], now);
     return expired.length;
   });
+}
+
+/**
+ * Catch-all erasure: events whose deliveries are all final but whose sealed data survived (e.g. a worker
+ * died between its last outcome and the erasure). Bounded per call.
+ */
+export async function eraseFinishedEvents(db: DB, now: number, limit = 1000): Promise<void> {
+  const rows = await db
+    .selectFrom('events')
+    .select('id')
+    .where('pii_sealed', 'is not', null)
+    .where(({ not, exists, selectFrom }) =>
+      not(
+        exists(
+          selectFrom('deliveries')
+            .select(sql`1`.as('one'))
+            .whereRef('deliveries.event_pk', '=', 'events.id')
+            .where('deliveries.status', '=', 'pending'),
+        ),
+      ),
+    )
+    .limit(limit)
+    .execute();
+  await erasePersonalData(
+    db,
+    rows.map((r) => r.id),
+    now,
+  );
 }
 
 export async function deleteExpiredDedupKeys(db: DB, now: number): Promise<number> {

@@ -1,0 +1,182 @@
+/**
+ * Child processes for the bench: CPU pinning with taskset, readiness on a JSON stdout line, memory and
+ * CPU sampling from /proc, and a registry so every child is killed however the bench ends.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+
+const children = new Set();
+
+let tasksetChecked = null;
+/** Whether `taskset` can pin here; warns once (unpinned figures are noisier and not comparable). */
+export function canPin() {
+  if (tasksetChecked !== null) return tasksetChecked;
+  try {
+    execFileSync('taskset', ['-p', String(process.pid)], { stdio: 'ignore' });
+    tasksetChecked = true;
+  } catch {
+    tasksetChecked = false;
+    process.stderr.write(
+      '\n!! WARNING: `taskset` is missing or not permitted (util-linux). Running UNPINNED: the server and\n' +
+        '!! the load generator compete for both cores, so the figures are not comparable to pinned runs.\n\n',
+    );
+  }
+  return tasksetChecked;
+}
+
+/** Pins this process, all of its threads, to `cpu`; children it spawns later inherit the mask. */
+export function pinSelf(cpu) {
+  if (!canPin()) return false;
+  execFileSync('taskset', ['-a', '-p', '-c', String(cpu), String(process.pid)], { stdio: 'ignore' });
+  return true;
+}
+
+/**
+ * Spawns `node args…` pinned to `cpu` (taskset execs node, so the pid is node's own). stdout is read
+ * line by line; stderr is passed through with a label so a crash is visible in the bench output.
+ */
+export function spawnNode(label, args, { cpu, env, ipc = false, cwd } = {}) {
+  const pin = cpu !== undefined && canPin();
+  const command = pin ? 'taskset' : process.execPath;
+  const argv = pin ? ['-c', String(cpu), process.execPath, ...args] : args;
+  const child = spawn(command, argv, {
+    cwd,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe', ...(ipc ? ['ipc'] : [])],
+  });
+  children.add(child);
+  const lines = [];
+  const waiters = [];
+  createInterface({ input: child.stdout }).on('line', (line) => {
+    lines.push(line);
+    for (const waiter of waiters.splice(0)) waiter();
+  });
+  const stderr = [];
+  createInterface({ input: child.stderr }).on('line', (line) => {
+    stderr.push(line);
+    if (stderr.length > 200) stderr.shift();
+    process.stderr.write(`  [${label}] ${line}\n`);
+  });
+  const exited = new Promise((resolve) => {
+    child.once('exit', (code, signal) => {
+      children.delete(child);
+      for (const waiter of waiters.splice(0)) waiter();
+      resolve({ code, signal });
+    });
+  });
+  let exitInfo = null;
+  exited.then((info) => {
+    exitInfo = info;
+  });
+
+  return {
+    label,
+    child,
+    pid: child.pid,
+    exited,
+    /** Resolves with the first stdout line that parses as JSON and satisfies `accept`. */
+    async waitForJson(accept = () => true, timeoutMs = 30_000) {
+      const deadline = Date.now() + timeoutMs;
+      let seen = 0;
+      for (;;) {
+        for (; seen < lines.length; seen += 1) {
+          try {
+            const value = JSON.parse(lines[seen]);
+            if (accept(value)) return value;
+          } catch {
+            // Not JSON (a log line): keep looking.
+          }
+        }
+        if (exitInfo) {
+          throw new Error(
+            `${label} exited (${exitInfo.code ?? exitInfo.signal}) before it was ready:\n${stderr.slice(-20).join('\n')}`,
+          );
+        }
+        if (Date.now() > deadline) throw new Error(`${label} was not ready within ${timeoutMs} ms`);
+        await new Promise((resolve) => {
+          waiters.push(resolve);
+          setTimeout(resolve, 100);
+        });
+      }
+    },
+    /** SIGTERM (graceful: Tagbridge flushes its group commit), then SIGKILL after `graceMs`. */
+    async stop(graceMs = 15_000) {
+      if (exitInfo) return exitInfo;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      const info = await exited;
+      clearTimeout(timer);
+      return info;
+    },
+  };
+}
+
+/** Kills every child still running (bench failure, Ctrl-C). Synchronous so it works in 'exit'. */
+export function killAll() {
+  for (const child of children) {
+    try {
+      child.kill('SIGKILL');
+    } catch {
+      // Already gone.
+    }
+  }
+  children.clear();
+}
+
+/** VmRSS / VmHWM (peak) of a process in bytes, or null once it is gone. */
+export function memoryOf(pid) {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = (name) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0) * 1024;
+    return { rss: kb('VmRSS'), hwm: kb('VmHWM') };
+  } catch {
+    return null;
+  }
+}
+
+const TICKS = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+/** CPU seconds (user + system) a process has used so far, or null once it is gone. */
+export function cpuSecondsOf(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the ")" of the command name; utime and stime are fields 14 and 15 overall.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / TICKS;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Samples a process's memory every `intervalMs` while a phase runs: VmHWM is the kernel's own peak
+ * (exact), the samples show whether the peak was a spike or a plateau.
+ */
+export function sampleMemory(pid, intervalMs = 250) {
+  let maxRss = 0;
+  let last = null;
+  const timer = setInterval(() => {
+    const mem = memoryOf(pid);
+    if (!mem) return;
+    last = mem;
+    maxRss = Math.max(maxRss, mem.rss);
+  }, intervalMs);
+  timer.unref();
+  return {
+    stop() {
+      clearInterval(timer);
+      const mem = memoryOf(pid) ?? last;
+      return {
+        maxSampledRssBytes: Math.max(maxRss, mem?.rss ?? 0),
+        peakRssBytes: mem?.hwm ?? maxRss,
+      };
+    },
+  };
+}

@@ -1,0 +1,158 @@
+/**
+ * The contract every registered destination keeps, run over the registry so a new destination is
+ * covered the moment it is added: secrets flagged in its config schema, a pure and deterministic
+ * build that accounts for every event, and the shared classification of 5xx / 429 / 401 / 4xx.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { destinations, getDestination, isDestinationType } from './registry.js';
+import { barePageVisit, customEvent, outboundEvent, response, richPurchase } from './testing/fixtures.js';
+import { DESTINATION_TYPES, type DestinationType, type OutboundEvent } from './types.js';
+
+/** A valid config per type, as a user would paste it. */
+const SAMPLE_CONFIGS: Record<DestinationType, Record<string, unknown>> = {
+  meta: { pixelId: '1234567890', accessToken: 'meta-token' },
+  tiktok: { pixelCode: 'C4ABCDEF123', accessToken: 'tiktok-token' },
+  pinterest: { adAccountId: '549755885175', accessToken: 'pinterest-token' },
+  snapchat: { pixelId: 'a1b2c3d4-0000-4000-8000-000000000001', accessToken: 'snap-token' },
+  reddit: { pixelId: 't2_abc123', accessToken: 'reddit-token' },
+};
+
+const SECRET_NAME = /token|secret|password|apikey|api_key|privatekey/i;
+const BASE_URL = 'http://127.0.0.1:4010';
+
+const EVENTS: OutboundEvent[] = [
+  richPurchase,
+  barePageVisit,
+  customEvent,
+  outboundEvent({ ref: 'dlv_lead', eventName: 'Lead', userData: { email: 'lead@example.com' } }),
+  // Nothing to identify the person: some platforms must skip it, none may drop it silently.
+  outboundEvent({ ref: 'dlv_anonymous', eventName: 'ViewContent' }),
+];
+
+describe('registry', () => {
+  it('has one destination per type, under its own type', () => {
+    assert.deepEqual(Object.keys(destinations).sort(), [...DESTINATION_TYPES].sort());
+    for (const type of DESTINATION_TYPES) {
+      assert.equal(getDestination(type).type, type);
+      assert.equal(isDestinationType(type), true);
+    }
+    assert.equal(isDestinationType('myspace'), false);
+  });
+});
+
+for (const type of DESTINATION_TYPES) {
+  const destination = destinations[type];
+
+  describe(`contract: ${type}`, () => {
+    const parsed = destination.parseConfig(SAMPLE_CONFIGS[type]);
+    assert.ok(parsed.ok, `sample config for ${type} must parse`);
+    const config = parsed.config;
+
+    it('config schema flags secrets and has the common fields', () => {
+      const properties = destination.configSchema.properties as Record<string, { secret?: unknown }>;
+      const secrets = Object.entries(properties).filter(([, schema]) => schema.secret === true);
+      assert.ok(secrets.length > 0, 'at least one secret field');
+      for (const [name, schema] of Object.entries(properties)) {
+        if (SECRET_NAME.test(name)) assert.equal(schema.secret, true, `${name} must be marked secret`);
+      }
+      assert.ok('enabled' in properties);
+      assert.ok('eventNames' in properties);
+      assert.equal(typeof destination.label, 'string');
+    });
+
+    it('parseConfig rejects non-objects and missing credentials with readable errors', () => {
+      for (const raw of [null, 'x', [], {}]) {
+        const result = destination.parseConfig(raw);
+        assert.equal(result.ok, false);
+        if (!result.ok) assert.ok(result.errors.length > 0 && result.errors.every((e) => e.length > 0));
+      }
+    });
+
+    it('limits are positive and within the platform maxima', () => {
+      const { maxBatchSize, maxEventAgeSeconds, requestsPerSecond } = destination.limits;
+      assert.ok(Number.isInteger(maxBatchSize) && maxBatchSize >= 1 && maxBatchSize <= 2000);
+      assert.ok(maxEventAgeSeconds >= 24 * 3600 && maxEventAgeSeconds <= 37 * 24 * 3600);
+      assert.ok(requestsPerSecond > 0);
+    });
+
+    it('build is deterministic, leaves its input alone and accounts for every event once', () => {
+      const before = structuredClone(EVENTS);
+      const first = destination.build(EVENTS, config, { baseUrl: BASE_URL });
+      const second = destination.build(structuredClone(EVENTS), config, { baseUrl: BASE_URL });
+      assert.deepEqual(first, second);
+      assert.deepEqual(EVENTS, before);
+
+      const sent = first.requests.flatMap((r) => r.refs);
+      const skipped = first.skipped.map((s) => s.ref);
+      assert.deepEqual([...sent, ...skipped].sort(), EVENTS.map((e) => e.ref).sort());
+      for (const s of first.skipped) assert.ok(s.reason.length > 0);
+      // The rich purchase has every identifier: no platform may skip it.
+      assert.ok(sent.includes('dlv_purchase'));
+
+      for (const request of first.requests) {
+        assert.equal(request.method, 'POST');
+        assert.ok(request.url.startsWith(`${BASE_URL}/`), request.url);
+        assert.equal(request.headers['content-type'], 'application/json');
+        assert.ok(request.refs.length <= destination.limits.maxBatchSize);
+        // The body survives serialization unchanged: no undefined, NaN or class instances.
+        assert.deepEqual(JSON.parse(JSON.stringify(request.body)), request.body);
+      }
+    });
+
+    it('forced test mode changes the request; the sample config is live', () => {
+      assert.equal(destination.isTestMode(config), false);
+      const live = destination.build([barePageVisit], config, { baseUrl: BASE_URL }).requests[0];
+      const test = destination.build([barePageVisit], config, { baseUrl: BASE_URL, forceTestMode: true })
+        .requests[0];
+      assert.ok(live && test);
+      assert.notDeepEqual({ url: test.url, body: test.body }, { url: live.url, body: live.body });
+    });
+
+    it('never puts the access token in a response-visible place other than its auth slot', () => {
+      const request = destination.build([barePageVisit], config, { baseUrl: BASE_URL }).requests[0];
+      assert.ok(request);
+      assert.equal(JSON.stringify(request.body).includes(String(SAMPLE_CONFIGS[type].accessToken)), false);
+    });
+
+    describe('classification', () => {
+      const request = destination.build([barePageVisit], config, { baseUrl: BASE_URL }).requests[0];
+      assert.ok(request);
+
+      for (const status of [500, 502, 503, 504]) {
+        it(`${status} → retry`, () => {
+          assert.equal(
+            destination.classify(response(status, '<html>upstream error</html>'), request).kind,
+            'retry',
+          );
+        });
+      }
+
+      it('429 → throttled, with Retry-After in ms', () => {
+        const verdict = destination.classify(response(429, '', { 'retry-after': '7' }), request);
+        assert.equal(verdict.kind, 'throttled');
+        if (verdict.kind === 'throttled') assert.equal(verdict.retryAfterMs, 7000);
+      });
+
+      it('401 and 403 → rejected, credentials', () => {
+        for (const status of [401, 403]) {
+          const verdict = destination.classify(response(status, 'Unauthorized'), request);
+          assert.deepEqual(
+            verdict.kind === 'rejected' ? verdict.credentials : verdict.kind,
+            true,
+            `${status} gave ${JSON.stringify(verdict)}`,
+          );
+        }
+      });
+
+      it('other 4xx → rejected, not credentials, message kept', () => {
+        const verdict = destination.classify(response(400, 'Bad Request: field x'), request);
+        assert.deepEqual(verdict, {
+          kind: 'rejected',
+          credentials: false,
+          message: 'HTTP 400: Bad Request: field x',
+        });
+      });
+    });
+  });
+}
