@@ -7,7 +7,8 @@
  * cost it more than the splice, and a generator that is busy building bodies understates the server.
  */
 
-const MARK = '\u0001SEQ\u0001';
+// Plain text that JSON.stringify leaves as it is (a control character would come out escaped).
+const MARK = '@@SEQ@@';
 
 /** One Purchase event; `seq` lands in eventId and orderId. */
 export function purchaseEvent(eventId, orderId, eventTime) {

@@ -7,7 +7,12 @@
  * and cleared every 50 ms, so a run of hundreds of thousands of events stays small. Tallying and
  * clearing happen in one synchronous step on the fake's own thread, so nothing is counted twice or lost.
  */
-import { startFakeMeta } from '../dist/dev/fakes/index.js';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+// The same compiled tree as the servers under test (BENCH_DIST), dist/ by default.
+const dist = process.env.BENCH_DIST || new URL('../dist', import.meta.url).pathname;
+const { startFakeMeta } = await import(pathToFileURL(join(dist, 'dev/fakes/index.js')).href);
 
 const fake = await startFakeMeta({ port: Number(process.env.PORT ?? 0), host: '127.0.0.1' });
 

@@ -7,6 +7,8 @@ import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 
 const children = new Set();
+// Each server prints the same start-up warnings; show each distinct line once.
+const printed = new Set();
 
 let tasksetChecked = null;
 /** Whether `taskset` can pin here; warns once (unpinned figures are noisier and not comparable). */
@@ -56,6 +58,9 @@ export function spawnNode(label, args, { cpu, env, ipc = false, cwd } = {}) {
   createInterface({ input: child.stderr }).on('line', (line) => {
     stderr.push(line);
     if (stderr.length > 200) stderr.shift();
+    const key = line.replace(/^\(node:\d+\) /, '');
+    if (printed.has(key)) return;
+    printed.add(key);
     process.stderr.write(`  [${label}] ${line}\n`);
   });
   const exited = new Promise((resolve) => {

@@ -4,6 +4,7 @@
 import { parseArgs } from 'node:util';
 import { type Config, ConfigError, loadConfig, PLANS } from './config.js';
 import { DESTINATION_TYPES } from './destinations/types.js';
+import { devInstructions, startDev } from './dev/dev.js';
 import { Sealer } from './lib/crypto.js';
 import { type Role, startService } from './main.js';
 import { openStorage, type Storage } from './storage/db.js';
@@ -28,6 +29,7 @@ import {
 const USAGE = `Usage: tagbridge <command> [options]
 
   serve [--role api|worker|all]            run the service (default: all)
+  dev                                      run with five fake ad platforms and a demo domain
   migrate                                  apply database migrations
   org create --name NAME [--plan PLAN]     create an organization (plans: ${PLANS.join(', ')})
   org set --id ORG [--plan PLAN] [--status active|past_due|suspended|expired]
@@ -40,6 +42,19 @@ const USAGE = `Usage: tagbridge <command> [options]
 Every command accepts --json for machine-readable output.`;
 
 class UsageError extends Error {}
+
+/** Resolves on the first SIGTERM or SIGINT (graceful shutdown follows). */
+function untilSignal(): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const stop = (): void => {
+      process.off('SIGTERM', stop);
+      process.off('SIGINT', stop);
+      resolve();
+    };
+    process.on('SIGTERM', stop);
+    process.on('SIGINT', stop);
+  });
+}
 
 interface Output {
   json: boolean;
@@ -72,7 +87,7 @@ async function withStorage<T>(
     ...(config.databaseSchema ? { pgSchema: config.databaseSchema } : {}),
   });
   try {
-    await migrateToLatest(storage.db);
+    await migrateToLatest(storage);
     return await fn(storage, new Sealer(config.encryptionKeys));
   } finally {
     await storage.close();
@@ -110,6 +125,18 @@ export async function runCli(argv: string[]): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return command ? 0 : 1;
   }
+  if (command === 'dev') {
+    const session = await startDev();
+    out.print(devInstructions(session), {
+      address: session.service.address,
+      host: session.host,
+      proxyToken: session.proxyToken,
+      platforms: session.fakes.urls,
+    });
+    await untilSignal();
+    await session.close();
+    return 0;
+  }
   const config = loadConfig();
   const now = Date.now();
 
@@ -127,19 +154,12 @@ export async function runCli(argv: string[]): Promise<number> {
         role,
         address: service.address,
       });
-      await new Promise<void>((resolve) => {
-        const stop = (): void => {
-          process.off('SIGTERM', stop);
-          process.off('SIGINT', stop);
-          void service.close().then(resolve);
-        };
-        process.on('SIGTERM', stop);
-        process.on('SIGINT', stop);
-      });
+      await untilSignal();
+      await service.close();
       return 0;
     }
     case 'migrate': {
-      const report = await withStorage(config, async (storage) => migrateToLatest(storage.db));
+      const report = await withStorage(config, async (storage) => migrateToLatest(storage));
       out.print(
         report.applied.length ? `applied ${report.applied.join(', ')}` : 'database is up to date',
         report,

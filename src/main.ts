@@ -48,9 +48,11 @@ export async function startService(config: Config, options: StartOptions): Promi
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
     sqliteSynchronous: config.sqliteSynchronous,
-    ...(options.pgSchema || config.databaseSchema ? { pgSchema: options.pgSchema ?? config.databaseSchema } : {}),
+    ...(options.pgSchema || config.databaseSchema
+      ? { pgSchema: options.pgSchema ?? config.databaseSchema }
+      : {}),
   });
-  await migrateToLatest(storage.db);
+  await migrateToLatest(storage);
   const sealer = new Sealer(config.encryptionKeys);
   const metrics = new Metrics(storage.db);
   const redis = config.redisUrl

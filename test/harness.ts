@@ -54,7 +54,9 @@ export function testEnv(dataDir: string, env: Record<string, string> = {}): Reco
 export async function startTestService(options: TestServiceOptions = {}): Promise<TestService> {
   const dataDir = mkdtempSync(join(tmpdir(), 'tagbridge-test-'));
   const config: Config = loadConfig(testEnv(dataDir, options.env));
-  const schema = dialect === 'postgres' ? `t_${randomBytes(6).toString('hex')}` : null;
+  // A test may join another service's schema (two nodes on one database); only a schema made here is dropped.
+  const shared = options.env?.DATABASE_SCHEMA ?? null;
+  const schema = dialect === 'postgres' ? (shared ?? `t_${randomBytes(6).toString('hex')}`) : null;
   const service = await startService(config, {
     role: options.role ?? 'all',
     listen: options.listen ?? false,
@@ -67,7 +69,7 @@ export async function startTestService(options: TestServiceOptions = {}): Promis
     schema,
     async destroy() {
       await service.close();
-      if (schema) await dropSchema(schema);
+      if (schema && !shared) await dropSchema(schema);
       rmSync(dataDir, { recursive: true, force: true });
     },
   };

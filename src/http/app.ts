@@ -6,6 +6,7 @@ import Fastify, {
   type FastifyBaseLogger,
   type FastifyError,
   type FastifyInstance,
+  LogController,
   type RawReplyDefaultExpression,
   type RawRequestDefaultExpression,
   type RawServerDefault,
@@ -58,7 +59,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     bodyLimit: 1024 * 1024,
     // Fastify's own 404 goes through our error model too.
     return503OnClosing: true,
-    disableRequestLogging: true,
+    // Per-request log lines would cost more than the request itself on the ingest path.
+    logController: new LogController({ disableRequestLogging: true }),
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.decorateRequest('proxyContext', null);
   // JSON only: without this Fastify would hand text/plain bodies to the schema as strings.

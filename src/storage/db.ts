@@ -16,6 +16,8 @@ export interface Storage {
   dialect: Dialect;
   /** For SQLite: the database file (tests search it for cleartext). */
   file?: string;
+  /** For PostgreSQL: the schema holding the tables. */
+  schema?: string;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
@@ -84,6 +86,7 @@ async function openPostgres(url: string, options: StorageOptions): Promise<Stora
   return {
     db,
     dialect: 'postgres',
+    schema: schema ?? 'public',
     async ping() {
       await sql`select 1`.execute(db);
     },

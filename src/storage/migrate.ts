@@ -1,5 +1,5 @@
 import { type Migration, type MigrationProvider, Migrator } from 'kysely';
-import type { DB } from './db.js';
+import type { Storage } from './db.js';
 import * as m0001 from './migrations/0001_init.js';
 
 // Migrations are compiled in (no directory scanning), so the built package and tests see the same list.
@@ -17,8 +17,15 @@ export interface MigrationReport {
   applied: string[];
 }
 
-export async function migrateToLatest(db: DB): Promise<MigrationReport> {
-  const migrator = new Migrator({ db, provider, migrationTableName: 'tagbridge_migrations' });
+export async function migrateToLatest(storage: Storage): Promise<MigrationReport> {
+  const migrator = new Migrator({
+    db: storage.db,
+    provider,
+    migrationTableName: 'tagbridge_migrations',
+    migrationLockTableName: 'tagbridge_migrations_lock',
+    // Without a schema, Kysely would find another schema's migration tables and skip creating ours.
+    ...(storage.schema ? { migrationTableSchema: storage.schema } : {}),
+  });
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(String(error));
   return { applied: (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName) };

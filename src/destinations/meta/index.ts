@@ -1,12 +1,11 @@
 import { buildBatches, FORCED_TEST_CODE, JSON_CONTENT_TYPE, type Mapped, origin } from '../shared/build.js';
-import { freeFormEventName } from '../shared/event-name.js';
 import { plain } from '../shared/identity.js';
 import { compact } from '../shared/json.js';
 import { clientIp, fillNested, passthroughObject } from '../shared/passthrough.js';
 import type { Destination, OutboundEvent } from '../types.js';
 import { classifyMeta } from './classify.js';
 import { META_DEFAULT_API_VERSION, type MetaConfig, metaConfigSchema, parseMetaConfig } from './config.js';
-import { META_EVENT_NAMES, metaEvent, metaSkipReason } from './map.js';
+import { metaEvent, metaSkipReason } from './map.js';
 
 function mapEvent(event: OutboundEvent, config: MetaConfig): Mapped {
   if (event.passthrough !== undefined) {
@@ -18,8 +17,9 @@ function mapEvent(event: OutboundEvent, config: MetaConfig): Mapped {
     });
     return { event: ready };
   }
-  const reason = metaSkipReason(event, freeFormEventName(event, config, META_EVENT_NAMES));
-  return reason === undefined ? { event: metaEvent(event, config) } : { skip: reason };
+  const built = metaEvent(event, config);
+  const reason = metaSkipReason(built);
+  return reason === undefined ? { event: built } : { skip: reason };
 }
 
 function testEventCode(config: MetaConfig, force: boolean | undefined): string | undefined {

@@ -87,13 +87,20 @@ export function metaCustomData(event: OutboundEvent): JsonObject {
 }
 
 /**
- * Why Meta would reject this event, or undefined. Meta rejects a whole batch for one bad event, so a
- * Purchase without value and currency (both required for Purchase) is skipped rather than sent.
+ * Why Meta would reject this event, or undefined. Meta rejects a whole batch for one bad event, so
+ * events Meta documents as invalid are skipped rather than sent: a Purchase without value and
+ * currency (both required for Purchase), and an event without any customer information parameter.
  */
-export function metaSkipReason(event: OutboundEvent, eventName: string): string | undefined {
-  if (eventName !== 'Purchase') return undefined;
-  const data = commerce(event.customData);
-  if (data.value === undefined || data.currency === undefined) {
+export function metaSkipReason(built: JsonObject): string | undefined {
+  const userData = built.user_data;
+  if (typeof userData !== 'object' || userData === null || Object.keys(userData).length === 0) {
+    return 'Meta requires at least one customer information parameter (email, phone, IP address, user agent…)';
+  }
+  if (built.event_name !== 'Purchase') return undefined;
+  const customData = built.custom_data;
+  const data =
+    typeof customData === 'object' && customData !== null && !Array.isArray(customData) ? customData : {};
+  if (!('value' in data) || !('currency' in data)) {
     return 'Meta requires value and currency (ISO 4217) on Purchase events; one such event would fail the whole batch';
   }
   return undefined;

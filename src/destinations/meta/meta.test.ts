@@ -311,7 +311,7 @@ describe('meta user_data normalization (messy inputs)', () => {
   ];
   for (const [userData, key, expected, kind] of cases) {
     it(`${JSON.stringify(userData)} → ${key} ${String(expected)}`, () => {
-      const body = only([outboundEvent({ userData })]).request.body as {
+      const body = only([outboundEvent({ userData: { userAgent: 'UA', ...userData } })]).request.body as {
         data: Array<{ user_data: Record<string, unknown> }>;
       };
       const actual = body.data[0]?.user_data[key];
@@ -490,5 +490,20 @@ describe('meta config', () => {
     assert.match(text, /apiVersion/);
     assert.match(text, /additional/);
     assert.equal(meta.parseConfig('nope').ok, false);
+  });
+});
+
+describe('meta skips events Meta documents as invalid', () => {
+  it('an event without any customer information parameter', () => {
+    const anonymous = outboundEvent({ ref: 'anon', eventName: 'ViewContent', userData: { email: 'broken' } });
+    const result = meta.build([anonymous, barePageVisit], config, env);
+    assert.deepEqual(result.skipped, [
+      {
+        ref: 'anon',
+        reason:
+          'Meta requires at least one customer information parameter (email, phone, IP address, user agent…)',
+      },
+    ]);
+    assert.deepEqual(result.requests[0]?.refs, ['dlv_page']);
   });
 });

@@ -1,12 +1,16 @@
-import { type Static, type TObject, type TSchema, Type } from 'typebox';
+import {
+  type Static,
+  type TBoolean,
+  type TObject,
+  type TOptional,
+  type TSchema,
+  type TString,
+  Type,
+} from 'typebox';
 import { Value } from 'typebox/value';
 import type { ConfigResult } from '../types.js';
 
-/**
- * The `eventNames` override object: one optional key per event type, so a typo in a key (`purchase`)
- * is an error instead of a silently ignored override. `name` is the schema of one override value.
- */
-export function eventNamesSchema<T extends TSchema>(name: T) {
+function makeEventNames<T extends TSchema>(name: T) {
   return Type.Object(
     {
       PageVisit: Type.Optional(name),
@@ -26,8 +30,21 @@ export function eventNamesSchema<T extends TSchema>(name: T) {
   );
 }
 
+/** The TypeBox type of the override object, keyed by event type so config types keep the exact keys. */
+export type EventNamesSchema<T extends TSchema> = ReturnType<typeof makeEventNames<T>>;
+
+/**
+ * The `eventNames` override object: one optional key per event type, so a typo in a key (`purchase`)
+ * is an error instead of a silently ignored override. `name` is the schema of one override value.
+ */
+export function eventNamesSchema<T extends TSchema>(name: T): EventNamesSchema<T> {
+  return makeEventNames(name);
+}
+
 /** The fields every destination config has besides its own. */
-export function commonFields<T extends TSchema>(eventName: T) {
+export function commonFields<T extends TSchema>(
+  eventName: T,
+): { enabled: TOptional<TBoolean>; eventNames: TOptional<EventNamesSchema<T>> } {
   return {
     enabled: Type.Optional(Type.Boolean({ description: 'Deliver to this destination (default true).' })),
     eventNames: Type.Optional(eventNamesSchema(eventName)),
@@ -35,7 +52,11 @@ export function commonFields<T extends TSchema>(eventName: T) {
 }
 
 /** A non-empty printable string without whitespace: ids and tokens pasted into a form. */
-export function credentialString(options: { description: string; secret?: boolean; pattern?: string }) {
+export function credentialString(options: {
+  description: string;
+  secret?: boolean;
+  pattern?: string;
+}): TString {
   return Type.String({ minLength: 1, maxLength: 4096, pattern: options.pattern ?? '^\\S+$', ...options });
 }
 
