@@ -38,8 +38,7 @@ export async function runLoad({ url, headers, makeBody, connections, durationSec
   const statusCodes = {};
   let firstAt = 0;
   let lastAt = 0;
-  const cpuBefore = process.cpuUsage();
-  const wallBefore = performance.now();
+  let cpuAtFirst = null;
 
   const instance = autocannon({
     url,
@@ -63,7 +62,10 @@ export async function runLoad({ url, headers, makeBody, connections, durationSec
   });
   instance.on('response', (client, statusCode, _bytes, responseTime) => {
     const now = performance.now();
-    if (firstAt === 0) firstAt = now;
+    if (firstAt === 0) {
+      firstAt = now;
+      cpuAtFirst = process.cpuUsage();
+    }
     lastAt = now;
     const seq = client.requestIterator.context.seq;
     statusCodes[statusCode] = (statusCodes[statusCode] ?? 0) + 1;
@@ -85,8 +87,7 @@ export async function runLoad({ url, headers, makeBody, connections, durationSec
     instance.on('done', resolve);
     instance.on('error', reject);
   });
-  const cpu = process.cpuUsage(cpuBefore);
-  const wall = (performance.now() - wallBefore) / 1000;
+  const cpuAtLast = process.cpuUsage();
 
   // Measured from the first answer to the last: the connection set-up at the start and autocannon's wait
   // for its next sample tick at the end are not the server's time.
@@ -98,10 +99,15 @@ export async function runLoad({ url, headers, makeBody, connections, durationSec
     errors: result.errors,
     timeouts: result.timeouts,
     seconds,
+    /** performance.now() of the first and last answer: the window the figures describe. */
+    firstAt,
+    lastAt,
     reqPerSec: ok / seconds,
     latencyMs: percentiles(latencies.subarray(0, ok)),
     /** Share of its core the load generator used: near 1.0 means the generator, not the server, bound it. */
-    generatorCpu: (cpu.user + cpu.system) / 1e6 / wall,
+    generatorCpu: cpuAtFirst
+      ? (cpuAtLast.user + cpuAtLast.system - cpuAtFirst.user - cpuAtFirst.system) / 1e6 / seconds
+      : null,
     sent: nextSeq,
     /** Per sequence number: SENT (never answered), OK (2xx) or FAILED. */
     status: status.subarray(0, nextSeq),

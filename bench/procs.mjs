@@ -161,26 +161,45 @@ export function cpuSecondsOf(pid) {
 }
 
 /**
- * Samples a process's memory every `intervalMs` while a phase runs: VmHWM is the kernel's own peak
- * (exact), the samples show whether the peak was a spike or a plateau.
+ * Samples a process every `intervalMs` while a phase runs: memory (VmHWM is the kernel's own peak, exact;
+ * the samples show whether it was a spike or a plateau) and CPU time, so utilisation can be computed over
+ * exactly the window the load ran (see cpuCoresBetween).
  */
-export function sampleMemory(pid, intervalMs = 250) {
+export function sampleProcess(pid, intervalMs = 100) {
   let maxRss = 0;
   let last = null;
-  const timer = setInterval(() => {
+  const samples = [];
+  const take = () => {
     const mem = memoryOf(pid);
-    if (!mem) return;
+    const cpu = cpuSecondsOf(pid);
+    if (!mem || cpu === null) return;
     last = mem;
     maxRss = Math.max(maxRss, mem.rss);
-  }, intervalMs);
+    samples.push({ t: performance.now(), cpu });
+  };
+  take();
+  const timer = setInterval(take, intervalMs);
   timer.unref();
   return {
     stop() {
       clearInterval(timer);
+      take();
       const mem = memoryOf(pid) ?? last;
       return {
         maxSampledRssBytes: Math.max(maxRss, mem?.rss ?? 0),
         peakRssBytes: mem?.hwm ?? maxRss,
+        /** CPU cores used between two performance.now() times (1.0 = one core busy throughout). */
+        cpuCoresBetween(t0, t1) {
+          const at = (t) => {
+            let i = samples.findIndex((s) => s.t >= t);
+            if (i < 0) i = samples.length - 1;
+            if (i === 0) return samples[0].cpu;
+            const a = samples[i - 1];
+            const b = samples[i];
+            return a.cpu + ((b.cpu - a.cpu) * (t - a.t)) / Math.max(b.t - a.t, 1e-9);
+          };
+          return samples.length < 2 || t1 <= t0 ? null : (at(t1) - at(t0)) / ((t1 - t0) / 1000);
+        },
       };
     },
   };

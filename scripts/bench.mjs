@@ -44,7 +44,7 @@ import {
   killAll,
   memoryOf,
   pinSelf,
-  sampleMemory,
+  sampleProcess,
   spawnNode,
 } from '../bench/procs.mjs';
 import { deliveryCounts, lastOutcomeAt, openReadOnly, verifyIngest } from '../bench/verify.mjs';
@@ -187,6 +187,11 @@ async function prepareTagbridge(name, fakeUrl) {
     HOST: '127.0.0.1',
     PROXY_RATE_LIMIT_PER_MINUTE: '0',
     META_GRAPH_URL: fakeUrl,
+    // WORKAROUND, remove when fixed: QuotaTracker.limitFor (src/ingest/quota.ts) reads an unlimited
+    // plan's quota (null) with `??` and falls back to the free plan's 10,000 requests, so an enterprise
+    // org gets 429 request_limit_exceeded after 10,000 requests. A limit no run can reach keeps the
+    // quota check on the request path (as for every limited plan) without ever refusing.
+    PLAN_ENTERPRISE_MONTHLY_REQUESTS: String(1e12),
     ...settings.serverEnv,
   };
   const org = cli(env, ['org', 'create', '--name', 'Bench shop', '--plan', 'enterprise']);
@@ -247,9 +252,7 @@ async function measure({ server, url, headers, eventsPerRequest, tag }) {
     await sleep(500);
   }
   const prefix = `m${tag}-`;
-  const memory = sampleMemory(server.pid);
-  const cpuBefore = cpuSecondsOf(server.pid);
-  const started = performance.now();
+  const sampler = sampleProcess(server.pid);
   const load = await runLoad({
     url,
     headers,
@@ -257,10 +260,8 @@ async function measure({ server, url, headers, eventsPerRequest, tag }) {
     durationSec: settings.durationSec,
     makeBody: bodyFactory(eventsPerRequest, prefix),
   });
-  const wall = (performance.now() - started) / 1000;
-  const serverCpu = (cpuSecondsOf(server.pid) - cpuBefore) / wall;
-  const mem = memory.stop();
-  return { load, mem, serverCpu, prefix };
+  const mem = sampler.stop();
+  return { load, mem, serverCpu: mem.cpuCoresBetween(load.firstAt, load.lastAt), prefix };
 }
 
 function summarize(name, label, eventsPerRequest, measured) {
@@ -348,6 +349,13 @@ async function ingestPhase(eventsPerRequest, fake) {
     eventsPerRequest,
     status: measured.load.status,
   });
+  // Every request of the run is valid, so any other answer is a failure of the run, not load shedding.
+  if (result.non2xx > 0 || result.socketErrors > 0) {
+    check.ok = false;
+    check.errors.push(
+      `${result.non2xx} non-2xx answers ${JSON.stringify(result.statusCodes)}, ${result.socketErrors} socket errors`,
+    );
+  }
   result.correctness = check;
   log(
     `    check: ${check.ok ? 'OK' : 'FAILED'} — ${fmt(check.eventRows)} event rows, ${fmt(check.okEvents)} events answered 2xx, ` +
@@ -421,7 +429,7 @@ async function drainPhase(fake) {
   const started = Date.now();
   const { server, readyAt } = await startTagbridge('drain', tenant, 'worker');
   const cpuAtReady = cpuSecondsOf(server.pid);
-  const memory = sampleMemory(server.pid);
+  const memory = sampleProcess(server.pid);
   let outcome;
   try {
     outcome = await waitForDrain(tenant.dbFile, fake, queued, readyAt);

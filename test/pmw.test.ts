@@ -120,6 +120,46 @@ describe('POST /v1/pmw-events: Pixel Manager passthrough', () => {
     assert.equal(bad.json().error.details.index, 0);
   });
 
+  test('a batch rejected for one invalid event is bisected: the valid events still arrive', async () => {
+    fakes.reset();
+    const now = Math.floor(Date.now() / 1000);
+    const good = (id: string) => ({
+      event_name: 'ViewContent',
+      event_id: id,
+      action_source: 'website',
+      event_time: now,
+      event_source_url: 'https://shop.example.com/p/1',
+      user_data: { fbp: 'fb.1.1700000000.1234567890', client_user_agent: 'Mozilla/5.0' },
+    });
+    const { action_source: _drop, ...invalid } = good('pmw_bad');
+    const res = await service.app!.inject({
+      method: 'POST',
+      url: '/v1/pmw-events',
+      headers: proxyHeaders(tenant),
+      payload: [
+        { event: 'view_item', facebook: good('pmw_ok_1') },
+        { event: 'view_item', facebook: invalid },
+        { event: 'view_item', facebook: good('pmw_ok_2') },
+      ],
+    });
+    assert.equal(res.statusCode, 200);
+    const outcomes = await eventually(async () => {
+      const rows = await service.storage.db
+        .selectFrom('deliveries as d')
+        .innerJoin('events as e', 'e.id', 'd.event_pk')
+        .select(['e.event_id', 'd.status', 'd.last_error'])
+        .where('e.event_id', 'in', ['pmw_ok_1', 'pmw_bad', 'pmw_ok_2'])
+        .execute();
+      return rows.length === 3 && rows.every((r) => r.status !== 'pending') ? rows : undefined;
+    });
+    const byId = Object.fromEntries(outcomes.map((r) => [r.event_id, r]));
+    assert.equal(byId.pmw_ok_1!.status, 'delivered');
+    assert.equal(byId.pmw_ok_2!.status, 'delivered');
+    assert.equal(byId.pmw_bad!.status, 'failed');
+    assert.match(byId.pmw_bad!.last_error ?? '', /action_source/);
+    assert.deepEqual(fakes.meta.accepted.map((e) => e.event_id).sort(), ['pmw_ok_1', 'pmw_ok_2']);
+  });
+
   test('the same auth as /v1/events', async () => {
     const res = await service.app!.inject({
       method: 'POST',

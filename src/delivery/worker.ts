@@ -56,6 +56,23 @@ export interface WorkerDeps {
 
 const MAINTENANCE_INTERVAL_MS = 30_000;
 
+interface BatchState {
+  credentialsRejected: string | null;
+  transientFailure: boolean;
+  success: boolean;
+}
+
+/** What one destination batch's sends share. */
+interface SendContext {
+  row: DestinationRow;
+  adapter: Destination<unknown>;
+  destinationConfig: unknown;
+  baseUrl: string;
+  byRef: Map<string, Delivery>;
+  events: Map<string, OutboundEvent>;
+  outcomes: DeliveryOutcome[];
+}
+
 export class DeliveryWorker {
   readonly owner = `wrk_${randomId(6)}`;
   readonly circuits: CircuitBreakers;
@@ -299,101 +316,18 @@ export class DeliveryWorker {
     }
     if (outbound.length === 0) return outcomes;
 
-    const baseUrl = config.platformUrls[row.type as DestinationType];
-    const built = adapter.build(outbound, destinationConfig, { baseUrl });
-    for (const skip of built.skipped) {
-      const delivery = byRef.get(skip.ref);
-      if (delivery) finalOutcome(delivery, 'skipped', 'skipped', skip.reason);
-    }
-
-    let credentialsRejected: string | null = null;
-    let transientFailure = false;
-    let success = false;
-    for (const req of built.requests) {
-      const started = performance.now();
-      const sent = await this.deps.sender.send(req);
-      this.deps.metrics?.requestDuration(row.type, (performance.now() - started) / 1000);
-      const delivered = req.refs.map((ref) => byRef.get(ref)).filter((d): d is Delivery => d !== undefined);
-      const at = clock.now();
-      if (!sent.ok) {
-        transientFailure = true;
-        for (const d of delivered)
-          outcomes.push(this.retryOutcome(d, at, null, sent.kind, sent.message, undefined));
-        continue;
-      }
-      const verdict: Classification = adapter.classify(sent.response, req);
-      const status = sent.response.status;
-      switch (verdict.kind) {
-        case 'delivered':
-          success = true;
-          for (const d of delivered) {
-            outcomes.push({
-              delivery: d,
-              status: 'delivered',
-              attempted: true,
-              statusCode: status,
-              outcome: 'delivered',
-              message: null,
-            });
-          }
-          break;
-        case 'partial': {
-          success = true;
-          const failed = new Map(verdict.failures.map((f) => [f.ref, f.message]));
-          for (const d of delivered) {
-            const message = failed.get(d.id);
-            outcomes.push(
-              message === undefined
-                ? {
-                    delivery: d,
-                    status: 'delivered',
-                    attempted: true,
-                    statusCode: status,
-                    outcome: 'delivered',
-                    message: null,
-                  }
-                : {
-                    delivery: d,
-                    status: 'failed',
-                    attempted: true,
-                    statusCode: status,
-                    outcome: 'rejected',
-                    message,
-                  },
-            );
-          }
-          break;
-        }
-        case 'rejected':
-          // Permanent: no retry. Bad credentials also hold the destination's queue (needs_attention).
-          if (verdict.credentials) credentialsRejected = verdict.message;
-          for (const d of delivered) {
-            outcomes.push({
-              delivery: d,
-              status: 'failed',
-              attempted: true,
-              statusCode: status,
-              outcome: 'rejected',
-              message: verdict.message,
-            });
-          }
-          break;
-        case 'throttled':
-          this.notBefore.set(row.id, at + (verdict.retryAfterMs ?? config.delivery.backoffBaseMs));
-          for (const d of delivered) {
-            outcomes.push(
-              this.retryOutcome(d, at, status, 'throttled', verdict.message, verdict.retryAfterMs),
-            );
-          }
-          break;
-        case 'retry':
-          transientFailure = true;
-          for (const d of delivered) {
-            outcomes.push(this.retryOutcome(d, at, status, 'retry', verdict.message, verdict.retryAfterMs));
-          }
-          break;
-      }
-    }
+    const state: BatchState = { credentialsRejected: null, transientFailure: false, success: false };
+    const context: SendContext = {
+      row,
+      adapter,
+      destinationConfig,
+      baseUrl: config.platformUrls[row.type as DestinationType],
+      byRef,
+      events: new Map(outbound.map((e) => [e.ref, e])),
+      outcomes,
+    };
+    await this.sendEvents(context, outbound, state);
+    const { credentialsRejected, transientFailure, success } = state;
 
     const at = clock.now();
     if (credentialsRejected !== null) {
@@ -414,6 +348,97 @@ export class DeliveryWorker {
     else if (success) this.circuits.success(row.id);
     else this.circuits.release(row.id);
     return outcomes;
+  }
+
+  /**
+   * Builds and sends requests for `events`, appending one outcome per delivery. A request rejected as a
+   * whole (not for its credentials) is bisected and resent: Meta, TikTok and Reddit reject a batch for one
+   * invalid event, and the valid ones must still arrive.
+   */
+  private async sendEvents(ctx: SendContext, events: OutboundEvent[], state: BatchState): Promise<void> {
+    const { clock, config } = this.deps;
+    const { row, adapter, byRef, outcomes } = ctx;
+    const built = adapter.build(events, ctx.destinationConfig, { baseUrl: ctx.baseUrl });
+    for (const skip of built.skipped) {
+      const delivery = byRef.get(skip.ref);
+      if (delivery) {
+        outcomes.push({
+          delivery,
+          status: 'skipped',
+          attempted: false,
+          statusCode: null,
+          outcome: 'skipped',
+          message: skip.reason,
+        });
+      }
+    }
+    for (const req of built.requests) {
+      const started = performance.now();
+      const sent = await this.deps.sender.send(req);
+      this.deps.metrics?.requestDuration(row.type, (performance.now() - started) / 1000);
+      const delivered = req.refs.map((ref) => byRef.get(ref)).filter((d): d is Delivery => d !== undefined);
+      const at = clock.now();
+      if (!sent.ok) {
+        state.transientFailure = true;
+        for (const d of delivered)
+          outcomes.push(this.retryOutcome(d, at, null, sent.kind, sent.message, undefined));
+        continue;
+      }
+      const verdict: Classification = adapter.classify(sent.response, req);
+      const status = sent.response.status;
+      const final = (d: Delivery, ok: boolean, message: string | null): DeliveryOutcome => ({
+        delivery: d,
+        status: ok ? 'delivered' : 'failed',
+        attempted: true,
+        statusCode: status,
+        outcome: ok ? 'delivered' : 'rejected',
+        message,
+      });
+      switch (verdict.kind) {
+        case 'delivered':
+          state.success = true;
+          for (const d of delivered) outcomes.push(final(d, true, null));
+          break;
+        case 'partial': {
+          state.success = true;
+          const failed = new Map(verdict.failures.map((f) => [f.ref, f.message]));
+          for (const d of delivered) {
+            const message = failed.get(d.id);
+            outcomes.push(final(d, message === undefined, message ?? null));
+          }
+          break;
+        }
+        case 'rejected': {
+          if (!verdict.credentials && req.refs.length > 1) {
+            const subset = req.refs
+              .map((ref) => ctx.events.get(ref))
+              .filter((e): e is OutboundEvent => e !== undefined);
+            const middle = Math.ceil(subset.length / 2);
+            await this.sendEvents(ctx, subset.slice(0, middle), state);
+            await this.sendEvents(ctx, subset.slice(middle), state);
+            break;
+          }
+          // Permanent: no retry. Bad credentials also hold the destination's queue (needs_attention).
+          if (verdict.credentials) state.credentialsRejected = verdict.message;
+          for (const d of delivered) outcomes.push(final(d, false, verdict.message));
+          break;
+        }
+        case 'throttled':
+          this.notBefore.set(row.id, at + (verdict.retryAfterMs ?? config.delivery.backoffBaseMs));
+          for (const d of delivered) {
+            outcomes.push(
+              this.retryOutcome(d, at, status, 'throttled', verdict.message, verdict.retryAfterMs),
+            );
+          }
+          break;
+        case 'retry':
+          state.transientFailure = true;
+          for (const d of delivered) {
+            outcomes.push(this.retryOutcome(d, at, status, 'retry', verdict.message, verdict.retryAfterMs));
+          }
+          break;
+      }
+    }
   }
 
   /** Pending again after a backoff (or the platform's Retry-After), or dead past the retry horizon. */
