@@ -14,6 +14,13 @@ import {
   type TestService,
 } from './harness.js';
 
+/** The parts of a platform event the assertions read. */
+interface SentEvent {
+  [key: string]: unknown;
+  user_data: Record<string, unknown>;
+  custom_data: Record<string, unknown>;
+}
+
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
 const META = { pixelId: '1234567890', accessToken: 'EAAB-good-token-1234' };
 
@@ -67,7 +74,7 @@ describe('delivery to a fake Meta', () => {
     assert.equal(delivered.attempts, 1);
     assert.equal(delivered.last_status_code, 200);
     assert.equal(fake.accepted.length, 1);
-    const sent = fake.accepted[0] as Record<string, any>;
+    const sent = fake.accepted[0] as SentEvent;
     assert.equal(sent.event_name, 'Purchase');
     assert.equal(sent.event_id, 'order-1001');
     assert.equal(sent.action_source, 'website');

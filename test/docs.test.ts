@@ -19,13 +19,19 @@ test('every environment variable config.ts reads is in the README configuration 
   for (const m of configSource.matchAll(/env\.([A-Z][A-Z0-9_]+)/g)) read.add(m[1]!);
   for (const m of configSource.matchAll(/\(env, '([A-Z][A-Z0-9_]+)'/g)) read.add(m[1]!);
   for (const plan of PLANS) read.add(`PLAN_${plan.toUpperCase()}_MONTHLY_REQUESTS`);
-  const documented = new Set([...section('Configuration').matchAll(/^\| `([A-Z][A-Z0-9_]+)` \|/gm)].map((m) => m[1]!));
+  const documented = new Set(
+    [...section('Configuration').matchAll(/^\| `([A-Z][A-Z0-9_]+)` \|/gm)].map((m) => m[1]!),
+  );
   assert.deepEqual([...read].sort(), [...documented].sort());
 });
 
 test('every error code is documented with its HTTP status', () => {
   const table = section('Proxy API');
   for (const [code, status] of Object.entries(ERROR_CODES)) {
-    assert.match(table, new RegExp(`\\| \`${code}\` \\| ${status} \\|`), `${code} ${status} is in the README`);
+    assert.match(
+      table,
+      new RegExp(`\\| \`${code}\` \\| ${status} \\|`),
+      `${code} ${status} is in the README`,
+    );
   }
 });

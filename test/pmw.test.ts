@@ -68,7 +68,11 @@ describe('POST /v1/pmw-events: Pixel Manager passthrough', () => {
     assert.deepEqual(res.json(), { success: true });
 
     await eventually(async () => fakes.meta.accepted.length === 1 && fakes.tiktok.accepted.length === 1);
-    const metaEvent = fakes.meta.accepted[0] as Record<string, any>;
+    const metaEvent = fakes.meta.accepted[0] as {
+      [key: string]: unknown;
+      user_data: Record<string, unknown>;
+      custom_data: unknown;
+    };
     assert.deepEqual(metaEvent.custom_data, facebook.custom_data);
     assert.deepEqual(metaEvent.user_data.em, facebook.user_data.em);
     assert.equal(metaEvent.user_data.fbp, facebook.user_data.fbp);
@@ -77,7 +81,7 @@ describe('POST /v1/pmw-events: Pixel Manager passthrough', () => {
     assert.equal(metaEvent.event_id, facebook.event_id);
     assert.equal(fakes.meta.received[0]!.query.access_token, 'EAAB-token-1234');
 
-    const tiktokEvent = fakes.tiktok.accepted[0] as Record<string, any>;
+    const tiktokEvent = fakes.tiktok.accepted[0] as { [key: string]: unknown; user: Record<string, unknown> };
     assert.equal(tiktokEvent.event, 'AddToCart');
     assert.equal(tiktokEvent.user.ttp, 'ttp-cookie-value');
     assert.equal(tiktokEvent.user.ip, '198.51.100.23');

@@ -1,0 +1,76 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { ConfigError, loadConfig } from './config.js';
+
+const key = randomBytes(32).toString('base64');
+
+test('defaults: port 8080, ./data, 120 requests per IP per minute, 48 h dedup, enterprise unlimited', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tb-config-'));
+  try {
+    const config = loadConfig({ DATA_DIR: dir, ENCRYPTION_KEY: key });
+    assert.equal(config.port, 8080);
+    assert.equal(config.proxy.rateLimitPerMinute, 120);
+    assert.equal(config.proxy.bodyLimitBytes, 100 * 1024);
+    assert.equal(config.proxy.dedupWindowSeconds, 48 * 3600);
+    assert.equal(config.planQuotas.enterprise, null);
+    assert.equal(config.delivery.backoffBaseMs, 10_000);
+    assert.equal(config.delivery.backoffCapMs, 600_000);
+    assert.equal(config.delivery.retryHorizonMs, 4 * 3600_000);
+    assert.equal(config.platformUrls.meta, 'https://graph.facebook.com');
+    assert.ok(Object.isFrozen(config));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('embedded mode without ENCRYPTION_KEY generates one into DATA_DIR, and reuses it', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tb-config-'));
+  try {
+    const first = loadConfig({ DATA_DIR: dir });
+    assert.equal(first.encryptionKeyGenerated, true);
+    assert.ok(existsSync(join(dir, 'encryption.key')));
+    assert.equal(Buffer.from(readFileSync(join(dir, 'encryption.key'), 'utf8').trim(), 'base64').length, 32);
+    const second = loadConfig({ DATA_DIR: dir });
+    assert.equal(second.encryptionKeyGenerated, false);
+    assert.deepEqual(second.encryptionKeys[0], first.encryptionKeys[0]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('with DATABASE_URL, start-up refuses without ENCRYPTION_KEY', () => {
+  assert.throws(
+    () => loadConfig({ DATABASE_URL: 'postgres://localhost/x', DATA_DIR: tmpdir() }),
+    (error: unknown) => error instanceof ConfigError && /ENCRYPTION_KEY is required/.test(error.message),
+  );
+});
+
+test('bad values are refused with the variable named', () => {
+  const cases: Array<[Record<string, string>, RegExp]> = [
+    [{ PORT: 'eighty' }, /PORT/],
+    [{ ENCRYPTION_KEY: 'c2hvcnQ=' }, /ENCRYPTION_KEY must be 32 bytes/],
+    [{ META_GRAPH_URL: 'ftp://x' }, /META_GRAPH_URL/],
+    [{ TRUST_PROXY: 'maybe' }, /TRUST_PROXY/],
+    [{ DATABASE_URL: 'mysql://x', ENCRYPTION_KEY: key }, /DATABASE_URL/],
+    [{ PLAN_FREE_MONTHLY_REQUESTS: '-5' }, /PLAN_FREE_MONTHLY_REQUESTS/],
+    [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL/],
+  ];
+  for (const [env, pattern] of cases) {
+    assert.throws(() => loadConfig({ DATA_DIR: tmpdir(), ENCRYPTION_KEY: key, ...env }), pattern);
+  }
+});
+
+test('PROXY_RATE_LIMIT_PER_MINUTE=0 turns the limit off; quotas accept "unlimited"', () => {
+  const config = loadConfig({
+    DATA_DIR: tmpdir(),
+    ENCRYPTION_KEY: key,
+    PROXY_RATE_LIMIT_PER_MINUTE: '0',
+    PLAN_PRO_MONTHLY_REQUESTS: 'unlimited',
+  });
+  assert.equal(config.proxy.rateLimitPerMinute, 0);
+  assert.equal(config.planQuotas.pro, null);
+});
