@@ -204,3 +204,39 @@ export function sampleProcess(pid, intervalMs = 100) {
     },
   };
 }
+
+/** Busy CPU seconds of the whole machine (all CPUs: user, nice, system, irq, softirq, steal). */
+function machineBusySeconds() {
+  try {
+    const line = readFileSync('/proc/stat', 'utf8').split('\n')[0];
+    const [user, nice, system, , , irq, softirq, steal] = line.trim().split(/\s+/).slice(1).map(Number);
+    return (user + nice + system + irq + softirq + steal) / TICKS;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Measures how much CPU was used during a phase by processes other than `pids` (and this one): other
+ * sessions' builds and tests on a shared machine skew a benchmark, and the figures should say so.
+ * Kernel time for loopback networking is counted as "other" too, so a few percent is normal.
+ */
+export function watchContention(pids) {
+  const snapshot = () => ({
+    t: performance.now(),
+    busy: machineBusySeconds(),
+    ours:
+      pids.reduce((sum, pid) => sum + (cpuSecondsOf(pid) ?? 0), 0) +
+      (process.cpuUsage().user + process.cpuUsage().system) / 1e6,
+  });
+  const before = snapshot();
+  return {
+    /** Cores' worth of CPU used by everything else, averaged over the phase. */
+    stop() {
+      const after = snapshot();
+      if (before.busy === null || after.busy === null) return null;
+      const seconds = (after.t - before.t) / 1000;
+      return Math.max(0, (after.busy - before.busy - (after.ours - before.ours)) / seconds);
+    },
+  };
+}

@@ -45,6 +45,7 @@ import {
   memoryOf,
   pinSelf,
   sampleProcess,
+  watchContention,
   spawnNode,
 } from '../bench/procs.mjs';
 import { deliveryCounts, lastOutcomeAt, openReadOnly, verifyIngest } from '../bench/verify.mjs';
@@ -85,6 +86,11 @@ for (const phase of settings.phases) {
   if (!['baseline', 'ingest1', 'ingest50', 'drain'].includes(phase)) fail(`unknown phase "${phase}"`);
 }
 if (!['api', 'all'].includes(settings.ingestRole)) fail('BENCH_INGEST_ROLE must be api or all');
+
+// Loopback networking's kernel time shows up as "other" too; beyond this, something else was running.
+const CONTENTION_WARN_CORES = 0.15;
+/** The fake platform's pid, once started (its CPU is ours, not contention). */
+let fakeProcess = null;
 
 const TARGETS = {
   ingest1RatioMin: 0.4,
@@ -240,6 +246,7 @@ async function startTagbridge(name, tenant, role) {
 
 /** Warm-up, then the measured run with memory and server CPU sampled over it. */
 async function measure({ server, url, headers, eventsPerRequest, tag }) {
+  const fakePid = fakeProcess?.pid;
   if (settings.warmupSec > 0) {
     await runLoad({
       url,
@@ -253,6 +260,7 @@ async function measure({ server, url, headers, eventsPerRequest, tag }) {
   }
   const prefix = `m${tag}-`;
   const sampler = sampleProcess(server.pid);
+  const contention = watchContention([server.pid, ...(fakePid ? [fakePid] : [])]);
   const load = await runLoad({
     url,
     headers,
@@ -260,12 +268,13 @@ async function measure({ server, url, headers, eventsPerRequest, tag }) {
     durationSec: settings.durationSec,
     makeBody: bodyFactory(eventsPerRequest, prefix),
   });
+  const otherCpu = contention.stop();
   const mem = sampler.stop();
-  return { load, mem, serverCpu: mem.cpuCoresBetween(load.firstAt, load.lastAt), prefix };
+  return { load, mem, serverCpu: mem.cpuCoresBetween(load.firstAt, load.lastAt), otherCpu, prefix };
 }
 
 function summarize(name, label, eventsPerRequest, measured) {
-  const { load, mem, serverCpu } = measured;
+  const { load, mem, serverCpu, otherCpu } = measured;
   return {
     name,
     label,
@@ -284,6 +293,7 @@ function summarize(name, label, eventsPerRequest, measured) {
     maxSampledRssBytes: mem.maxSampledRssBytes,
     serverCpuCores: serverCpu,
     generatorCpuCores: load.generatorCpu,
+    otherProcessesCpuCores: otherCpu,
   };
 }
 
@@ -293,6 +303,11 @@ function logPhase(result) {
       `p99 ${fmt(result.latencyMs?.p99, 1)} ms, peak RSS ${fmt(mb(result.peakRssBytes), 1)} MB, ` +
       `server CPU ${fmt((result.serverCpuCores ?? 0) * 100)} %, generator CPU ${fmt((result.generatorCpuCores ?? 0) * 100)} %`,
   );
+  if ((result.otherProcessesCpuCores ?? 0) > CONTENTION_WARN_CORES) {
+    log(
+      `    !! other processes used ${fmt(result.otherProcessesCpuCores * 100)} % of a core meanwhile: this phase was disturbed`,
+    );
+  }
 }
 
 // ---------------------------------------------------------------------------------------------- phases
@@ -638,6 +653,7 @@ async function main() {
   );
 
   const fake = await startFake();
+  fakeProcess = fake.proc;
   const results = {};
   const want = (phase) => settings.phases.includes(phase);
   if (want('baseline')) {

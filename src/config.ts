@@ -55,6 +55,30 @@ export interface Config {
     reddit: string;
   };
   sqliteSynchronous: 'FULL' | 'NORMAL';
+  management: {
+    /** Origin of the dashboard and management API, e.g. https://tagbridge.example.com (magic links, CSRF). */
+    publicBaseUrl: string;
+    /** Host shops CNAME their proxy host to (domain verification). */
+    publicHostname: string;
+    sessionIdleMs: number;
+    sessionMaxAgeMs: number;
+    loginTokenTtlMs: number;
+    loginPerEmailPerHour: number;
+    loginPerIpPerHour: number;
+    requestsPerSessionPerMinute: number;
+    /** SMTP URL for nodemailer; without it, mails go to DATA_DIR/mail and the log. */
+    smtpUrl: string | undefined;
+    mailFrom: string;
+    /** DNS servers (ip or ip:port, comma-separated) for domain verification; system resolver otherwise. */
+    dnsServers: string[];
+    /** Let outbound calls to user-supplied URLs reach private and loopback addresses (tests, intranets). */
+    allowPrivateNetworkTargets: boolean;
+  };
+  api: {
+    requestsPerKeyPerHour: number;
+    bodyLimitBytes: number;
+    dedupWindowSeconds: number;
+  };
 }
 
 export class ConfigError extends Error {}
@@ -205,6 +229,28 @@ export function loadConfig(env: Env = process.env): Config {
       reddit: url(env, 'REDDIT_API_URL', 'https://ads-api.reddit.com'),
     },
     sqliteSynchronous: sync,
+    management: {
+      publicBaseUrl: url(env, 'PUBLIC_BASE_URL', `http://localhost:${env.PORT?.trim() || '8080'}`),
+      publicHostname: env.PUBLIC_HOSTNAME?.trim().toLowerCase() || 'proxy.tagbridge.local',
+      sessionIdleMs: int(env, 'SESSION_IDLE_TIMEOUT_MS', 24 * 3600_000, 60_000),
+      sessionMaxAgeMs: int(env, 'SESSION_MAX_AGE_MS', 30 * 24 * 3600_000, 60_000),
+      loginTokenTtlMs: int(env, 'LOGIN_TOKEN_TTL_MS', 15 * 60_000, 60_000),
+      loginPerEmailPerHour: int(env, 'LOGIN_RATE_LIMIT_PER_EMAIL_PER_HOUR', 5, 1),
+      loginPerIpPerHour: int(env, 'LOGIN_RATE_LIMIT_PER_IP_PER_HOUR', 30, 1),
+      requestsPerSessionPerMinute: int(env, 'MANAGEMENT_RATE_LIMIT_PER_MINUTE', 60, 1),
+      smtpUrl: env.SMTP_URL?.trim() || undefined,
+      mailFrom: env.MAIL_FROM?.trim() || 'Tagbridge <no-reply@tagbridge.local>',
+      dnsServers: (env.DNS_SERVERS ?? '')
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+      allowPrivateNetworkTargets: bool(env, 'ALLOW_PRIVATE_NETWORK_TARGETS', false),
+    },
+    api: {
+      requestsPerKeyPerHour: int(env, 'API_RATE_LIMIT_PER_HOUR', 1000, 1),
+      bodyLimitBytes: int(env, 'API_BODY_LIMIT_BYTES', 512 * 1024, 1024),
+      dedupWindowSeconds: int(env, 'API_DEDUP_WINDOW_SECONDS', 20 * 60, 1),
+    },
   };
   return Object.freeze(config);
 }

@@ -13,6 +13,7 @@ import { GroupCommitWriter } from './ingest/writer.js';
 import { type Clock, systemClock } from './lib/clock.js';
 import { Sealer } from './lib/crypto.js';
 import { MemoryRateLimiter, type RateLimiter, RedisRateLimiter } from './lib/rate-limiter.js';
+import { createMailer, type Mailer } from './management/mailer.js';
 import { Metrics } from './metrics.js';
 import { openStorage, type Storage } from './storage/db.js';
 import { migrateToLatest } from './storage/migrate.js';
@@ -40,6 +41,8 @@ export interface StartOptions {
   /** PostgreSQL schema (tests). */
   pgSchema?: string;
   logger?: Logger;
+  /** Tests may capture mail instead of sending it. */
+  mailer?: Mailer;
 }
 
 export async function startService(config: Config, options: StartOptions): Promise<Service> {
@@ -65,6 +68,7 @@ export async function startService(config: Config, options: StartOptions): Promi
   let worker: DeliveryWorker | null = null;
   const sender = new UndiciSender(config.delivery.requestTimeoutMs);
   const logger = options.logger ?? pino({ level: config.logLevel });
+  const mailer: Mailer = options.mailer ?? createMailer(config, logger);
   const writer = new GroupCommitWriter(
     storage.db,
     clock,
@@ -88,6 +92,7 @@ export async function startService(config: Config, options: StartOptions): Promi
       quota,
       rateLimiter,
       metrics,
+      mailer,
       logger,
     });
   }
@@ -109,6 +114,7 @@ export async function startService(config: Config, options: StartOptions): Promi
       await writer.close();
       if (worker) await worker.stop();
       await sender.close();
+      mailer.close();
       if (redis) redis.disconnect();
       await storage.close();
     })();

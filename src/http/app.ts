@@ -1,6 +1,7 @@
 /**
  * Builds the Fastify app from its dependencies. Never listens: main.ts does, tests use inject().
  */
+import cookie from '@fastify/cookie';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, {
   type FastifyBaseLogger,
@@ -18,6 +19,7 @@ import type { GroupCommitWriter } from '../ingest/writer.js';
 import type { Clock } from '../lib/clock.js';
 import type { Sealer } from '../lib/crypto.js';
 import type { RateLimiter } from '../lib/rate-limiter.js';
+import type { Mailer } from '../management/mailer.js';
 import type { Metrics } from '../metrics.js';
 import type { Storage } from '../storage/db.js';
 import { ApiError, type ErrorCode, errorBody } from './errors.js';
@@ -34,6 +36,7 @@ export interface AppDeps {
   quota: QuotaTracker;
   rateLimiter: RateLimiter;
   metrics: Metrics;
+  mailer: Mailer;
   logger?: FastifyBaseLogger;
 }
 
@@ -63,6 +66,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     logController: new LogController({ disableRequestLogging: true }),
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.decorateRequest('proxyContext', null);
+  app.decorateRequest('session', null);
+  await app.register(cookie);
   // JSON only: without this Fastify would hand text/plain bodies to the schema as strings.
   app.removeContentTypeParser('text/plain');
 

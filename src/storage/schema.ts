@@ -34,6 +34,12 @@ export interface DomainsTable {
   sync_token_hash: string;
   created_at: number;
   updated_at: number;
+  /** synced | waiting_config | sync_error */
+  config_status: Generated<string>;
+  last_synced_at: number | null;
+  verified_at: number | null;
+  /** Value the TXT record `_tagbridge.<host>` may carry instead of a CNAME. */
+  verification_token: string | null;
 }
 
 export interface DestinationsTable {
@@ -125,6 +131,78 @@ export interface UsageDailyTable {
   events: number;
 }
 
+export interface UsersTable {
+  id: string;
+  /** Lower case. */
+  email: string;
+  created_at: number;
+  last_login_at: number | null;
+}
+
+export const ROLES = ['owner', 'admin', 'member', 'viewer'] as const;
+export type Role = (typeof ROLES)[number];
+
+export interface MembershipsTable {
+  org_id: string;
+  user_id: string;
+  role: string;
+  created_at: number;
+}
+
+export interface LoginTokensTable {
+  id: string;
+  /** SHA-256 of the token in the magic link. */
+  token_hash: string;
+  email: string;
+  /** login | invite */
+  purpose: string;
+  org_id: string | null;
+  role: string | null;
+  invited_by: string | null;
+  redirect: string | null;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
+}
+
+export interface SessionsTable {
+  id: string;
+  /** SHA-256 of the sc_session cookie value. */
+  token_hash: string;
+  user_id: string;
+  current_org_id: string | null;
+  created_at: number;
+  last_seen_at: number;
+  /** Absolute expiry; inactivity expiry is last_seen_at + the idle timeout. */
+  expires_at: number;
+  revoked_at: number | null;
+}
+
+export interface AuditLogTable {
+  id: string;
+  org_id: string | null;
+  /** user | api_key | sync | operator */
+  actor_type: string;
+  actor_id: string | null;
+  action: string;
+  target_type: string | null;
+  target_id: string | null;
+  /** JSON; never personal data beyond the actor's own email. */
+  details: string | null;
+  ip: string | null;
+  at: number;
+}
+
+export interface DomainCallbacksTable {
+  domain_id: string;
+  org_id: string;
+  url: string;
+  /** The token Tagbridge presents when calling the shop, sealed. */
+  token_sealed: string;
+  created_at: number;
+  updated_at: number;
+}
+
 export interface Database {
   orgs: OrgsTable;
   domains: DomainsTable;
@@ -134,6 +212,12 @@ export interface Database {
   deliveries: DeliveriesTable;
   delivery_attempts: DeliveryAttemptsTable;
   usage_daily: UsageDailyTable;
+  users: UsersTable;
+  memberships: MembershipsTable;
+  login_tokens: LoginTokensTable;
+  sessions: SessionsTable;
+  audit_log: AuditLogTable;
+  domain_callbacks: DomainCallbacksTable;
 }
 
 export type Org = Selectable<OrgsTable>;
@@ -145,5 +229,3 @@ export type Delivery = Selectable<DeliveriesTable>;
 export type NewDelivery = Insertable<DeliveriesTable>;
 export type DeliveryUpdate = Updateable<DeliveriesTable>;
 export type DeliveryAttempt = Selectable<DeliveryAttemptsTable>;
-// Generated is re-exported for repos that add auto columns later.
-export type { Generated };

@@ -73,6 +73,10 @@ export async function createDomain(
     sync_token_hash: sha256Hex(syncToken),
     created_at: input.now,
     updated_at: input.now,
+    config_status: 'waiting_config',
+    last_synced_at: null,
+    verified_at: null,
+    verification_token: randomHexToken(16),
   };
   await db.insertInto('domains').values(domain).execute();
   return { domain, proxyToken, syncToken };

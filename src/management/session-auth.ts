@@ -1,0 +1,152 @@
+/**
+ * Session authentication for the management API: the `sc_session` cookie names a server-side session
+ * (stored hashed), which expires after inactivity and absolutely. State-changing requests must come from
+ * the dashboard's own origin (SameSite=Lax plus an Origin check: the CSRF defence). Each session may make
+ * MANAGEMENT_RATE_LIMIT_PER_MINUTE requests per minute.
+ */
+import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
+import type { AppDeps } from '../http/app.js';
+import { ApiError } from '../http/errors.js';
+import { sha256Hex } from '../lib/crypto.js';
+import type { Role } from '../storage/schema.js';
+
+export const SESSION_COOKIE = 'sc_session';
+
+export interface SessionAuth {
+  sessionId: string;
+  userId: string;
+  email: string;
+  /** The session's current org (null: the user belongs to none yet). */
+  orgId: string | null;
+  /** The user's role in the current org. */
+  role: Role | null;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    session: SessionAuth | null;
+  }
+}
+
+const RANK: Record<Role, number> = { viewer: 0, member: 1, admin: 2, owner: 3 };
+
+export function roleAtLeast(role: Role | null, minimum: Role): boolean {
+  return role !== null && RANK[role] >= RANK[minimum];
+}
+
+// last_seen_at is written at most this often per session: reads stay reads.
+const TOUCH_INTERVAL_MS = 60_000;
+
+function isSafeMethod(method: string): boolean {
+  return method === 'GET' || method === 'HEAD' || method === 'OPTIONS';
+}
+
+/** Origin of the request as the browser states it (Origin, else Referer). */
+function requestOrigin(request: FastifyRequest): string | null {
+  const origin = request.headers.origin;
+  if (typeof origin === 'string' && origin !== 'null') return origin;
+  const referer = request.headers.referer;
+  if (typeof referer === 'string') {
+    try {
+      return new URL(referer).origin;
+    } catch {
+      return null;
+    }
+  }
+  return null;
+}
+
+export async function loadSession(deps: AppDeps, request: FastifyRequest): Promise<SessionAuth | null> {
+  const token = request.cookies?.[SESSION_COOKIE];
+  if (!token) return null;
+  const now = deps.clock.now();
+  const { db } = deps.storage;
+  const session = await db
+    .selectFrom('sessions')
+    .innerJoin('users', 'users.id', 'sessions.user_id')
+    .select([
+      'sessions.id',
+      'sessions.user_id',
+      'sessions.current_org_id',
+      'sessions.last_seen_at',
+      'sessions.expires_at',
+      'sessions.revoked_at',
+      'users.email',
+    ])
+    .where('sessions.token_hash', '=', sha256Hex(token))
+    .executeTakeFirst();
+  if (!session || session.revoked_at !== null) return null;
+  if (session.expires_at <= now || session.last_seen_at + deps.config.management.sessionIdleMs <= now)
+    return null;
+  if (now - session.last_seen_at > TOUCH_INTERVAL_MS) {
+    await db.updateTable('sessions').set({ last_seen_at: now }).where('id', '=', session.id).execute();
+  }
+  let role: Role | null = null;
+  if (session.current_org_id) {
+    const membership = await db
+      .selectFrom('memberships')
+      .select('role')
+      .where('org_id', '=', session.current_org_id)
+      .where('user_id', '=', session.user_id)
+      .executeTakeFirst();
+    role = (membership?.role as Role | undefined) ?? null;
+  }
+  return {
+    sessionId: session.id,
+    userId: session.user_id,
+    email: session.email,
+    // A membership that was removed takes the org away from the session too.
+    orgId: role ? session.current_org_id : null,
+    role,
+  };
+}
+
+/**
+ * preHandler for every session-authenticated route: 401 without a live session, 403 when the
+ * request is state-changing and comes from another origin, 429 past the per-session limit.
+ */
+export function requireSession(deps: AppDeps): preHandlerAsyncHookHandler {
+  return async (request: FastifyRequest, reply: FastifyReply) => {
+    const session = await loadSession(deps, request);
+    if (!session) throw new ApiError('unauthenticated', 'Sign in first: no valid session');
+    if (!isSafeMethod(request.method)) {
+      const origin = requestOrigin(request);
+      const allowed = new URL(deps.config.management.publicBaseUrl).origin;
+      if (origin !== allowed) {
+        throw new ApiError('forbidden', 'Cross-site request refused: Origin does not match the dashboard', {
+          origin,
+        });
+      }
+    }
+    const limit = deps.config.management.requestsPerSessionPerMinute;
+    const decision = await deps.rateLimiter.hit(`session:${session.sessionId}`, limit, 60_000);
+    reply.headers({
+      'x-ratelimit-limit': String(decision.limit),
+      'x-ratelimit-remaining': String(decision.remaining),
+      'x-ratelimit-reset': String(decision.resetAt),
+    });
+    if (!decision.allowed) {
+      throw new ApiError(
+        'rate_limited',
+        `Too many requests; retry after ${decision.retryAfter}s`,
+        { retry_after: decision.retryAfter },
+        { 'retry-after': String(decision.retryAfter) },
+      );
+    }
+    request.session = session;
+  };
+}
+
+/** preHandler (after requireSession): the current org and at least `minimum` role in it. */
+export function requireRole(minimum: Role): preHandlerAsyncHookHandler {
+  return async (request: FastifyRequest) => {
+    const session = request.session;
+    if (!session) throw new ApiError('unauthenticated', 'Sign in first: no valid session');
+    if (!session.orgId) throw new ApiError('forbidden', 'No current organization: create or switch to one');
+    if (!roleAtLeast(session.role, minimum)) {
+      throw new ApiError('forbidden', `This needs the ${minimum} role or higher (you are ${session.role})`, {
+        required_role: minimum,
+      });
+    }
+  };
+}
