@@ -2,7 +2,7 @@
  * Test harness: a service (app + worker) on a fresh database per test, on the dialect the runner chose
  * (TEST_DATABASE=sqlite|postgres), plus fixture builders that take partials over sensible defaults.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -196,3 +196,60 @@ export async function eventually<T>(
 }
 
 export { ManualClock };
+
+export interface TestSession {
+  userId: string;
+  email: string;
+  token: string;
+  /** Headers a dashboard request carries: the session cookie and the dashboard's Origin (CSRF check). */
+  headers: Record<string, string>;
+}
+
+/**
+ * A signed-in user (skipping the magic-link flow, which has its own tests): the user, a membership with
+ * `role` in `orgId`, and a live session whose current org is `orgId`.
+ */
+export async function createSession(
+  service: Service,
+  options: { orgId?: string | null; role?: 'owner' | 'admin' | 'member' | 'viewer'; email?: string } = {},
+): Promise<TestSession> {
+  const { db } = service.storage;
+  const now = Date.now();
+  const email = options.email ?? `user-${randomBytes(4).toString('hex')}@example.com`;
+  let user = await db.selectFrom('users').selectAll().where('email', '=', email).executeTakeFirst();
+  if (!user) {
+    user = { id: `usr_${randomBytes(8).toString('hex')}`, email, created_at: now, last_login_at: now };
+    await db.insertInto('users').values(user).execute();
+  }
+  const orgId = options.orgId ?? null;
+  if (orgId) {
+    await db
+      .insertInto('memberships')
+      .values({ org_id: orgId, user_id: user.id, role: options.role ?? 'owner', created_at: now })
+      .onConflict((oc) => oc.columns(['org_id', 'user_id']).doUpdateSet({ role: options.role ?? 'owner' }))
+      .execute();
+  }
+  const token = randomBytes(32).toString('hex');
+  await db
+    .insertInto('sessions')
+    .values({
+      id: `ses_${randomBytes(8).toString('hex')}`,
+      token_hash: createHash('sha256').update(token).digest('hex'),
+      user_id: user.id,
+      current_org_id: orgId,
+      created_at: now,
+      last_seen_at: now,
+      expires_at: now + 30 * 24 * 3600_000,
+      revoked_at: null,
+    })
+    .execute();
+  return {
+    userId: user.id,
+    email,
+    token,
+    headers: {
+      cookie: `sc_session=${token}`,
+      origin: new URL(service.config.management.publicBaseUrl).origin,
+    },
+  };
+}
