@@ -4,6 +4,7 @@
  * Across several nodes the count can trail by that interval: a quota is a billing bound, not a security one.
  */
 import type { Plan } from '../config.js';
+import { isPlan } from '../storage/repos/orgs.js';
 import type { Clock } from '../lib/clock.js';
 import type { DB } from '../storage/db.js';
 import { monthPeriod, periodUsage } from '../storage/repos/usage.js';
@@ -28,7 +29,8 @@ export class QuotaTracker {
   ) {}
 
   limitFor(plan: string): number | null {
-    return this.quotas[plan as Plan] ?? this.quotas.free;
+    // `null` means unlimited (enterprise), so `??` would wrongly fall through to the free quota.
+    return isPlan(plan) ? this.quotas[plan] : this.quotas.free;
   }
 
   async check(orgId: string, plan: string): Promise<QuotaDecision> {
