@@ -21,7 +21,10 @@ const server = createServer((req, res) => {
       status = 400;
     }
     const text = status === 200 ? ANSWER : FAILED;
-    res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': text.length });
+    res.writeHead(status, {
+      'content-type': 'application/json; charset=utf-8',
+      'content-length': text.length,
+    });
     res.end(text);
   });
 });

@@ -36,7 +36,10 @@ for (const file of positionals) {
 
   const keyOf = (node) => {
     const { functionName, url, lineNumber } = node.callFrame;
-    const short = url.replace(/^file:\/\//, '').replace(/^.*\/node_modules\//, 'npm:').replace(/^.*\/dist\//, 'dist/');
+    const short = url
+      .replace(/^file:\/\//, '')
+      .replace(/^.*\/node_modules\//, 'npm:')
+      .replace(/^.*\/dist\//, 'dist/');
     return `${functionName || '(anonymous)'} ${short ? `${short}:${lineNumber + 1}` : ''}`.trim();
   };
 
@@ -63,7 +66,8 @@ for (const file of positionals) {
     let area;
     if (!url) area = functionName.startsWith('(') ? functionName : '(native)';
     else if (url.includes('/node_modules/')) area = `npm:${url.split('/node_modules/')[1].split('/')[0]}`;
-    else if (url.includes('/dist/')) area = `dist/${url.split('/dist/')[1].split('/').slice(0, -1).join('/')}`;
+    else if (url.includes('/dist/'))
+      area = `dist/${url.split('/dist/')[1].split('/').slice(0, -1).join('/')}`;
     else if (url.startsWith('node:')) area = url;
     else area = url;
     areas.set(area, (areas.get(area) ?? 0) + us);

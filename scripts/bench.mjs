@@ -27,6 +27,8 @@
  *                            implies BENCH_SKIP_BUILD
  *   BENCH_KEEP=1             keep the temp DATA_DIRs
  *   BENCH_STRICT=1           exit 1 when a performance target is missed (default: only on errors)
+ *   BENCH_RETRIES=2          re-run a phase (fresh server) this many times at most while other processes
+ *                            disturbed it; the least disturbed attempt is kept (shared machines)
  *
  * Exit code: 0 when the run completed and every correctness check passed; 1 otherwise.
  */
@@ -45,8 +47,8 @@ import {
   memoryOf,
   pinSelf,
   sampleProcess,
-  watchContention,
   spawnNode,
+  watchContention,
 } from '../bench/procs.mjs';
 import { deliveryCounts, lastOutcomeAt, openReadOnly, verifyIngest } from '../bench/verify.mjs';
 
@@ -81,6 +83,7 @@ const settings = {
   cpuProf: process.env.BENCH_CPU_PROF === '1',
   keep: process.env.BENCH_KEEP === '1',
   strict: process.env.BENCH_STRICT === '1',
+  retries: process.env.BENCH_RETRIES === '0' ? 0 : envNumber('BENCH_RETRIES', 2),
 };
 for (const phase of settings.phases) {
   if (!['baseline', 'ingest1', 'ingest50', 'drain'].includes(phase)) fail(`unknown phase "${phase}"`);
@@ -314,7 +317,9 @@ function logPhase(result) {
 
 async function baselinePhase(eventsPerRequest) {
   const name = `baseline${eventsPerRequest}`;
-  log(`\n(1${eventsPerRequest === 1 ? 'a' : 'b'}) bare node:http ceiling, ${eventsPerRequest} event(s)/request`);
+  log(
+    `\n(1${eventsPerRequest === 1 ? 'a' : 'b'}) bare node:http ceiling, ${eventsPerRequest} event(s)/request`,
+  );
   const port = await freePort();
   const server = spawnNode('baseline', [...profArgs(name), join(root, 'bench/baseline-server.mjs')], {
     cpu: SERVER_CPU,
@@ -340,7 +345,9 @@ async function baselinePhase(eventsPerRequest) {
 async function ingestPhase(eventsPerRequest, fake) {
   const name = `ingest${eventsPerRequest}`;
   const number = eventsPerRequest === 1 ? '(2)' : '(3)';
-  log(`\n${number} Tagbridge POST /v1/events, ${eventsPerRequest} event(s)/request, role ${settings.ingestRole}`);
+  log(
+    `\n${number} Tagbridge POST /v1/events, ${eventsPerRequest} event(s)/request, role ${settings.ingestRole}`,
+  );
   const tenant = await prepareTagbridge(name, fake.url);
   const { server, url } = await startTagbridge(name, tenant, settings.ingestRole);
   let measured;
@@ -357,7 +364,12 @@ async function ingestPhase(eventsPerRequest, fake) {
     const exit = await server.stop();
     if (exit.code !== 0 && exit.code !== null) log(`    (server exited with code ${exit.code})`);
   }
-  const result = summarize(name, `${number} /v1/events, ${eventsPerRequest} ev/req`, eventsPerRequest, measured);
+  const result = summarize(
+    name,
+    `${number} /v1/events, ${eventsPerRequest} ev/req`,
+    eventsPerRequest,
+    measured,
+  );
   logPhase(result);
   const check = verifyIngest(tenant.dbFile, {
     prefix: measured.prefix,
@@ -393,7 +405,8 @@ async function waitForDrain(dbFile, fake, queued, readyAt) {
       const stats = await fake.call('stats');
       if (stats.unique >= queued) {
         const counts = deliveryCounts(db);
-        const done = (counts.delivered ?? 0) + (counts.failed ?? 0) + (counts.dead ?? 0) + (counts.skipped ?? 0);
+        const done =
+          (counts.delivered ?? 0) + (counts.failed ?? 0) + (counts.dead ?? 0) + (counts.skipped ?? 0);
         if (done >= queued) return { counts, lastAt: lastOutcomeAt(db) };
       }
       if (Date.now() > deadline) {
@@ -431,13 +444,16 @@ async function drainPhase(fake) {
     await api.server.stop();
   }
   const queued = fill.requestsOk * perRequest;
-  log(`    queued ${fmt(queued)} events in ${fmt((performance.now() - fillStarted) / 1000, 1)} s (not measured)`);
+  log(
+    `    queued ${fmt(queued)} events in ${fmt((performance.now() - fillStarted) / 1000, 1)} s (not measured)`,
+  );
   if (fill.requestsOk !== requests) throw new Error(`filling the queue: ${fill.non2xx} requests failed`);
   {
     const db = openReadOnly(tenant.dbFile);
     const counts = deliveryCounts(db);
     db.close();
-    if (counts.pending !== queued) throw new Error(`expected ${queued} pending deliveries, found ${JSON.stringify(counts)}`);
+    if (counts.pending !== queued)
+      throw new Error(`expected ${queued} pending deliveries, found ${JSON.stringify(counts)}`);
   }
 
   await fake.call('reset');
@@ -445,11 +461,13 @@ async function drainPhase(fake) {
   const { server, readyAt } = await startTagbridge('drain', tenant, 'worker');
   const cpuAtReady = cpuSecondsOf(server.pid);
   const memory = sampleProcess(server.pid);
+  const contention = watchContention([server.pid, fake.proc.pid]);
   let outcome;
   try {
     outcome = await waitForDrain(tenant.dbFile, fake, queued, readyAt);
   } finally {
     outcome ??= {};
+    outcome.otherCpu = contention.stop();
     outcome.mem = memory.stop();
     outcome.serverCpuSeconds = cpuSecondsOf(server.pid) - cpuAtReady;
     await server.stop();
@@ -472,22 +490,57 @@ async function drainPhase(fake) {
     peakRssBytes: mem.peakRssBytes,
     maxSampledRssBytes: mem.maxSampledRssBytes,
     serverCpuCores: outcome.serverCpuSeconds / seconds,
+    otherProcessesCpuCores: outcome.otherCpu,
   };
   const errors = [];
-  if ((counts.delivered ?? 0) !== queued) errors.push(`deliveries not all delivered: ${JSON.stringify(counts)}`);
-  if (stats.unique !== queued) errors.push(`fake received ${stats.unique} distinct events, expected ${queued}`);
-  if (stats.non200 > 0) errors.push(`fake answered ${stats.non200} requests non-200: ${JSON.stringify(stats.errors)}`);
+  if ((counts.delivered ?? 0) !== queued)
+    errors.push(`deliveries not all delivered: ${JSON.stringify(counts)}`);
+  if (stats.unique !== queued)
+    errors.push(`fake received ${stats.unique} distinct events, expected ${queued}`);
+  if (stats.non200 > 0)
+    errors.push(`fake answered ${stats.non200} requests non-200: ${JSON.stringify(stats.errors)}`);
   result.correctness = { ok: errors.length === 0, errors };
   log(
     `    ${fmt(result.eventsPerSec)} events/s (${fmt(seconds, 2)} s from worker ready to last outcome; ` +
       `${fmt(result.secondsFromProcessStart, 2)} s from process start), ${stats.requests} requests to the fake, ` +
-      `peak RSS ${fmt(mb(result.peakRssBytes), 1)} MB`,
+      `peak RSS ${fmt(mb(result.peakRssBytes), 1)} MB, server CPU ${fmt(result.serverCpuCores * 100)} %`,
   );
+  if ((result.otherProcessesCpuCores ?? 0) > CONTENTION_WARN_CORES) {
+    log(
+      `    !! other processes used ${fmt(result.otherProcessesCpuCores * 100)} % of a core meanwhile: this phase was disturbed`,
+    );
+  }
   log(
     `    check: ${errors.length === 0 ? 'OK' : 'FAILED'} — ${fmt(counts.delivered ?? 0)} delivered, fake got ${fmt(stats.events)} events ` +
       `(${fmt(stats.unique)} distinct)${errors.length ? `\n      ${errors.join('\n      ')}` : ''}`,
   );
   return result;
+}
+
+/**
+ * Runs a phase again (from scratch: fresh server, fresh DATA_DIR) while other processes on the machine
+ * disturbed it, and keeps the least disturbed attempt. A failed correctness check is never retried away.
+ */
+async function withRetries(phase) {
+  let best = null;
+  let tried = 0;
+  for (let attempt = 0; attempt <= settings.retries; attempt += 1) {
+    if (attempt > 0) {
+      log(
+        `    … retrying (attempt ${attempt + 1} of ${settings.retries + 1}) on a hopefully quieter machine`,
+      );
+    }
+    const result = await phase();
+    tried += 1;
+    if (result.correctness && !result.correctness.ok) {
+      result.attempts = tried;
+      return result;
+    }
+    if (!best || (result.otherProcessesCpuCores ?? 0) < (best.otherProcessesCpuCores ?? 0)) best = result;
+    if ((result.otherProcessesCpuCores ?? 0) <= CONTENTION_WARN_CORES) break;
+  }
+  best.attempts = tried;
+  return best;
 }
 
 // ---------------------------------------------------------------------------------------------- fake
@@ -530,7 +583,9 @@ async function startFake() {
 function gitCommit() {
   const result = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' });
   const dirty = spawnSync('git', ['status', '--porcelain', 'src'], { cwd: root, encoding: 'utf8' });
-  return result.status === 0 ? `${result.stdout.trim()}${dirty.stdout.trim() ? ' (src modified)' : ''}` : null;
+  return result.status === 0
+    ? `${result.stdout.trim()}${dirty.stdout.trim() ? ' (src modified)' : ''}`
+    : null;
 }
 
 function filesystemOf(path) {
@@ -552,6 +607,7 @@ function printTable(results) {
       r.latencyMs ? fmt(r.latencyMs.p50, 1) : '—',
       r.latencyMs ? fmt(r.latencyMs.p99, 1) : '—',
       fmt(mb(r.peakRssBytes), 1),
+      r.serverCpuCores !== undefined && r.serverCpuCores !== null ? `${fmt(r.serverCpuCores * 100)} %` : '—',
       base && r !== base ? ratio(r.reqPerSec, base.reqPerSec) : '—',
       base && r !== base && r.latencyMs ? ratio(r.latencyMs.p99, base.latencyMs.p99) : '—',
       base && r !== base ? ratio(r.peakRssBytes, base.peakRssBytes) : '—',
@@ -562,14 +618,37 @@ function printTable(results) {
   push(results.ingest1, base1);
   push(results.ingest50, base50);
   push(results.drain, null);
-  const header = ['phase', 'req/s', 'events/s', 'p50 ms', 'p99 ms', 'peak RSS MB', 'req/s ÷(1)', 'p99 ÷(1)', 'RSS ÷(1)'];
+  const header = [
+    'phase',
+    'req/s',
+    'events/s',
+    'p50 ms',
+    'p99 ms',
+    'peak RSS MB',
+    'server CPU',
+    'req/s ÷(1)',
+    'p99 ÷(1)',
+    'RSS ÷(1)',
+  ];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
-  const line = (cells) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+  const line = (cells) =>
+    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
   log('');
   log(line(header));
   log(widths.map((w) => '─'.repeat(w)).join('  '));
   for (const row of rows) log(line(row));
   log('(2) is compared with (1a) — same 1-event body — and (3) with (1b), the same 50-event body.');
+  log(
+    'server CPU: share of its core the server used; well below 100 % means it waited (fsync, timers), not computed.',
+  );
+  const disturbed = Object.values(results).filter(
+    (r) => (r.otherProcessesCpuCores ?? 0) > CONTENTION_WARN_CORES,
+  );
+  if (disturbed.length) {
+    log(
+      `!! other processes were busy during: ${disturbed.map((r) => r.label).join(', ')} — rerun on a quiet machine.`,
+    );
+  }
 }
 
 function evaluateTargets(results) {
@@ -604,11 +683,19 @@ function evaluateTargets(results) {
     );
   }
   if (drain) {
-    add('(4) drain ≥ 20,000 events/s', drain.eventsPerSec >= TARGETS.drainEventsMin, `${fmt(drain.eventsPerSec)} events/s`);
+    add(
+      '(4) drain ≥ 20,000 events/s',
+      drain.eventsPerSec >= TARGETS.drainEventsMin,
+      `${fmt(drain.eventsPerSec)} events/s`,
+    );
   }
   for (const r of [ingest1, ingest50, drain]) {
     if (!r) continue;
-    add(`${r.label.split(' ')[0]} peak RSS ≤ 200 MB`, r.peakRssBytes <= TARGETS.rssMaxBytes, `${fmt(mb(r.peakRssBytes), 1)} MB`);
+    add(
+      `${r.label.split(' ')[0]} peak RSS ≤ 200 MB`,
+      r.peakRssBytes <= TARGETS.rssMaxBytes,
+      `${fmt(mb(r.peakRssBytes), 1)} MB`,
+    );
   }
   return targets;
 }
@@ -642,6 +729,9 @@ async function main() {
     tmpFilesystem: filesystemOf(tmpdir()),
     commit: gitCommit(),
     build: dist,
+    workarounds: [
+      'PLAN_ENTERPRISE_MONTHLY_REQUESTS=1e12: QuotaTracker.limitFor turns the unlimited plan into the free quota',
+    ],
     autocannon: JSON.parse(readFileSync(join(root, 'node_modules/autocannon/package.json'), 'utf8')).version,
     settings: { ...settings, cpuProf: settings.cpuProf || undefined },
   };
@@ -649,7 +739,9 @@ async function main() {
     `Tagbridge bench — node ${environment.node}, ${cores} × ${environment.cpu}, ` +
       `${pinned ? `server on CPU ${SERVER_CPU}, load generator + fake on CPU ${LOAD_CPU}` : 'UNPINNED'}, ` +
       `DATA_DIR on ${environment.tmpFilesystem ?? '?'} (${environment.tmpdir}), ${settings.durationSec} s per phase` +
-      (Object.keys(settings.serverEnv).length ? `, server env overrides ${JSON.stringify(settings.serverEnv)}` : ''),
+      (Object.keys(settings.serverEnv).length
+        ? `, server env overrides ${JSON.stringify(settings.serverEnv)}`
+        : ''),
   );
 
   const fake = await startFake();
@@ -657,12 +749,12 @@ async function main() {
   const results = {};
   const want = (phase) => settings.phases.includes(phase);
   if (want('baseline')) {
-    results.baseline1 = await baselinePhase(1);
-    results.baseline50 = await baselinePhase(50);
+    results.baseline1 = await withRetries(() => baselinePhase(1));
+    results.baseline50 = await withRetries(() => baselinePhase(50));
   }
-  if (want('ingest1')) results.ingest1 = await ingestPhase(1, fake);
-  if (want('ingest50')) results.ingest50 = await ingestPhase(50, fake);
-  if (want('drain')) results.drain = await drainPhase(fake);
+  if (want('ingest1')) results.ingest1 = await withRetries(() => ingestPhase(1, fake));
+  if (want('ingest50')) results.ingest50 = await withRetries(() => ingestPhase(50, fake));
+  if (want('drain')) results.drain = await withRetries(() => drainPhase(fake));
   const fakeMem = memoryOf(fake.proc.pid);
   await fake.proc.stop();
 
@@ -673,7 +765,9 @@ async function main() {
   const checks = Object.values(results).filter((r) => r.correctness);
   log('\nCorrectness');
   for (const r of checks) {
-    log(`  ${r.correctness.ok ? 'PASS' : 'FAIL'}  ${r.label}${r.correctness.ok ? '' : `: ${r.correctness.errors.join('; ')}`}`);
+    log(
+      `  ${r.correctness.ok ? 'PASS' : 'FAIL'}  ${r.label}${r.correctness.ok ? '' : `: ${r.correctness.errors.join('; ')}`}`,
+    );
   }
   const generatorBound = Object.values(results).filter((r) => (r.generatorCpuCores ?? 0) > 0.9);
   if (generatorBound.length) {

@@ -7,8 +7,11 @@ import { DESTINATION_TYPES } from './destinations/types.js';
 import { devInstructions, startDev } from './dev/dev.js';
 import { Sealer } from './lib/crypto.js';
 import { type Role, startService } from './main.js';
+import { createApiKey, isScope, SCOPES } from './public-api/keys.js';
+import { apiKeyBody } from './public-api/management-views.js';
 import { openStorage, type Storage } from './storage/db.js';
 import { migrateToLatest } from './storage/migrate.js';
+import { listApiKeys, revokeApiKey } from './storage/repos/api-keys.js';
 import {
   attemptsOf,
   type DeliveryStatus,
@@ -17,6 +20,7 @@ import {
 } from './storage/repos/deliveries.js';
 import { isDestinationType, maskedDestinationConfig, setDestination } from './storage/repos/destinations.js';
 import { createDomain, getDomainById, isValidHost, normalizeHost } from './storage/repos/domains.js';
+import { resealAll } from './storage/repos/key-rotation.js';
 import {
   createOrg,
   getOrg,
@@ -38,6 +42,12 @@ const USAGE = `Usage: tagbridge <command> [options]
   deliveries list [--status pending|delivered|failed|skipped|dead] [--domain DOMAIN] [--limit N]
   deliveries replay --id DELIVERY | --domain DOMAIN
   deliveries show --id DELIVERY            a delivery's attempt trace
+  keys rotate                              re-encrypt every sealed value under ENCRYPTION_KEY
+                                           (values under ENCRYPTION_KEYS_PREVIOUS are opened with those)
+  apikey create --org ORG [--domain DOMAIN] [--scopes events:read,events:write,stats:read] [--name NAME]
+                                           create a public API key (shown once)
+  apikey list --org ORG                    list an org's API keys (prefix, scopes, last use)
+  apikey revoke --id KEY                   revoke an API key (refused at once on every node)
 
 Every command accepts --json for machine-readable output.`;
 
@@ -109,6 +119,7 @@ const OPTIONS = {
   type: { type: 'string' },
   config: { type: 'string' },
   limit: { type: 'string' },
+  scopes: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -351,6 +362,85 @@ export async function runCli(argv: string[]): Promise<number> {
         result,
       );
       return 0;
+    }
+    case 'apikey create': {
+      const orgId = required(values, 'org');
+      const scopes =
+        values.scopes === undefined ? [...SCOPES] : values.scopes.split(',').map((x) => x.trim());
+      const unknown = scopes.filter((scope) => !isScope(scope));
+      if (scopes.length === 0 || unknown.length > 0) {
+        throw new UsageError(`--scopes must be a comma-separated list of ${SCOPES.join(', ')}`);
+      }
+      const name = values.name ?? 'CLI key';
+      const created = await withStorage(config, async (storage) => {
+        if (!(await getOrg(storage.db, orgId))) throw new UsageError(`no org ${orgId}`);
+        if (values.domain !== undefined) {
+          const domain = await getDomainById(storage.db, values.domain);
+          if (!domain || domain.org_id !== orgId || domain.status === 'deleted') {
+            throw new UsageError(`no domain ${values.domain} in org ${orgId}`);
+          }
+        }
+        return createApiKey(storage.db, {
+          orgId,
+          domainId: values.domain ?? null,
+          name,
+          scopes: scopes.filter(isScope),
+          createdBy: 'cli',
+          expiresAt: null,
+          now,
+        });
+      });
+      out.print(
+        `created API key ${created.apiKey.id} (${created.apiKey.scopes.join(', ')})\n  key (shown once): ${created.key}`,
+        { ...apiKeyBody(created.apiKey, now), key: created.key },
+      );
+      return 0;
+    }
+    case 'apikey list': {
+      const orgId = required(values, 'org');
+      const keys = await withStorage(config, async (storage) => {
+        if (!(await getOrg(storage.db, orgId))) throw new UsageError(`no org ${orgId}`);
+        return listApiKeys(storage.db, orgId);
+      });
+      const data = keys.map((k) => apiKeyBody(k, now));
+      out.print(
+        data.length
+          ? data
+              .map(
+                (k) =>
+                  `${k.id} ${k.prefix}… ${k.status} [${k.scopes.join(',')}] ${k.name} last used ${k.lastUsedAt ?? 'never'}`,
+              )
+              .join('\n')
+          : 'no API keys',
+        data,
+      );
+      return 0;
+    }
+    case 'apikey revoke': {
+      const id = required(values, 'id');
+      const key = await withStorage(config, (storage) => revokeApiKey(storage.db, null, id, now));
+      if (!key) throw new UsageError(`no API key ${id}`);
+      const data = apiKeyBody(key, now);
+      out.print(`API key ${id} revoked at ${data.revokedAt}`, data);
+      return 0;
+    }
+    case 'keys rotate': {
+      const report = await withStorage(config, (storage, sealer) => resealAll(storage.db, sealer));
+      const tables = ['domains', 'destinations', 'callbacks', 'events'] as const;
+      const failed = tables.reduce((sum, table) => sum + report[table].failed, 0);
+      out.print(
+        [
+          `sealed values now under key ${report.keyId}:`,
+          ...tables.map(
+            (t) =>
+              `  ${t}: ${report[t].resealed} re-sealed, ${report[t].alreadyCurrent} already current${report[t].failed ? `, ${report[t].failed} FAILED` : ''}`,
+          ),
+          ...report.failures.map((f) => `  cannot open ${f.table} ${f.id}: ${f.error}`),
+        ].join('\n'),
+        report,
+      );
+      // Values no configured key opens must not go unnoticed: the old key is still needed for them.
+      return failed > 0 ? 1 : 0;
     }
     default:
       throw new UsageError(`unknown command "${positionals.join(' ')}"`);

@@ -63,6 +63,8 @@ export interface Config {
     sessionIdleMs: number;
     sessionMaxAgeMs: number;
     loginTokenTtlMs: number;
+    /** Lifetime of an invite link: longer than a login link, the invitee may read the mail days later. */
+    inviteTokenTtlMs: number;
     loginPerEmailPerHour: number;
     loginPerIpPerHour: number;
     requestsPerSessionPerMinute: number;
@@ -235,6 +237,7 @@ export function loadConfig(env: Env = process.env): Config {
       sessionIdleMs: int(env, 'SESSION_IDLE_TIMEOUT_MS', 24 * 3600_000, 60_000),
       sessionMaxAgeMs: int(env, 'SESSION_MAX_AGE_MS', 30 * 24 * 3600_000, 60_000),
       loginTokenTtlMs: int(env, 'LOGIN_TOKEN_TTL_MS', 15 * 60_000, 60_000),
+      inviteTokenTtlMs: int(env, 'INVITE_TOKEN_TTL_MS', 7 * 24 * 3600_000, 60_000),
       loginPerEmailPerHour: int(env, 'LOGIN_RATE_LIMIT_PER_EMAIL_PER_HOUR', 5, 1),
       loginPerIpPerHour: int(env, 'LOGIN_RATE_LIMIT_PER_IP_PER_HOUR', 30, 1),
       requestsPerSessionPerMinute: int(env, 'MANAGEMENT_RATE_LIMIT_PER_MINUTE', 60, 1),

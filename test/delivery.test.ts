@@ -129,23 +129,22 @@ describe('delivery to a fake Meta', () => {
   test('429 with Retry-After is honoured', async () => {
     fake.enqueue({ kind: 'rateLimit', retryAfterSeconds: 1 });
     await send(tenant, [purchaseEvent({ eventId: 'throttle-1' })]);
-    const waiting = await eventually(async () => {
-      const d = await deliveryOf('throttle-1');
-      return d.attempts === 1 ? d : undefined;
-    });
-    assert.equal(waiting.status, 'pending');
-    assert.equal(waiting.last_status_code, 429);
-    assert.ok(waiting.next_attempt_at - waiting.updated_at >= 1000, 'next attempt waits for Retry-After');
     const delivered = await eventually(async () => {
       const d = await deliveryOf('throttle-1');
       return d.status === 'delivered' ? d : undefined;
     });
     assert.equal(delivered.attempts, 2);
-    const [first, second] = fake.received;
-    assert.ok(
-      second!.at - first!.at >= 950,
-      `second attempt came ${second!.at - first!.at} ms after the first`,
+    const trace = await attemptsOf(service.storage.db, delivered.id);
+    assert.deepEqual(
+      trace.map((a) => [a.outcome, a.status_code]),
+      [
+        ['throttled', 429],
+        ['delivered', 200],
+      ],
     );
+    assert.ok(trace[1]!.at - trace[0]!.at >= 1000, 'the second attempt waited for Retry-After');
+    const [first, second] = fake.received;
+    assert.ok(second!.at - first!.at >= 950, `second attempt came ${second!.at - first!.at} ms after the first`);
   });
 
   test('the same eventId twice → one delivery', async () => {

@@ -11,6 +11,7 @@ import { type Config, loadConfig, type Plan } from '../src/config.js';
 import type { DestinationType } from '../src/destinations/types.js';
 import { type Clock, ManualClock } from '../src/lib/clock.js';
 import { type Role, type Service, startService } from '../src/main.js';
+import type { Mailer } from '../src/management/mailer.js';
 import { setDestination } from '../src/storage/repos/destinations.js';
 import { createDomain } from '../src/storage/repos/domains.js';
 import { createOrg } from '../src/storage/repos/orgs.js';
@@ -32,6 +33,8 @@ export interface TestServiceOptions {
   role?: Role;
   listen?: boolean;
   clock?: Clock;
+  /** Captures mail instead of sending it (the SMTP path has its own tests). */
+  mailer?: Mailer;
 }
 
 /** Environment for a test service: a temp DATA_DIR, a random key, fast retries; the dialect's DATABASE_URL. */
@@ -61,6 +64,7 @@ export async function startTestService(options: TestServiceOptions = {}): Promis
     role: options.role ?? 'all',
     listen: options.listen ?? false,
     ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.mailer ? { mailer: options.mailer } : {}),
     ...(schema ? { pgSchema: schema } : {}),
   });
   return {

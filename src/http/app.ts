@@ -23,6 +23,8 @@ import type { Mailer } from '../management/mailer.js';
 import type { Metrics } from '../metrics.js';
 import type { Storage } from '../storage/db.js';
 import { ApiError, type ErrorCode, errorBody } from './errors.js';
+import { registerIdempotency } from './idempotency.js';
+import { registerOpenApi } from './openapi.js';
 import { registerRoutes } from './routes/index.js';
 import { describeValidationError, validatorCompiler } from './validation.js';
 
@@ -67,6 +69,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.decorateRequest('proxyContext', null);
   app.decorateRequest('session', null);
+  app.decorateRequest('apiKey', null);
   await app.register(cookie);
   // JSON only: without this Fastify would hand text/plain bodies to the schema as strings.
   app.removeContentTypeParser('text/plain');
@@ -113,6 +116,9 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     reply.status(404).send(errorBody('not_found', `No route ${request.method} ${request.url.split('?')[0]}`));
   });
 
+  // Both collect routes through onRoute hooks, so they come before the routes.
+  await registerOpenApi(app, deps);
+  registerIdempotency(app, deps);
   await registerRoutes(app, deps);
   return app;
 }

@@ -11,6 +11,7 @@ export const ERROR_CODES = {
   payload_too_large: 413,
   unsupported_media_type: 415,
   idempotency_conflict: 422,
+  event_not_found: 404,
   rate_limited: 429,
   request_limit_exceeded: 429,
   domain_not_configured: 404,
@@ -29,6 +30,8 @@ export const ERROR_DESCRIPTIONS: Record<ErrorCode, string> = {
   payload_too_large: 'The body exceeds the endpoint limit.',
   unsupported_media_type: 'Content-Type must be application/json.',
   idempotency_conflict: 'The Idempotency-Key was used with a different body.',
+  event_not_found:
+    'Public API (per event, in `results`): a custom event name that is not defined and active for the org.',
   rate_limited: 'Too many requests in the current window; see Retry-After.',
   request_limit_exceeded: 'The monthly request quota of the plan is exhausted.',
   domain_not_configured: 'No domain is configured for this hostname.',

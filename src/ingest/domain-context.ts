@@ -42,7 +42,8 @@ export class DomainContextCache {
 
   private async load(host: string): Promise<DomainContext | null> {
     const domain = await findDomainByHost(this.db, host);
-    if (!domain) return null;
+    // A deleted domain's host is a tombstone already; this also covers a request naming the tombstone.
+    if (!domain || domain.status === 'deleted') return null;
     const org = await this.db
       .selectFrom('orgs')
       .selectAll()

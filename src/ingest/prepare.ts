@@ -15,7 +15,8 @@ import type { NewDelivery, NewEvent } from '../storage/schema.js';
 import type { DomainContext } from './domain-context.js';
 import type { InboundEvent, PmwEvent } from './schema.js';
 
-export const EVENT_SOURCES = ['PROXY', 'PMW', 'API', 'PIXEL', 'WEBHOOK'] as const;
+// SYNC: server-side purchase and refund events from the shop plugin's backend (/v1/sync/purchase-events).
+export const EVENT_SOURCES = ['PROXY', 'PMW', 'API', 'PIXEL', 'WEBHOOK', 'SYNC'] as const;
 export type EventSource = (typeof EVENT_SOURCES)[number];
 
 /** What is sealed per event. `u`: user data; `m`: pmw platform members, forwarded as they are. */

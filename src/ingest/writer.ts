@@ -16,6 +16,8 @@ export interface IngestBatch {
   events: PreparedEvent[];
   /** Counts as one request toward the org's monthly quota. */
   countRequest: boolean;
+  /** This batch's dedup window (the public API's is 20 minutes); the writer's default otherwise. */
+  dedupWindowMs?: number;
 }
 
 export interface IngestResult {
@@ -124,24 +126,24 @@ export class GroupCommitWriter {
   private async write(trx: DB, group: Pending[], now: number): Promise<IngestResult[]> {
     // In-group duplicates: the first occurrence wins (and PostgreSQL refuses to upsert one key twice).
     const seen = new Set<string>();
-    const candidates: NewEvent[] = [];
+    const candidates: Array<{ event: NewEvent; expiresAt: number }> = [];
     for (const { batch } of group) {
+      const expiresAt = now + (batch.dedupWindowMs ?? this.options.dedupWindowMs);
       for (const { event } of batch.events) {
         const key = `${event.domain_id}\u0000${event.event_name}\u0000${event.event_id}`;
         if (seen.has(key)) continue;
         seen.add(key);
-        candidates.push(event);
+        candidates.push({ event, expiresAt });
       }
     }
 
     // A key is claimed when it is new or its window has passed; RETURNING names the events that won.
     const won = new Set<string>();
-    const expiresAt = now + this.options.dedupWindowMs;
     for (const part of chunks(candidates, CHUNK)) {
       const rows = await trx
         .insertInto('dedup_keys')
         .values(
-          part.map((e) => ({
+          part.map(({ event: e, expiresAt }) => ({
             domain_id: e.domain_id,
             event_name: e.event_name,
             event_id: e.event_id,

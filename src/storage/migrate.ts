@@ -2,11 +2,15 @@ import { type Migration, type MigrationProvider, Migrator } from 'kysely';
 import type { Storage } from './db.js';
 import * as m0001 from './migrations/0001_init.js';
 import * as m0002 from './migrations/0002_management.js';
+import * as m0003 from './migrations/0003_domains_sync.js';
+import * as m0004 from './migrations/0004_public_api.js';
 
 // Migrations are compiled in (no directory scanning), so the built package and tests see the same list.
 const migrations: Record<string, Migration> = {
   '0001_init': m0001,
   '0002_management': m0002,
+  '0003_domains_sync': m0003,
+  '0004_public_api': m0004,
 };
 
 const provider: MigrationProvider = {

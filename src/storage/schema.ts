@@ -24,7 +24,7 @@ export interface DomainsTable {
   shop_url: string | null;
   /** ISO alpha-2, upper case: parses national phone numbers. */
   default_country: string;
-  /** active | pending_dns | disabled */
+  /** active | pending_dns | disabled | deleted */
   status: string;
   /** The X-SSP-Token, sealed: the shop plugin is handed it again on every sync. */
   proxy_token_sealed: string;
@@ -40,6 +40,10 @@ export interface DomainsTable {
   verified_at: number | null;
   /** Value the TXT record `_tagbridge.<host>` may carry instead of a CNAME. */
   verification_token: string | null;
+  /** Soft deletion: status `deleted`, `host` replaced by a tombstone so the host can be added again. */
+  deleted_at: number | null;
+  /** The host a deleted domain had (the event log still shows it). */
+  deleted_host: string | null;
 }
 
 export interface DestinationsTable {
@@ -52,7 +56,7 @@ export interface DestinationsTable {
   config_public: string;
   /** Secret config fields (access tokens), sealed. */
   credentials_sealed: string;
-  /** active | needs_attention | paused */
+  /** active | needs_attention | paused | unsupported (a type the shop plugin synced that we cannot deliver to) */
   status: string;
   last_error: string | null;
   config_version: number;
@@ -67,7 +71,7 @@ export interface EventsTable {
   event_name: string;
   custom_event_name: string | null;
   event_id: string;
-  /** PROXY | PMW | API | PIXEL | WEBHOOK */
+  /** PROXY | PMW | API | PIXEL | WEBHOOK | SYNC */
   source: string;
   event_time: number;
   received_at: number;
@@ -79,6 +83,8 @@ export interface EventsTable {
   /** Personal data (and pmw platform members), sealed; erased once every delivery is final or too old. */
   pii_sealed: string | null;
   pii_erased_at: number | null;
+  /** Public API: customData exactly as sent, when mapping the seed's aliases changed it (else null). */
+  custom_data_sent: string | null;
 }
 
 export interface DedupKeysTable {
@@ -203,6 +209,64 @@ export interface DomainCallbacksTable {
   updated_at: number;
 }
 
+export interface ApiKeysTable {
+  id: string;
+  org_id: string;
+  /** null: every domain of the org. */
+  domain_id: string | null;
+  name: string;
+  /** `sp_` + the first characters of the key, for display. */
+  prefix: string;
+  /** SHA-256 hex of the whole key; the key itself is shown once and never stored. */
+  key_hash: string;
+  /** Comma-separated scopes: events:read, events:write, stats:read. */
+  scopes: string;
+  created_at: number;
+  created_by: string | null;
+  last_used_at: number | null;
+  expires_at: number | null;
+  revoked_at: number | null;
+}
+
+export interface CustomEventDefinitionsTable {
+  id: string;
+  org_id: string;
+  name: string;
+  description: string | null;
+  is_active: number;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface IdempotencyKeysTable {
+  /** `key:<api key id>` or `user:<user id>:<org id>`. */
+  scope: string;
+  idem_key: string;
+  org_id: string | null;
+  method: string;
+  path: string;
+  request_hash: string;
+  /** running | completed */
+  status: string;
+  response_status: number | null;
+  /** Sealed response body. */
+  response_body: string | null;
+  created_at: number;
+  locked_until: number;
+  expires_at: number;
+}
+
+export interface FxRatesTable {
+  /** ECB publication day, YYYY-MM-DD. */
+  date: string;
+  currency: string;
+  /** Units of `currency` per 1 EUR, as published. */
+  rate: string;
+  /** shipped | ecb */
+  source: string;
+  fetched_at: number;
+}
+
 export interface Database {
   orgs: OrgsTable;
   domains: DomainsTable;
@@ -218,6 +282,10 @@ export interface Database {
   sessions: SessionsTable;
   audit_log: AuditLogTable;
   domain_callbacks: DomainCallbacksTable;
+  api_keys: ApiKeysTable;
+  custom_event_definitions: CustomEventDefinitionsTable;
+  idempotency_keys: IdempotencyKeysTable;
+  fx_rates: FxRatesTable;
 }
 
 export type Org = Selectable<OrgsTable>;

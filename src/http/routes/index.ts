@@ -1,13 +1,107 @@
 import type { App, AppDeps } from '../app.js';
+import { registerApiEventsCreate } from './api.events.create.js';
+import { registerApiEventsList } from './api.events.list.js';
+import { registerApiStats } from './api.stats.js';
+import { registerAuthCallback } from './auth.callback.js';
+import { registerAuthCallbackConfirm } from './auth.callback-confirm.js';
+import { registerAuthLogin } from './auth.login.js';
+import { registerAuthLogout } from './auth.logout.js';
+import { registerAuthMe } from './auth.me.js';
+import { registerAuthSwitchOrg } from './auth.switch-org.js';
+import { registerDestinationTypesList } from './destination-types.list.js';
+import { registerDomainDestinationsList } from './domain-destinations.list.js';
+import { registerDomainDestinationsSendTest } from './domain-destinations.send-test.js';
+import { registerDomainDestinationsSet } from './domain-destinations.set.js';
+import { registerDomainDestinationsUpdate } from './domain-destinations.update.js';
+import { registerDomainsCreate } from './domains.create.js';
+import { registerDomainsDelete } from './domains.delete.js';
+import { registerDomainsGet } from './domains.get.js';
+import { registerDomainsList } from './domains.list.js';
+import { registerDomainsRegenerateToken } from './domains.regenerate-token.js';
+import { registerDomainsResync } from './domains.resync.js';
+import { registerDomainsVerify } from './domains.verify.js';
 import { registerEventsCreate } from './events.create.js';
 import { registerHealth } from './health.js';
 import { registerMetrics } from './metrics.js';
+import { registerOrgApiKeysCreate } from './org-api-keys.create.js';
+import { registerOrgApiKeysList } from './org-api-keys.list.js';
+import { registerOrgApiKeysRevoke } from './org-api-keys.revoke.js';
+import { registerOrgAuditLogList } from './org-audit-log.list.js';
+import { registerOrgCustomEventsCreate } from './org-custom-events.create.js';
+import { registerOrgCustomEventsDelete } from './org-custom-events.delete.js';
+import { registerOrgCustomEventsList } from './org-custom-events.list.js';
+import { registerOrgCustomEventsUpdate } from './org-custom-events.update.js';
+import { registerOrgDailyUsageGet } from './org-daily-usage.get.js';
+import { registerOrgEventsList } from './org-events.list.js';
+import { registerOrgEventsReplay } from './org-events.replay.js';
+import { registerOrgMembersInvite } from './org-members.invite.js';
+import { registerOrgMembersList } from './org-members.list.js';
+import { registerOrgMembersRemove } from './org-members.remove.js';
+import { registerOrgMembersUpdate } from './org-members.update.js';
+import { registerOrgSettingsGet } from './org-settings.get.js';
+import { registerOrgSettingsUpdate } from './org-settings.update.js';
+import { registerOrgSubscriptionGet } from './org-subscription.get.js';
+import { registerOrgUsageGet } from './org-usage.get.js';
+import { registerOrgsCreate } from './orgs.create.js';
+import { registerOrgsList } from './orgs.list.js';
 import { registerPmwEventsCreate } from './pmw-events.create.js';
-
+import { registerSyncDomainConfig } from './sync.domain-config.js';
+import { registerSyncPurchaseEvents } from './sync.purchase-events.js';
+import { registerSyncRegisterCallback } from './sync.register-callback.js';
 /** Every operation of the service; one file each. */
 export async function registerRoutes(app: App, deps: AppDeps): Promise<void> {
   registerHealth(app, deps);
   registerMetrics(app, deps);
   registerEventsCreate(app, deps);
   registerPmwEventsCreate(app, deps);
+  // Management: sign-in and sessions (issue 4).
+  registerAuthLogin(app, deps);
+  registerAuthCallbackConfirm(app, deps);
+  await registerAuthCallback(app, deps);
+  registerAuthLogout(app, deps);
+  registerAuthMe(app, deps);
+  registerAuthSwitchOrg(app, deps);
+  // Management: orgs, members, subscription, usage, audit log (issue 4).
+  registerOrgsList(app, deps);
+  registerOrgsCreate(app, deps);
+  registerOrgSettingsGet(app, deps);
+  registerOrgSettingsUpdate(app, deps);
+  registerOrgMembersList(app, deps);
+  registerOrgMembersInvite(app, deps);
+  registerOrgMembersUpdate(app, deps);
+  registerOrgMembersRemove(app, deps);
+  registerOrgSubscriptionGet(app, deps);
+  registerOrgUsageGet(app, deps);
+  registerOrgDailyUsageGet(app, deps);
+  registerOrgAuditLogList(app, deps);
+  // Management: domains, destinations, event log (issue 4).
+  registerDomainsList(app, deps);
+  registerDomainsCreate(app, deps);
+  registerDomainsGet(app, deps);
+  registerDomainsDelete(app, deps);
+  registerDomainsVerify(app, deps);
+  registerDomainsRegenerateToken(app, deps);
+  registerDomainsResync(app, deps);
+  registerDomainDestinationsList(app, deps);
+  registerDomainDestinationsUpdate(app, deps);
+  registerDomainDestinationsSet(app, deps);
+  registerDomainDestinationsSendTest(app, deps);
+  registerDestinationTypesList(app, deps);
+  registerOrgEventsList(app, deps);
+  registerOrgEventsReplay(app, deps);
+  // Shop plugin sync, authenticated by the domain's sync token (issue 4).
+  registerSyncDomainConfig(app, deps);
+  registerSyncRegisterCallback(app, deps);
+  registerSyncPurchaseEvents(app, deps);
+  // Public REST API with scoped API keys, and its management (issue 5).
+  registerApiEventsCreate(app, deps);
+  registerApiEventsList(app, deps);
+  registerApiStats(app, deps);
+  registerOrgApiKeysList(app, deps);
+  registerOrgApiKeysCreate(app, deps);
+  registerOrgApiKeysRevoke(app, deps);
+  registerOrgCustomEventsList(app, deps);
+  registerOrgCustomEventsCreate(app, deps);
+  registerOrgCustomEventsUpdate(app, deps);
+  registerOrgCustomEventsDelete(app, deps);
 }

@@ -56,7 +56,15 @@ export interface CreatedDomain {
 export async function createDomain(
   db: DB,
   sealer: Sealer,
-  input: { orgId: string; host: string; shopUrl?: string | null; defaultCountry?: string; now: number },
+  input: {
+    orgId: string;
+    host: string;
+    shopUrl?: string | null;
+    defaultCountry?: string;
+    /** The operator CLI creates `active` domains; the management API starts them `pending_dns`. */
+    status?: 'active' | 'pending_dns';
+    now: number;
+  },
 ): Promise<CreatedDomain> {
   const proxyToken = randomHexToken(32);
   const syncToken = randomHexToken(32);
@@ -67,7 +75,7 @@ export async function createDomain(
     host: normalizeHost(input.host),
     shop_url: input.shopUrl ?? null,
     default_country: (input.defaultCountry ?? countryFromShopUrl(input.shopUrl)).toUpperCase(),
-    status: 'active',
+    status: input.status ?? 'active',
     proxy_token_sealed: sealer.seal(proxyToken, id),
     proxy_token_hash: sha256Hex(proxyToken),
     sync_token_hash: sha256Hex(syncToken),
@@ -77,6 +85,8 @@ export async function createDomain(
     last_synced_at: null,
     verified_at: null,
     verification_token: randomHexToken(16),
+    deleted_at: null,
+    deleted_host: null,
   };
   await db.insertInto('domains').values(domain).execute();
   return { domain, proxyToken, syncToken };

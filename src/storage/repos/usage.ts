@@ -55,3 +55,21 @@ export async function periodUsage(
     .executeTakeFirst();
   return { requests: Number(row?.requests ?? 0), events: Number(row?.events ?? 0) };
 }
+
+/** Per-day counters of an org for `[fromDay, toDay]` (inclusive, YYYY-MM-DD); days without traffic are absent. */
+export async function dailyUsage(
+  db: DB,
+  orgId: string,
+  fromDay: string,
+  toDay: string,
+): Promise<{ day: string; requests: number; events: number }[]> {
+  const rows = await db
+    .selectFrom('usage_daily')
+    .select(['day', 'requests', 'events'])
+    .where('org_id', '=', orgId)
+    .where('day', '>=', fromDay)
+    .where('day', '<=', toDay)
+    .orderBy('day')
+    .execute();
+  return rows.map((r) => ({ day: r.day, requests: Number(r.requests), events: Number(r.events) }));
+}

@@ -1,0 +1,98 @@
+import type { FastifyReply } from 'fastify';
+import { Type } from 'typebox';
+import { sha256Hex } from '../../lib/crypto.js';
+import type { RateLimitDecision } from '../../lib/rate-limiter.js';
+import { sendLoginLink } from '../../management/auth/magic-link.js';
+import { assertNotCrossSite } from '../../management/auth/origin.js';
+import { safeRedirectPath } from '../../management/auth/redirect.js';
+import { normalizeEmail } from '../../storage/repos/users.js';
+import type { App, AppDeps } from '../app.js';
+import { ApiError } from '../errors.js';
+
+const HOUR_MS = 3600_000;
+
+export const LoginBody = Type.Object(
+  {
+    email: Type.String({ format: 'email', maxLength: 254, description: 'Where the magic link is sent' }),
+    redirect: Type.Optional(
+      Type.String({
+        maxLength: 2048,
+        description: 'A path on the dashboard (starting with a single /) to land on after signing in',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const LoginResponse = Type.Object({
+  sent: Type.Literal(true),
+  message: Type.String(),
+});
+
+function applyLimitHeaders(reply: FastifyReply, decision: RateLimitDecision): void {
+  reply.headers({
+    'x-ratelimit-limit': String(decision.limit),
+    'x-ratelimit-remaining': String(decision.remaining),
+    'x-ratelimit-reset': String(decision.resetAt),
+  });
+}
+
+function refuse(decision: RateLimitDecision, what: string): ApiError {
+  return new ApiError(
+    'rate_limited',
+    `Too many sign-in requests ${what}; retry after ${decision.retryAfter}s`,
+    { retry_after: decision.retryAfter },
+    { 'retry-after': String(decision.retryAfter) },
+  );
+}
+
+export function registerAuthLogin(app: App, deps: AppDeps): void {
+  app.post(
+    '/v1/auth/login',
+    {
+      schema: {
+        description:
+          'Mail a magic sign-in link. The answer is the same whether or not the address has an account ' +
+          '(a new address gets one on first sign-in). Limited per address and per IP per hour.',
+        body: LoginBody,
+        response: { 202: LoginResponse },
+      },
+    },
+    async (request, reply) => {
+      assertNotCrossSite(request, deps.config.management.publicBaseUrl);
+      const email = normalizeEmail(request.body.email);
+      let redirect: string | null = null;
+      if (request.body.redirect !== undefined) {
+        redirect = safeRedirectPath(request.body.redirect, deps.config.management.publicBaseUrl);
+        if (redirect === null) {
+          throw new ApiError(
+            'validation_failed',
+            'redirect must be a path on this site starting with a single /',
+            {
+              field: 'redirect',
+            },
+          );
+        }
+      }
+      const { loginPerIpPerHour, loginPerEmailPerHour } = deps.config.management;
+      const byIp = await deps.rateLimiter.hit(`login:ip:${request.ip}`, loginPerIpPerHour, HOUR_MS);
+      if (!byIp.allowed) {
+        applyLimitHeaders(reply, byIp);
+        throw refuse(byIp, 'from this IP');
+      }
+      // The limiter key holds a digest, not the address: Redis is no place for personal data.
+      const byEmail = await deps.rateLimiter.hit(
+        `login:email:${sha256Hex(email)}`,
+        loginPerEmailPerHour,
+        HOUR_MS,
+      );
+      applyLimitHeaders(reply, byEmail.remaining <= byIp.remaining ? byEmail : byIp);
+      if (!byEmail.allowed) throw refuse(byEmail, 'for this address');
+      await sendLoginLink(deps, { email, redirect });
+      return reply.status(202).send({
+        sent: true as const,
+        message: 'If this address can sign in, a link is on its way. It works once and expires soon.',
+      });
+    },
+  );
+}

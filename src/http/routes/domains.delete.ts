@@ -1,0 +1,58 @@
+import { Type } from 'typebox';
+import {
+  auditUserWrite,
+  DomainParamsSchema,
+  loadOrgDomain,
+  orgSession,
+  sessionRole,
+} from '../../management/domains/access.js';
+import { lockDomain, softDeleteDomain } from '../../storage/repos/domain-admin.js';
+import type { App, AppDeps } from '../app.js';
+import { ApiError } from '../errors.js';
+
+export function registerDomainsDelete(app: App, deps: AppDeps): void {
+  app.delete(
+    '/v1/domains/:id',
+    {
+      preHandler: sessionRole(deps, 'admin'),
+      schema: {
+        description:
+          'Deletes a domain: its host stops resolving at once, its destinations and their credentials are removed and pending deliveries end. Past events stay in the event log; the plugin’s next sync is told routing_status deleted.',
+        params: DomainParamsSchema,
+        response: {
+          200: Type.Object({
+            id: Type.String(),
+            deleted: Type.Literal(true),
+            destinationsRemoved: Type.Integer(),
+            deliveriesClosed: Type.Integer({ description: 'Pending deliveries ended as failed.' }),
+          }),
+        },
+      },
+    },
+    async (request) => {
+      const { orgId } = orgSession(request);
+      const domain = await loadOrgDomain(deps, orgId, request.params.id);
+      const now = deps.clock.now();
+      const result = await deps.storage.db.transaction().execute(async (trx) => {
+        const locked = await lockDomain(trx, deps.storage.dialect, domain.id);
+        if (locked?.status === 'deleted') throw new ApiError('not_found', `No domain ${domain.id}`);
+        const done = await softDeleteDomain(trx, domain, now);
+        await auditUserWrite(
+          deps,
+          request,
+          {
+            action: 'domain.delete',
+            targetType: 'domain',
+            targetId: domain.id,
+            details: { host: domain.host, ...done },
+          },
+          trx,
+        );
+        return done;
+      });
+      // This process stops resolving the host now; other API nodes within the context cache TTL.
+      deps.domains.invalidate();
+      return { id: domain.id, deleted: true as const, ...result };
+    },
+  );
+}

@@ -1,0 +1,48 @@
+import { Type } from 'typebox';
+import {
+  auditUserWrite,
+  DomainParamsSchema,
+  loadOrgDomain,
+  orgSession,
+  sessionRole,
+} from '../../management/domains/access.js';
+import { regenerateSyncToken } from '../../storage/repos/domain-admin.js';
+import type { App, AppDeps } from '../app.js';
+
+export function registerDomainsRegenerateToken(app: App, deps: AppDeps): void {
+  app.post(
+    '/v1/domains/:id/regenerate-token',
+    {
+      preHandler: sessionRole(deps, 'admin'),
+      schema: {
+        description:
+          'Issues a new sync token for the shop plugin. The old one stops working at once; the new one is shown only in this answer (it is stored hashed).',
+        params: DomainParamsSchema,
+        response: {
+          200: Type.Object({
+            id: Type.String(),
+            syncToken: Type.String({
+              description: '64 hex characters; paste it into the plugin’s settings.',
+            }),
+          }),
+        },
+      },
+    },
+    async (request) => {
+      const { orgId } = orgSession(request);
+      const domain = await loadOrgDomain(deps, orgId, request.params.id);
+      const now = deps.clock.now();
+      const syncToken = await deps.storage.db.transaction().execute(async (trx) => {
+        const token = await regenerateSyncToken(trx, orgId, domain.id, now);
+        await auditUserWrite(
+          deps,
+          request,
+          { action: 'domain.regenerate_sync_token', targetType: 'domain', targetId: domain.id },
+          trx,
+        );
+        return token;
+      });
+      return { id: domain.id, syncToken };
+    },
+  );
+}

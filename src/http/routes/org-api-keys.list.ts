@@ -1,0 +1,29 @@
+import { Type } from 'typebox';
+import { requireRole, requireSession } from '../../management/session-auth.js';
+import { ApiKeySchema, apiKeyBody } from '../../public-api/management-views.js';
+import { listApiKeys } from '../../storage/repos/api-keys.js';
+import type { App, AppDeps } from '../app.js';
+
+export const ApiKeyListResponse = Type.Object({ apiKeys: Type.Array(ApiKeySchema) });
+
+export function registerOrgApiKeysList(app: App, deps: AppDeps): void {
+  app.get(
+    '/v1/org/api-keys',
+    {
+      preHandler: [requireSession(deps), requireRole('admin')],
+      schema: {
+        summary: 'List API keys',
+        description:
+          'The org’s API keys, newest first: prefix, scopes, domain, created, last used, status. Keys themselves are never shown again.',
+        tags: ['Management'],
+        security: [{ sessionCookie: [] }],
+        response: { 200: ApiKeyListResponse },
+      },
+    },
+    async (request) => {
+      const now = deps.clock.now();
+      const keys = await listApiKeys(deps.storage.db, request.session!.orgId!);
+      return { apiKeys: keys.map((k) => apiKeyBody(k, now)) };
+    },
+  );
+}

@@ -1,0 +1,27 @@
+import { Type } from 'typebox';
+import { requireRole, requireSession } from '../../management/session-auth.js';
+import { CustomEventSchema, customEventBody } from '../../public-api/management-views.js';
+import { listCustomEvents } from '../../storage/repos/custom-events.js';
+import type { App, AppDeps } from '../app.js';
+
+export const CustomEventListResponse = Type.Object({ customEvents: Type.Array(CustomEventSchema) });
+
+export function registerOrgCustomEventsList(app: App, deps: AppDeps): void {
+  app.get(
+    '/v1/org/custom-events',
+    {
+      preHandler: [requireSession(deps), requireRole('viewer')],
+      schema: {
+        summary: 'List custom event definitions',
+        description: 'The custom event names the public API accepts for this org (when active), by name.',
+        tags: ['Management'],
+        security: [{ sessionCookie: [] }],
+        response: { 200: CustomEventListResponse },
+      },
+    },
+    async (request) => {
+      const definitions = await listCustomEvents(deps.storage.db, request.session!.orgId!);
+      return { customEvents: definitions.map(customEventBody) };
+    },
+  );
+}

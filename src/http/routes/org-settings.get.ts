@@ -1,0 +1,21 @@
+import { currentOrg, OrgSettingsSchema, orgSettingsView } from '../../management/orgs/views.js';
+import { requireRole, requireSession } from '../../management/session-auth.js';
+import type { App, AppDeps } from '../app.js';
+
+export function registerOrgSettingsGet(app: App, deps: AppDeps): void {
+  app.get(
+    '/v1/org/settings',
+    {
+      preHandler: [requireSession(deps), requireRole('viewer')],
+      schema: {
+        description: 'The current org: name, your role and its subscription.',
+        response: { 200: OrgSettingsSchema },
+      },
+    },
+    async (request) => {
+      const session = request.session!;
+      const org = await currentOrg(deps, session.orgId!);
+      return orgSettingsView(deps, org, session.role!);
+    },
+  );
+}

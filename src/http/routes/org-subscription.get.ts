@@ -1,0 +1,18 @@
+import { currentOrg, SubscriptionSchema, subscriptionView } from '../../management/orgs/views.js';
+import { requireRole, requireSession } from '../../management/session-auth.js';
+import type { App, AppDeps } from '../app.js';
+
+export function registerOrgSubscriptionGet(app: App, deps: AppDeps): void {
+  app.get(
+    '/v1/org/subscription',
+    {
+      preHandler: [requireSession(deps), requireRole('viewer')],
+      schema: {
+        description:
+          'Plan, status, the current billing period (calendar month, UTC) and the monthly request quota.',
+        response: { 200: SubscriptionSchema },
+      },
+    },
+    async (request) => subscriptionView(deps, await currentOrg(deps, request.session!.orgId!)),
+  );
+}

@@ -1,0 +1,72 @@
+import { Type } from 'typebox';
+import { prepareInboundEvent } from '../../ingest/prepare.js';
+import { InboundEventSchema } from '../../ingest/schema.js';
+import { syncAuth, syncDomain } from '../../management/sync/auth.js';
+import { subscriptionAllowsIngest } from '../../storage/repos/orgs.js';
+import type { App, AppDeps } from '../app.js';
+import { ApiError } from '../errors.js';
+import { checkInboundEvent } from './events.create.js';
+import { submitProxyEvents } from './proxy-submit.js';
+
+export const SyncPurchaseEventsBody = Type.Object({
+  events: Type.Array(InboundEventSchema, { minItems: 1, maxItems: 1000 }),
+  sync_token: Type.Optional(
+    Type.String({ maxLength: 128, description: 'Instead of the Authorization header.' }),
+  ),
+});
+
+export function registerSyncPurchaseEvents(app: App, deps: AppDeps): void {
+  app.post(
+    '/v1/sync/purchase-events',
+    {
+      preValidation: syncAuth(deps),
+      bodyLimit: deps.config.proxy.bodyLimitBytes,
+      // The body is /v1/events' body, so its failures read the same (invalid_payload with field and index).
+      config: { invalidCode: 'invalid_payload' },
+      schema: {
+        description:
+          'Server-side purchase and refund events from the shop’s backend (refunds as Custom events named e.g. "Refund"): the /v1/events body, authenticated by the sync token instead of the Host and X-SSP-Token. Same validation, dedup, quota and delivery.',
+        body: SyncPurchaseEventsBody,
+        response: { 200: Type.Object({ success: Type.Literal(true) }) },
+      },
+    },
+    async (request) => {
+      const domain = syncDomain(request);
+      const ctx = domain.status === 'deleted' ? null : await deps.domains.resolve(domain.host);
+      if (!ctx || ctx.domain.id !== domain.id || ctx.domain.status === 'disabled') {
+        throw new ApiError('domain_not_configured', `The domain is ${domain.status}: it takes no events`, {
+          domain_id: domain.id,
+        });
+      }
+      if (!subscriptionAllowsIngest(ctx.org.subscription_status)) {
+        throw new ApiError('subscription_inactive', `The subscription is ${ctx.org.subscription_status}`, {
+          status: ctx.org.subscription_status,
+        });
+      }
+      const quota = await deps.quota.check(ctx.org.id, ctx.org.plan);
+      if (!quota.allowed) {
+        const retryAfter = Math.max(1, quota.resetAt - Math.floor(deps.clock.now() / 1000));
+        throw new ApiError(
+          'request_limit_exceeded',
+          `The monthly request quota of the ${ctx.org.plan} plan (${quota.limit}) is exhausted`,
+          { limit: quota.limit, used: quota.used, retry_after: retryAfter },
+          { 'retry-after': String(retryAfter) },
+        );
+      }
+      const now = deps.clock.now();
+      const nowSeconds = Math.floor(now / 1000);
+      request.body.events.forEach((event, index) => {
+        checkInboundEvent(event, index, nowSeconds);
+      });
+      const prepared = request.body.events.map((event) =>
+        prepareInboundEvent(ctx, event, 'SYNC', {
+          sealer: deps.sealer,
+          now,
+          retryHorizonMs: deps.config.delivery.retryHorizonMs,
+        }),
+      );
+      await submitProxyEvents(deps, ctx, prepared, '/v1/sync/purchase-events');
+      return { success: true as const };
+    },
+  );
+}

@@ -1,0 +1,241 @@
+/**
+ * POST /api/v1/events, per event: validate, check the time window, the event name (custom names must be
+ * defined and active) and the domain, then hand every event that passed to the same pipeline as the proxy
+ * (sealed personal data, dedup, outbox) in one group-commit batch with the API's 20-minute dedup window.
+ * One bad event fails alone: its result says why, the others are stored.
+ */
+import type { ValidateFunction } from 'ajv';
+import type { AppDeps } from '../http/app.js';
+import type { ErrorCode } from '../http/errors.js';
+import { describeValidationError, validatorCompiler } from '../http/validation.js';
+import type { DomainContext } from '../ingest/domain-context.js';
+import { type PreparedEvent, prepareInboundEvent } from '../ingest/prepare.js';
+import { activeCustomEventNames } from '../storage/repos/custom-events.js';
+import type { ApiKeyAuth } from './auth.js';
+import { type ApiEvent, ApiEventSchema, resolveEventName, toInboundEvent } from './event-schema.js';
+
+export const EVENT_TIME_PAST_SECONDS = 86_400;
+export const EVENT_TIME_FUTURE_SECONDS = 300;
+
+export type EventResultStatus = 'accepted' | 'duplicate' | 'failed';
+
+export interface EventResult {
+  index: number;
+  eventId: string | null;
+  status: EventResultStatus;
+  error?: { code: ErrorCode; message: string; details: Record<string, unknown> };
+}
+
+/** Why one event was not accepted: an expected outcome, returned (not thrown) like the pipeline's others. */
+class EventFailure {
+  constructor(
+    readonly code: ErrorCode,
+    readonly message: string,
+    readonly details: Record<string, unknown> = {},
+  ) {}
+}
+
+const validateEvent = validatorCompiler({
+  schema: ApiEventSchema,
+  httpPart: 'body',
+  method: 'POST',
+  url: '/api/v1/events',
+}) as unknown as ValidateFunction<ApiEvent>;
+
+interface OrgDomain {
+  id: string;
+  host: string;
+  status: string;
+}
+
+/** What every event of one request shares: the org's domains and its active custom event names. */
+class RequestContext {
+  private customNames: Promise<Set<string>> | null = null;
+  private domainsPromise: Promise<OrgDomain[]> | null = null;
+  private readonly contexts = new Map<string, Promise<DomainContext | null>>();
+
+  constructor(
+    private readonly deps: AppDeps,
+    private readonly auth: ApiKeyAuth,
+  ) {}
+
+  customEventNames(): Promise<Set<string>> {
+    this.customNames ??= activeCustomEventNames(this.deps.storage.db, this.auth.orgId);
+    return this.customNames;
+  }
+
+  domains(): Promise<OrgDomain[]> {
+    this.domainsPromise ??= this.deps.storage.db
+      .selectFrom('domains')
+      .select(['id', 'host', 'status'])
+      .where('org_id', '=', this.auth.orgId)
+      .where('status', '!=', 'deleted')
+      .orderBy('created_at')
+      .execute();
+    return this.domainsPromise;
+  }
+
+  domainContext(domain: OrgDomain): Promise<DomainContext | null> {
+    let context = this.contexts.get(domain.id);
+    if (!context) {
+      context = this.deps.domains.resolve(domain.host);
+      this.contexts.set(domain.id, context);
+    }
+    return context;
+  }
+}
+
+async function resolveDomain(
+  request: RequestContext,
+  auth: ApiKeyAuth,
+  event: ApiEvent,
+): Promise<OrgDomain | EventFailure> {
+  const domains = await request.domains();
+  if (auth.domainId) {
+    if (event.domainId !== undefined && event.domainId !== auth.domainId) {
+      return new EventFailure('forbidden', `This API key may only write to domain ${auth.domainId}`, {
+        field: 'domainId',
+        allowed_domain: auth.domainId,
+      });
+    }
+    const own = domains.find((d) => d.id === auth.domainId);
+    if (!own)
+      return new EventFailure('not_found', `Domain ${auth.domainId} no longer exists`, { field: 'domainId' });
+    return own;
+  }
+  if (event.domainId !== undefined) {
+    const named = domains.find((d) => d.id === event.domainId);
+    if (!named) return new EventFailure('not_found', `No domain ${event.domainId}`, { field: 'domainId' });
+    return named;
+  }
+  const [only, ...others] = domains;
+  if (!only)
+    return new EventFailure('not_found', 'The org has no domain to write events to', { field: 'domainId' });
+  if (others.length > 0) {
+    return new EventFailure(
+      'validation_failed',
+      `domainId is required: the org has ${domains.length} domains (or use a domain-restricted key)`,
+      { field: 'domainId' },
+    );
+  }
+  return only;
+}
+
+async function prepareOne(
+  deps: AppDeps,
+  request: RequestContext,
+  auth: ApiKeyAuth,
+  raw: unknown,
+  now: number,
+): Promise<PreparedEvent | EventFailure> {
+  if (!validateEvent(raw)) {
+    const first = describeValidationError(validateEvent.errors![0]!);
+    return new EventFailure('validation_failed', `Invalid event: ${first.reason}`, {
+      field: first.field,
+      reason: first.reason,
+    });
+  }
+  const event = raw;
+  const nowSeconds = Math.floor(now / 1000);
+  if (
+    event.eventTime < nowSeconds - EVENT_TIME_PAST_SECONDS ||
+    event.eventTime > nowSeconds + EVENT_TIME_FUTURE_SECONDS
+  ) {
+    return new EventFailure(
+      'validation_failed',
+      `eventTime must lie within [now − ${EVENT_TIME_PAST_SECONDS}, now + ${EVENT_TIME_FUTURE_SECONDS}] Unix seconds; backfills older than 24 h are not accepted`,
+      {
+        field: 'eventTime',
+        min: nowSeconds - EVENT_TIME_PAST_SECONDS,
+        max: nowSeconds + EVENT_TIME_FUTURE_SECONDS,
+      },
+    );
+  }
+  const name = resolveEventName(event);
+  if (!name) {
+    return new EventFailure('validation_failed', 'customEventName is required for Custom events', {
+      field: 'customEventName',
+    });
+  }
+  if (name.kind === 'custom' && !(await request.customEventNames()).has(name.customEventName)) {
+    return new EventFailure(
+      'event_not_found',
+      `Custom event "${name.customEventName}" is not defined for this org (or not active): create it under custom events first`,
+      { eventName: name.customEventName },
+    );
+  }
+  const domain = await resolveDomain(request, auth, event);
+  if (domain instanceof EventFailure) return domain;
+  if (domain.status === 'disabled') {
+    return new EventFailure('forbidden', `Domain ${domain.id} is disabled`, { field: 'domainId' });
+  }
+  const context = await request.domainContext(domain);
+  if (!context) return new EventFailure('not_found', `No domain ${domain.id}`, { field: 'domainId' });
+  const inbound = toInboundEvent(event, name);
+  const prepared = prepareInboundEvent(context, inbound, 'API', {
+    sealer: deps.sealer,
+    now,
+    retryHorizonMs: deps.config.delivery.retryHorizonMs,
+  });
+  if (event.customData !== undefined) {
+    const sent = JSON.stringify(event.customData);
+    if (sent !== prepared.event.custom_data) prepared.event.custom_data_sent = sent;
+  }
+  return prepared;
+}
+
+function rawEventId(raw: unknown): string | null {
+  if (raw && typeof raw === 'object' && !Array.isArray(raw)) {
+    const id = (raw as Record<string, unknown>).eventId;
+    if (typeof id === 'string' && id !== '') return id;
+  }
+  return null;
+}
+
+/** Processes the events of one request; the results are in the order of `events`. */
+export async function ingestApiEvents(
+  deps: AppDeps,
+  auth: ApiKeyAuth,
+  events: unknown[],
+): Promise<EventResult[]> {
+  const now = deps.clock.now();
+  const request = new RequestContext(deps, auth);
+  const results: EventResult[] = [];
+  const prepared: Array<{ index: number; event: PreparedEvent }> = [];
+  for (const [index, raw] of events.entries()) {
+    const outcome = await prepareOne(deps, request, auth, raw, now);
+    if (outcome instanceof EventFailure) {
+      results.push({
+        index,
+        eventId: rawEventId(raw),
+        status: 'failed',
+        error: { code: outcome.code, message: outcome.message, details: outcome.details },
+      });
+      continue;
+    }
+    prepared.push({ index, event: outcome });
+    results.push({ index, eventId: outcome.event.event_id, status: 'accepted' });
+  }
+  if (prepared.length === 0) return results;
+
+  const started = performance.now();
+  const written = await deps.writer.submit({
+    orgId: auth.orgId,
+    events: prepared.map((p) => p.event),
+    countRequest: true,
+    dedupWindowMs: deps.config.api.dedupWindowSeconds * 1000,
+  });
+  deps.quota.record(auth.orgId);
+  prepared.forEach(({ index }, i) => {
+    const result = results[index]!;
+    result.status = written.statuses[i] ?? 'accepted';
+  });
+  const accepted = written.statuses.filter((s) => s === 'accepted').length;
+  deps.metrics.ingestEvents.inc({ route: '/api/v1/events', result: 'accepted' }, accepted);
+  deps.metrics.ingestEvents.inc(
+    { route: '/api/v1/events', result: 'duplicate' },
+    written.statuses.length - accepted,
+  );
+  deps.metrics.ingestLatency.observe({ route: '/api/v1/events' }, (performance.now() - started) / 1000);
+  return results;
+}

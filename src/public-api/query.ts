@@ -1,0 +1,63 @@
+/** Query-string values of the public API that JSON Schema cannot check alone: ISO times and cursors. */
+import { ApiError } from '../http/errors.js';
+
+const DAY_MS = 24 * 3600_000;
+const DATE_ONLY = /^(\d{4})-(\d{2})-(\d{2})$/;
+const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
+
+/**
+ * `from`/`to` as epoch ms. A date (2026-04-01) is that UTC day: from its start for `from`, through its end
+ * for `to` (so from=2026-04-01&to=2026-04-30 is all of April). A date-time needs its offset (Z or ±hh:mm);
+ * `to` as a date-time is exclusive.
+ */
+export function parseTimeBound(value: string, field: 'from' | 'to'): number {
+  const date = DATE_ONLY.exec(value);
+  if (date) {
+    const ms = Date.UTC(Number(date[1]), Number(date[2]) - 1, Number(date[3]));
+    if (new Date(ms).toISOString().slice(0, 10) !== value) invalid(field, value);
+    return field === 'to' ? ms + DAY_MS : ms;
+  }
+  if (DATE_TIME.test(value)) {
+    const ms = Date.parse(value);
+    if (!Number.isNaN(ms)) return ms;
+  }
+  return invalid(field, value);
+}
+
+function invalid(field: string, value: string): never {
+  throw new ApiError(
+    'validation_failed',
+    `${field} must be an ISO date (2026-04-01) or date-time with offset (2026-04-01T10:00:00Z), got "${value}"`,
+    { field },
+  );
+}
+
+export interface EventCursor {
+  receivedAt: number;
+  id: string;
+}
+
+/** Opaque to clients; it only names a position, the org and filters come from the request. */
+export function encodeEventCursor(cursor: EventCursor): string {
+  return Buffer.from(JSON.stringify([cursor.receivedAt, cursor.id]), 'utf8').toString('base64url');
+}
+
+export function decodeEventCursor(value: string): EventCursor {
+  try {
+    const parsed: unknown = JSON.parse(Buffer.from(value, 'base64url').toString('utf8'));
+    if (
+      Array.isArray(parsed) &&
+      parsed.length === 2 &&
+      Number.isSafeInteger(parsed[0]) &&
+      typeof parsed[1] === 'string' &&
+      /^evt_[0-9a-z]+$/.test(parsed[1])
+    ) {
+      return { receivedAt: parsed[0] as number, id: parsed[1] };
+    }
+  } catch {
+    // Falls through to the error below.
+  }
+  throw new ApiError('validation_failed', 'cursor is not valid: pass pagination.nextCursor unchanged', {
+    field: 'cursor',
+  });
+}

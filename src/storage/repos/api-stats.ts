@@ -1,0 +1,135 @@
+/**
+ * Aggregates for GET /api/v1/stats, grouped by a fixed-length base bucket (an hour or a UTC day) in SQL; the
+ * caller rolls days up into weeks and months. Time is the arrival time (received_at, and a delivery's
+ * created_at, which is its event's arrival), the same axis as the event list's from/to.
+ */
+import { type RawBuilder, sql } from 'kysely';
+import type { DB, Dialect } from '../db.js';
+
+export interface StatsScope {
+  orgId: string;
+  domainId: string | null;
+  from: number;
+  to: number;
+  /** 3 600 000 (hour) or 86 400 000 (day). */
+  bucketMs: number;
+}
+
+function bucketOf(column: 'received_at' | 'created_at', bucketMs: number): RawBuilder<number> {
+  // Integer arithmetic on epoch milliseconds: the same result on SQLite and PostgreSQL, and UTC by nature.
+  return sql<number>`(${sql.ref(column)} - (${sql.ref(column)} % ${sql.lit(bucketMs)}))`;
+}
+
+export async function eventCountsByBucket(
+  db: DB,
+  scope: StatsScope,
+): Promise<Array<{ bucket: number; eventName: string; customEventName: string | null; count: number }>> {
+  const bucket = bucketOf('received_at', scope.bucketMs);
+  let query = db
+    .selectFrom('events')
+    .select([
+      bucket.as('bucket'),
+      'event_name',
+      'custom_event_name',
+      (eb) => eb.fn.countAll<number>().as('n'),
+    ])
+    .where('org_id', '=', scope.orgId)
+    .where('received_at', '>=', scope.from)
+    .where('received_at', '<', scope.to);
+  if (scope.domainId) query = query.where('domain_id', '=', scope.domainId);
+  const rows = await query.groupBy([bucket, 'event_name', 'custom_event_name']).execute();
+  return rows.map((r) => ({
+    bucket: Number(r.bucket),
+    eventName: r.event_name,
+    customEventName: r.custom_event_name,
+    count: Number(r.n),
+  }));
+}
+
+function purchaseFields(dialect: Dialect): {
+  value: RawBuilder<number | null>;
+  currency: RawBuilder<string | null>;
+} {
+  // Only a JSON number counts as a value; the currency is compared upper-case.
+  if (dialect === 'postgres') {
+    return {
+      value: sql<
+        number | null
+      >`case when jsonb_typeof(custom_data::jsonb -> 'value') = 'number' then (custom_data::jsonb ->> 'value')::float8 end`,
+      currency: sql<string | null>`upper(custom_data::jsonb ->> 'currency')`,
+    };
+  }
+  return {
+    value: sql<
+      number | null
+    >`case when json_type(custom_data, '$.value') in ('integer', 'real') then json_extract(custom_data, '$.value') end`,
+    currency: sql<string | null>`upper(json_extract(custom_data, '$.currency'))`,
+  };
+}
+
+/** Sum of Purchase values per bucket and currency (null currency: the shop did not say). */
+export async function purchaseValueByBucket(
+  db: DB,
+  dialect: Dialect,
+  scope: StatsScope,
+): Promise<Array<{ bucket: number; currency: string | null; value: number }>> {
+  const bucket = bucketOf('received_at', scope.bucketMs);
+  const { value, currency } = purchaseFields(dialect);
+  let query = db
+    .selectFrom('events')
+    .select([bucket.as('bucket'), currency.as('currency'), sql<number | null>`sum(${value})`.as('total')])
+    .where('org_id', '=', scope.orgId)
+    .where('event_name', '=', 'Purchase')
+    .where('custom_data', 'is not', null)
+    .where('received_at', '>=', scope.from)
+    .where('received_at', '<', scope.to);
+  if (scope.domainId) query = query.where('domain_id', '=', scope.domainId);
+  const rows = await query.groupBy([bucket, currency]).execute();
+  return rows
+    .filter((r) => r.total !== null)
+    .map((r) => ({ bucket: Number(r.bucket), currency: r.currency, value: Number(r.total) }));
+}
+
+export async function deliveryCountsByBucket(
+  db: DB,
+  scope: StatsScope,
+): Promise<Array<{ bucket: number; type: string; status: string; count: number }>> {
+  const bucket = bucketOf('created_at', scope.bucketMs);
+  let query = db
+    .selectFrom('deliveries')
+    .select([bucket.as('bucket'), 'destination_type', 'status', (eb) => eb.fn.countAll<number>().as('n')])
+    .where('org_id', '=', scope.orgId)
+    .where('created_at', '>=', scope.from)
+    .where('created_at', '<', scope.to);
+  if (scope.domainId) query = query.where('domain_id', '=', scope.domainId);
+  const rows = await query.groupBy([bucket, 'destination_type', 'status']).execute();
+  return rows.map((r) => ({
+    bucket: Number(r.bucket),
+    type: r.destination_type,
+    status: r.status,
+    count: Number(r.n),
+  }));
+}
+
+/** The currencies of the org's Purchases in [from, to), most used first. */
+export async function purchaseCurrencies(
+  db: DB,
+  dialect: Dialect,
+  scope: Omit<StatsScope, 'bucketMs'>,
+): Promise<Array<{ currency: string; count: number }>> {
+  const { currency } = purchaseFields(dialect);
+  let query = db
+    .selectFrom('events')
+    .select([currency.as('currency'), (eb) => eb.fn.countAll<number>().as('n')])
+    .where('org_id', '=', scope.orgId)
+    .where('event_name', '=', 'Purchase')
+    .where('custom_data', 'is not', null)
+    .where('received_at', '>=', scope.from)
+    .where('received_at', '<', scope.to);
+  if (scope.domainId) query = query.where('domain_id', '=', scope.domainId);
+  const rows = await query.groupBy(currency).execute();
+  return rows
+    .filter((r): r is { currency: string; n: number } => typeof r.currency === 'string' && r.currency !== '')
+    .map((r) => ({ currency: r.currency, count: Number(r.n) }))
+    .sort((a, b) => b.count - a.count || (a.currency < b.currency ? -1 : 1));
+}

@@ -1,0 +1,72 @@
+import type { DB } from '../db.js';
+
+export interface AuditLogEntry {
+  id: string;
+  at: number;
+  actorType: string;
+  actorId: string | null;
+  /** The acting user's address when the actor is a user. */
+  actorEmail: string | null;
+  action: string;
+  targetType: string | null;
+  targetId: string | null;
+  details: Record<string, unknown> | null;
+  ip: string | null;
+}
+
+/** Position in the newest-first order: entries strictly older than (at, id). */
+export interface AuditCursor {
+  at: number;
+  id: string;
+}
+
+export async function listAuditLog(
+  db: DB,
+  orgId: string,
+  options: { limit: number; before?: AuditCursor | undefined },
+): Promise<AuditLogEntry[]> {
+  let query = db
+    .selectFrom('audit_log')
+    .leftJoin('users', (join) =>
+      join.onRef('users.id', '=', 'audit_log.actor_id').on('audit_log.actor_type', '=', 'user'),
+    )
+    .select([
+      'audit_log.id',
+      'audit_log.at',
+      'audit_log.actor_type',
+      'audit_log.actor_id',
+      'users.email',
+      'audit_log.action',
+      'audit_log.target_type',
+      'audit_log.target_id',
+      'audit_log.details',
+      'audit_log.ip',
+    ])
+    .where('audit_log.org_id', '=', orgId);
+  const before = options.before;
+  if (before) {
+    query = query.where((eb) =>
+      eb.or([
+        eb('audit_log.at', '<', before.at),
+        eb.and([eb('audit_log.at', '=', before.at), eb('audit_log.id', '<', before.id)]),
+      ]),
+    );
+  }
+  const rows = await query
+    .orderBy('audit_log.at', 'desc')
+    .orderBy('audit_log.id', 'desc')
+    .limit(options.limit)
+    .execute();
+  return rows.map((r) => ({
+    id: r.id,
+    at: r.at,
+    actorType: r.actor_type,
+    actorId: r.actor_id,
+    actorEmail: r.email ?? null,
+    action: r.action,
+    targetType: r.target_type,
+    targetId: r.target_id,
+    details: r.details ? (JSON.parse(r.details) as Record<string, unknown>) : null,
+    ip: r.ip,
+  }));
+}
