@@ -144,7 +144,10 @@ describe('delivery to a fake Meta', () => {
     );
     assert.ok(trace[1]!.at - trace[0]!.at >= 1000, 'the second attempt waited for Retry-After');
     const [first, second] = fake.received;
-    assert.ok(second!.at - first!.at >= 950, `second attempt came ${second!.at - first!.at} ms after the first`);
+    assert.ok(
+      second!.at - first!.at >= 950,
+      `second attempt came ${second!.at - first!.at} ms after the first`,
+    );
   });
 
   test('the same eventId twice → one delivery', async () => {

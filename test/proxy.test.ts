@@ -309,6 +309,24 @@ describe('POST /v1/events: acceptance, dedup, CORS, health', () => {
     assert.equal(deliveries.length, 2);
   });
 
+  test('custom events deduplicate by their own name', async () => {
+    const a = purchaseEvent({ eventName: 'Custom', customEventName: 'QuizDone', eventId: 'c-1' });
+    const b = purchaseEvent({ eventName: 'Custom', customEventName: 'NewsletterSignup', eventId: 'c-1' });
+    const res = await service.app!.inject({
+      method: 'POST',
+      url: '/v1/events',
+      headers: proxyHeaders(tenant),
+      payload: { events: [a, b, a] },
+    });
+    assert.equal(res.statusCode, 200);
+    const rows = await service.storage.db
+      .selectFrom('events')
+      .select('custom_event_name')
+      .where('event_id', '=', 'c-1')
+      .execute();
+    assert.deepEqual(rows.map((r) => r.custom_event_name).sort(), ['NewsletterSignup', 'QuizDone']);
+  });
+
   test('CORS preflight is answered for the shop origin only', async () => {
     const allowed = await service.app!.inject({
       method: 'OPTIONS',

@@ -4,9 +4,9 @@
  * Across several nodes the count can trail by that interval: a quota is a billing bound, not a security one.
  */
 import type { Plan } from '../config.js';
-import { isPlan } from '../storage/repos/orgs.js';
 import type { Clock } from '../lib/clock.js';
 import type { DB } from '../storage/db.js';
+import { isPlan } from '../storage/repos/orgs.js';
 import { monthPeriod, periodUsage } from '../storage/repos/usage.js';
 
 export interface QuotaDecision {

@@ -41,6 +41,13 @@ export interface WriterStats {
   events: number;
 }
 
+/** Custom events deduplicate by their own name: two different custom events may share an eventId. */
+function dedupName(event: NewEvent): string {
+  return event.event_name === 'Custom' && event.custom_event_name
+    ? `Custom:${event.custom_event_name}`
+    : event.event_name;
+}
+
 // Rows per INSERT statement: keeps every statement far below SQLite's and PostgreSQL's bound-parameter limits.
 const CHUNK = 400;
 
@@ -130,7 +137,7 @@ export class GroupCommitWriter {
     for (const { batch } of group) {
       const expiresAt = now + (batch.dedupWindowMs ?? this.options.dedupWindowMs);
       for (const { event } of batch.events) {
-        const key = `${event.domain_id}\u0000${event.event_name}\u0000${event.event_id}`;
+        const key = `${event.domain_id}\u0000${dedupName(event)}\u0000${event.event_id}`;
         if (seen.has(key)) continue;
         seen.add(key);
         candidates.push({ event, expiresAt });
@@ -145,7 +152,7 @@ export class GroupCommitWriter {
         .values(
           part.map(({ event: e, expiresAt }) => ({
             domain_id: e.domain_id,
-            event_name: e.event_name,
+            event_name: dedupName(e),
             event_id: e.event_id,
             event_pk: e.id,
             expires_at: expiresAt,
