@@ -11,7 +11,6 @@ import {
   proxyHeaders,
   purchaseEvent,
   startTestService,
-  type TestService,
 } from './harness.js';
 
 const META = { pixelId: '1234567890', accessToken: 'EAAB-good-token-1234' };
