@@ -24,7 +24,7 @@
  *   BENCH_CPU_PROF=1         write V8 CPU profiles of the servers to .bench/profiles/
  *   BENCH_SKIP_BUILD=1       use the build as it is (default: npm run build first)
  *   BENCH_DIST=path          a compiled tree other than dist/ (e.g. a snapshot of another commit);
- *                            implies BENCH_SKIP_BUILD
+ *                            implies BENCH_SKIP_BUILD; BENCH_BUILD_COMMIT=sha records what it was built from
  *   BENCH_KEEP=1             keep the temp DATA_DIRs
  *   BENCH_STRICT=1           exit 1 when a performance target is missed (default: only on errors)
  *   BENCH_RETRIES=2          re-run a phase (fresh server) this many times at most while other processes
@@ -727,7 +727,8 @@ async function main() {
     pinned: pinned ? { server: SERVER_CPU, loadGeneratorAndFake: LOAD_CPU } : false,
     tmpdir: tmpdir(),
     tmpFilesystem: filesystemOf(tmpdir()),
-    commit: gitCommit(),
+    // With BENCH_DIST the build is not the working tree: HEAD says nothing about it unless told.
+    commit: process.env.BENCH_DIST ? (process.env.BENCH_BUILD_COMMIT ?? 'unknown (BENCH_DIST)') : gitCommit(),
     build: dist,
     workarounds: [
       'PLAN_ENTERPRISE_MONTHLY_REQUESTS=1e12: QuotaTracker.limitFor turns the unlimited plan into the free quota',

@@ -121,7 +121,7 @@ export class DeliveryWorker {
   /** Runs until nothing is due (tests and the CLI drain use this). */
   async drain(maxRounds = 10_000): Promise<void> {
     for (let round = 0; round < maxRounds; round += 1) {
-      const started = await this.tickOnce();
+      const { started } = await this.tickOnce();
       await Promise.allSettled([...this.inFlight.keys()]);
       if (started === 0) return;
     }
@@ -138,8 +138,9 @@ export class DeliveryWorker {
     if (!this.running) return;
     this.ticking = true;
     let started = 0;
+    let pacedUntil: number | null = null;
     try {
-      started = await this.tickOnce();
+      ({ started, pacedUntil } = await this.tickOnce());
       const now = this.deps.clock.now();
       if (now - this.lastMaintenance > MAINTENANCE_INTERVAL_MS) {
         this.lastMaintenance = now;
@@ -160,7 +161,10 @@ export class DeliveryWorker {
       }
       this.schedule(0);
     } else {
-      this.schedule(this.deps.config.delivery.pollIntervalMs);
+      // A destination held back only by its request pacing is due again sooner than the poll interval.
+      const poll = this.deps.config.delivery.pollIntervalMs;
+      const paced = pacedUntil === null ? poll : Math.max(1, pacedUntil - this.deps.clock.now());
+      this.schedule(Math.min(poll, paced));
     }
   }
 
@@ -171,17 +175,25 @@ export class DeliveryWorker {
     await deleteExpiredDedupKeys(this.deps.storage.db, now);
   }
 
-  /** Starts batches for due destinations up to the concurrency limit; returns how many started. */
-  private async tickOnce(): Promise<number> {
+  /**
+   * Starts batches for due destinations up to the concurrency limit. Returns how many started, and the
+   * earliest time a due destination that was only held back by its pacing may go.
+   */
+  private async tickOnce(): Promise<{ started: number; pacedUntil: number | null }> {
     const { concurrency } = this.deps.config.delivery;
     const free = concurrency - this.inFlight.size;
-    if (free <= 0) return 0;
+    if (free <= 0) return { started: 0, pacedUntil: null };
     const now = this.deps.clock.now();
     const due = await dueDestinationIds(this.deps.storage.db, now, concurrency * 4);
     let started = 0;
+    let pacedUntil: number | null = null;
     for (const destinationId of due) {
       if (started >= free) break;
-      if ((this.notBefore.get(destinationId) ?? 0) > now) continue;
+      const notBefore = this.notBefore.get(destinationId) ?? 0;
+      if (notBefore > now) {
+        pacedUntil = pacedUntil === null ? notBefore : Math.min(pacedUntil, notBefore);
+        continue;
+      }
       const gate = this.circuits.tryAcquire(destinationId, now);
       if (!gate.allowed) continue;
       const run = this.runBatch(destinationId, gate.probe)
@@ -191,11 +203,13 @@ export class DeliveryWorker {
         })
         .finally(() => {
           this.inFlight.delete(run);
+          // A freed slot may take the next batch at once (its queue may still hold more).
+          this.wake();
         });
       this.inFlight.set(run, destinationId);
       started += 1;
     }
-    return started;
+    return { started, pacedUntil };
   }
 
   private async runBatch(destinationId: string, probe: boolean): Promise<void> {

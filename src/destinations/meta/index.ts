@@ -33,8 +33,9 @@ export const meta: Destination<MetaConfig> = {
   limits: {
     maxBatchSize: 1000,
     maxEventAgeSeconds: 7 * 24 * 3600,
-    // Meta publishes no CAPI-specific limit (calls count as Marketing API calls): stay modest.
-    requestsPerSecond: 10,
+    // Meta publishes no CAPI-specific limit (calls count as Marketing API calls; throttling answers back
+    // us off). 50 requests of up to 1,000 events a second keeps a busy shop's queue short.
+    requestsPerSecond: 50,
   },
   parseConfig: parseMetaConfig,
   isTestMode(config) {

@@ -30,8 +30,8 @@ export const pinterest: Destination<PinterestConfig> = {
   limits: {
     maxBatchSize: 1000,
     maxEventAgeSeconds: 7 * 24 * 3600,
-    // Pinterest allows 5,000 calls per minute per ad account; 10/s leaves room for other tools.
-    requestsPerSecond: 10,
+    // Pinterest allows 5,000 calls per minute (~83/s) per ad account; 20/s leaves room for other tools.
+    requestsPerSecond: 20,
   },
   parseConfig: parsePinterestConfig,
   isTestMode(config) {

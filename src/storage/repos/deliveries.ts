@@ -12,21 +12,34 @@ import type { Delivery, DeliveryAttempt, EventRow } from '../schema.js';
 export const FINAL_STATUSES = ['delivered', 'failed', 'skipped', 'dead'] as const;
 export type DeliveryStatus = 'pending' | (typeof FINAL_STATUSES)[number];
 
-/** Destinations with due, unleased deliveries, whose destination is active and enabled. */
+/**
+ * On SQLite, `+column` stops the planner from driving a statement by that column's index, so the `id IN
+ * (…)` list drives it instead: with a long queue, the `status` index would make it scan every pending row.
+ */
+function unindexed(dialect: Dialect, column: 'status' | 'lease_owner') {
+  return dialect === 'sqlite' ? sql<string>`+${sql.ref(column)}` : sql<string>`${sql.ref(column)}`;
+}
+
+/** Active, enabled destinations with at least one due, unleased delivery (an index probe each). */
 export async function dueDestinationIds(db: DB, now: number, limit: number): Promise<string[]> {
   const rows = await db
-    .selectFrom('deliveries as d')
-    .innerJoin('destinations as dst', 'dst.id', 'd.destination_id')
-    .select('d.destination_id')
-    .distinct()
-    .where('d.status', '=', 'pending')
-    .where('d.next_attempt_at', '<=', now)
-    .where((eb) => eb.or([eb('d.lease_expires_at', 'is', null), eb('d.lease_expires_at', '<=', now)]))
+    .selectFrom('destinations as dst')
+    .select('dst.id')
     .where('dst.status', '=', 'active')
     .where('dst.enabled', '=', 1)
+    .where(({ exists, selectFrom }) =>
+      exists(
+        selectFrom('deliveries as d')
+          .select(sql`1`.as('one'))
+          .where('d.status', '=', 'pending')
+          .whereRef('d.destination_id', '=', 'dst.id')
+          .where('d.next_attempt_at', '<=', now)
+          .where((eb) => eb.or([eb('d.lease_expires_at', 'is', null), eb('d.lease_expires_at', '<=', now)])),
+      ),
+    )
     .limit(limit)
     .execute();
-  return rows.map((r) => r.destination_id);
+  return rows.map((r) => r.id);
 }
 
 export async function leaseDeliveries(
@@ -135,8 +148,8 @@ export async function recordOutcomes(
             final_at: final ? now : null,
           })
           .where('id', 'in', ids.slice(i, i + 500))
-          .where('lease_owner', '=', owner)
-          .where('status', '=', 'pending')
+          .where(unindexed(dialect, 'lease_owner'), '=', owner)
+          .where(unindexed(dialect, 'status'), '=', 'pending')
           .execute();
       }
     }
