@@ -70,7 +70,7 @@ export async function startService(config: Config, options: StartOptions): Promi
   const logger = options.logger ?? pino({ level: config.logLevel });
   const mailer: Mailer = options.mailer ?? createMailer(config, logger);
   const writer = new GroupCommitWriter(
-    storage.db,
+    storage,
     clock,
     {
       maxEvents: config.ingest.groupCommitMaxEvents,

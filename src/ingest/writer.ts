@@ -3,10 +3,13 @@
  * events. Each request's promise settles only after the transaction that holds its events has committed,
  * so "success" always means durable. Deduplication happens inside the same transaction.
  */
+import type { Database as SqliteHandle } from 'better-sqlite3';
+import { sql } from 'kysely';
 import type { Clock } from '../lib/clock.js';
-import type { DB } from '../storage/db.js';
+import type { DB, Storage } from '../storage/db.js';
+import { type BindValue, type PreparedStatement, param, prepare } from '../storage/prepared.js';
 import { addUsage, dayOf, type UsageIncrement } from '../storage/repos/usage.js';
-import type { NewDelivery, NewEvent } from '../storage/schema.js';
+import type { DeliveriesTable, EventsTable, NewDelivery, NewEvent } from '../storage/schema.js';
 import type { PreparedEvent } from './prepare.js';
 
 export type EventStatus = 'accepted' | 'duplicate';
@@ -65,12 +68,18 @@ export class GroupCommitWriter {
   private closed = false;
   readonly stats: WriterStats = { flushes: 0, events: 0 };
 
+  private readonly db: DB;
+  private readonly statements: IngestStatements | null;
+
   constructor(
-    private readonly db: DB,
+    storage: Storage,
     private readonly clock: Clock,
     private readonly options: WriterOptions,
     private readonly onCommit: (eventCount: number) => void = () => {},
-  ) {}
+  ) {
+    this.db = storage.db;
+    this.statements = storage.sqlite ? prepareIngestStatements(storage.db, storage.sqlite) : null;
+  }
 
   submit(batch: IngestBatch): Promise<IngestResult> {
     if (this.closed) return Promise.reject(new Error('Ingest writer is closed'));
@@ -115,7 +124,13 @@ export class GroupCommitWriter {
   private async commit(group: Pending[]): Promise<void> {
     const now = this.clock.now();
     try {
-      const results = await this.db.transaction().execute((trx) => this.write(trx, group, now));
+      const statements = this.statements;
+      const results = statements
+        ? // Kysely's connection is held so no Kysely transaction interleaves with this synchronous one.
+          await this.db
+            .connection()
+            .execute(async () => statements.transaction(() => this.writePrepared(statements, group, now)))
+        : await this.db.transaction().execute((trx) => this.writeKysely(trx, group, now));
       this.stats.flushes += 1;
       let accepted = 0;
       group.forEach((pending, i) => {
@@ -130,48 +145,32 @@ export class GroupCommitWriter {
     }
   }
 
-  private async write(trx: DB, group: Pending[], now: number): Promise<IngestResult[]> {
-    // In-group duplicates: the first occurrence wins (and PostgreSQL refuses to upsert one key twice).
+  /** The group's dedup claims; in-group duplicates dropped (the first occurrence wins). */
+  private claims(group: Pending[], now: number): Claim[] {
+    // PostgreSQL also refuses to upsert one key twice in a statement.
     const seen = new Set<string>();
-    const candidates: Array<{ event: NewEvent; expiresAt: number }> = [];
+    const claims: Claim[] = [];
     for (const { batch } of group) {
       const expiresAt = now + (batch.dedupWindowMs ?? this.options.dedupWindowMs);
       for (const { event } of batch.events) {
-        const key = `${event.domain_id}\u0000${dedupName(event)}\u0000${event.event_id}`;
+        const name = dedupName(event);
+        const key = `${event.domain_id}\u0000${name}\u0000${event.event_id}`;
         if (seen.has(key)) continue;
         seen.add(key);
-        candidates.push({ event, expiresAt });
+        claims.push({
+          domain_id: event.domain_id,
+          event_name: name,
+          event_id: event.event_id,
+          event_pk: event.id,
+          expires_at: expiresAt,
+        });
       }
     }
+    return claims;
+  }
 
-    // A key is claimed when it is new or its window has passed; RETURNING names the events that won.
-    const won = new Set<string>();
-    for (const part of chunks(candidates, CHUNK)) {
-      const rows = await trx
-        .insertInto('dedup_keys')
-        .values(
-          part.map(({ event: e, expiresAt }) => ({
-            domain_id: e.domain_id,
-            event_name: dedupName(e),
-            event_id: e.event_id,
-            event_pk: e.id,
-            expires_at: expiresAt,
-          })),
-        )
-        .onConflict((oc) =>
-          oc
-            .columns(['domain_id', 'event_name', 'event_id'])
-            .doUpdateSet((eb) => ({
-              event_pk: eb.ref('excluded.event_pk'),
-              expires_at: eb.ref('excluded.expires_at'),
-            }))
-            .where('dedup_keys.expires_at', '<=', now),
-        )
-        .returning('event_pk')
-        .execute();
-      for (const row of rows) won.add(row.event_pk);
-    }
-
+  /** Rows to insert for the events that won their claim, and each request's answer. */
+  private collect(group: Pending[], won: Set<string>, now: number): Collected {
     const events: NewEvent[] = [];
     const deliveries: NewDelivery[] = [];
     const usage = new Map<string, UsageIncrement>();
@@ -190,10 +189,160 @@ export class GroupCommitWriter {
         }),
       };
     });
+    return { results, events, deliveries, usage: [...usage.values()] };
+  }
 
+  private async writeKysely(trx: DB, group: Pending[], now: number): Promise<IngestResult[]> {
+    // A key is claimed when it is new or its window has passed; RETURNING names the events that won.
+    const won = new Set<string>();
+    for (const part of chunks(this.claims(group, now), CHUNK)) {
+      const rows = await trx
+        .insertInto('dedup_keys')
+        .values(part)
+        .onConflict((oc) =>
+          oc
+            .columns(['domain_id', 'event_name', 'event_id'])
+            .doUpdateSet((eb) => ({
+              event_pk: eb.ref('excluded.event_pk'),
+              expires_at: eb.ref('excluded.expires_at'),
+            }))
+            .where('dedup_keys.expires_at', '<=', now),
+        )
+        .returning('event_pk')
+        .execute();
+      for (const row of rows) won.add(row.event_pk);
+    }
+    const { results, events, deliveries, usage } = this.collect(group, won, now);
     for (const part of chunks(events, CHUNK)) await trx.insertInto('events').values(part).execute();
     for (const part of chunks(deliveries, CHUNK)) await trx.insertInto('deliveries').values(part).execute();
-    await addUsage(trx, [...usage.values()]);
+    await addUsage(trx, usage);
     return results;
   }
+
+  private writePrepared(statements: IngestStatements, group: Pending[], now: number): IngestResult[] {
+    const won = new Set<string>();
+    for (const claim of this.claims(group, now)) {
+      if (statements.claim.get({ ...claim, now })) won.add(claim.event_pk);
+    }
+    const { results, events, deliveries, usage } = this.collect(group, won, now);
+    for (const event of events) statements.insertEvent.run(event as unknown as Record<string, BindValue>);
+    for (const delivery of deliveries)
+      statements.insertDelivery.run(delivery as unknown as Record<string, BindValue>);
+    for (const inc of usage)
+      statements.addUsage.run({
+        org_id: inc.orgId,
+        day: inc.day,
+        requests: inc.requests,
+        events: inc.events,
+      });
+    return results;
+  }
+}
+
+interface Claim {
+  domain_id: string;
+  event_name: string;
+  event_id: string;
+  event_pk: string;
+  expires_at: number;
+}
+
+interface Collected {
+  results: IngestResult[];
+  events: NewEvent[];
+  deliveries: NewDelivery[];
+  usage: UsageIncrement[];
+}
+
+// Every column, so one prepared INSERT fits every row; the type checks below keep the lists complete.
+const EVENT_COLUMNS = [
+  'id',
+  'org_id',
+  'domain_id',
+  'event_name',
+  'custom_event_name',
+  'event_id',
+  'source',
+  'event_time',
+  'received_at',
+  'event_source_url',
+  'custom_data',
+  'match_keys',
+  'pii_sealed',
+  'pii_erased_at',
+  'custom_data_sent',
+] as const satisfies readonly (keyof EventsTable)[];
+const DELIVERY_COLUMNS = [
+  'id',
+  'event_pk',
+  'org_id',
+  'domain_id',
+  'destination_id',
+  'destination_type',
+  'status',
+  'attempts',
+  'next_attempt_at',
+  'lease_owner',
+  'lease_expires_at',
+  'event_time',
+  'give_up_at',
+  'last_status_code',
+  'last_error',
+  'created_at',
+  'updated_at',
+  'final_at',
+] as const satisfies readonly (keyof DeliveriesTable)[];
+type Exhaustive<T extends never> = T;
+export type EventColumnsComplete = Exhaustive<Exclude<keyof EventsTable, (typeof EVENT_COLUMNS)[number]>>;
+export type DeliveryColumnsComplete = Exhaustive<
+  Exclude<keyof DeliveriesTable, (typeof DELIVERY_COLUMNS)[number]>
+>;
+
+// A row of placeholders (typed `never`: the values are sentinels, not the columns' types).
+const templateRow = (columns: readonly string[]): never =>
+  Object.fromEntries(columns.map((c) => [c, param(c)])) as never;
+
+/** SQLite: the group's four statements, built with Kysely and prepared once. */
+interface IngestStatements {
+  transaction<T>(fn: () => T): T;
+  claim: PreparedStatement;
+  insertEvent: PreparedStatement;
+  insertDelivery: PreparedStatement;
+  addUsage: PreparedStatement;
+}
+
+function prepareIngestStatements(db: DB, sqlite: SqliteHandle): IngestStatements {
+  return {
+    transaction: (fn) => sqlite.transaction(fn)(),
+    claim: prepare(
+      sqlite,
+      db
+        .insertInto('dedup_keys')
+        .values(templateRow(['domain_id', 'event_name', 'event_id', 'event_pk', 'expires_at']))
+        .onConflict((oc) =>
+          oc
+            .columns(['domain_id', 'event_name', 'event_id'])
+            .doUpdateSet((eb) => ({
+              event_pk: eb.ref('excluded.event_pk'),
+              expires_at: eb.ref('excluded.expires_at'),
+            }))
+            .where('dedup_keys.expires_at', '<=', param('now')),
+        )
+        .returning('event_pk'),
+    ),
+    insertEvent: prepare(sqlite, db.insertInto('events').values(templateRow(EVENT_COLUMNS))),
+    insertDelivery: prepare(sqlite, db.insertInto('deliveries').values(templateRow(DELIVERY_COLUMNS))),
+    addUsage: prepare(
+      sqlite,
+      db
+        .insertInto('usage_daily')
+        .values(templateRow(['org_id', 'day', 'requests', 'events']))
+        .onConflict((oc) =>
+          oc.columns(['org_id', 'day']).doUpdateSet({
+            requests: sql`usage_daily.requests + ${param('requests')}`,
+            events: sql`usage_daily.events + ${param('events')}`,
+          }),
+        ),
+    ),
+  };
 }

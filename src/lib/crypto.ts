@@ -1,4 +1,5 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytesPooled } from './random.js';
 
 export function sha256Hex(value: string): string {
   return createHash('sha256').update(value, 'utf8').digest('hex');
@@ -46,7 +47,7 @@ export class Sealer {
 
   seal(value: unknown, associatedData?: string): string {
     const key = this.keys.get(this.currentId)!;
-    const iv = randomBytes(12);
+    const iv = randomBytesPooled(12);
     const cipher = createCipheriv('aes-256-gcm', key, iv);
     if (associatedData) cipher.setAAD(Buffer.from(associatedData, 'utf8'));
     const body = Buffer.concat([

@@ -3,7 +3,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import SQLite from 'better-sqlite3';
+import SQLite, { type Database as SqliteHandle } from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { Database } from './schema.js';
@@ -18,6 +18,12 @@ export interface Storage {
   file?: string;
   /** For PostgreSQL: the schema holding the tables. */
   schema?: string;
+  /**
+   * For SQLite: the raw handle, for statements prepared once (src/storage/prepared.ts). Use it only while
+   * holding Kysely's connection (`db.connection().execute`), so it never interleaves with a Kysely
+   * transaction.
+   */
+  sqlite?: SqliteHandle;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
@@ -55,6 +61,7 @@ function openSqlite(options: StorageOptions): Storage {
     db,
     dialect: 'sqlite',
     file,
+    sqlite: database,
     async ping() {
       await sql`select 1`.execute(db);
     },

@@ -1,0 +1,13 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { randomBytesPooled } from './random.js';
+
+test('pooled random values are distinct copies, across pool refills', () => {
+  const seen = new Set<string>();
+  const kept = randomBytesPooled(16);
+  const snapshot = kept.toString('hex');
+  for (let i = 0; i < 3000; i += 1) seen.add(randomBytesPooled(12).toString('hex'));
+  assert.equal(seen.size, 3000);
+  assert.equal(kept.toString('hex'), snapshot, 'a returned value never changes after a refill');
+  assert.throws(() => randomBytesPooled(10_000));
+});

@@ -1,0 +1,48 @@
+/**
+ * Kysely-built statements prepared once on the raw better-sqlite3 handle. The SQL still comes from the one
+ * query layer; only the hot ingest path skips building, compiling and re-preparing a statement per group
+ * (multi-row INSERTs change their text with every row count, so nothing could be cached).
+ *
+ * Values are given as named sentinels when the query is built; the compiled parameter list then tells in
+ * which order to bind them.
+ */
+import type { Database as SqliteHandle, Statement } from 'better-sqlite3';
+import type { Compilable } from 'kysely';
+
+const SENTINEL = '\u0000tagbridge-param:';
+
+/** A placeholder for the value named `name`, used while building the query. */
+export function param(name: string): never {
+  return `${SENTINEL}${name}` as never;
+}
+
+export type BindValue = string | number | bigint | null;
+
+export interface PreparedStatement {
+  run(values: Record<string, BindValue>): number;
+  get<T>(values: Record<string, BindValue>): T | undefined;
+}
+
+export function prepare(sqlite: SqliteHandle, query: Compilable): PreparedStatement {
+  const compiled = query.compile();
+  const names = compiled.parameters.map((p) => {
+    if (typeof p !== 'string' || !p.startsWith(SENTINEL)) {
+      throw new Error(`prepared statement has a literal parameter (${String(p)}); use param()`);
+    }
+    return p.slice(SENTINEL.length);
+  });
+  const statement: Statement = sqlite.prepare(compiled.sql);
+  const bind = (values: Record<string, BindValue>): BindValue[] =>
+    names.map((name) => {
+      // Optional columns may be absent from a row object: they are NULL (the column lists are type-checked).
+      return values[name] ?? null;
+    });
+  return {
+    run(values) {
+      return statement.run(bind(values)).changes;
+    },
+    get<T>(values: Record<string, BindValue>) {
+      return statement.get(bind(values)) as T | undefined;
+    },
+  };
+}
