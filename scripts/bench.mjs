@@ -196,11 +196,6 @@ async function prepareTagbridge(name, fakeUrl) {
     HOST: '127.0.0.1',
     PROXY_RATE_LIMIT_PER_MINUTE: '0',
     META_GRAPH_URL: fakeUrl,
-    // WORKAROUND, remove when fixed: QuotaTracker.limitFor (src/ingest/quota.ts) reads an unlimited
-    // plan's quota (null) with `??` and falls back to the free plan's 10,000 requests, so an enterprise
-    // org gets 429 request_limit_exceeded after 10,000 requests. A limit no run can reach keeps the
-    // quota check on the request path (as for every limited plan) without ever refusing.
-    PLAN_ENTERPRISE_MONTHLY_REQUESTS: String(1e12),
     ...settings.serverEnv,
   };
   const org = cli(env, ['org', 'create', '--name', 'Bench shop', '--plan', 'enterprise']);
@@ -730,9 +725,6 @@ async function main() {
     // With BENCH_DIST the build is not the working tree: HEAD says nothing about it unless told.
     commit: process.env.BENCH_DIST ? (process.env.BENCH_BUILD_COMMIT ?? 'unknown (BENCH_DIST)') : gitCommit(),
     build: dist,
-    workarounds: [
-      'PLAN_ENTERPRISE_MONTHLY_REQUESTS=1e12: QuotaTracker.limitFor turns the unlimited plan into the free quota',
-    ],
     autocannon: JSON.parse(readFileSync(join(root, 'node_modules/autocannon/package.json'), 'utf8')).version,
     settings: { ...settings, cpuProf: settings.cpuProf || undefined },
   };

@@ -1,8 +1,16 @@
-import { createCipheriv, createDecipheriv, createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHash,
+  hash,
+  randomBytes,
+  timingSafeEqual,
+} from 'node:crypto';
 import { randomBytesPooled } from './random.js';
 
+/** Lowercase hex SHA-256 of the UTF-8 bytes of `value` (one-shot: no Hash object per call on hot paths). */
 export function sha256Hex(value: string): string {
-  return createHash('sha256').update(value, 'utf8').digest('hex');
+  return hash('sha256', value, 'hex');
 }
 
 /** A secret token as lowercase hex (the WooCommerce plugin accepts only hex tokens). */

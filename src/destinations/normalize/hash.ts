@@ -1,11 +1,8 @@
-import { createHash } from 'node:crypto';
+import { sha256Hex } from '../../lib/crypto.js';
+
+export { sha256Hex };
 
 const SHA256_HEX = /^[0-9a-f]{64}$/i;
-
-/** Lowercase hex SHA-256 of the UTF-8 bytes of `value`: the one hash every platform asks for. */
-export function sha256Hex(value: string): string {
-  return createHash('sha256').update(value, 'utf8').digest('hex');
-}
 
 /** Whether `value` already is a SHA-256 hex digest (shops sometimes send pre-hashed identifiers). */
 export function isSha256Hex(value: string): boolean {

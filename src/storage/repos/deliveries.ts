@@ -153,8 +153,11 @@ export async function recordOutcomes(
           .execute();
       }
     }
+    // A successful attempt is not written: the delivery row itself records it (status, attempts, code,
+    // final_at), and traces are completed from it (withDeliveredAttempt). Most attempts succeed, so this
+    // halves the rows a drain writes.
     const attempts: DeliveryAttempt[] = outcomes
-      .filter((o) => o.attempted || o.status !== 'pending')
+      .filter((o) => o.status !== 'delivered' && (o.attempted || o.status !== 'pending'))
       .map((o) => ({
         id: newId('att', now),
         delivery_id: o.delivery.id,
@@ -300,13 +303,37 @@ export async function listDeliveries(db: DB, filter: DeliveryListFilter): Promis
 }
 
 export async function attemptsOf(db: DB, deliveryId: string): Promise<DeliveryAttempt[]> {
-  return db
+  const delivery = await db
+    .selectFrom('deliveries')
+    .selectAll()
+    .where('id', '=', deliveryId)
+    .executeTakeFirst();
+  if (!delivery) return [];
+  const rows = await db
     .selectFrom('delivery_attempts')
     .selectAll()
     .where('delivery_id', '=', deliveryId)
     .orderBy('at')
     .orderBy('attempt')
     .execute();
+  return withDeliveredAttempt(delivery, rows);
+}
+
+/** A delivery's full trace: its recorded attempts plus the successful one, which lives on the row itself. */
+export function withDeliveredAttempt(delivery: Delivery, attempts: DeliveryAttempt[]): DeliveryAttempt[] {
+  if (delivery.status !== 'delivered' || attempts.some((a) => a.outcome === 'delivered')) return attempts;
+  return [
+    ...attempts,
+    {
+      id: `${delivery.id}:delivered`,
+      delivery_id: delivery.id,
+      attempt: delivery.attempts,
+      at: delivery.final_at ?? delivery.updated_at,
+      status_code: delivery.last_status_code,
+      outcome: 'delivered',
+      message: null,
+    },
+  ];
 }
 
 /**

@@ -7,7 +7,7 @@
 import { type Expression, type ExpressionBuilder, type SqlBool, sql } from 'kysely';
 import type { DB } from '../db.js';
 import type { Database, Delivery, DeliveryAttempt, EventsTable } from '../schema.js';
-import type { DeliveryStatus } from './deliveries.js';
+import { type DeliveryStatus, withDeliveredAttempt } from './deliveries.js';
 
 export interface EventLogFilter {
   orgId: string;
@@ -164,7 +164,7 @@ export async function listEventLog(
   const byEvent = new Map<string, EventLogEntry['deliveries']>();
   for (const delivery of deliveries) {
     const list = byEvent.get(delivery.event_pk) ?? [];
-    list.push({ delivery, attempts: attempts.get(delivery.id) ?? [] });
+    list.push({ delivery, attempts: withDeliveredAttempt(delivery, attempts.get(delivery.id) ?? []) });
     byEvent.set(delivery.event_pk, list);
   }
   const last = events[events.length - 1];
