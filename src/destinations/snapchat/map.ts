@@ -1,19 +1,8 @@
-import { normalizeCity } from '../normalize/city.js';
-import { normalizeCountry } from '../normalize/country.js';
-import { normalizeDateOfBirth } from '../normalize/date-of-birth.js';
-import { normalizeEmail } from '../normalize/email.js';
-import { normalizeExternalId } from '../normalize/external-id.js';
-import { normalizeGender } from '../normalize/gender.js';
-import { hashNormalized } from '../normalize/hash.js';
-import { normalizeIp } from '../normalize/ip.js';
-import { normalizeName } from '../normalize/name.js';
-import { normalizePhoneDigits } from '../normalize/phone.js';
-import { normalizeState } from '../normalize/state.js';
-import { normalizeZip } from '../normalize/zip.js';
 import { commerce, decimalString } from '../shared/commerce.js';
 import { platformEventName } from '../shared/event-name.js';
-import { addressCountry, customerCountry, plain } from '../shared/identity.js';
-import { compact, isJsonObject, type JsonObject, listOf, nonEmpty } from '../shared/json.js';
+import { plain } from '../shared/identity.js';
+import { compact, isJsonObject, type JsonObject, nonEmpty } from '../shared/json.js';
+import { metaStyleUserData } from '../shared/meta-style-user-data.js';
 import type { EventName, OutboundEvent } from '../types.js';
 import type { SnapchatConfig } from './config.js';
 
@@ -40,22 +29,8 @@ export const SNAPCHAT_EVENT_NAMES: Readonly<Record<EventName, string>> = {
  */
 export function snapchatUserData(event: OutboundEvent): JsonObject {
   const user = event.userData;
-  const country = addressCountry(event);
-  const own = customerCountry(event);
   return compact({
-    em: listOf(hashNormalized(user.email, normalizeEmail)),
-    ph: listOf(hashNormalized(user.phone, (v) => normalizePhoneDigits(v, own, event.defaultCountry))),
-    fn: listOf(hashNormalized(user.firstName, normalizeName)),
-    ln: listOf(hashNormalized(user.lastName, normalizeName)),
-    ge: listOf(hashNormalized(user.gender, (v) => normalizeGender(v))),
-    db: listOf(hashNormalized(user.dateOfBirth, (v) => normalizeDateOfBirth(v, event.eventTime))),
-    ct: listOf(hashNormalized(user.city, normalizeCity)),
-    st: listOf(hashNormalized(user.state, (v) => normalizeState(v, country))),
-    zp: listOf(hashNormalized(user.zip, (v) => normalizeZip(v, country))),
-    country: listOf(hashNormalized(user.country, normalizeCountry)),
-    external_id: listOf(hashNormalized(user.externalId, normalizeExternalId)),
-    client_ip_address: user.ipAddress === undefined ? undefined : normalizeIp(user.ipAddress),
-    client_user_agent: plain(user.userAgent),
+    ...metaStyleUserData(event),
     sc_click_id: plain(user.scClickId),
     sc_cookie1: plain(user.scCookie1),
   });

@@ -5,6 +5,7 @@
  * each row is rewritten only if it still holds the value that was read (an event's personal data erased
  * meanwhile, or a destination reconfigured, is left as the service made it).
  */
+import { sql } from 'kysely';
 import type { Sealer } from '../../lib/crypto.js';
 import type { DB } from '../db.js';
 
@@ -67,153 +68,46 @@ async function resealColumn(
   return counts;
 }
 
-const changed = (result: { numUpdatedRows: bigint }): boolean => result.numUpdatedRows > 0n;
+/**
+ * One sealed column as a Column. Raw SQL through Kysely's `sql` so the four tables share one definition;
+ * `not like` also skips NULLs (an erased event's personal data).
+ */
+function sealedColumn(db: DB, table: string, idColumn: string, sealedColumn: string): Column {
+  const id = sql.ref(idColumn);
+  const sealed = sql.ref(sealedColumn);
+  return {
+    table,
+    async fetch(after, current) {
+      const result = await sql<{ id: string; sealed: string }>`
+        select ${id} as id, ${sealed} as sealed from ${sql.table(table)}
+        where ${sealed} not like ${current} ${after === null ? sql`` : sql`and ${id} > ${after}`}
+        order by ${id} limit ${BATCH}`.execute(db);
+      return result.rows;
+    },
+    async countCurrent(current) {
+      const result = await sql<{ n: number | string }>`
+        select count(*) as n from ${sql.table(table)} where ${sealed} like ${current}`.execute(db);
+      return Number(result.rows[0]?.n ?? 0);
+    },
+    async update(rowId, from, to) {
+      // Only if unchanged since it was read (an erased or reconfigured value stays as the service made it).
+      const result = await sql`
+        update ${sql.table(table)} set ${sealed} = ${to} where ${id} = ${rowId} and ${sealed} = ${from}`.execute(
+        db,
+      );
+      return (result.numAffectedRows ?? 0n) > 0n;
+    },
+  };
+}
 
 export async function resealAll(db: DB, sealer: Sealer): Promise<RotationReport> {
   const failures: RotationReport['failures'] = [];
-  const domains = await resealColumn(
-    sealer,
-    {
-      table: 'domains',
-      fetch: (after, current) =>
-        db
-          .selectFrom('domains')
-          .select(['id', 'proxy_token_sealed as sealed'])
-          .where('proxy_token_sealed', 'not like', current)
-          .$if(after !== null, (q) => q.where('id', '>', after!))
-          .orderBy('id')
-          .limit(BATCH)
-          .execute(),
-      countCurrent: async (current) =>
-        Number(
-          (
-            await db
-              .selectFrom('domains')
-              .select((eb) => eb.fn.countAll<number>().as('n'))
-              .where('proxy_token_sealed', 'like', current)
-              .executeTakeFirst()
-          )?.n ?? 0,
-        ),
-      update: async (id, from, to) =>
-        changed(
-          await db
-            .updateTable('domains')
-            .set({ proxy_token_sealed: to })
-            .where('id', '=', id)
-            .where('proxy_token_sealed', '=', from)
-            .executeTakeFirst(),
-        ),
-    },
-    failures,
-  );
-  const destinations = await resealColumn(
-    sealer,
-    {
-      table: 'destinations',
-      fetch: (after, current) =>
-        db
-          .selectFrom('destinations')
-          .select(['id', 'credentials_sealed as sealed'])
-          .where('credentials_sealed', 'not like', current)
-          .$if(after !== null, (q) => q.where('id', '>', after!))
-          .orderBy('id')
-          .limit(BATCH)
-          .execute(),
-      countCurrent: async (current) =>
-        Number(
-          (
-            await db
-              .selectFrom('destinations')
-              .select((eb) => eb.fn.countAll<number>().as('n'))
-              .where('credentials_sealed', 'like', current)
-              .executeTakeFirst()
-          )?.n ?? 0,
-        ),
-      update: async (id, from, to) =>
-        changed(
-          await db
-            .updateTable('destinations')
-            .set({ credentials_sealed: to })
-            .where('id', '=', id)
-            .where('credentials_sealed', '=', from)
-            .executeTakeFirst(),
-        ),
-    },
-    failures,
-  );
-  const callbacks = await resealColumn(
-    sealer,
-    {
-      table: 'domain_callbacks',
-      fetch: (after, current) =>
-        db
-          .selectFrom('domain_callbacks')
-          .select(['domain_id as id', 'token_sealed as sealed'])
-          .where('token_sealed', 'not like', current)
-          .$if(after !== null, (q) => q.where('domain_id', '>', after!))
-          .orderBy('domain_id')
-          .limit(BATCH)
-          .execute(),
-      countCurrent: async (current) =>
-        Number(
-          (
-            await db
-              .selectFrom('domain_callbacks')
-              .select((eb) => eb.fn.countAll<number>().as('n'))
-              .where('token_sealed', 'like', current)
-              .executeTakeFirst()
-          )?.n ?? 0,
-        ),
-      update: async (id, from, to) =>
-        changed(
-          await db
-            .updateTable('domain_callbacks')
-            .set({ token_sealed: to })
-            .where('domain_id', '=', id)
-            .where('token_sealed', '=', from)
-            .executeTakeFirst(),
-        ),
-    },
-    failures,
-  );
-  const events = await resealColumn(
-    sealer,
-    {
-      table: 'events',
-      fetch: async (after, current) => {
-        const rows = await db
-          .selectFrom('events')
-          .select(['id', 'pii_sealed'])
-          .where('pii_sealed', 'is not', null)
-          .where('pii_sealed', 'not like', current)
-          .$if(after !== null, (q) => q.where('id', '>', after!))
-          .orderBy('id')
-          .limit(BATCH)
-          .execute();
-        return rows.map((r) => ({ id: r.id, sealed: r.pii_sealed ?? '' }));
-      },
-      countCurrent: async (current) =>
-        Number(
-          (
-            await db
-              .selectFrom('events')
-              .select((eb) => eb.fn.countAll<number>().as('n'))
-              .where('pii_sealed', 'like', current)
-              .executeTakeFirst()
-          )?.n ?? 0,
-        ),
-      update: async (id, from, to) =>
-        changed(
-          await db
-            .updateTable('events')
-            .set({ pii_sealed: to })
-            .where('id', '=', id)
-            // Erased meanwhile (delivery finished): stays erased.
-            .where('pii_sealed', '=', from)
-            .executeTakeFirst(),
-        ),
-    },
-    failures,
-  );
+  const reseal = (table: string, idColumn: string, column: string): Promise<ResealCounts> =>
+    resealColumn(sealer, sealedColumn(db, table, idColumn, column), failures);
+  const domains = await reseal('domains', 'id', 'proxy_token_sealed');
+  const destinations = await reseal('destinations', 'id', 'credentials_sealed');
+  // The associated data of a callback token is its domain id, which is also the row's key.
+  const callbacks = await reseal('domain_callbacks', 'domain_id', 'token_sealed');
+  const events = await reseal('events', 'id', 'pii_sealed');
   return { keyId: sealer.currentKeyId, domains, destinations, callbacks, events, failures };
 }
