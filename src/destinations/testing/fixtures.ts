@@ -95,7 +95,7 @@ export function response(status: number, body: unknown, headers: Record<string, 
   return { status, headers, body: typeof body === 'string' ? body : JSON.stringify(body) };
 }
 
-/** A request stub for classification tests that need refs (per-event outcomes). */
+/** A request fixture for classification tests that need refs (per-event outcomes). */
 export function requestWithRefs(refs: string[]): HttpRequest {
   return { method: 'POST', url: 'https://example.invalid/', headers: {}, body: null, refs };
 }
