@@ -1,7 +1,7 @@
 /**
  * Composition root: config → storage → migrations → services → http and/or worker; signals.
  */
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { type Logger, pino } from 'pino';
 import type { Config } from './config.js';
 import { UndiciSender } from './delivery/http-client.js';
@@ -58,8 +58,9 @@ export async function startService(config: Config, options: StartOptions): Promi
   await migrateToLatest(storage);
   const sealer = new Sealer(config.encryptionKeys);
   const metrics = new Metrics(storage.db);
-  const redis = config.redisUrl
-    ? new Redis(config.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 2 })
+  // ioredis is loaded only when Redis is configured.
+  const redis: Redis | null = config.redisUrl
+    ? new (await import('ioredis')).Redis(config.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 2 })
     : null;
   const rateLimiter: RateLimiter = redis ? new RedisRateLimiter(redis, clock) : new MemoryRateLimiter(clock);
   const domains = new DomainContextCache(storage.db, clock);

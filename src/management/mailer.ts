@@ -5,7 +5,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyBaseLogger } from 'fastify';
-import nodemailer from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 import type { Config } from '../config.js';
 import { randomId } from '../lib/ids.js';
 
@@ -24,13 +24,16 @@ export interface Mailer {
 export function createMailer(config: Config, log: FastifyBaseLogger): Mailer {
   const from = config.management.mailFrom;
   if (config.management.smtpUrl) {
-    const transport = nodemailer.createTransport(config.management.smtpUrl);
+    const smtpUrl = config.management.smtpUrl;
+    // nodemailer is loaded on the first mail: most processes (workers, busy proxies) never send one.
+    let transport: Transporter | null = null;
     return {
       async send(message) {
+        transport ??= (await import('nodemailer')).default.createTransport(smtpUrl);
         await transport.sendMail({ from, ...message });
       },
       close() {
-        transport.close();
+        transport?.close();
       },
     };
   }

@@ -5,7 +5,6 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import SQLite, { type Database as SqliteHandle } from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
-import pg from 'pg';
 import type { Database } from './schema.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -27,10 +26,6 @@ export interface Storage {
   ping(): Promise<void>;
   close(): Promise<void>;
 }
-
-// int8 (counts, bigint columns) as numbers: every value we store is a millisecond time or a counter, far
-// below 2^53.
-pg.types.setTypeParser(20, (value: string) => Number(value));
 
 export interface StorageOptions {
   databaseUrl?: string | undefined;
@@ -72,6 +67,11 @@ function openSqlite(options: StorageOptions): Storage {
 }
 
 async function openPostgres(url: string, options: StorageOptions): Promise<Storage> {
+  // Loaded only here: the embedded default never pays for the PostgreSQL client.
+  const { default: pg } = await import('pg');
+  // int8 (counts, bigint columns) as numbers: every value we store is a millisecond time or a counter, far
+  // below 2^53.
+  pg.types.setTypeParser(20, (value: string) => Number(value));
   const schema = options.pgSchema;
   if (schema && !/^[a-z_][a-z0-9_]*$/.test(schema))
     throw new Error(`Invalid PostgreSQL schema name ${schema}`);
