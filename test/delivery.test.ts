@@ -105,6 +105,14 @@ describe('delivery to a fake Meta', () => {
     );
   });
 
+  test('an event without a page URL is sent with the shop URL (Meta requires one for website events)', async () => {
+    const { eventSourceUrl: _omit, ...event } = purchaseEvent({ eventId: 'no-url-1' });
+    await send(tenant, [event]);
+    await eventually(async () => (await deliveryOf('no-url-1')).status === 'delivered');
+    const sent = fake.accepted.find((e) => e.event_id === 'no-url-1') as SentEvent;
+    assert.equal(sent.event_source_url, 'https://shop.example.com');
+  });
+
   test('500, 500, 200 → delivered on attempt 3', async () => {
     fake.enqueue({ kind: 'status', status: 500 }, { kind: 'status', status: 500 });
     await send(tenant, [purchaseEvent({ eventId: 'retry-1' })]);

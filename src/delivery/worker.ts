@@ -271,7 +271,7 @@ export class DeliveryWorker {
     );
     const domain = await storage.db
       .selectFrom('domains')
-      .select('default_country')
+      .select(['default_country', 'shop_url'])
       .where('id', '=', row.domain_id)
       .executeTakeFirst();
     const finalOutcome = (
@@ -321,13 +321,15 @@ export class DeliveryWorker {
         continue;
       }
       byRef.set(delivery.id, delivery);
+      // Website events need a page URL (Meta rejects them without one): the shop's own URL stands in.
+      const pageUrl = event.event_source_url ?? domain?.shop_url ?? null;
       outbound.push({
         ref: delivery.id,
         eventName: event.event_name as EventName,
         ...(event.custom_event_name ? { customEventName: event.custom_event_name } : {}),
         eventId: event.event_id,
         eventTime: event.event_time,
-        ...(event.event_source_url ? { eventSourceUrl: event.event_source_url } : {}),
+        ...(pageUrl ? { eventSourceUrl: pageUrl } : {}),
         userData: payload.u,
         customData: event.custom_data ? JSON.parse(event.custom_data) : {},
         defaultCountry: domain?.default_country ?? 'US',

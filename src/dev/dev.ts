@@ -28,8 +28,12 @@ export interface DevSession {
   close(): Promise<void>;
 }
 
-export async function startDev(env: NodeJS.ProcessEnv = process.env, basePort = 9901): Promise<DevSession> {
-  const fakes = await startFakePlatforms({ basePort });
+/** `basePort` null: the fakes take free ports (tests); the CLI uses 9901–9905 so their URLs stay stable. */
+export async function startDev(
+  env: NodeJS.ProcessEnv = process.env,
+  basePort: number | null = 9901,
+): Promise<DevSession> {
+  const fakes = await startFakePlatforms(basePort === null ? {} : { basePort });
   const config: Config = loadConfig({
     DATA_DIR: join(process.cwd(), 'data', 'dev'),
     PROXY_RATE_LIMIT_PER_MINUTE: '0',

@@ -1,0 +1,57 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { request } from 'undici';
+import { devInstructions, startDev } from '../src/dev/dev.js';
+import { dialect, eventually } from './harness.js';
+
+test('tagbridge dev: a demo domain whose events reach all five fake platforms', {
+  skip: dialect === 'postgres' && 'dev runs on embedded SQLite only',
+}, async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'tagbridge-dev-'));
+  const session = await startDev(
+    { DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', DELIVERY_POLL_INTERVAL_MS: '20' },
+    null,
+  );
+  try {
+    const help = devInstructions(session);
+    assert.match(help, /curl -s http:\/\/localhost:\d+\/v1\/events/);
+    assert.ok(help.includes(session.proxyToken));
+    const res = await request(`${session.service.address}/v1/events`, {
+      method: 'POST',
+      headers: { host: 'localhost', 'content-type': 'application/json', 'x-ssp-token': session.proxyToken },
+      body: JSON.stringify({
+        events: [
+          {
+            eventName: 'Purchase',
+            eventTime: Math.floor(Date.now() / 1000),
+            userData: { email: 'jane@example.com', ipAddress: '203.0.113.7', userAgent: 'curl/8' },
+            customData: { currency: 'USD', value: 19.99, orderId: 'DEMO-1' },
+          },
+        ],
+      }),
+    });
+    assert.equal(res.statusCode, 200);
+    assert.deepEqual(await res.body.json(), { success: true });
+    const { fakes } = session;
+    const outcomes = await eventually(async () => {
+      const rows = await session.service.storage.db
+        .selectFrom('deliveries')
+        .select(['destination_type', 'status', 'last_error'])
+        .execute();
+      return rows.length === 5 && rows.every((r) => r.status !== 'pending') ? rows : undefined;
+    });
+    for (const row of outcomes)
+      assert.equal(row.status, 'delivered', `${row.destination_type}: ${row.last_error}`);
+    await eventually(async () =>
+      [fakes.meta, fakes.tiktok, fakes.pinterest, fakes.snapchat, fakes.reddit].every(
+        (f) => f.accepted.length === 1,
+      ),
+    );
+  } finally {
+    await session.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+});
