@@ -3,6 +3,7 @@
  */
 import { parseArgs } from 'node:util';
 import { type Config, ConfigError, loadConfig, PLANS } from './config.js';
+import { isDestinationType } from './destinations/registry.js';
 import { DESTINATION_TYPES } from './destinations/types.js';
 import { devInstructions, startDev } from './dev/dev.js';
 import { Sealer } from './lib/crypto.js';
@@ -18,7 +19,7 @@ import {
   listDeliveries,
   replayDeliveries,
 } from './storage/repos/deliveries.js';
-import { isDestinationType, maskedDestinationConfig, setDestination } from './storage/repos/destinations.js';
+import { maskedDestinationConfig, setDestination } from './storage/repos/destinations.js';
 import { createDomain, getDomainById, isValidHost, normalizeHost } from './storage/repos/domains.js';
 import { resealAll } from './storage/repos/key-rotation.js';
 import {

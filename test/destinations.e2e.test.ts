@@ -8,6 +8,7 @@ import {
   eventually,
   proxyHeaders,
   purchaseEvent,
+  sameDatabaseEnv,
   startTestService,
   type Tenant,
   type TestService,
@@ -157,10 +158,8 @@ describe('batching: 2,500 events to Meta arrive as 3 requests', () => {
         role: 'worker',
         env: {
           ...env,
-          DATA_DIR: api.dataDir,
-          ENCRYPTION_KEY: api.config.encryptionKeys[0]!.toString('base64'),
+          ...sameDatabaseEnv(api),
           DELIVERY_CONCURRENCY: '1',
-          ...(api.schema ? { DATABASE_SCHEMA: api.schema } : {}),
         },
       });
       try {

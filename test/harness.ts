@@ -79,6 +79,18 @@ export async function startTestService(options: TestServiceOptions = {}): Promis
   };
 }
 
+/**
+ * Environment for another node on `service`'s database: same DATA_DIR (SQLite) or schema (PostgreSQL) and
+ * the same key, as several nodes of one deployment share them.
+ */
+export function sameDatabaseEnv(service: TestService): Record<string, string> {
+  return {
+    DATA_DIR: service.dataDir,
+    ENCRYPTION_KEY: service.config.encryptionKeys[0]!.toString('base64'),
+    ...(service.schema ? { DATABASE_SCHEMA: service.schema } : {}),
+  };
+}
+
 export async function dropSchema(schema: string): Promise<void> {
   const client = new pg.Client({ connectionString: pgUrl });
   await client.connect();

@@ -10,6 +10,7 @@ import {
   ManualClock,
   proxyHeaders,
   purchaseEvent,
+  sameDatabaseEnv,
   startTestService,
 } from './harness.js';
 
@@ -30,9 +31,7 @@ describe('outbox queue', () => {
     // Small batches so both workers get many turns.
     const shared = {
       ...env,
-      DATA_DIR: api.dataDir,
-      ENCRYPTION_KEY: api.config.encryptionKeys[0]!.toString('base64'),
-      ...(api.schema ? { DATABASE_SCHEMA: api.schema } : {}),
+      ...sameDatabaseEnv(api),
     };
     try {
       const base = purchaseEvent();

@@ -5,6 +5,7 @@ import {
   proxyHeaders,
   purchaseEvent,
   redisUrl,
+  sameDatabaseEnv,
   startTestService,
   type TestService,
 } from './harness.js';
@@ -26,9 +27,7 @@ describe('Redis: rate limits shared across nodes', {
       role: 'api',
       env: {
         ...env,
-        DATA_DIR: nodeA.dataDir,
-        ENCRYPTION_KEY: nodeA.config.encryptionKeys[0]!.toString('base64'),
-        ...(nodeA.schema ? { DATABASE_SCHEMA: nodeA.schema } : {}),
+        ...sameDatabaseEnv(nodeA),
       },
     });
   });

@@ -9,6 +9,7 @@ import { safeEqual, sha256Hex } from '../lib/crypto.js';
 import { subscriptionAllowsIngest } from '../storage/repos/orgs.js';
 import type { App, AppDeps } from './app.js';
 import { ApiError } from './errors.js';
+import { enforceRateLimit, rateLimitHeaders } from './rate-limit.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -34,14 +35,6 @@ function applyCors(request: FastifyRequest, reply: FastifyReply, ctx: DomainCont
   return true;
 }
 
-function rateLimitHeaders(limit: number, remaining: number, resetAt: number): Record<string, string> {
-  return {
-    'x-ratelimit-limit': String(limit),
-    'x-ratelimit-remaining': String(remaining),
-    'x-ratelimit-reset': String(resetAt),
-  };
-}
-
 export function proxyGuard(deps: AppDeps): onRequestHookHandler {
   return async (request, reply) => {
     const { config } = deps;
@@ -51,15 +44,7 @@ export function proxyGuard(deps: AppDeps): onRequestHookHandler {
         config.proxy.rateLimitPerMinute,
         60_000,
       );
-      reply.headers(rateLimitHeaders(decision.limit, decision.remaining, decision.resetAt));
-      if (!decision.allowed) {
-        throw new ApiError(
-          'rate_limited',
-          `Too many requests from this IP; retry after ${decision.retryAfter}s`,
-          { retry_after: decision.retryAfter },
-          { 'retry-after': String(decision.retryAfter) },
-        );
-      }
+      enforceRateLimit(reply, decision, 'Too many requests from this IP');
     }
 
     const ctx = await deps.domains.resolve(request.host);

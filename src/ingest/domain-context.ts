@@ -3,10 +3,11 @@
  * this runs on every proxy request. Changes made through this process invalidate at once; other nodes see
  * them within the TTL.
  */
+
+import { isDestinationType } from '../destinations/registry.js';
 import type { DestinationType } from '../destinations/types.js';
 import type { Clock } from '../lib/clock.js';
 import type { DB } from '../storage/db.js';
-import { isDestinationType } from '../storage/repos/destinations.js';
 import { findDomainByHost, normalizeHost } from '../storage/repos/domains.js';
 import type { Domain, Org } from '../storage/schema.js';
 

@@ -7,6 +7,7 @@
 import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
 import type { AppDeps } from '../http/app.js';
 import { ApiError } from '../http/errors.js';
+import { enforceRateLimit } from '../http/rate-limit.js';
 import { sha256Hex } from '../lib/crypto.js';
 import type { Role } from '../storage/schema.js';
 
@@ -120,19 +121,7 @@ export function requireSession(deps: AppDeps): preHandlerAsyncHookHandler {
     }
     const limit = deps.config.management.requestsPerSessionPerMinute;
     const decision = await deps.rateLimiter.hit(`session:${session.sessionId}`, limit, 60_000);
-    reply.headers({
-      'x-ratelimit-limit': String(decision.limit),
-      'x-ratelimit-remaining': String(decision.remaining),
-      'x-ratelimit-reset': String(decision.resetAt),
-    });
-    if (!decision.allowed) {
-      throw new ApiError(
-        'rate_limited',
-        `Too many requests; retry after ${decision.retryAfter}s`,
-        { retry_after: decision.retryAfter },
-        { 'retry-after': String(decision.retryAfter) },
-      );
-    }
+    enforceRateLimit(reply, decision, 'Too many requests');
     request.session = session;
   };
 }

@@ -8,6 +8,7 @@
 import type { onRequestHookHandler, onSendHookHandler } from 'fastify';
 import type { AppDeps } from '../http/app.js';
 import { ApiError } from '../http/errors.js';
+import { enforceRateLimit } from '../http/rate-limit.js';
 import { apiKeyStatus, findApiKeyByHash, touchApiKey } from '../storage/repos/api-keys.js';
 import { subscriptionAllowsIngest } from '../storage/repos/orgs.js';
 import { apiKeyHash, isWellFormedApiKey, parseScopes, type Scope } from './keys.js';
@@ -72,19 +73,7 @@ export function requireApiKey(deps: AppDeps, scope: Scope): onRequestHookHandler
 
     const limit = deps.config.api.requestsPerKeyPerHour;
     const decision = await deps.rateLimiter.hit(`api:${found.key.id}`, limit, HOUR_MS);
-    reply.headers({
-      'x-ratelimit-limit': String(decision.limit),
-      'x-ratelimit-remaining': String(decision.remaining),
-      'x-ratelimit-reset': String(decision.resetAt),
-    });
-    if (!decision.allowed) {
-      throw new ApiError(
-        'rate_limited',
-        `Rate limit exceeded: ${limit} requests per hour per API key; retry after ${decision.retryAfter}s`,
-        { retry_after: decision.retryAfter },
-        { 'retry-after': String(decision.retryAfter) },
-      );
-    }
+    enforceRateLimit(reply, decision, `Rate limit exceeded: ${limit} requests per hour per API key`);
     if (!subscriptionAllowsIngest(found.org.subscriptionStatus)) {
       throw new ApiError('subscription_inactive', `The subscription is ${found.org.subscriptionStatus}`, {
         status: found.org.subscriptionStatus,

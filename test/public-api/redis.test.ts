@@ -4,7 +4,14 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { createSession, createTenant, redisUrl, startTestService, type TestService } from '../harness.js';
+import {
+  createSession,
+  createTenant,
+  redisUrl,
+  sameDatabaseEnv,
+  startTestService,
+  type TestService,
+} from '../harness.js';
 import { bearer, createKey } from './helpers.js';
 
 const required = process.env.REQUIRE_SERVICES === '1';
@@ -26,9 +33,7 @@ describe('public API across two nodes sharing Redis', {
       role: 'api',
       env: {
         ...env,
-        DATA_DIR: nodeA.dataDir,
-        ENCRYPTION_KEY: nodeA.config.encryptionKeys[0]!.toString('base64'),
-        ...(nodeA.schema ? { DATABASE_SCHEMA: nodeA.schema } : {}),
+        ...sameDatabaseEnv(nodeA),
       },
     });
   });

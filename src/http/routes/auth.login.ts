@@ -1,13 +1,12 @@
-import type { FastifyReply } from 'fastify';
 import { Type } from 'typebox';
 import { sha256Hex } from '../../lib/crypto.js';
-import type { RateLimitDecision } from '../../lib/rate-limiter.js';
 import { sendLoginLink } from '../../management/auth/magic-link.js';
 import { assertNotCrossSite } from '../../management/auth/origin.js';
 import { safeRedirectPath } from '../../management/auth/redirect.js';
 import { normalizeEmail } from '../../storage/repos/users.js';
 import type { App, AppDeps } from '../app.js';
 import { ApiError } from '../errors.js';
+import { enforceRateLimit } from '../rate-limit.js';
 
 const HOUR_MS = 3600_000;
 
@@ -28,23 +27,6 @@ export const LoginResponse = Type.Object({
   sent: Type.Literal(true),
   message: Type.String(),
 });
-
-function applyLimitHeaders(reply: FastifyReply, decision: RateLimitDecision): void {
-  reply.headers({
-    'x-ratelimit-limit': String(decision.limit),
-    'x-ratelimit-remaining': String(decision.remaining),
-    'x-ratelimit-reset': String(decision.resetAt),
-  });
-}
-
-function refuse(decision: RateLimitDecision, what: string): ApiError {
-  return new ApiError(
-    'rate_limited',
-    `Too many sign-in requests ${what}; retry after ${decision.retryAfter}s`,
-    { retry_after: decision.retryAfter },
-    { 'retry-after': String(decision.retryAfter) },
-  );
-}
 
 export function registerAuthLogin(app: App, deps: AppDeps): void {
   app.post(
@@ -76,18 +58,20 @@ export function registerAuthLogin(app: App, deps: AppDeps): void {
       }
       const { loginPerIpPerHour, loginPerEmailPerHour } = deps.config.management;
       const byIp = await deps.rateLimiter.hit(`login:ip:${request.ip}`, loginPerIpPerHour, HOUR_MS);
-      if (!byIp.allowed) {
-        applyLimitHeaders(reply, byIp);
-        throw refuse(byIp, 'from this IP');
-      }
+      if (!byIp.allowed) enforceRateLimit(reply, byIp, 'Too many sign-in requests from this IP');
       // The limiter key holds a digest, not the address: Redis is no place for personal data.
       const byEmail = await deps.rateLimiter.hit(
         `login:email:${sha256Hex(email)}`,
         loginPerEmailPerHour,
         HOUR_MS,
       );
-      applyLimitHeaders(reply, byEmail.remaining <= byIp.remaining ? byEmail : byIp);
-      if (!byEmail.allowed) throw refuse(byEmail, 'for this address');
+      // The headers describe the tighter of the two limits; only the address limit can refuse here, and
+      // when it does it is the tighter one (remaining 0).
+      enforceRateLimit(
+        reply,
+        byEmail.remaining <= byIp.remaining ? byEmail : byIp,
+        'Too many sign-in requests for this address',
+      );
       await sendLoginLink(deps, { email, redirect });
       return reply.status(202).send({
         sent: true as const,

@@ -6,6 +6,7 @@
 import type { FastifyReply, FastifyRequest, preValidationAsyncHookHandler } from 'fastify';
 import type { AppDeps } from '../../http/app.js';
 import { ApiError } from '../../http/errors.js';
+import { enforceRateLimit } from '../../http/rate-limit.js';
 import { findDomainBySyncToken } from '../../storage/repos/domain-admin.js';
 import type { Domain } from '../../storage/schema.js';
 
@@ -72,17 +73,5 @@ const SYNC_WRITES_PER_MINUTE = 20;
 
 export async function limitSyncWrites(deps: AppDeps, domain: Domain, reply: FastifyReply): Promise<void> {
   const decision = await deps.rateLimiter.hit(`sync:${domain.id}`, SYNC_WRITES_PER_MINUTE, 60_000);
-  reply.headers({
-    'x-ratelimit-limit': String(decision.limit),
-    'x-ratelimit-remaining': String(decision.remaining),
-    'x-ratelimit-reset': String(decision.resetAt),
-  });
-  if (!decision.allowed) {
-    throw new ApiError(
-      'rate_limited',
-      `Too many syncs for this domain; retry after ${decision.retryAfter}s`,
-      { retry_after: decision.retryAfter },
-      { 'retry-after': String(decision.retryAfter) },
-    );
-  }
+  enforceRateLimit(reply, decision, 'Too many syncs for this domain');
 }

@@ -1,14 +1,10 @@
 import type { TObject } from 'typebox';
 import { getDestination } from '../../destinations/registry.js';
-import { DESTINATION_TYPES, type DestinationType } from '../../destinations/types.js';
+import type { DestinationType } from '../../destinations/types.js';
 import { maskSecret, type Sealer } from '../../lib/crypto.js';
 import { newId } from '../../lib/ids.js';
 import type { DB } from '../db.js';
 import type { DestinationRow } from '../schema.js';
-
-export function isDestinationType(value: string): value is DestinationType {
-  return (DESTINATION_TYPES as readonly string[]).includes(value);
-}
 
 /** Names of the config fields the adapter's schema marks `secret: true`. */
 export function secretFields(schema: TObject): string[] {
