@@ -3,52 +3,14 @@
  */
 import cookie from '@fastify/cookie';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, {
-  type FastifyBaseLogger,
-  type FastifyError,
-  type FastifyInstance,
-  LogController,
-  type RawReplyDefaultExpression,
-  type RawRequestDefaultExpression,
-  type RawServerDefault,
-} from 'fastify';
-import type { Config } from '../config.js';
-import type { DomainContextCache } from '../ingest/domain-context.js';
-import type { QuotaTracker } from '../ingest/quota.js';
-import type { GroupCommitWriter } from '../ingest/writer.js';
-import type { Clock } from '../lib/clock.js';
-import type { Sealer } from '../lib/crypto.js';
-import type { RateLimiter } from '../lib/rate-limiter.js';
-import type { Mailer } from '../management/mailer.js';
-import type { Metrics } from '../metrics.js';
-import type { Storage } from '../storage/db.js';
-import { ApiError, type ErrorCode, errorBody } from './errors.js';
+import Fastify, { type FastifyError, LogController } from 'fastify';
+import type { AppDeps } from '../app-deps.js';
+import { ApiError, type ErrorCode, errorBody } from '../errors.js';
 import { registerIdempotency } from './idempotency.js';
 import { registerOpenApi } from './openapi.js';
 import { registerRoutes } from './routes/index.js';
+import type { App } from './types.js';
 import { describeValidationError, validatorCompiler } from './validation.js';
-
-export interface AppDeps {
-  config: Config;
-  storage: Storage;
-  sealer: Sealer;
-  clock: Clock;
-  writer: GroupCommitWriter;
-  domains: DomainContextCache;
-  quota: QuotaTracker;
-  rateLimiter: RateLimiter;
-  metrics: Metrics;
-  mailer: Mailer;
-  logger?: FastifyBaseLogger;
-}
-
-export type App = FastifyInstance<
-  RawServerDefault,
-  RawRequestDefaultExpression,
-  RawReplyDefaultExpression,
-  FastifyBaseLogger,
-  TypeBoxTypeProvider
->;
 
 declare module 'fastify' {
   interface FastifyContextConfig {

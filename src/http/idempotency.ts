@@ -11,6 +11,8 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyReply, FastifyRequest, onSendHookHandler, preHandlerHookHandler } from 'fastify';
+import type { AppDeps } from '../app-deps.js';
+import { ApiError } from '../errors.js';
 import { sha256Hex } from '../lib/crypto.js';
 import {
   claimIdempotencyKey,
@@ -19,8 +21,7 @@ import {
   purgeExpiredIdempotencyKeys,
   releaseIdempotencyKey,
 } from '../storage/repos/idempotency-keys.js';
-import type { App, AppDeps } from './app.js';
-import { ApiError } from './errors.js';
+import type { App } from './types.js';
 
 export const IDEMPOTENCY_TTL_MS = 24 * 3600_000;
 // A claim older than this belongs to a request that died with its node; a new request may take it over.

@@ -5,7 +5,8 @@
  */
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import type { App, AppDeps } from './app.js';
+import type { AppDeps } from '../app-deps.js';
+import type { App } from './types.js';
 
 export async function registerOpenApi(app: App, deps: AppDeps): Promise<void> {
   await app.register(swagger, {

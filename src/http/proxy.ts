@@ -4,12 +4,13 @@
  * shop origin only.
  */
 import type { FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify';
+import type { AppDeps } from '../app-deps.js';
+import { ApiError } from '../errors.js';
 import type { DomainContext } from '../ingest/domain-context.js';
 import { safeEqual, sha256Hex } from '../lib/crypto.js';
 import { subscriptionAllowsIngest } from '../storage/repos/orgs.js';
-import type { App, AppDeps } from './app.js';
-import { ApiError } from './errors.js';
 import { enforceRateLimit, rateLimitHeaders } from './rate-limit.js';
+import type { App } from './types.js';
 
 declare module 'fastify' {
   interface FastifyRequest {

@@ -3,8 +3,8 @@
  * 429 `rate_limited` with `Retry-After` (seconds) and `details.retry_after`.
  */
 import type { FastifyReply } from 'fastify';
+import { ApiError } from '../errors.js';
 import type { RateLimitDecision } from '../lib/rate-limiter.js';
-import { ApiError } from './errors.js';
 
 export function rateLimitHeaders(limit: number, remaining: number, resetAt: number): Record<string, string> {
   return {

@@ -5,13 +5,13 @@
  * One bad event fails alone: its result says why, the others are stored.
  */
 import type { ValidateFunction } from 'ajv';
-import type { AppDeps } from '../http/app.js';
-import type { ErrorCode } from '../http/errors.js';
+import type { AppDeps } from '../app-deps.js';
+import type { ErrorCode } from '../errors.js';
+import type { ApiKeyAuth } from '../http/auth/api-key.js';
 import { describeValidationError, validatorCompiler } from '../http/validation.js';
 import type { DomainContext } from '../ingest/domain-context.js';
 import { type PreparedEvent, prepareInboundEvent } from '../ingest/prepare.js';
 import { activeCustomEventNames } from '../storage/repos/custom-events.js';
-import type { ApiKeyAuth } from './auth.js';
 import { type ApiEvent, ApiEventSchema, resolveEventName, toInboundEvent } from './event-schema.js';
 
 export const EVENT_TIME_PAST_SECONDS = 86_400;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ApiError } from '../http/errors.js';
+import { ApiError } from '../errors.js';
 import { decodeEventCursor, encodeEventCursor, parseTimeBound } from './query.js';
 
 test('a date is a whole UTC day; a date-time needs its offset', () => {

@@ -1,5 +1,5 @@
 /** Query-string values of the public API that JSON Schema cannot check alone: ISO times and cursors. */
-import { ApiError } from '../http/errors.js';
+import { ApiError } from '../errors.js';
 
 const DAY_MS = 24 * 3600_000;
 const DATE_ONLY = /^(\d{4})-(\d{2})-(\d{2})$/;

@@ -1,6 +1,6 @@
 /** Schemas shared by the public API's operations (error body, rate-limit headers), for the OpenAPI document. */
 import { Type } from 'typebox';
-import { ERROR_CODES } from '../http/errors.js';
+import { ERROR_CODES } from '../errors.js';
 
 export const API_TAG = 'Public API';
 export const BEARER_SECURITY = [{ bearerAuth: [] }];

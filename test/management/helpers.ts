@@ -1,5 +1,5 @@
 /** Helpers for the management API tests: a capturing mailer, the magic-link flow, cookies. */
-import type { Mailer, MailMessage } from '../../src/management/mailer.js';
+import type { Mailer, MailMessage } from '../../src/mail/mailer.js';
 import type { TestService } from '../harness.js';
 
 /** A mailer that keeps what it was asked to send (most tests; the SMTP path has its own test). */

@@ -1,10 +1,11 @@
 import { type Static, Type } from 'typebox';
-import { requireApiKey, withoutCors } from '../../public-api/auth.js';
+import type { AppDeps } from '../../app-deps.js';
+import { ApiError, ERROR_CODES } from '../../errors.js';
 import { ApiEventsBodySchema } from '../../public-api/event-schema.js';
 import { ingestApiEvents } from '../../public-api/ingest.js';
 import { API_ERROR_RESPONSES, API_TAG, BEARER_SECURITY, ErrorResponse } from '../../public-api/schemas.js';
-import type { App, AppDeps } from '../app.js';
-import { ApiError, ERROR_CODES } from '../errors.js';
+import { requireApiKey, withoutCors } from '../auth/api-key.js';
+import type { App } from '../types.js';
 import { validatorCompiler } from '../validation.js';
 
 const MAX_EVENTS = 100;

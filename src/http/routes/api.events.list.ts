@@ -1,14 +1,15 @@
 import { type Static, Type } from 'typebox';
+import type { AppDeps } from '../../app-deps.js';
+import { ApiError } from '../../errors.js';
 import { EVENT_SOURCES } from '../../ingest/prepare.js';
-import { auditApiRead } from '../../public-api/audit-read.js';
-import { requireApiKey, withoutCors } from '../../public-api/auth.js';
 import { canonicalEventName } from '../../public-api/event-schema.js';
 import { decodeEventCursor, encodeEventCursor, parseTimeBound } from '../../public-api/query.js';
 import { redactUrl } from '../../public-api/redact.js';
 import { API_ERROR_RESPONSES, API_TAG, BEARER_SECURITY } from '../../public-api/schemas.js';
 import { deliveriesOfEvents, listEventsPage, orgDomainExists } from '../../storage/repos/api-events.js';
-import type { App, AppDeps } from '../app.js';
-import { ApiError } from '../errors.js';
+import { auditApiRead } from '../audit-read.js';
+import { requireApiKey, withoutCors } from '../auth/api-key.js';
+import type { App } from '../types.js';
 
 // MERGED: an event seen by the browser pixel and the server, merged into one (reserved; none yet).
 export const EVENT_LIST_SOURCES = [...EVENT_SOURCES, 'MERGED'] as const;

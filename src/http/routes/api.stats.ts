@@ -1,6 +1,6 @@
 import { type Static, Type } from 'typebox';
-import { auditApiRead } from '../../public-api/audit-read.js';
-import { requireApiKey, withoutCors } from '../../public-api/auth.js';
+import type { AppDeps } from '../../app-deps.js';
+import { ApiError } from '../../errors.js';
 import { FxRates } from '../../public-api/fx/rates.js';
 import { EcbRefreshSchedule } from '../../public-api/fx/refresh.js';
 import { parseTimeBound } from '../../public-api/query.js';
@@ -15,8 +15,9 @@ import {
   type StatsResult,
 } from '../../public-api/stats.js';
 import { orgDomainExists } from '../../storage/repos/api-events.js';
-import type { App, AppDeps } from '../app.js';
-import { ApiError } from '../errors.js';
+import { auditApiRead } from '../audit-read.js';
+import { requireApiKey, withoutCors } from '../auth/api-key.js';
+import type { App } from '../types.js';
 
 export const ApiStatsQuery = Type.Object(
   {

@@ -1,7 +1,8 @@
 import { Type } from 'typebox';
-import { confirmPage, problemPage, sendHtml } from '../../management/auth/pages.js';
+import type { AppDeps } from '../../app-deps.js';
 import { peekLoginToken } from '../../storage/repos/login-tokens.js';
-import type { App, AppDeps } from '../app.js';
+import { confirmPage, problemPage, sendHtml } from '../auth/pages.js';
+import type { App } from '../types.js';
 
 export function registerAuthCallbackConfirm(app: App, deps: AppDeps): void {
   app.get(

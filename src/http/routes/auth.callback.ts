@@ -1,12 +1,13 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { setSessionCookie } from '../../management/auth/cookie.js';
-import { addFormBodyParser } from '../../management/auth/form-body.js';
+import type { AppDeps } from '../../app-deps.js';
+import { ApiError } from '../../errors.js';
 import { completeLogin } from '../../management/auth/magic-link.js';
-import { assertNotCrossSite } from '../../management/auth/origin.js';
-import { problemMessage, problemPage, sendHtml } from '../../management/auth/pages.js';
-import type { App, AppDeps } from '../app.js';
-import { ApiError } from '../errors.js';
+import { setSessionCookie } from '../auth/cookie.js';
+import { assertNotCrossSite } from '../auth/origin.js';
+import { problemMessage, problemPage, sendHtml } from '../auth/pages.js';
+import { addFormBodyParser } from '../form-body.js';
+import type { App } from '../types.js';
 
 export const CallbackBody = Type.Object(
   { token: Type.String({ minLength: 1, maxLength: 256, description: 'The token of the magic link' }) },

@@ -1,12 +1,13 @@
 import { Type } from 'typebox';
+import type { AppDeps } from '../../app-deps.js';
+import { ApiError } from '../../errors.js';
 import { sha256Hex } from '../../lib/crypto.js';
 import { sendLoginLink } from '../../management/auth/magic-link.js';
-import { assertNotCrossSite } from '../../management/auth/origin.js';
 import { safeRedirectPath } from '../../management/auth/redirect.js';
 import { normalizeEmail } from '../../storage/repos/users.js';
-import type { App, AppDeps } from '../app.js';
-import { ApiError } from '../errors.js';
+import { assertNotCrossSite } from '../auth/origin.js';
 import { enforceRateLimit } from '../rate-limit.js';
+import type { App } from '../types.js';
 
 const HOUR_MS = 3600_000;
 

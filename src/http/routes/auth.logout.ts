@@ -1,9 +1,10 @@
 import { Type } from 'typebox';
+import type { AppDeps } from '../../app-deps.js';
 import { audit } from '../../management/audit.js';
-import { clearSessionCookie } from '../../management/auth/cookie.js';
-import { requireSession } from '../../management/session-auth.js';
 import { revokeSession } from '../../storage/repos/sessions.js';
-import type { App, AppDeps } from '../app.js';
+import { clearSessionCookie } from '../auth/cookie.js';
+import { requireSession } from '../auth/session.js';
+import type { App } from '../types.js';
 
 export function registerAuthLogout(app: App, deps: AppDeps): void {
   app.post(

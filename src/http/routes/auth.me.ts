@@ -1,10 +1,11 @@
 import { type Static, Type } from 'typebox';
+import type { AppDeps } from '../../app-deps.js';
+import { ApiError } from '../../errors.js';
 import { isoTime, RoleSchema } from '../../management/orgs/views.js';
-import { requireSession } from '../../management/session-auth.js';
 import { listUserOrgs } from '../../storage/repos/memberships.js';
 import { getUser } from '../../storage/repos/users.js';
-import type { App, AppDeps } from '../app.js';
-import { ApiError } from '../errors.js';
+import { requireSession } from '../auth/session.js';
+import type { App } from '../types.js';
 
 const OrgMembership = Type.Object({ id: Type.String(), name: Type.String(), role: RoleSchema });
 

@@ -1,11 +1,12 @@
 import { Type } from 'typebox';
+import type { AppDeps } from '../../app-deps.js';
+import { ApiError } from '../../errors.js';
 import { OrgSettingsSchema, orgSettingsView } from '../../management/orgs/views.js';
-import { requireSession } from '../../management/session-auth.js';
 import { getMembership } from '../../storage/repos/memberships.js';
 import { getOrg } from '../../storage/repos/orgs.js';
 import { setSessionOrg } from '../../storage/repos/sessions.js';
-import type { App, AppDeps } from '../app.js';
-import { ApiError } from '../errors.js';
+import { requireSession } from '../auth/session.js';
+import type { App } from '../types.js';
 
 export const SwitchOrgBody = Type.Object(
   { orgId: Type.String({ minLength: 1, maxLength: 64, description: 'An org you are a member of' }) },

@@ -1,9 +1,10 @@
 import { Type } from 'typebox';
+import type { AppDeps } from '../../app-deps.js';
 import { destinations } from '../../destinations/registry.js';
 import { DESTINATION_TYPES } from '../../destinations/types.js';
-import { sessionRole } from '../../management/domains/access.js';
 import { secretFields } from '../../storage/repos/destinations.js';
-import type { App, AppDeps } from '../app.js';
+import { sessionRole } from '../auth/org-access.js';
+import type { App } from '../types.js';
 
 export const DestinationTypesResponse = Type.Object({
   types: Type.Array(

@@ -1,14 +1,10 @@
 import { Type } from 'typebox';
-import {
-  DomainParamsSchema,
-  loadOrgDomain,
-  orgSession,
-  sessionRole,
-} from '../../management/domains/access.js';
+import type { AppDeps } from '../../app-deps.js';
 import { DestinationViewSchema, destinationView, STATS_WINDOW_DAYS } from '../../management/domains/views.js';
 import { listDomainDestinations } from '../../storage/repos/destinations.js';
 import { destinationStats } from '../../storage/repos/domain-admin.js';
-import type { App, AppDeps } from '../app.js';
+import { DomainParamsSchema, loadOrgDomain, orgSession, sessionRole } from '../auth/org-access.js';
+import type { App } from '../types.js';
 
 export function registerDomainDestinationsList(app: App, deps: AppDeps): void {
   app.get(

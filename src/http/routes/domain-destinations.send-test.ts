@@ -1,9 +1,10 @@
 import { Type } from 'typebox';
-import { auditUserWrite, loadOrgDomain, orgSession, sessionRole } from '../../management/domains/access.js';
+import type { AppDeps } from '../../app-deps.js';
+import { ApiError } from '../../errors.js';
 import { checkDestinations } from '../../management/domains/destination-check.js';
 import { getDomainDestination } from '../../storage/repos/domain-admin.js';
-import type { App, AppDeps } from '../app.js';
-import { ApiError } from '../errors.js';
+import { auditUserWrite, loadOrgDomain, orgSession, sessionRole } from '../auth/org-access.js';
+import type { App } from '../types.js';
 import { DestinationParamsSchema } from './domain-destinations.update.js';
 
 export const DestinationTestResponse = Type.Object({

@@ -1,11 +1,12 @@
 import { Type } from 'typebox';
+import type { AppDeps } from '../../app-deps.js';
 import { DESTINATION_TYPES } from '../../destinations/types.js';
-import { auditUserWrite, loadOrgDomain, orgSession, sessionRole } from '../../management/domains/access.js';
+import { ApiError } from '../../errors.js';
 import { DestinationViewSchema, destinationView, STATS_WINDOW_DAYS } from '../../management/domains/views.js';
 import { setDestination } from '../../storage/repos/destinations.js';
 import { destinationStats, lockDomain } from '../../storage/repos/domain-admin.js';
-import type { App, AppDeps } from '../app.js';
-import { ApiError } from '../errors.js';
+import { auditUserWrite, loadOrgDomain, orgSession, sessionRole } from '../auth/org-access.js';
+import type { App } from '../types.js';
 
 export const SetDestinationParams = Type.Object({
   id: Type.String({ minLength: 1, maxLength: 100, description: 'The domain id (dom_…).' }),

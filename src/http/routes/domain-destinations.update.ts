@@ -1,13 +1,14 @@
 import { Type } from 'typebox';
-import { auditUserWrite, loadOrgDomain, orgSession, sessionRole } from '../../management/domains/access.js';
+import type { AppDeps } from '../../app-deps.js';
+import { ApiError } from '../../errors.js';
 import { DestinationViewSchema, destinationView, STATS_WINDOW_DAYS } from '../../management/domains/views.js';
 import {
   destinationStats,
   getDomainDestination,
   setDestinationEnabled,
 } from '../../storage/repos/domain-admin.js';
-import type { App, AppDeps } from '../app.js';
-import { ApiError } from '../errors.js';
+import { auditUserWrite, loadOrgDomain, orgSession, sessionRole } from '../auth/org-access.js';
+import type { App } from '../types.js';
 
 export const DestinationParamsSchema = Type.Object({
   id: Type.String({ minLength: 1, maxLength: 100, description: 'The domain id (dom_…).' }),

@@ -1,10 +1,11 @@
 import { Type } from 'typebox';
-import { auditUserWrite, orgSession, sessionRole } from '../../management/domains/access.js';
+import type { AppDeps } from '../../app-deps.js';
+import { ApiError } from '../../errors.js';
 import { DomainDetailSchema, domainDetail } from '../../management/domains/views.js';
 import { findDomainIdByHost } from '../../storage/repos/domain-admin.js';
 import { createDomain, isValidHost, normalizeHost } from '../../storage/repos/domains.js';
-import type { App, AppDeps } from '../app.js';
-import { ApiError } from '../errors.js';
+import { auditUserWrite, orgSession, sessionRole } from '../auth/org-access.js';
+import type { App } from '../types.js';
 
 export const CreateDomainBody = Type.Object(
   {

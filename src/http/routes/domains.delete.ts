@@ -1,14 +1,15 @@
 import { Type } from 'typebox';
+import type { AppDeps } from '../../app-deps.js';
+import { ApiError } from '../../errors.js';
+import { lockDomain, softDeleteDomain } from '../../storage/repos/domain-admin.js';
 import {
   auditUserWrite,
   DomainParamsSchema,
   loadOrgDomain,
   orgSession,
   sessionRole,
-} from '../../management/domains/access.js';
-import { lockDomain, softDeleteDomain } from '../../storage/repos/domain-admin.js';
-import type { App, AppDeps } from '../app.js';
-import { ApiError } from '../errors.js';
+} from '../auth/org-access.js';
+import type { App } from '../types.js';
 
 export function registerDomainsDelete(app: App, deps: AppDeps): void {
   app.delete(

@@ -1,15 +1,11 @@
-import {
-  DomainParamsSchema,
-  loadOrgDomain,
-  orgSession,
-  sessionRole,
-} from '../../management/domains/access.js';
+import type { AppDeps } from '../../app-deps.js';
 import { DomainDetailSchema, domainDetail } from '../../management/domains/views.js';
-import { roleAtLeast } from '../../management/session-auth.js';
 import { ensureVerificationToken } from '../../storage/repos/domain-admin.js';
 import { getDomainCallback } from '../../storage/repos/domain-callbacks.js';
 import { openProxyToken } from '../../storage/repos/domains.js';
-import type { App, AppDeps } from '../app.js';
+import { DomainParamsSchema, loadOrgDomain, orgSession, sessionRole } from '../auth/org-access.js';
+import { roleAtLeast } from '../auth/session.js';
+import type { App } from '../types.js';
 
 export function registerDomainsGet(app: App, deps: AppDeps): void {
   app.get(

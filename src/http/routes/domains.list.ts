@@ -1,8 +1,9 @@
 import { Type } from 'typebox';
-import { orgSession, sessionRole } from '../../management/domains/access.js';
+import type { AppDeps } from '../../app-deps.js';
 import { DomainSummarySchema, domainSummary } from '../../management/domains/views.js';
 import { listLiveDomains } from '../../storage/repos/domain-admin.js';
-import type { App, AppDeps } from '../app.js';
+import { orgSession, sessionRole } from '../auth/org-access.js';
+import type { App } from '../types.js';
 
 export function registerDomainsList(app: App, deps: AppDeps): void {
   app.get(

@@ -1,13 +1,14 @@
 import { Type } from 'typebox';
+import type { AppDeps } from '../../app-deps.js';
+import { regenerateSyncToken } from '../../storage/repos/domain-admin.js';
 import {
   auditUserWrite,
   DomainParamsSchema,
   loadOrgDomain,
   orgSession,
   sessionRole,
-} from '../../management/domains/access.js';
-import { regenerateSyncToken } from '../../storage/repos/domain-admin.js';
-import type { App, AppDeps } from '../app.js';
+} from '../auth/org-access.js';
+import type { App } from '../types.js';
 
 export function registerDomainsRegenerateToken(app: App, deps: AppDeps): void {
   app.post(

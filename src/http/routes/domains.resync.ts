@@ -1,14 +1,15 @@
 import { Type } from 'typebox';
+import type { AppDeps } from '../../app-deps.js';
 import { postJsonToUserUrl } from '../../lib/safe-url.js';
+import { getDomainCallback, openCallbackToken } from '../../storage/repos/domain-callbacks.js';
 import {
   auditUserWrite,
   DomainParamsSchema,
   loadOrgDomain,
   orgSession,
   sessionRole,
-} from '../../management/domains/access.js';
-import { getDomainCallback, openCallbackToken } from '../../storage/repos/domain-callbacks.js';
-import type { App, AppDeps } from '../app.js';
+} from '../auth/org-access.js';
+import type { App } from '../types.js';
 
 export const ResyncResponse = Type.Object({
   ok: Type.Boolean({ description: 'The shop answered 2xx: it will push its configuration again.' }),

@@ -1,11 +1,5 @@
 import { Type } from 'typebox';
-import {
-  auditUserWrite,
-  DomainParamsSchema,
-  loadOrgDomain,
-  orgSession,
-  sessionRole,
-} from '../../management/domains/access.js';
+import type { AppDeps } from '../../app-deps.js';
 import { checkDomainDns } from '../../management/domains/dns-verify.js';
 import { iso } from '../../management/domains/views.js';
 import {
@@ -13,7 +7,14 @@ import {
   getLiveDomain,
   markDomainVerified,
 } from '../../storage/repos/domain-admin.js';
-import type { App, AppDeps } from '../app.js';
+import {
+  auditUserWrite,
+  DomainParamsSchema,
+  loadOrgDomain,
+  orgSession,
+  sessionRole,
+} from '../auth/org-access.js';
+import type { App } from '../types.js';
 
 const Record = Type.Object({ name: Type.String(), value: Type.String() });
 

@@ -1,9 +1,10 @@
 import { Type } from 'typebox';
+import type { AppDeps } from '../../app-deps.js';
+import { ApiError } from '../../errors.js';
 import { type PreparedEvent, prepareInboundEvent } from '../../ingest/prepare.js';
 import { type InboundEvent, ProxyEventsBodySchema } from '../../ingest/schema.js';
-import type { App, AppDeps } from '../app.js';
-import { ApiError } from '../errors.js';
 import { proxyGuard, registerProxyPreflight } from '../proxy.js';
+import type { App } from '../types.js';
 import { submitProxyEvents } from './proxy-submit.js';
 
 /** Checks the schema cannot express: they depend on the event type or on the clock. */

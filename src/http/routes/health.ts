@@ -1,5 +1,6 @@
 import { Type } from 'typebox';
-import type { App, AppDeps } from '../app.js';
+import type { AppDeps } from '../../app-deps.js';
+import type { App } from '../types.js';
 
 export function registerHealth(app: App, deps: AppDeps): void {
   app.get(

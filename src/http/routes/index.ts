@@ -1,4 +1,5 @@
-import type { App, AppDeps } from '../app.js';
+import type { AppDeps } from '../../app-deps.js';
+import type { App } from '../types.js';
 import { registerApiEventsCreate } from './api.events.create.js';
 import { registerApiEventsList } from './api.events.list.js';
 import { registerApiStats } from './api.stats.js';

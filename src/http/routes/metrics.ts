@@ -1,4 +1,5 @@
-import type { App, AppDeps } from '../app.js';
+import type { AppDeps } from '../../app-deps.js';
+import type { App } from '../types.js';
 
 export function registerMetrics(app: App, deps: AppDeps): void {
   app.get('/metrics', async (_request, reply) => {

@@ -1,11 +1,12 @@
 import { Type } from 'typebox';
+import type { AppDeps } from '../../app-deps.js';
+import { ApiError } from '../../errors.js';
 import { audit } from '../../management/audit.js';
-import { requireRole, requireSession } from '../../management/session-auth.js';
 import { createApiKey, SCOPES } from '../../public-api/keys.js';
 import { ApiKeySchema, apiKeyBody, ScopeSchema } from '../../public-api/management-views.js';
 import { getDomain } from '../../storage/repos/domains.js';
-import type { App, AppDeps } from '../app.js';
-import { ApiError } from '../errors.js';
+import { requireRole, requireSession } from '../auth/session.js';
+import type { App } from '../types.js';
 
 export const CreateApiKeyBody = Type.Object(
   {

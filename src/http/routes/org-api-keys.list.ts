@@ -1,8 +1,9 @@
 import { Type } from 'typebox';
-import { requireRole, requireSession } from '../../management/session-auth.js';
+import type { AppDeps } from '../../app-deps.js';
 import { ApiKeySchema, apiKeyBody } from '../../public-api/management-views.js';
 import { listApiKeys } from '../../storage/repos/api-keys.js';
-import type { App, AppDeps } from '../app.js';
+import { requireRole, requireSession } from '../auth/session.js';
+import type { App } from '../types.js';
 
 export const ApiKeyListResponse = Type.Object({ apiKeys: Type.Array(ApiKeySchema) });
 

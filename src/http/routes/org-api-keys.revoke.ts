@@ -1,10 +1,11 @@
 import { Type } from 'typebox';
+import type { AppDeps } from '../../app-deps.js';
+import { ApiError } from '../../errors.js';
 import { audit } from '../../management/audit.js';
-import { requireRole, requireSession } from '../../management/session-auth.js';
 import { ApiKeySchema, apiKeyBody } from '../../public-api/management-views.js';
 import { getApiKey, revokeApiKey } from '../../storage/repos/api-keys.js';
-import type { App, AppDeps } from '../app.js';
-import { ApiError } from '../errors.js';
+import { requireRole, requireSession } from '../auth/session.js';
+import type { App } from '../types.js';
 
 export function registerOrgApiKeysRevoke(app: App, deps: AppDeps): void {
   app.delete(

@@ -1,9 +1,10 @@
 import { Type } from 'typebox';
+import type { AppDeps } from '../../app-deps.js';
+import { ApiError } from '../../errors.js';
 import { isoTime } from '../../management/orgs/views.js';
-import { requireRole, requireSession } from '../../management/session-auth.js';
 import { type AuditCursor, listAuditLog } from '../../storage/repos/audit-log.js';
-import type { App, AppDeps } from '../app.js';
-import { ApiError } from '../errors.js';
+import { requireRole, requireSession } from '../auth/session.js';
+import type { App } from '../types.js';
 
 export const AuditLogQuery = Type.Object(
   {

@@ -1,11 +1,12 @@
 import { Type } from 'typebox';
+import type { AppDeps } from '../../app-deps.js';
+import { ApiError } from '../../errors.js';
 import { audit } from '../../management/audit.js';
-import { requireRole, requireSession } from '../../management/session-auth.js';
 import { resolveEventName } from '../../public-api/event-schema.js';
 import { CustomEventSchema, customEventBody } from '../../public-api/management-views.js';
 import { createCustomEvent } from '../../storage/repos/custom-events.js';
-import type { App, AppDeps } from '../app.js';
-import { ApiError } from '../errors.js';
+import { requireRole, requireSession } from '../auth/session.js';
+import type { App } from '../types.js';
 
 export const CustomEventNameSchema = Type.String({
   minLength: 1,

@@ -1,8 +1,9 @@
 import { Type } from 'typebox';
-import { requireRole, requireSession } from '../../management/session-auth.js';
+import type { AppDeps } from '../../app-deps.js';
 import { CustomEventSchema, customEventBody } from '../../public-api/management-views.js';
 import { listCustomEvents } from '../../storage/repos/custom-events.js';
-import type { App, AppDeps } from '../app.js';
+import { requireRole, requireSession } from '../auth/session.js';
+import type { App } from '../types.js';
 
 export const CustomEventListResponse = Type.Object({ customEvents: Type.Array(CustomEventSchema) });
 

@@ -1,8 +1,9 @@
 import { Type } from 'typebox';
-import { requireRole, requireSession } from '../../management/session-auth.js';
+import type { AppDeps } from '../../app-deps.js';
+import { ApiError } from '../../errors.js';
 import { dailyUsage, dayOf, monthPeriod } from '../../storage/repos/usage.js';
-import type { App, AppDeps } from '../app.js';
-import { ApiError } from '../errors.js';
+import { requireRole, requireSession } from '../auth/session.js';
+import type { App } from '../types.js';
 
 const DAY_MS = 86_400_000;
 const MAX_DAYS = 366;

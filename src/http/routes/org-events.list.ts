@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import { loadOrgDomain, orgSession, sessionRole } from '../../management/domains/access.js';
+import type { AppDeps } from '../../app-deps.js';
 import {
   decodeCursor,
   EventFilterFields,
@@ -9,7 +9,8 @@ import {
   toFilter,
 } from '../../management/events/views.js';
 import { listEventLog } from '../../storage/repos/event-log.js';
-import type { App, AppDeps } from '../app.js';
+import { loadOrgDomain, orgSession, sessionRole } from '../auth/org-access.js';
+import type { App } from '../types.js';
 
 export const OrgEventsQuery = Type.Object(
   {

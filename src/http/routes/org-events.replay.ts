@@ -1,9 +1,10 @@
 import { Type } from 'typebox';
-import { auditUserWrite, orgSession, sessionRole } from '../../management/domains/access.js';
+import type { AppDeps } from '../../app-deps.js';
+import { ApiError } from '../../errors.js';
 import { EventFilterFields, toFilter } from '../../management/events/views.js';
 import { foreignIds, replayOrgDeliveries } from '../../storage/repos/event-log.js';
-import type { App, AppDeps } from '../app.js';
-import { ApiError } from '../errors.js';
+import { auditUserWrite, orgSession, sessionRole } from '../auth/org-access.js';
+import type { App } from '../types.js';
 
 const Ids = (prefix: string, description: string) =>
   Type.Array(Type.String({ pattern: `^${prefix}_[0-9a-z]{1,64}$` }), {

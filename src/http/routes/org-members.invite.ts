@@ -1,13 +1,14 @@
 import { Type } from 'typebox';
+import type { AppDeps } from '../../app-deps.js';
+import { ApiError } from '../../errors.js';
 import { audit } from '../../management/audit.js';
 import { sendInvite } from '../../management/auth/magic-link.js';
 import { denyInvite } from '../../management/orgs/member-rules.js';
 import { currentOrg, isoTime, RoleSchema } from '../../management/orgs/views.js';
-import { requireRole, requireSession } from '../../management/session-auth.js';
 import { getMembership } from '../../storage/repos/memberships.js';
 import { findUserByEmail, normalizeEmail } from '../../storage/repos/users.js';
-import type { App, AppDeps } from '../app.js';
-import { ApiError } from '../errors.js';
+import { requireRole, requireSession } from '../auth/session.js';
+import type { App } from '../types.js';
 
 export const InviteBody = Type.Object(
   {

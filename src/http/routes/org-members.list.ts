@@ -1,11 +1,12 @@
 import { Type } from 'typebox';
+import type { AppDeps } from '../../app-deps.js';
 import { MemberSchema } from '../../management/orgs/member-schema.js';
 import { memberView } from '../../management/orgs/members.js';
 import { isoTime, RoleSchema } from '../../management/orgs/views.js';
-import { requireRole, requireSession } from '../../management/session-auth.js';
 import { listOpenInvites } from '../../storage/repos/login-tokens.js';
 import { listMembers } from '../../storage/repos/memberships.js';
-import type { App, AppDeps } from '../app.js';
+import { requireRole, requireSession } from '../auth/session.js';
+import type { App } from '../types.js';
 
 export const MemberListResponse = Type.Object({
   members: Type.Array(MemberSchema),

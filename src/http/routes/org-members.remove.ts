@@ -1,11 +1,12 @@
 import { Type } from 'typebox';
+import type { AppDeps } from '../../app-deps.js';
+import { ApiError } from '../../errors.js';
 import { audit } from '../../management/audit.js';
 import { denyRemoval } from '../../management/orgs/member-rules.js';
 import { assertOwnerRemains, lockOrg, memberOr404 } from '../../management/orgs/members.js';
-import { requireRole, requireSession } from '../../management/session-auth.js';
 import { removeMembership } from '../../storage/repos/memberships.js';
-import type { App, AppDeps } from '../app.js';
-import { ApiError } from '../errors.js';
+import { requireRole, requireSession } from '../auth/session.js';
+import type { App } from '../types.js';
 
 export const RemoveMemberParams = Type.Object({ userId: Type.String({ minLength: 1, maxLength: 64 }) });
 

@@ -1,13 +1,14 @@
 import { Type } from 'typebox';
+import type { AppDeps } from '../../app-deps.js';
+import { ApiError } from '../../errors.js';
 import { audit } from '../../management/audit.js';
 import { denyRoleChange } from '../../management/orgs/member-rules.js';
 import { MemberSchema } from '../../management/orgs/member-schema.js';
 import { assertOwnerRemains, lockOrg, memberOr404, memberView } from '../../management/orgs/members.js';
 import { RoleSchema } from '../../management/orgs/views.js';
-import { requireRole, requireSession } from '../../management/session-auth.js';
 import { setMemberRole } from '../../storage/repos/memberships.js';
-import type { App, AppDeps } from '../app.js';
-import { ApiError } from '../errors.js';
+import { requireRole, requireSession } from '../auth/session.js';
+import type { App } from '../types.js';
 
 export const UpdateMemberParams = Type.Object({ userId: Type.String({ minLength: 1, maxLength: 64 }) });
 export const UpdateMemberBody = Type.Object({ role: RoleSchema }, { additionalProperties: false });

@@ -1,6 +1,7 @@
+import type { AppDeps } from '../../app-deps.js';
 import { currentOrg, OrgSettingsSchema, orgSettingsView } from '../../management/orgs/views.js';
-import { requireRole, requireSession } from '../../management/session-auth.js';
-import type { App, AppDeps } from '../app.js';
+import { requireRole, requireSession } from '../auth/session.js';
+import type { App } from '../types.js';
 
 export function registerOrgSettingsGet(app: App, deps: AppDeps): void {
   app.get(

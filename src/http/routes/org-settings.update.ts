@@ -1,4 +1,5 @@
 import { Type } from 'typebox';
+import type { AppDeps } from '../../app-deps.js';
 import { audit } from '../../management/audit.js';
 import {
   currentOrg,
@@ -6,8 +7,8 @@ import {
   OrgSettingsSchema,
   orgSettingsView,
 } from '../../management/orgs/views.js';
-import { requireRole, requireSession } from '../../management/session-auth.js';
-import type { App, AppDeps } from '../app.js';
+import { requireRole, requireSession } from '../auth/session.js';
+import type { App } from '../types.js';
 
 // Only the name: id, plan and subscription are not the org's to change (unknown fields are a 400).
 export const UpdateOrgSettingsBody = Type.Object({ name: OrgNameSchema }, { additionalProperties: false });

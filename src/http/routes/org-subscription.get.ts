@@ -1,6 +1,7 @@
+import type { AppDeps } from '../../app-deps.js';
 import { currentOrg, SubscriptionSchema, subscriptionView } from '../../management/orgs/views.js';
-import { requireRole, requireSession } from '../../management/session-auth.js';
-import type { App, AppDeps } from '../app.js';
+import { requireRole, requireSession } from '../auth/session.js';
+import type { App } from '../types.js';
 
 export function registerOrgSubscriptionGet(app: App, deps: AppDeps): void {
   app.get(

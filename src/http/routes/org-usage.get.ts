@@ -1,8 +1,9 @@
 import { Type } from 'typebox';
+import type { AppDeps } from '../../app-deps.js';
 import { currentOrg, isoTime, planQuota } from '../../management/orgs/views.js';
-import { requireRole, requireSession } from '../../management/session-auth.js';
 import { monthPeriod, periodUsage } from '../../storage/repos/usage.js';
-import type { App, AppDeps } from '../app.js';
+import { requireRole, requireSession } from '../auth/session.js';
+import type { App } from '../types.js';
 
 export const UsageResponse = Type.Object({
   periodStart: Type.String({ format: 'date-time' }),

@@ -1,11 +1,12 @@
 import { Type } from 'typebox';
+import type { AppDeps } from '../../app-deps.js';
 import { audit } from '../../management/audit.js';
 import { OrgNameSchema, OrgSettingsSchema, orgSettingsView } from '../../management/orgs/views.js';
-import { requireSession } from '../../management/session-auth.js';
 import { addMembership } from '../../storage/repos/memberships.js';
 import { createOrg } from '../../storage/repos/orgs.js';
 import { setSessionOrg } from '../../storage/repos/sessions.js';
-import type { App, AppDeps } from '../app.js';
+import { requireSession } from '../auth/session.js';
+import type { App } from '../types.js';
 
 // No plan here: plans are set by operators (CLI `org set`); a new org starts on free.
 export const CreateOrgBody = Type.Object({ name: OrgNameSchema }, { additionalProperties: false });

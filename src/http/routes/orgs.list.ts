@@ -1,8 +1,9 @@
 import { Type } from 'typebox';
+import type { AppDeps } from '../../app-deps.js';
 import { isoTime, RoleSchema } from '../../management/orgs/views.js';
-import { requireSession } from '../../management/session-auth.js';
 import { listUserOrgs } from '../../storage/repos/memberships.js';
-import type { App, AppDeps } from '../app.js';
+import { requireSession } from '../auth/session.js';
+import type { App } from '../types.js';
 
 export const OrgListResponse = Type.Object({
   orgs: Type.Array(

@@ -1,8 +1,9 @@
 import { Type } from 'typebox';
+import type { AppDeps } from '../../app-deps.js';
 import { preparePmwEvent } from '../../ingest/prepare.js';
 import { type PmwEvent, PmwEventsBodySchema } from '../../ingest/schema.js';
-import type { App, AppDeps } from '../app.js';
 import { proxyGuard, registerProxyPreflight } from '../proxy.js';
+import type { App } from '../types.js';
 import { submitProxyEvents } from './proxy-submit.js';
 
 export function registerPmwEventsCreate(app: App, deps: AppDeps): void {

@@ -1,6 +1,6 @@
+import type { AppDeps } from '../../app-deps.js';
 import type { DomainContext } from '../../ingest/domain-context.js';
 import type { PreparedEvent } from '../../ingest/prepare.js';
-import type { AppDeps } from '../app.js';
 
 /** Hands prepared events to the group commit and waits until they are durable. */
 export async function submitProxyEvents(

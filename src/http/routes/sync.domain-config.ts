@@ -1,7 +1,8 @@
 import { Type } from 'typebox';
+import type { AppDeps } from '../../app-deps.js';
+import { ApiError } from '../../errors.js';
 import { audit } from '../../management/audit.js';
 import { checkDestinations } from '../../management/domains/destination-check.js';
-import { limitSyncWrites, syncAuth, syncDomain } from '../../management/sync/auth.js';
 import { type MappedEntry, mapSyncEntry, SYNC_TYPE_ALIASES } from '../../management/sync/mapping.js';
 import { SyncStatusSchema, syncStatus } from '../../management/sync/status.js';
 import {
@@ -11,8 +12,8 @@ import {
 } from '../../storage/repos/domain-admin.js';
 import { getDomainById } from '../../storage/repos/domains.js';
 import type { DestinationRow } from '../../storage/schema.js';
-import type { App, AppDeps } from '../app.js';
-import { ApiError } from '../errors.js';
+import { limitSyncWrites, syncAuth, syncDomain } from '../auth/sync-token.js';
+import type { App } from '../types.js';
 
 const TYPE_PATTERN = '^[A-Za-z0-9_.-]{1,40}$';
 

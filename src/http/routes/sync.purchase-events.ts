@@ -1,10 +1,11 @@
 import { Type } from 'typebox';
+import type { AppDeps } from '../../app-deps.js';
+import { ApiError } from '../../errors.js';
 import { prepareInboundEvent } from '../../ingest/prepare.js';
 import { InboundEventSchema } from '../../ingest/schema.js';
-import { syncAuth, syncDomain } from '../../management/sync/auth.js';
 import { subscriptionAllowsIngest } from '../../storage/repos/orgs.js';
-import type { App, AppDeps } from '../app.js';
-import { ApiError } from '../errors.js';
+import { syncAuth, syncDomain } from '../auth/sync-token.js';
+import type { App } from '../types.js';
 import { checkInboundEvent } from './events.create.js';
 import { submitProxyEvents } from './proxy-submit.js';
 

@@ -1,10 +1,11 @@
 import { Type } from 'typebox';
+import type { AppDeps } from '../../app-deps.js';
+import { ApiError } from '../../errors.js';
 import { checkOutboundUrl } from '../../lib/safe-url.js';
 import { audit } from '../../management/audit.js';
-import { limitSyncWrites, syncAuth, syncDomain } from '../../management/sync/auth.js';
 import { upsertDomainCallback } from '../../storage/repos/domain-callbacks.js';
-import type { App, AppDeps } from '../app.js';
-import { ApiError } from '../errors.js';
+import { limitSyncWrites, syncAuth, syncDomain } from '../auth/sync-token.js';
+import type { App } from '../types.js';
 
 export const RegisterCallbackBody = Type.Object(
   {

@@ -3,8 +3,9 @@
  * only credential: 256 random bits, stored as SHA-256, used once, short-lived.
  */
 import type { FastifyRequest } from 'fastify';
-import type { AppDeps } from '../../http/app.js';
-import { ApiError } from '../../http/errors.js';
+import type { AppDeps } from '../../app-deps.js';
+import { ApiError } from '../../errors.js';
+import { SESSION_COOKIE } from '../../http/auth/session.js';
 import {
   consumeLoginToken,
   issueLoginToken,
@@ -16,7 +17,6 @@ import { createSession, revokeSessionByToken } from '../../storage/repos/session
 import { getOrCreateUser, recordLogin } from '../../storage/repos/users.js';
 import type { Role } from '../../storage/schema.js';
 import { audit } from '../audit.js';
-import { SESSION_COOKIE } from '../session-auth.js';
 
 export function callbackUrl(publicBaseUrl: string, token: string): string {
   return `${publicBaseUrl}/v1/auth/callback?token=${token}`;

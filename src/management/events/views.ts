@@ -6,7 +6,7 @@
  */
 import { type Static, type TSchema, Type } from 'typebox';
 import { EVENT_NAMES } from '../../destinations/types.js';
-import { ApiError } from '../../http/errors.js';
+import { ApiError } from '../../errors.js';
 import { EVENT_SOURCES } from '../../ingest/prepare.js';
 import type { EventLogCursor, EventLogEntry, EventLogFilter } from '../../storage/repos/event-log.js';
 import { iso } from '../domains/views.js';

@@ -3,8 +3,8 @@
  * database (membership, the last owner).
  */
 
+import { roleAtLeast } from '../../http/auth/session.js';
 import type { Role } from '../../storage/schema.js';
-import { roleAtLeast } from '../session-auth.js';
 
 /** Why `actor` may not do this, or null when allowed. */
 export function denyInvite(actorRole: Role, role: Role): string | null {

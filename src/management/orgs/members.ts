@@ -1,6 +1,6 @@
 /** Membership changes that must keep an org with at least one owner, also under concurrent requests. */
-import type { AppDeps } from '../../http/app.js';
-import { ApiError } from '../../http/errors.js';
+import type { AppDeps } from '../../app-deps.js';
+import { ApiError } from '../../errors.js';
 import type { DB } from '../../storage/db.js';
 import { countOwners, getMembership, type Member } from '../../storage/repos/memberships.js';
 

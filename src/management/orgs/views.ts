@@ -1,7 +1,7 @@
 /** What the management API shows of orgs and their subscription; shared by several operations. */
 import { type Static, Type } from 'typebox';
-import type { AppDeps } from '../../http/app.js';
-import { ApiError } from '../../http/errors.js';
+import type { AppDeps } from '../../app-deps.js';
+import { ApiError } from '../../errors.js';
 import { getOrg, isPlan } from '../../storage/repos/orgs.js';
 import { monthPeriod } from '../../storage/repos/usage.js';
 import type { Org } from '../../storage/schema.js';

@@ -3,7 +3,7 @@
  * snake_case names: routing and config state, the X-SSP-Token it must send, and the plan and usage it shows.
  */
 import { type Static, Type } from 'typebox';
-import type { AppDeps } from '../../http/app.js';
+import type { AppDeps } from '../../app-deps.js';
 import { openProxyToken } from '../../storage/repos/domains.js';
 import { getOrg } from '../../storage/repos/orgs.js';
 import { periodUsage } from '../../storage/repos/usage.js';

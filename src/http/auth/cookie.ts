@@ -1,6 +1,6 @@
 /** The sc_session cookie: HttpOnly, SameSite=Lax, Secure on https, for the whole site. */
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { SESSION_COOKIE } from '../session-auth.js';
+import { SESSION_COOKIE } from './session.js';
 
 export function setSessionCookie(
   request: FastifyRequest,

@@ -4,7 +4,7 @@
  * entry is written before the response is sent, so no read goes unrecorded.
  */
 import type { FastifyRequest } from 'fastify';
-import type { AppDeps } from '../http/app.js';
+import type { AppDeps } from '../app-deps.js';
 import { audit } from '../management/audit.js';
 
 export async function auditApiRead(

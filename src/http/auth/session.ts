@@ -5,11 +5,11 @@
  * MANAGEMENT_RATE_LIMIT_PER_MINUTE requests per minute.
  */
 import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
-import type { AppDeps } from '../http/app.js';
-import { ApiError } from '../http/errors.js';
-import { enforceRateLimit } from '../http/rate-limit.js';
-import { sha256Hex } from '../lib/crypto.js';
-import type { Role } from '../storage/schema.js';
+import type { AppDeps } from '../../app-deps.js';
+import { ApiError } from '../../errors.js';
+import { sha256Hex } from '../../lib/crypto.js';
+import type { Role } from '../../storage/schema.js';
+import { enforceRateLimit } from '../rate-limit.js';
 
 export const SESSION_COOKIE = 'sc_session';
 

@@ -4,11 +4,11 @@
  * The token is looked up by its SHA-256: the database never holds it.
  */
 import type { FastifyReply, FastifyRequest, preValidationAsyncHookHandler } from 'fastify';
-import type { AppDeps } from '../../http/app.js';
-import { ApiError } from '../../http/errors.js';
-import { enforceRateLimit } from '../../http/rate-limit.js';
+import type { AppDeps } from '../../app-deps.js';
+import { ApiError } from '../../errors.js';
 import { findDomainBySyncToken } from '../../storage/repos/domain-admin.js';
 import type { Domain } from '../../storage/schema.js';
+import { enforceRateLimit } from '../rate-limit.js';
 
 /** The sync token the request carries (header first), lower-cased: tokens are hex and pasted by people. */
 export function syncTokenOf(request: FastifyRequest, bodyToken: string | undefined): string | null {

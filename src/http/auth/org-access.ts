@@ -5,13 +5,13 @@
  */
 import type { FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
 import { Type } from 'typebox';
-import type { AppDeps } from '../../http/app.js';
-import { ApiError } from '../../http/errors.js';
+import type { AppDeps } from '../../app-deps.js';
+import { ApiError } from '../../errors.js';
+import { audit } from '../../management/audit.js';
 import type { DB } from '../../storage/db.js';
 import { getLiveDomain } from '../../storage/repos/domain-admin.js';
 import type { Domain, Role } from '../../storage/schema.js';
-import { audit } from '../audit.js';
-import { requireRole, requireSession, type SessionAuth } from '../session-auth.js';
+import { requireRole, requireSession, type SessionAuth } from './session.js';
 
 export function sessionRole(deps: AppDeps, role: Role): preHandlerAsyncHookHandler[] {
   return [requireSession(deps), requireRole(role)];

@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import { ApiError } from '../../http/errors.js';
+import { ApiError } from '../../errors.js';
 
 /**
  * Login CSRF: a page on another site could post its own magic-link token and sign the victim's browser into

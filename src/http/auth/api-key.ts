@@ -6,12 +6,12 @@
  * and Origin means nothing here.
  */
 import type { onRequestHookHandler, onSendHookHandler } from 'fastify';
-import type { AppDeps } from '../http/app.js';
-import { ApiError } from '../http/errors.js';
-import { enforceRateLimit } from '../http/rate-limit.js';
-import { apiKeyStatus, findApiKeyByHash, touchApiKey } from '../storage/repos/api-keys.js';
-import { subscriptionAllowsIngest } from '../storage/repos/orgs.js';
-import { apiKeyHash, isWellFormedApiKey, parseScopes, type Scope } from './keys.js';
+import type { AppDeps } from '../../app-deps.js';
+import { ApiError } from '../../errors.js';
+import { apiKeyHash, isWellFormedApiKey, parseScopes, type Scope } from '../../public-api/keys.js';
+import { apiKeyStatus, findApiKeyByHash, touchApiKey } from '../../storage/repos/api-keys.js';
+import { subscriptionAllowsIngest } from '../../storage/repos/orgs.js';
+import { enforceRateLimit } from '../rate-limit.js';
 
 export interface ApiKeyAuth {
   id: string;

@@ -1,0 +1,29 @@
+/**
+ * The application's long-lived dependencies, built once by main.ts (the composition root) and handed to
+ * the HTTP edge, the CLI and the use cases. Types only: this module builds nothing.
+ */
+import type { FastifyBaseLogger } from 'fastify';
+import type { Config } from './config.js';
+import type { DomainContextCache } from './ingest/domain-context.js';
+import type { QuotaTracker } from './ingest/quota.js';
+import type { GroupCommitWriter } from './ingest/writer.js';
+import type { Clock } from './lib/clock.js';
+import type { Sealer } from './lib/crypto.js';
+import type { RateLimiter } from './lib/rate-limiter.js';
+import type { Mailer } from './mail/mailer.js';
+import type { Metrics } from './metrics.js';
+import type { Storage } from './storage/db.js';
+
+export interface AppDeps {
+  config: Config;
+  storage: Storage;
+  sealer: Sealer;
+  clock: Clock;
+  writer: GroupCommitWriter;
+  domains: DomainContextCache;
+  quota: QuotaTracker;
+  rateLimiter: RateLimiter;
+  metrics: Metrics;
+  mailer: Mailer;
+  logger?: FastifyBaseLogger;
+}
