@@ -2,7 +2,8 @@
  * The application's long-lived dependencies, built once by main.ts (the composition root) and handed to
  * the HTTP edge, the CLI and the use cases. Types only: this module builds nothing.
  */
-import type { FastifyBaseLogger } from 'fastify';
+
+import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import type { DomainContextCache } from './ingest/domain-context.js';
 import type { QuotaTracker } from './ingest/quota.js';
@@ -25,5 +26,5 @@ export interface AppDeps {
   rateLimiter: RateLimiter;
   metrics: Metrics;
   mailer: Mailer;
-  logger?: FastifyBaseLogger;
+  logger?: Logger;
 }

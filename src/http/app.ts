@@ -3,14 +3,15 @@
  */
 import cookie from '@fastify/cookie';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyError, LogController } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyError, LogController } from 'fastify';
 import type { AppDeps } from '../app-deps.js';
 import { ApiError, type ErrorCode, errorBody } from '../errors.js';
+import { describeValidationError } from '../lib/json-schema.js';
 import { registerIdempotency } from './idempotency.js';
 import { registerOpenApi } from './openapi.js';
 import { registerRoutes } from './routes/index.js';
 import type { App } from './types.js';
-import { describeValidationError, validatorCompiler } from './validation.js';
+import { validatorCompiler } from './validation.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -21,7 +22,7 @@ declare module 'fastify' {
 
 export async function buildApp(deps: AppDeps): Promise<App> {
   const app = Fastify({
-    ...(deps.logger ? { loggerInstance: deps.logger } : { logger: false }),
+    ...(deps.logger ? { loggerInstance: deps.logger as FastifyBaseLogger } : { logger: false }),
     trustProxy: deps.config.trustProxy,
     bodyLimit: 1024 * 1024,
     // Fastify's own 404 goes through our error model too.

@@ -1,55 +1,8 @@
-/**
- * Request validation with two Ajv instances: bodies are validated strictly (a string is never coerced into
- * a number: "wrong types rejected"), query strings and params are coerced (they only carry strings).
- */
-import { Ajv, type ErrorObject } from 'ajv';
-import addFormatsModule from 'ajv-formats';
+/** Fastify's schema compiler: request bodies strictly, query strings and params with coercion. */
 import type { FastifySchemaCompiler } from 'fastify';
+import { compileValidator } from '../lib/json-schema.js';
 
-// ajv-formats is CommonJS; its default export arrives as the module object under NodeNext.
-const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
-
-function makeAjv(coerce: boolean): Ajv {
-  const ajv = new Ajv({
-    coerceTypes: coerce ? 'array' : false,
-    useDefaults: true,
-    removeAdditional: false,
-    allErrors: false,
-    strict: false,
-  });
-  addFormats(ajv);
-  // TypeBox annotation keywords used by the OpenAPI document and the dashboard forms.
-  ajv.addKeyword({ keyword: 'secret', schemaType: 'boolean' });
-  return ajv;
-}
-
-const strict = makeAjv(false);
-const coercing = makeAjv(true);
-
-export const validatorCompiler: FastifySchemaCompiler<unknown> = ({ schema, httpPart }) => {
-  const ajv = httpPart === 'body' ? strict : coercing;
-  return ajv.compile(schema as object) as ReturnType<FastifySchemaCompiler<unknown>>;
-};
-
-/** `/events/3/userData/email` → `events[3].userData.email`. */
-export function fieldPath(instancePath: string, prefix = ''): string {
-  const parts = instancePath.split('/').filter(Boolean);
-  let out = prefix;
-  for (const part of parts) out += /^\d+$/.test(part) ? `[${part}]` : out === '' ? part : `.${part}`;
-  return out || '(body)';
-}
-
-/** The failing field, event index and reason of an Ajv error, for the error model's `details`. */
-export function describeValidationError(error: ErrorObject): {
-  field: string;
-  index?: number;
-  reason: string;
-} {
-  let path = error.instancePath;
-  if (error.keyword === 'required')
-    path += `/${(error.params as { missingProperty: string }).missingProperty}`;
-  const field = fieldPath(path);
-  const indexMatch = /^\/(?:events\/)?(\d+)(?:\/|$)/.exec(path);
-  const reason = `${field} ${error.message ?? 'is invalid'}`;
-  return indexMatch ? { field, index: Number(indexMatch[1]), reason } : { field, reason };
-}
+export const validatorCompiler: FastifySchemaCompiler<unknown> = ({ schema, httpPart }) =>
+  compileValidator(schema as object, { coerce: httpPart !== 'body' }) as ReturnType<
+    FastifySchemaCompiler<unknown>
+  >;

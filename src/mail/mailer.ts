@@ -4,10 +4,10 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { FastifyBaseLogger } from 'fastify';
 import type { Transporter } from 'nodemailer';
 import type { Config } from '../config.js';
 import { randomId } from '../lib/ids.js';
+import type { Logger } from '../lib/logger.js';
 
 export interface MailMessage {
   to: string;
@@ -21,7 +21,7 @@ export interface Mailer {
   close(): void;
 }
 
-export function createMailer(config: Config, log: FastifyBaseLogger): Mailer {
+export function createMailer(config: Config, log: Logger): Mailer {
   const from = config.management.mailFrom;
   if (config.management.smtpUrl) {
     const smtpUrl = config.management.smtpUrl;

@@ -7,12 +7,12 @@
 import type { ValidateFunction } from 'ajv';
 import type { AppDeps } from '../app-deps.js';
 import type { ErrorCode } from '../errors.js';
-import type { ApiKeyAuth } from '../http/auth/api-key.js';
-import { describeValidationError, validatorCompiler } from '../http/validation.js';
 import type { DomainContext } from '../ingest/domain-context.js';
 import { type PreparedEvent, prepareInboundEvent } from '../ingest/prepare.js';
+import { compileValidator, describeValidationError } from '../lib/json-schema.js';
 import { activeCustomEventNames } from '../storage/repos/custom-events.js';
 import { type ApiEvent, ApiEventSchema, resolveEventName, toInboundEvent } from './event-schema.js';
+import type { ApiKeyAuth } from './keys.js';
 
 export const EVENT_TIME_PAST_SECONDS = 86_400;
 export const EVENT_TIME_FUTURE_SECONDS = 300;
@@ -35,12 +35,7 @@ class EventFailure {
   ) {}
 }
 
-const validateEvent = validatorCompiler({
-  schema: ApiEventSchema,
-  httpPart: 'body',
-  method: 'POST',
-  url: '/api/v1/events',
-}) as unknown as ValidateFunction<ApiEvent>;
+const validateEvent = compileValidator<ApiEvent>(ApiEventSchema, { coerce: false });
 
 interface OrgDomain {
   id: string;

@@ -63,3 +63,14 @@ export async function createApiKey(
   });
   return { key, apiKey };
 }
+
+/** An authenticated API key, as the public API's use cases see it. */
+export interface ApiKeyAuth {
+  id: string;
+  orgId: string;
+  /** Set: the key reads and writes this domain only. */
+  domainId: string | null;
+  prefix: string;
+  scopes: Scope[];
+  plan: string;
+}

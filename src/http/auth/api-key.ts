@@ -8,20 +8,16 @@
 import type { onRequestHookHandler, onSendHookHandler } from 'fastify';
 import type { AppDeps } from '../../app-deps.js';
 import { ApiError } from '../../errors.js';
-import { apiKeyHash, isWellFormedApiKey, parseScopes, type Scope } from '../../public-api/keys.js';
+import {
+  type ApiKeyAuth,
+  apiKeyHash,
+  isWellFormedApiKey,
+  parseScopes,
+  type Scope,
+} from '../../public-api/keys.js';
 import { apiKeyStatus, findApiKeyByHash, touchApiKey } from '../../storage/repos/api-keys.js';
 import { subscriptionAllowsIngest } from '../../storage/repos/orgs.js';
 import { enforceRateLimit } from '../rate-limit.js';
-
-export interface ApiKeyAuth {
-  id: string;
-  orgId: string;
-  /** Set: the key reads and writes this domain only. */
-  domainId: string | null;
-  prefix: string;
-  scopes: Scope[];
-  plan: string;
-}
 
 declare module 'fastify' {
   interface FastifyRequest {

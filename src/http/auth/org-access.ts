@@ -11,17 +11,10 @@ import { audit } from '../../management/audit.js';
 import type { DB } from '../../storage/db.js';
 import { getLiveDomain } from '../../storage/repos/domain-admin.js';
 import type { Domain, Role } from '../../storage/schema.js';
-import { requireRole, requireSession, type SessionAuth } from './session.js';
+import { orgSession, requireRole, requireSession } from './session.js';
 
 export function sessionRole(deps: AppDeps, role: Role): preHandlerAsyncHookHandler[] {
   return [requireSession(deps), requireRole(role)];
-}
-
-/** The session with its current org (requireRole has run, so both are there). */
-export function orgSession(request: FastifyRequest): SessionAuth & { orgId: string } {
-  const session = request.session;
-  if (!session?.orgId) throw new ApiError('forbidden', 'No current organization: create or switch to one');
-  return session as SessionAuth & { orgId: string };
 }
 
 export const DomainParamsSchema = Type.Object({

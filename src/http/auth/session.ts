@@ -8,6 +8,9 @@ import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'f
 import type { AppDeps } from '../../app-deps.js';
 import { ApiError } from '../../errors.js';
 import { sha256Hex } from '../../lib/crypto.js';
+import { roleAtLeast } from '../../management/orgs/member-rules.js';
+import { getMembership } from '../../storage/repos/memberships.js';
+import { findSessionByTokenHash, touchSession } from '../../storage/repos/sessions.js';
 import type { Role } from '../../storage/schema.js';
 import { enforceRateLimit } from '../rate-limit.js';
 
@@ -27,12 +30,6 @@ declare module 'fastify' {
   interface FastifyRequest {
     session: SessionAuth | null;
   }
-}
-
-const RANK: Record<Role, number> = { viewer: 0, member: 1, admin: 2, owner: 3 };
-
-export function roleAtLeast(role: Role | null, minimum: Role): boolean {
-  return role !== null && RANK[role] >= RANK[minimum];
 }
 
 // last_seen_at is written at most this often per session: reads stay reads.
@@ -62,36 +59,14 @@ export async function loadSession(deps: AppDeps, request: FastifyRequest): Promi
   if (!token) return null;
   const now = deps.clock.now();
   const { db } = deps.storage;
-  const session = await db
-    .selectFrom('sessions')
-    .innerJoin('users', 'users.id', 'sessions.user_id')
-    .select([
-      'sessions.id',
-      'sessions.user_id',
-      'sessions.current_org_id',
-      'sessions.last_seen_at',
-      'sessions.expires_at',
-      'sessions.revoked_at',
-      'users.email',
-    ])
-    .where('sessions.token_hash', '=', sha256Hex(token))
-    .executeTakeFirst();
+  const session = await findSessionByTokenHash(db, sha256Hex(token));
   if (!session || session.revoked_at !== null) return null;
   if (session.expires_at <= now || session.last_seen_at + deps.config.management.sessionIdleMs <= now)
     return null;
-  if (now - session.last_seen_at > TOUCH_INTERVAL_MS) {
-    await db.updateTable('sessions').set({ last_seen_at: now }).where('id', '=', session.id).execute();
-  }
-  let role: Role | null = null;
-  if (session.current_org_id) {
-    const membership = await db
-      .selectFrom('memberships')
-      .select('role')
-      .where('org_id', '=', session.current_org_id)
-      .where('user_id', '=', session.user_id)
-      .executeTakeFirst();
-    role = (membership?.role as Role | undefined) ?? null;
-  }
+  if (now - session.last_seen_at > TOUCH_INTERVAL_MS) await touchSession(db, session.id, now);
+  const role = session.current_org_id
+    ? ((await getMembership(db, session.current_org_id, session.user_id))?.role ?? null)
+    : null;
   return {
     sessionId: session.id,
     userId: session.user_id,
@@ -138,4 +113,19 @@ export function requireRole(minimum: Role): preHandlerAsyncHookHandler {
       });
     }
   };
+}
+
+/** The signed-in user's session on a route behind requireSession (there is none otherwise: 401). */
+export function signedInSession(request: FastifyRequest): SessionAuth {
+  const session = request.session;
+  if (!session) throw new ApiError('unauthenticated', 'Sign in first: no valid session');
+  return session;
+}
+
+/** The session with its current org, on a route behind requireRole (otherwise: 401 or 403). */
+export function orgSession(request: FastifyRequest): SessionAuth & { orgId: string; role: Role } {
+  const session = signedInSession(request);
+  if (!session.orgId || !session.role)
+    throw new ApiError('forbidden', 'No current organization: create or switch to one');
+  return { ...session, orgId: session.orgId, role: session.role };
 }

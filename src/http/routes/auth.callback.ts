@@ -6,6 +6,7 @@ import { completeLogin } from '../../management/auth/magic-link.js';
 import { setSessionCookie } from '../auth/cookie.js';
 import { assertNotCrossSite } from '../auth/origin.js';
 import { problemMessage, problemPage, sendHtml } from '../auth/pages.js';
+import { SESSION_COOKIE } from '../auth/session.js';
 import { addFormBodyParser } from '../form-body.js';
 import type { App } from '../types.js';
 
@@ -38,7 +39,11 @@ export async function registerAuthCallback(app: App, deps: AppDeps): Promise<voi
           'application/x-www-form-urlencoded',
         );
         assertNotCrossSite(request, deps.config.management.publicBaseUrl);
-        const result = await completeLogin(deps, request, request.body.token);
+        const result = await completeLogin(deps, {
+          token: request.body.token,
+          previousSessionToken: request.cookies?.[SESSION_COOKIE] ?? null,
+          ip: request.ip,
+        });
         if (!result.ok) {
           if (fromForm) return sendHtml(reply, 401, problemPage(result.problem));
           throw new ApiError('unauthenticated', problemMessage(result.problem), { reason: result.problem });

@@ -3,7 +3,7 @@ import type { AppDeps } from '../../app-deps.js';
 import { audit } from '../../management/audit.js';
 import { revokeSession } from '../../storage/repos/sessions.js';
 import { clearSessionCookie } from '../auth/cookie.js';
-import { requireSession } from '../auth/session.js';
+import { requireSession, signedInSession } from '../auth/session.js';
 import type { App } from '../types.js';
 
 export function registerAuthLogout(app: App, deps: AppDeps): void {
@@ -18,7 +18,7 @@ export function registerAuthLogout(app: App, deps: AppDeps): void {
       },
     },
     async (request, reply) => {
-      const session = request.session!;
+      const session = signedInSession(request);
       const now = deps.clock.now();
       await revokeSession(deps.storage.db, session.sessionId, now);
       await audit(deps.storage.db, {

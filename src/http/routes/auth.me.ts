@@ -4,7 +4,7 @@ import { ApiError } from '../../errors.js';
 import { isoTime, RoleSchema } from '../../management/orgs/views.js';
 import { listUserOrgs } from '../../storage/repos/memberships.js';
 import { getUser } from '../../storage/repos/users.js';
-import { requireSession } from '../auth/session.js';
+import { requireSession, signedInSession } from '../auth/session.js';
 import type { App } from '../types.js';
 
 const OrgMembership = Type.Object({ id: Type.String(), name: Type.String(), role: RoleSchema });
@@ -35,7 +35,7 @@ export function registerAuthMe(app: App, deps: AppDeps): void {
       },
     },
     async (request) => {
-      const session = request.session!;
+      const session = signedInSession(request);
       const { db } = deps.storage;
       const user = await getUser(db, session.userId);
       if (!user) throw new ApiError('unauthenticated', 'Sign in first: no valid session');

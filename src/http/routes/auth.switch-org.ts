@@ -5,7 +5,7 @@ import { OrgSettingsSchema, orgSettingsView } from '../../management/orgs/views.
 import { getMembership } from '../../storage/repos/memberships.js';
 import { getOrg } from '../../storage/repos/orgs.js';
 import { setSessionOrg } from '../../storage/repos/sessions.js';
-import { requireSession } from '../auth/session.js';
+import { requireSession, signedInSession } from '../auth/session.js';
 import type { App } from '../types.js';
 
 export const SwitchOrgBody = Type.Object(
@@ -28,7 +28,7 @@ export function registerAuthSwitchOrg(app: App, deps: AppDeps): void {
       },
     },
     async (request) => {
-      const session = request.session!;
+      const session = signedInSession(request);
       const { db } = deps.storage;
       const membership = await getMembership(db, request.body.orgId, session.userId);
       const org = membership ? await getOrg(db, request.body.orgId) : undefined;

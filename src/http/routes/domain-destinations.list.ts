@@ -3,7 +3,8 @@ import type { AppDeps } from '../../app-deps.js';
 import { DestinationViewSchema, destinationView, STATS_WINDOW_DAYS } from '../../management/domains/views.js';
 import { listDomainDestinations } from '../../storage/repos/destinations.js';
 import { destinationStats } from '../../storage/repos/domain-admin.js';
-import { DomainParamsSchema, loadOrgDomain, orgSession, sessionRole } from '../auth/org-access.js';
+import { DomainParamsSchema, loadOrgDomain, sessionRole } from '../auth/org-access.js';
+import { orgSession } from '../auth/session.js';
 import type { App } from '../types.js';
 
 export function registerDomainDestinationsList(app: App, deps: AppDeps): void {

@@ -3,7 +3,8 @@ import type { AppDeps } from '../../app-deps.js';
 import { ApiError } from '../../errors.js';
 import { checkDestinations } from '../../management/domains/destination-check.js';
 import { getDomainDestination } from '../../storage/repos/domain-admin.js';
-import { auditUserWrite, loadOrgDomain, orgSession, sessionRole } from '../auth/org-access.js';
+import { auditUserWrite, loadOrgDomain, sessionRole } from '../auth/org-access.js';
+import { orgSession } from '../auth/session.js';
 import type { App } from '../types.js';
 import { DestinationParamsSchema } from './domain-destinations.update.js';
 

@@ -5,7 +5,8 @@ import { ApiError } from '../../errors.js';
 import { DestinationViewSchema, destinationView, STATS_WINDOW_DAYS } from '../../management/domains/views.js';
 import { setDestination } from '../../storage/repos/destinations.js';
 import { destinationStats, lockDomain } from '../../storage/repos/domain-admin.js';
-import { auditUserWrite, loadOrgDomain, orgSession, sessionRole } from '../auth/org-access.js';
+import { auditUserWrite, loadOrgDomain, sessionRole } from '../auth/org-access.js';
+import { orgSession } from '../auth/session.js';
 import type { App } from '../types.js';
 
 export const SetDestinationParams = Type.Object({

@@ -7,7 +7,8 @@ import {
   getDomainDestination,
   setDestinationEnabled,
 } from '../../storage/repos/domain-admin.js';
-import { auditUserWrite, loadOrgDomain, orgSession, sessionRole } from '../auth/org-access.js';
+import { auditUserWrite, loadOrgDomain, sessionRole } from '../auth/org-access.js';
+import { orgSession } from '../auth/session.js';
 import type { App } from '../types.js';
 
 export const DestinationParamsSchema = Type.Object({

@@ -4,7 +4,8 @@ import { ApiError } from '../../errors.js';
 import { DomainDetailSchema, domainDetail } from '../../management/domains/views.js';
 import { findDomainIdByHost } from '../../storage/repos/domain-admin.js';
 import { createDomain, isValidHost, normalizeHost } from '../../storage/repos/domains.js';
-import { auditUserWrite, orgSession, sessionRole } from '../auth/org-access.js';
+import { auditUserWrite, sessionRole } from '../auth/org-access.js';
+import { orgSession } from '../auth/session.js';
 import type { App } from '../types.js';
 
 export const CreateDomainBody = Type.Object(

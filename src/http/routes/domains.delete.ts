@@ -2,13 +2,8 @@ import { Type } from 'typebox';
 import type { AppDeps } from '../../app-deps.js';
 import { ApiError } from '../../errors.js';
 import { lockDomain, softDeleteDomain } from '../../storage/repos/domain-admin.js';
-import {
-  auditUserWrite,
-  DomainParamsSchema,
-  loadOrgDomain,
-  orgSession,
-  sessionRole,
-} from '../auth/org-access.js';
+import { auditUserWrite, DomainParamsSchema, loadOrgDomain, sessionRole } from '../auth/org-access.js';
+import { orgSession } from '../auth/session.js';
 import type { App } from '../types.js';
 
 export function registerDomainsDelete(app: App, deps: AppDeps): void {

@@ -1,10 +1,11 @@
 import type { AppDeps } from '../../app-deps.js';
 import { DomainDetailSchema, domainDetail } from '../../management/domains/views.js';
+import { roleAtLeast } from '../../management/orgs/member-rules.js';
 import { ensureVerificationToken } from '../../storage/repos/domain-admin.js';
 import { getDomainCallback } from '../../storage/repos/domain-callbacks.js';
 import { openProxyToken } from '../../storage/repos/domains.js';
-import { DomainParamsSchema, loadOrgDomain, orgSession, sessionRole } from '../auth/org-access.js';
-import { roleAtLeast } from '../auth/session.js';
+import { DomainParamsSchema, loadOrgDomain, sessionRole } from '../auth/org-access.js';
+import { orgSession } from '../auth/session.js';
 import type { App } from '../types.js';
 
 export function registerDomainsGet(app: App, deps: AppDeps): void {

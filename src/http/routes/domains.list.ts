@@ -2,7 +2,8 @@ import { Type } from 'typebox';
 import type { AppDeps } from '../../app-deps.js';
 import { DomainSummarySchema, domainSummary } from '../../management/domains/views.js';
 import { listLiveDomains } from '../../storage/repos/domain-admin.js';
-import { orgSession, sessionRole } from '../auth/org-access.js';
+import { sessionRole } from '../auth/org-access.js';
+import { orgSession } from '../auth/session.js';
 import type { App } from '../types.js';
 
 export function registerDomainsList(app: App, deps: AppDeps): void {

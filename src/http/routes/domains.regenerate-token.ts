@@ -1,13 +1,8 @@
 import { Type } from 'typebox';
 import type { AppDeps } from '../../app-deps.js';
 import { regenerateSyncToken } from '../../storage/repos/domain-admin.js';
-import {
-  auditUserWrite,
-  DomainParamsSchema,
-  loadOrgDomain,
-  orgSession,
-  sessionRole,
-} from '../auth/org-access.js';
+import { auditUserWrite, DomainParamsSchema, loadOrgDomain, sessionRole } from '../auth/org-access.js';
+import { orgSession } from '../auth/session.js';
 import type { App } from '../types.js';
 
 export function registerDomainsRegenerateToken(app: App, deps: AppDeps): void {

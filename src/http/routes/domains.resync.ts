@@ -2,13 +2,8 @@ import { Type } from 'typebox';
 import type { AppDeps } from '../../app-deps.js';
 import { postJsonToUserUrl } from '../../lib/safe-url.js';
 import { getDomainCallback, openCallbackToken } from '../../storage/repos/domain-callbacks.js';
-import {
-  auditUserWrite,
-  DomainParamsSchema,
-  loadOrgDomain,
-  orgSession,
-  sessionRole,
-} from '../auth/org-access.js';
+import { auditUserWrite, DomainParamsSchema, loadOrgDomain, sessionRole } from '../auth/org-access.js';
+import { orgSession } from '../auth/session.js';
 import type { App } from '../types.js';
 
 export const ResyncResponse = Type.Object({

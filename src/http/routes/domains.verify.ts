@@ -7,13 +7,8 @@ import {
   getLiveDomain,
   markDomainVerified,
 } from '../../storage/repos/domain-admin.js';
-import {
-  auditUserWrite,
-  DomainParamsSchema,
-  loadOrgDomain,
-  orgSession,
-  sessionRole,
-} from '../auth/org-access.js';
+import { auditUserWrite, DomainParamsSchema, loadOrgDomain, sessionRole } from '../auth/org-access.js';
+import { orgSession } from '../auth/session.js';
 import type { App } from '../types.js';
 
 const Record = Type.Object({ name: Type.String(), value: Type.String() });

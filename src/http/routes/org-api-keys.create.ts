@@ -5,7 +5,7 @@ import { audit } from '../../management/audit.js';
 import { createApiKey, SCOPES } from '../../public-api/keys.js';
 import { ApiKeySchema, apiKeyBody, ScopeSchema } from '../../public-api/management-views.js';
 import { getDomain } from '../../storage/repos/domains.js';
-import { requireRole, requireSession } from '../auth/session.js';
+import { orgSession, requireRole, requireSession } from '../auth/session.js';
 import type { App } from '../types.js';
 
 export const CreateApiKeyBody = Type.Object(
@@ -45,8 +45,8 @@ export function registerOrgApiKeysCreate(app: App, deps: AppDeps): void {
       },
     },
     async (request, reply) => {
-      const session = request.session!;
-      const orgId = session.orgId!;
+      const session = orgSession(request);
+      const orgId = session.orgId;
       const now = deps.clock.now();
       const body = request.body;
       if (body.domainId !== undefined) {

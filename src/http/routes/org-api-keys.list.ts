@@ -2,7 +2,7 @@ import { Type } from 'typebox';
 import type { AppDeps } from '../../app-deps.js';
 import { ApiKeySchema, apiKeyBody } from '../../public-api/management-views.js';
 import { listApiKeys } from '../../storage/repos/api-keys.js';
-import { requireRole, requireSession } from '../auth/session.js';
+import { orgSession, requireRole, requireSession } from '../auth/session.js';
 import type { App } from '../types.js';
 
 export const ApiKeyListResponse = Type.Object({ apiKeys: Type.Array(ApiKeySchema) });
@@ -23,7 +23,7 @@ export function registerOrgApiKeysList(app: App, deps: AppDeps): void {
     },
     async (request) => {
       const now = deps.clock.now();
-      const keys = await listApiKeys(deps.storage.db, request.session!.orgId!);
+      const keys = await listApiKeys(deps.storage.db, orgSession(request).orgId);
       return { apiKeys: keys.map((k) => apiKeyBody(k, now)) };
     },
   );

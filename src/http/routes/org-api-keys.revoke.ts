@@ -4,7 +4,7 @@ import { ApiError } from '../../errors.js';
 import { audit } from '../../management/audit.js';
 import { ApiKeySchema, apiKeyBody } from '../../public-api/management-views.js';
 import { getApiKey, revokeApiKey } from '../../storage/repos/api-keys.js';
-import { requireRole, requireSession } from '../auth/session.js';
+import { orgSession, requireRole, requireSession } from '../auth/session.js';
 import type { App } from '../types.js';
 
 export function registerOrgApiKeysRevoke(app: App, deps: AppDeps): void {
@@ -23,8 +23,8 @@ export function registerOrgApiKeysRevoke(app: App, deps: AppDeps): void {
       },
     },
     async (request) => {
-      const session = request.session!;
-      const orgId = session.orgId!;
+      const session = orgSession(request);
+      const orgId = session.orgId;
       const now = deps.clock.now();
       const revoked = await deps.storage.db.transaction().execute(async (trx) => {
         const existing = await getApiKey(trx, orgId, request.params.id);

@@ -3,7 +3,7 @@ import type { AppDeps } from '../../app-deps.js';
 import { ApiError } from '../../errors.js';
 import { isoTime } from '../../management/orgs/views.js';
 import { type AuditCursor, listAuditLog } from '../../storage/repos/audit-log.js';
-import { requireRole, requireSession } from '../auth/session.js';
+import { orgSession, requireRole, requireSession } from '../auth/session.js';
 import type { App } from '../types.js';
 
 export const AuditLogQuery = Type.Object(
@@ -61,7 +61,10 @@ export function registerOrgAuditLogList(app: App, deps: AppDeps): void {
       const limit = request.query.limit ?? 50;
       const before = request.query.cursor ? decodeCursor(request.query.cursor) : undefined;
       // One more than asked tells whether another page follows.
-      const rows = await listAuditLog(deps.storage.db, request.session!.orgId!, { limit: limit + 1, before });
+      const rows = await listAuditLog(deps.storage.db, orgSession(request).orgId, {
+        limit: limit + 1,
+        before,
+      });
       const page = rows.slice(0, limit);
       const last = page[page.length - 1];
       return {

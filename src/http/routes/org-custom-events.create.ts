@@ -5,7 +5,7 @@ import { audit } from '../../management/audit.js';
 import { resolveEventName } from '../../public-api/event-schema.js';
 import { CustomEventSchema, customEventBody } from '../../public-api/management-views.js';
 import { createCustomEvent } from '../../storage/repos/custom-events.js';
-import { requireRole, requireSession } from '../auth/session.js';
+import { orgSession, requireRole, requireSession } from '../auth/session.js';
 import type { App } from '../types.js';
 
 export const CustomEventNameSchema = Type.String({
@@ -39,8 +39,8 @@ export function registerOrgCustomEventsCreate(app: App, deps: AppDeps): void {
       },
     },
     async (request, reply) => {
-      const session = request.session!;
-      const orgId = session.orgId!;
+      const session = orgSession(request);
+      const orgId = session.orgId;
       const now = deps.clock.now();
       const { name, description, isActive } = request.body;
       const resolved = resolveEventName({ eventName: name });

@@ -3,7 +3,7 @@ import type { AppDeps } from '../../app-deps.js';
 import { ApiError } from '../../errors.js';
 import { audit } from '../../management/audit.js';
 import { deleteCustomEvent, getCustomEvent } from '../../storage/repos/custom-events.js';
-import { requireRole, requireSession } from '../auth/session.js';
+import { orgSession, requireRole, requireSession } from '../auth/session.js';
 import type { App } from '../types.js';
 
 export function registerOrgCustomEventsDelete(app: App, deps: AppDeps): void {
@@ -21,8 +21,8 @@ export function registerOrgCustomEventsDelete(app: App, deps: AppDeps): void {
       },
     },
     async (request) => {
-      const session = request.session!;
-      const orgId = session.orgId!;
+      const session = orgSession(request);
+      const orgId = session.orgId;
       const now = deps.clock.now();
       const deleted = await deps.storage.db.transaction().execute(async (trx) => {
         const definition = await getCustomEvent(trx, orgId, request.params.id);

@@ -2,7 +2,7 @@ import { Type } from 'typebox';
 import type { AppDeps } from '../../app-deps.js';
 import { CustomEventSchema, customEventBody } from '../../public-api/management-views.js';
 import { listCustomEvents } from '../../storage/repos/custom-events.js';
-import { requireRole, requireSession } from '../auth/session.js';
+import { orgSession, requireRole, requireSession } from '../auth/session.js';
 import type { App } from '../types.js';
 
 export const CustomEventListResponse = Type.Object({ customEvents: Type.Array(CustomEventSchema) });
@@ -21,7 +21,7 @@ export function registerOrgCustomEventsList(app: App, deps: AppDeps): void {
       },
     },
     async (request) => {
-      const definitions = await listCustomEvents(deps.storage.db, request.session!.orgId!);
+      const definitions = await listCustomEvents(deps.storage.db, orgSession(request).orgId);
       return { customEvents: definitions.map(customEventBody) };
     },
   );

@@ -4,7 +4,7 @@ import { ApiError } from '../../errors.js';
 import { audit } from '../../management/audit.js';
 import { CustomEventSchema, customEventBody } from '../../public-api/management-views.js';
 import { getCustomEvent, updateCustomEvent } from '../../storage/repos/custom-events.js';
-import { requireRole, requireSession } from '../auth/session.js';
+import { orgSession, requireRole, requireSession } from '../auth/session.js';
 import type { App } from '../types.js';
 
 export const UpdateCustomEventBody = Type.Object(
@@ -31,8 +31,8 @@ export function registerOrgCustomEventsUpdate(app: App, deps: AppDeps): void {
       },
     },
     async (request) => {
-      const session = request.session!;
-      const orgId = session.orgId!;
+      const session = orgSession(request);
+      const orgId = session.orgId;
       const now = deps.clock.now();
       const updated = await deps.storage.db.transaction().execute(async (trx) => {
         if (!(await getCustomEvent(trx, orgId, request.params.id))) return undefined;

@@ -2,7 +2,7 @@ import { Type } from 'typebox';
 import type { AppDeps } from '../../app-deps.js';
 import { ApiError } from '../../errors.js';
 import { dailyUsage, dayOf, monthPeriod } from '../../storage/repos/usage.js';
-import { requireRole, requireSession } from '../auth/session.js';
+import { orgSession, requireRole, requireSession } from '../auth/session.js';
 import type { App } from '../types.js';
 
 const DAY_MS = 86_400_000;
@@ -52,7 +52,7 @@ export function registerOrgDailyUsageGet(app: App, deps: AppDeps): void {
       if ((to - from) / DAY_MS + 1 > MAX_DAYS) {
         throw new ApiError('validation_failed', `At most ${MAX_DAYS} days per request`, { field: 'from' });
       }
-      const rows = await dailyUsage(deps.storage.db, request.session!.orgId!, dayOf(from), dayOf(to));
+      const rows = await dailyUsage(deps.storage.db, orgSession(request).orgId, dayOf(from), dayOf(to));
       const byDay = new Map(rows.map((r) => [r.day, r]));
       const days: { day: string; requests: number; events: number }[] = [];
       for (let ms = from; ms <= to; ms += DAY_MS) {

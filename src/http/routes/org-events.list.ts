@@ -9,7 +9,8 @@ import {
   toFilter,
 } from '../../management/events/views.js';
 import { listEventLog } from '../../storage/repos/event-log.js';
-import { loadOrgDomain, orgSession, sessionRole } from '../auth/org-access.js';
+import { loadOrgDomain, sessionRole } from '../auth/org-access.js';
+import { orgSession } from '../auth/session.js';
 import type { App } from '../types.js';
 
 export const OrgEventsQuery = Type.Object(

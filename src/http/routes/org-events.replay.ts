@@ -3,7 +3,8 @@ import type { AppDeps } from '../../app-deps.js';
 import { ApiError } from '../../errors.js';
 import { EventFilterFields, toFilter } from '../../management/events/views.js';
 import { foreignIds, replayOrgDeliveries } from '../../storage/repos/event-log.js';
-import { auditUserWrite, orgSession, sessionRole } from '../auth/org-access.js';
+import { auditUserWrite, sessionRole } from '../auth/org-access.js';
+import { orgSession } from '../auth/session.js';
 import type { App } from '../types.js';
 
 const Ids = (prefix: string, description: string) =>

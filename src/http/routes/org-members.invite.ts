@@ -7,7 +7,7 @@ import { denyInvite } from '../../management/orgs/member-rules.js';
 import { currentOrg, isoTime, RoleSchema } from '../../management/orgs/views.js';
 import { getMembership } from '../../storage/repos/memberships.js';
 import { findUserByEmail, normalizeEmail } from '../../storage/repos/users.js';
-import { requireRole, requireSession } from '../auth/session.js';
+import { orgSession, requireRole, requireSession } from '../auth/session.js';
 import type { App } from '../types.js';
 
 export const InviteBody = Type.Object(
@@ -39,11 +39,11 @@ export function registerOrgMembersInvite(app: App, deps: AppDeps): void {
       },
     },
     async (request, reply) => {
-      const session = request.session!;
-      const orgId = session.orgId!;
+      const session = orgSession(request);
+      const orgId = session.orgId;
       const email = normalizeEmail(request.body.email);
       const role = request.body.role;
-      const denied = denyInvite(session.role!, role);
+      const denied = denyInvite(session.role, role);
       if (denied) throw new ApiError('forbidden', denied, { required_role: 'owner' });
       const { db } = deps.storage;
       const existing = await findUserByEmail(db, email);

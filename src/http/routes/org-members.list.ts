@@ -5,7 +5,7 @@ import { memberView } from '../../management/orgs/members.js';
 import { isoTime, RoleSchema } from '../../management/orgs/views.js';
 import { listOpenInvites } from '../../storage/repos/login-tokens.js';
 import { listMembers } from '../../storage/repos/memberships.js';
-import { requireRole, requireSession } from '../auth/session.js';
+import { orgSession, requireRole, requireSession } from '../auth/session.js';
 import type { App } from '../types.js';
 
 export const MemberListResponse = Type.Object({
@@ -32,7 +32,7 @@ export function registerOrgMembersList(app: App, deps: AppDeps): void {
       },
     },
     async (request) => {
-      const orgId = request.session!.orgId!;
+      const orgId = orgSession(request).orgId;
       const { db } = deps.storage;
       const members = await listMembers(db, orgId);
       const invites = await listOpenInvites(db, orgId, deps.clock.now());

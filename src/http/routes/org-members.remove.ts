@@ -5,7 +5,7 @@ import { audit } from '../../management/audit.js';
 import { denyRemoval } from '../../management/orgs/member-rules.js';
 import { assertOwnerRemains, lockOrg, memberOr404 } from '../../management/orgs/members.js';
 import { removeMembership } from '../../storage/repos/memberships.js';
-import { requireRole, requireSession } from '../auth/session.js';
+import { orgSession, requireRole, requireSession } from '../auth/session.js';
 import type { App } from '../types.js';
 
 export const RemoveMemberParams = Type.Object({ userId: Type.String({ minLength: 1, maxLength: 64 }) });
@@ -24,13 +24,13 @@ export function registerOrgMembersRemove(app: App, deps: AppDeps): void {
       },
     },
     async (request, reply) => {
-      const session = request.session!;
-      const orgId = session.orgId!;
+      const session = orgSession(request);
+      const orgId = session.orgId;
       const now = deps.clock.now();
       await deps.storage.db.transaction().execute(async (trx) => {
         await lockOrg(deps, trx, orgId);
         const target = await memberOr404(trx, orgId, request.params.userId);
-        const denied = denyRemoval({ userId: session.userId, role: session.role! }, target);
+        const denied = denyRemoval({ userId: session.userId, role: session.role }, target);
         if (denied) throw new ApiError('forbidden', denied);
         await removeMembership(trx, orgId, target.userId);
         if (target.role === 'owner') await assertOwnerRemains(trx, orgId);

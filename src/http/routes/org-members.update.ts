@@ -7,7 +7,7 @@ import { MemberSchema } from '../../management/orgs/member-schema.js';
 import { assertOwnerRemains, lockOrg, memberOr404, memberView } from '../../management/orgs/members.js';
 import { RoleSchema } from '../../management/orgs/views.js';
 import { setMemberRole } from '../../storage/repos/memberships.js';
-import { requireRole, requireSession } from '../auth/session.js';
+import { orgSession, requireRole, requireSession } from '../auth/session.js';
 import type { App } from '../types.js';
 
 export const UpdateMemberParams = Type.Object({ userId: Type.String({ minLength: 1, maxLength: 64 }) });
@@ -27,14 +27,14 @@ export function registerOrgMembersUpdate(app: App, deps: AppDeps): void {
       },
     },
     async (request) => {
-      const session = request.session!;
-      const orgId = session.orgId!;
+      const session = orgSession(request);
+      const orgId = session.orgId;
       const now = deps.clock.now();
       const role = request.body.role;
       const member = await deps.storage.db.transaction().execute(async (trx) => {
         await lockOrg(deps, trx, orgId);
         const target = await memberOr404(trx, orgId, request.params.userId);
-        const denied = denyRoleChange({ userId: session.userId, role: session.role! }, target, role);
+        const denied = denyRoleChange({ userId: session.userId, role: session.role }, target, role);
         if (denied) throw new ApiError('forbidden', denied);
         if (target.role === role) return target;
         await setMemberRole(trx, orgId, target.userId, role);

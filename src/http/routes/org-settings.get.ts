@@ -1,6 +1,6 @@
 import type { AppDeps } from '../../app-deps.js';
 import { currentOrg, OrgSettingsSchema, orgSettingsView } from '../../management/orgs/views.js';
-import { requireRole, requireSession } from '../auth/session.js';
+import { orgSession, requireRole, requireSession } from '../auth/session.js';
 import type { App } from '../types.js';
 
 export function registerOrgSettingsGet(app: App, deps: AppDeps): void {
@@ -14,9 +14,9 @@ export function registerOrgSettingsGet(app: App, deps: AppDeps): void {
       },
     },
     async (request) => {
-      const session = request.session!;
-      const org = await currentOrg(deps, session.orgId!);
-      return orgSettingsView(deps, org, session.role!);
+      const session = orgSession(request);
+      const org = await currentOrg(deps, session.orgId);
+      return orgSettingsView(deps, org, session.role);
     },
   );
 }

@@ -7,7 +7,7 @@ import {
   OrgSettingsSchema,
   orgSettingsView,
 } from '../../management/orgs/views.js';
-import { requireRole, requireSession } from '../auth/session.js';
+import { orgSession, requireRole, requireSession } from '../auth/session.js';
 import type { App } from '../types.js';
 
 // Only the name: id, plan and subscription are not the org's to change (unknown fields are a 400).
@@ -25,8 +25,8 @@ export function registerOrgSettingsUpdate(app: App, deps: AppDeps): void {
       },
     },
     async (request) => {
-      const session = request.session!;
-      const orgId = session.orgId!;
+      const session = orgSession(request);
+      const orgId = session.orgId;
       const before = await currentOrg(deps, orgId);
       const name = request.body.name.trim();
       const now = deps.clock.now();
@@ -44,7 +44,7 @@ export function registerOrgSettingsUpdate(app: App, deps: AppDeps): void {
           at: now,
         });
       });
-      return orgSettingsView(deps, { ...before, name }, session.role!);
+      return orgSettingsView(deps, { ...before, name }, session.role);
     },
   );
 }

@@ -1,6 +1,6 @@
 import type { AppDeps } from '../../app-deps.js';
 import { currentOrg, SubscriptionSchema, subscriptionView } from '../../management/orgs/views.js';
-import { requireRole, requireSession } from '../auth/session.js';
+import { orgSession, requireRole, requireSession } from '../auth/session.js';
 import type { App } from '../types.js';
 
 export function registerOrgSubscriptionGet(app: App, deps: AppDeps): void {
@@ -14,6 +14,6 @@ export function registerOrgSubscriptionGet(app: App, deps: AppDeps): void {
         response: { 200: SubscriptionSchema },
       },
     },
-    async (request) => subscriptionView(deps, await currentOrg(deps, request.session!.orgId!)),
+    async (request) => subscriptionView(deps, await currentOrg(deps, orgSession(request).orgId)),
   );
 }

@@ -2,7 +2,7 @@ import { Type } from 'typebox';
 import type { AppDeps } from '../../app-deps.js';
 import { currentOrg, isoTime, planQuota } from '../../management/orgs/views.js';
 import { monthPeriod, periodUsage } from '../../storage/repos/usage.js';
-import { requireRole, requireSession } from '../auth/session.js';
+import { orgSession, requireRole, requireSession } from '../auth/session.js';
 import type { App } from '../types.js';
 
 export const UsageResponse = Type.Object({
@@ -28,7 +28,7 @@ export function registerOrgUsageGet(app: App, deps: AppDeps): void {
       },
     },
     async (request) => {
-      const org = await currentOrg(deps, request.session!.orgId!);
+      const org = await currentOrg(deps, orgSession(request).orgId);
       const now = deps.clock.now();
       const period = monthPeriod(now);
       const usage = await periodUsage(deps.storage.db, org.id, now);

@@ -5,7 +5,7 @@ import { OrgNameSchema, OrgSettingsSchema, orgSettingsView } from '../../managem
 import { addMembership } from '../../storage/repos/memberships.js';
 import { createOrg } from '../../storage/repos/orgs.js';
 import { setSessionOrg } from '../../storage/repos/sessions.js';
-import { requireSession } from '../auth/session.js';
+import { requireSession, signedInSession } from '../auth/session.js';
 import type { App } from '../types.js';
 
 // No plan here: plans are set by operators (CLI `org set`); a new org starts on free.
@@ -25,7 +25,7 @@ export function registerOrgsCreate(app: App, deps: AppDeps): void {
       },
     },
     async (request, reply) => {
-      const session = request.session!;
+      const session = signedInSession(request);
       const now = deps.clock.now();
       const org = await deps.storage.db.transaction().execute(async (trx) => {
         const created = await createOrg(trx, { name: request.body.name.trim(), plan: 'free', now });

@@ -2,7 +2,7 @@ import { Type } from 'typebox';
 import type { AppDeps } from '../../app-deps.js';
 import { isoTime, RoleSchema } from '../../management/orgs/views.js';
 import { listUserOrgs } from '../../storage/repos/memberships.js';
-import { requireSession } from '../auth/session.js';
+import { requireSession, signedInSession } from '../auth/session.js';
 import type { App } from '../types.js';
 
 export const OrgListResponse = Type.Object({
@@ -29,7 +29,7 @@ export function registerOrgsList(app: App, deps: AppDeps): void {
       },
     },
     async (request) => {
-      const session = request.session!;
+      const session = signedInSession(request);
       const orgs = await listUserOrgs(deps.storage.db, session.userId);
       return {
         orgs: orgs.map((o) => ({

@@ -2,10 +2,8 @@
  * Magic links: issue (login or invite) and mail them, and complete a login from a token. The token is the
  * only credential: 256 random bits, stored as SHA-256, used once, short-lived.
  */
-import type { FastifyRequest } from 'fastify';
 import type { AppDeps } from '../../app-deps.js';
 import { ApiError } from '../../errors.js';
-import { SESSION_COOKIE } from '../../http/auth/session.js';
 import {
   consumeLoginToken,
   issueLoginToken,
@@ -104,11 +102,10 @@ export type LoginResult =
  */
 export async function completeLogin(
   deps: AppDeps,
-  request: FastifyRequest,
-  token: string,
+  input: { token: string; previousSessionToken: string | null; ip: string },
 ): Promise<LoginResult> {
   const now = deps.clock.now();
-  const previous = request.cookies?.[SESSION_COOKIE];
+  const { token, previousSessionToken: previous, ip } = input;
   return deps.storage.db.transaction().execute(async (trx): Promise<LoginResult> => {
     const lookup = await consumeLoginToken(trx, token, now);
     if (!lookup.ok) return lookup;
@@ -132,7 +129,7 @@ export async function completeLogin(
           targetType: 'user',
           targetId: user.id,
           details: { role: row.role, invitedBy: row.invited_by },
-          ip: request.ip,
+          ip,
           at: now,
         });
       }
@@ -156,7 +153,7 @@ export async function completeLogin(
       targetType: 'session',
       targetId: session.id,
       details: { via: row.purpose, newUser: created },
-      ip: request.ip,
+      ip,
       at: now,
     });
     return { ok: true, sessionToken, userId: user.id, orgId, redirect: row.redirect ?? '/' };

@@ -2,9 +2,13 @@
  * Who may give which role to whom. Pure, so the rules are tested as a table; the routes add what needs the
  * database (membership, the last owner).
  */
-
-import { roleAtLeast } from '../../http/auth/session.js';
 import type { Role } from '../../storage/schema.js';
+
+const RANK: Record<Role, number> = { viewer: 0, member: 1, admin: 2, owner: 3 };
+
+export function roleAtLeast(role: Role | null, minimum: Role): boolean {
+  return role !== null && RANK[role] >= RANK[minimum];
+}
 
 /** Why `actor` may not do this, or null when allowed. */
 export function denyInvite(actorRole: Role, role: Role): string | null {

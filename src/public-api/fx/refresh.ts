@@ -4,8 +4,9 @@
  * at least the shipped table — keep serving. Runs on nodes that serve HTTP, shortly after listening and
  * then every few hours; several nodes refreshing is harmless (the same rows are written).
  */
-import type { FastifyBaseLogger } from 'fastify';
+
 import type { Clock } from '../../lib/clock.js';
+import type { Logger } from '../../lib/logger.js';
 import type { DB } from '../../storage/db.js';
 import { storeFxRates } from '../../storage/repos/fx-rates.js';
 import { parseEcbXml } from './ecb.js';
@@ -28,7 +29,7 @@ export const fetchText: FetchText = async (url, signal) => {
 export type RefreshResult = { ok: true; date: string; currencies: number } | { ok: false; error: string };
 
 export async function refreshEcbRates(
-  deps: { db: DB; clock: Clock; fx: FxRates; log: FastifyBaseLogger },
+  deps: { db: DB; clock: Clock; fx: FxRates; log: Logger },
   fetcher: FetchText = fetchText,
   options: { url?: string; signal?: AbortSignal } = {},
 ): Promise<RefreshResult> {
@@ -65,7 +66,7 @@ export class EcbRefreshSchedule {
   private readonly stopping = new AbortController();
 
   constructor(
-    private readonly deps: { db: DB; clock: Clock; fx: FxRates; log: FastifyBaseLogger },
+    private readonly deps: { db: DB; clock: Clock; fx: FxRates; log: Logger },
     private readonly fetcher: FetchText = fetchText,
   ) {}
 

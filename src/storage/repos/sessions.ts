@@ -57,3 +57,33 @@ export async function revokeSessionByToken(db: DB, token: string, now: number): 
 export async function setSessionOrg(db: DB, sessionId: string, orgId: string | null): Promise<void> {
   await db.updateTable('sessions').set({ current_org_id: orgId }).where('id', '=', sessionId).execute();
 }
+
+/** A session with its user's email, by the SHA-256 of its cookie token (liveness is the caller's call). */
+export async function findSessionByTokenHash(
+  db: DB,
+  tokenHash: string,
+): Promise<
+  | (Pick<SessionRow, 'id' | 'user_id' | 'current_org_id' | 'last_seen_at' | 'expires_at' | 'revoked_at'> & {
+      email: string;
+    })
+  | undefined
+> {
+  return db
+    .selectFrom('sessions')
+    .innerJoin('users', 'users.id', 'sessions.user_id')
+    .select([
+      'sessions.id',
+      'sessions.user_id',
+      'sessions.current_org_id',
+      'sessions.last_seen_at',
+      'sessions.expires_at',
+      'sessions.revoked_at',
+      'users.email',
+    ])
+    .where('sessions.token_hash', '=', tokenHash)
+    .executeTakeFirst();
+}
+
+export async function touchSession(db: DB, sessionId: string, now: number): Promise<void> {
+  await db.updateTable('sessions').set({ last_seen_at: now }).where('id', '=', sessionId).execute();
+}
