@@ -7,12 +7,14 @@
  * Applied with an onRoute hook, so every POST/PATCH route registered after it gets the behaviour, appended
  * after the route's own preHandlers: authentication has run and names the scope a key belongs to. Requests
  * without an API key or session (proxy, login, sync) ignore the header. A route opts out with
- * `config: { idempotency: false }`.
+ * `config: { idempotency: false }`; a route whose answer holds a secret shown once names that field with
+ * `config: { idempotency: { shownOnce: ['key'] } }`, and its replays answer it as null.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyReply, FastifyRequest, onSendHookHandler, preHandlerHookHandler } from 'fastify';
 import type { AppDeps } from '../app-deps.js';
 import { ApiError } from '../errors.js';
+import { canonicalJson } from '../lib/canonical-json.js';
 import { sha256Hex } from '../lib/crypto.js';
 import {
   claimIdempotencyKey,
@@ -43,21 +45,32 @@ declare module 'fastify' {
     idempotency: Claim | null;
   }
   interface FastifyContextConfig {
-    /** false: this POST/PATCH route ignores Idempotency-Key. */
-    idempotency?: boolean;
+    /**
+     * false: this POST/PATCH route ignores Idempotency-Key. `shownOnce`: top-level fields of the answer that
+     * hold a secret shown only in the first answer (a new API key, a sync token); see `withoutSecrets`.
+     */
+    idempotency?: boolean | { shownOnce: readonly string[] };
   }
 }
 
-/** JSON with object keys sorted, so `{"a":1,"b":2}` and `{"b":2,"a":1}` are the same request. */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+/**
+ * The answer to store for a route whose answer carries secrets shown once: each such field `null`, and
+ * `omittedSecrets` naming them. The secret never reaches the idempotency table (not even sealed), so a replay
+ * cannot show it a second time. null: the answer is not a JSON object and is not stored at all.
+ */
+export function withoutSecrets(payload: string, shownOnce: readonly string[]): string | null {
+  let body: unknown;
+  try {
+    body = JSON.parse(payload);
+  } catch {
+    return null;
   }
-  return JSON.stringify(value) ?? 'null';
+  if (!body || typeof body !== 'object' || Array.isArray(body)) return null;
+  const fields = body as Record<string, unknown>;
+  const omitted = shownOnce.filter((name) => fields[name] !== undefined && fields[name] !== null);
+  if (omitted.length === 0) return payload;
+  for (const name of omitted) fields[name] = null;
+  return JSON.stringify({ ...fields, omittedSecrets: omitted });
 }
 
 function scopeOf(request: FastifyRequest): { scope: string; orgId: string | null } | null {
@@ -81,7 +94,8 @@ function headerKey(request: FastifyRequest): string | null {
   return key;
 }
 
-function sealContext(scope: string, key: string): string {
+/** The associated data a stored answer is sealed with (bound to its scope and key). */
+export function sealContext(scope: string, key: string): string {
   return `idempotency\u0000${scope}\u0000${key}`;
 }
 
@@ -162,31 +176,37 @@ export function registerIdempotency(app: App, deps: AppDeps): void {
     }
   };
 
-  const onSend: onSendHookHandler = async (request, reply, payload) => {
-    const claim = request.idempotency;
-    if (!claim) return payload;
-    request.idempotency = null;
-    const status = reply.statusCode;
-    // Server errors and rate limits are not the request's answer: a retry with the same key does the work.
-    if (status >= 500 || status === 429 || typeof payload !== 'string') {
-      await releaseIdempotencyKey(db, claim);
+  const storeAnswer =
+    (shownOnce: readonly string[]): onSendHookHandler =>
+    async (request, reply, payload) => {
+      const claim = request.idempotency;
+      if (!claim) return payload;
+      request.idempotency = null;
+      const status = reply.statusCode;
+      // The answer as a replay may show it: without the secrets that were shown once.
+      const stored =
+        typeof payload !== 'string' ? null : shownOnce.length ? withoutSecrets(payload, shownOnce) : payload;
+      // Server errors and rate limits are not the request's answer: a retry with the same key does the work.
+      if (status >= 500 || status === 429 || stored === null) {
+        await releaseIdempotencyKey(db, claim);
+        return payload;
+      }
+      await completeIdempotencyKey(db, {
+        ...claim,
+        status,
+        body: deps.sealer.seal(stored, sealContext(claim.scope, claim.key)),
+      });
       return payload;
-    }
-    await completeIdempotencyKey(db, {
-      ...claim,
-      status,
-      body: deps.sealer.seal(payload, sealContext(claim.scope, claim.key)),
-    });
-    return payload;
-  };
+    };
 
   app.addHook('onRoute', (route) => {
     const methods = Array.isArray(route.method) ? route.method : [route.method];
     if (!methods.some((m) => m === 'POST' || m === 'PATCH')) return;
-    if (route.config?.idempotency === false) return;
+    const option = route.config?.idempotency;
+    if (option === false) return;
     const before = route.preHandler ? [route.preHandler].flat() : [];
     const sends = route.onSend ? [route.onSend].flat() : [];
     route.preHandler = [...before, preHandler as preHandlerHookHandler];
-    route.onSend = [...sends, onSend];
+    route.onSend = [...sends, storeAnswer(typeof option === 'object' ? option.shownOnce : [])];
   });
 }

@@ -46,13 +46,18 @@ function pickUserData(raw: Record<string, unknown> | undefined): UserData {
   return picked;
 }
 
-/** `purchase_<orderId>` for a Purchase with an order id (matches the pixel's dedup key), otherwise random. */
-export function defaultEventId(event: InboundEvent): string {
+/** `purchase_<orderId>` for a Purchase with an order id (matches the pixel's dedup key), else null. */
+export function orderEventId(event: InboundEvent): string | null {
   const orderId = event.customData?.orderId;
   if (event.eventName === 'Purchase' && orderId !== undefined && String(orderId) !== '') {
     return `purchase_${orderId}`;
   }
-  return randomId(16);
+  return null;
+}
+
+/** `purchase_<orderId>` for a Purchase with an order id (matches the pixel's dedup key), otherwise random. */
+export function defaultEventId(event: InboundEvent): string {
+  return orderEventId(event) ?? randomId(16);
 }
 
 function deliveriesFor(

@@ -2,16 +2,18 @@
  * POST /api/v1/events, per event: validate, check the time window, the event name (custom names must be
  * defined and active) and the domain, then hand every event that passed to the same pipeline as the proxy
  * (sealed personal data, dedup, outbox) in one group-commit batch with the API's 20-minute dedup window.
+ * An event without an eventId is deduplicated by its fingerprint (fingerprint.ts).
  * One bad event fails alone: its result says why, the others are stored.
  */
 import type { ValidateFunction } from 'ajv';
 import type { AppDeps } from '../app-deps.js';
 import type { ErrorCode } from '../errors.js';
 import type { DomainContext } from '../ingest/domain-context.js';
-import { type PreparedEvent, prepareInboundEvent } from '../ingest/prepare.js';
+import { orderEventId, type PreparedEvent, prepareInboundEvent } from '../ingest/prepare.js';
 import { compileValidator, describeValidationError } from '../lib/json-schema.js';
 import { activeCustomEventNames } from '../storage/repos/custom-events.js';
 import { type ApiEvent, ApiEventSchema, resolveEventName, toInboundEvent } from './event-schema.js';
+import { fingerprintEventId } from './fingerprint.js';
 import type { ApiKeyAuth } from './keys.js';
 
 export const EVENT_TIME_PAST_SECONDS = 86_400;
@@ -167,6 +169,10 @@ async function prepareOne(
   const context = await request.domainContext(domain);
   if (!context) return new EventFailure('not_found', `No domain ${domain.id}`, { field: 'domainId' });
   const inbound = toInboundEvent(event, name);
+  const secret = deps.config.encryptionKeys[0];
+  if (inbound.eventId === undefined && orderEventId(inbound) === null && secret) {
+    inbound.eventId = fingerprintEventId(secret, domain.id, inbound);
+  }
   const prepared = prepareInboundEvent(context, inbound, 'API', {
     sealer: deps.sealer,
     now,

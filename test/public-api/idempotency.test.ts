@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { sql } from 'kysely';
+import { sealContext } from '../../src/http/idempotency.js';
 import {
   createSession,
   createTenant,
@@ -46,7 +47,8 @@ describe('Idempotency-Key', () => {
   };
 
   test('same key and body within 24 h: the stored status and body, without doing the work again', async () => {
-    // No eventId: every processing would generate a new one, so a replay is recognisable by its body.
+    // Processed again, both events would be duplicates (the first by its fingerprint): a replay answers
+    // "accepted" from the stored body instead.
     const body = [
       apiEvent({ eventId: undefined, eventName: 'PageVisit' }),
       apiEvent({ eventId: 'idem-replay-1' }),
@@ -160,16 +162,121 @@ describe('Idempotency-Key', () => {
     const first = await mint();
     const second = await mint();
     assert.equal(first.statusCode, 201);
-    assert.equal(second.json().key, first.json().key, 'the replay returns the key minted once');
+    assert.equal(second.statusCode, 201);
+    assert.equal(second.headers['idempotent-replayed'], 'true');
+    assert.equal(second.json().id, first.json().id, 'the replay names the key minted once');
     const keys = await service.storage.db
       .selectFrom('api_keys')
       .select('id')
       .where('name', '=', 'ERP')
       .execute();
     assert.equal(keys.length, 1);
-    // The stored answer carries the key sealed, never in the clear.
-    const stored = await service.storage.db.selectFrom('idempotency_keys').select('response_body').execute();
-    assert.ok(stored.every((r) => !r.response_body?.includes(first.json().key)));
+  });
+
+  /** Every stored answer, opened: what a replay could ever show. */
+  const openedAnswers = async (): Promise<string[]> => {
+    const rows = await service.storage.db
+      .selectFrom('idempotency_keys')
+      .select(['scope', 'idem_key', 'response_body'])
+      .execute();
+    return rows.map((r) =>
+      r.response_body === null
+        ? ''
+        : service.sealer.open<string>(r.response_body, sealContext(r.scope, r.idem_key)),
+    );
+  };
+
+  test('POST /v1/org/api-keys: a replay shows the key as null with omittedSecrets; the key is never stored', async () => {
+    const mint = () =>
+      service.app!.inject({
+        method: 'POST',
+        url: '/v1/org/api-keys',
+        headers: { ...admin.headers, 'idempotency-key': 'mint-secret-1' },
+        payload: { name: 'Shown once', scopes: ['events:read'] },
+      });
+    const first = await mint();
+    assert.equal(first.statusCode, 201);
+    const created = first.json();
+    assert.match(created.key, /^sp_[0-9A-Za-z]{32}$/);
+    assert.equal(created.omittedSecrets, undefined);
+
+    const replay = await mint();
+    assert.equal(replay.statusCode, 201);
+    assert.equal(replay.headers['idempotent-replayed'], 'true');
+    assert.ok(!replay.body.includes(created.key), 'the replay never shows the key');
+    const { key: _key, ...fields } = created;
+    assert.deepEqual(replay.json(), { ...fields, key: null, omittedSecrets: ['key'] });
+
+    const answers = await openedAnswers();
+    assert.ok(
+      answers.some((a) => a.includes(created.id)),
+      'the answer is stored',
+    );
+    assert.ok(
+      answers.every((a) => !a.includes(created.key)),
+      'the key is not stored, not even sealed',
+    );
+    const raw = await service.storage.db.selectFrom('idempotency_keys').selectAll().execute();
+    assert.ok(!JSON.stringify(raw).includes(created.key));
+  });
+
+  test('POST /v1/domains and …/regenerate-token: replays show the sync token as null; it is never stored', async () => {
+    const host = `idem-${Math.random().toString(36).slice(2, 8)}.shop.test`;
+    const create = () =>
+      service.app!.inject({
+        method: 'POST',
+        url: '/v1/domains',
+        headers: { ...admin.headers, 'idempotency-key': 'domain-create-1' },
+        payload: { host },
+      });
+    const first = await create();
+    assert.equal(first.statusCode, 201);
+    const { syncToken } = first.json();
+    assert.match(syncToken, /^[0-9a-f]{64}$/);
+    const replay = await create();
+    assert.equal(replay.statusCode, 201);
+    assert.equal(replay.headers['idempotent-replayed'], 'true');
+    assert.equal(replay.json().syncToken, null);
+    assert.deepEqual(replay.json().omittedSecrets, ['syncToken']);
+    assert.equal(replay.json().domain.id, first.json().domain.id);
+    assert.ok(!replay.body.includes(syncToken));
+
+    const regenerate = () =>
+      service.app!.inject({
+        method: 'POST',
+        url: `/v1/domains/${first.json().domain.id}/regenerate-token`,
+        headers: { ...admin.headers, 'idempotency-key': 'domain-regenerate-1' },
+      });
+    const fresh = await regenerate();
+    assert.equal(fresh.statusCode, 200);
+    const newToken = fresh.json().syncToken;
+    assert.match(newToken, /^[0-9a-f]{64}$/);
+    const again = await regenerate();
+    assert.equal(again.headers['idempotent-replayed'], 'true');
+    assert.deepEqual(again.json(), {
+      id: first.json().domain.id,
+      syncToken: null,
+      omittedSecrets: ['syncToken'],
+    });
+
+    const answers = await openedAnswers();
+    assert.ok(answers.every((a) => !a.includes(syncToken) && !a.includes(newToken)));
+  });
+
+  test('an error answer of a route with a secret is stored and replayed as it is', async () => {
+    const bad = () =>
+      service.app!.inject({
+        method: 'POST',
+        url: '/v1/org/api-keys',
+        headers: { ...admin.headers, 'idempotency-key': 'mint-bad-1' },
+        payload: { name: 'Past', expiresAt: '2000-01-01T00:00:00Z' },
+      });
+    const first = await bad();
+    assert.equal(first.statusCode, 400);
+    const replay = await bad();
+    assert.equal(replay.statusCode, 400);
+    assert.equal(replay.headers['idempotent-replayed'], 'true');
+    assert.equal(replay.body, first.body);
   });
 
   test('another user in the same org has its own keys', async () => {

@@ -13,11 +13,12 @@ const MAX_EVENTS = 100;
 export const ApiEventResult = Type.Object({
   index: Type.Integer({ description: 'Position of the event in the request (0 for a single object).' }),
   eventId: Type.Union([Type.String(), Type.Null()], {
-    description: 'The event id used for deduplication (generated when none was sent).',
+    description:
+      'The event id used for deduplication. Without one sent: purchase_<orderId> for a Purchase with an orderId, else fp_ + 32 hex characters derived from the event’s fingerprint.',
   }),
   status: Type.Union([Type.Literal('accepted'), Type.Literal('duplicate'), Type.Literal('failed')], {
     description:
-      'accepted: stored and queued for delivery; duplicate: the same eventId arrived within 20 minutes — not stored again, not counted, not sent; failed: see error.',
+      'accepted: stored and queued for delivery; duplicate: the same eventId (or, without an eventId, the same event) arrived within 20 minutes — not stored again, not counted, not sent; failed: see error (only in an array: a single event object that fails is answered with the error itself).',
   }),
   error: Type.Optional(
     Type.Object({
@@ -78,7 +79,7 @@ export function registerApiEventsCreate(app: App, deps: AppDeps): void {
       schema: {
         summary: 'Create events (one, or up to 100)',
         description:
-          'Events flow into the same validation, deduplication, storage and delivery pipeline as the proxy (source API). userData is sent in cleartext and hashed per platform at delivery. eventTime must lie within [now − 86400, now + 300]. The same eventId within 20 minutes is a duplicate. Requires events:write.',
+          'Events flow into the same validation, deduplication, storage and delivery pipeline as the proxy (source API). userData is sent in cleartext and hashed per platform at delivery. eventTime must lie within [now − 86400, now + 300]. The same eventId within 20 minutes is a duplicate; so is the same event sent again without an eventId (its fingerprint). An array answers 200 with one result per event (partial success); a single event object that cannot be accepted answers the error body with its status (400 validation_failed, 404 event_not_found, …). Requires events:write.',
         tags: [API_TAG],
         security: BEARER_SECURITY,
         headers: Type.Object({
@@ -112,6 +113,14 @@ export function registerApiEventsCreate(app: App, deps: AppDeps): void {
         );
       }
       const results = await ingestApiEvents(deps, auth, events);
+      // One event sent as an object: its failure is the request's failure, with the error's own status —
+      // a 200 carrying `success: false` loses events for clients that only look at the status. An array
+      // (even of one) is a bulk request and keeps its per-event results.
+      const [single] = results;
+      if (!Array.isArray(request.body) && single?.status === 'failed' && single.error) {
+        const { code, message, details } = single.error;
+        throw new ApiError(code, message, details);
+      }
       const count = (status: string): number => results.filter((r) => r.status === status).length;
       const summary = { accepted: count('accepted'), duplicate: count('duplicate'), failed: count('failed') };
       return {

@@ -30,10 +30,15 @@ export const CreateDomainBody = Type.Object(
 
 export const CreateDomainResponse = Type.Object({
   domain: DomainDetailSchema,
-  syncToken: Type.String({
+  syncToken: Type.Union([Type.String(), Type.Null()], {
     description:
-      'For the shop plugin’s settings. Shown only here (and after regenerate-token); stored hashed.',
+      'For the shop plugin’s settings. Shown only here (and after regenerate-token); stored hashed. null in an Idempotency-Key replay (see omittedSecrets).',
   }),
+  omittedSecrets: Type.Optional(
+    Type.Array(Type.String(), {
+      description: 'Only in an Idempotency-Key replay: ["syncToken"], shown in the first answer only.',
+    }),
+  ),
 });
 
 function isUniqueViolation(error: unknown): boolean {
@@ -54,6 +59,8 @@ export function registerDomainsCreate(app: App, deps: AppDeps): void {
     '/v1/domains',
     {
       preHandler: sessionRole(deps, 'admin'),
+      // The sync token is shown in this answer only: an idempotent replay answers it as null, never stores it.
+      config: { idempotency: { shownOnce: ['syncToken'] } },
       schema: {
         description:
           'Adds a domain in pending_dns: it is routed once POST /v1/domains/:id/verify finds its DNS record.',

@@ -10,6 +10,8 @@ export function registerDomainsRegenerateToken(app: App, deps: AppDeps): void {
     '/v1/domains/:id/regenerate-token',
     {
       preHandler: sessionRole(deps, 'admin'),
+      // The token is shown in this answer only: an idempotent replay answers it as null and never stores it.
+      config: { idempotency: { shownOnce: ['syncToken'] } },
       schema: {
         description:
           'Issues a new sync token for the shop plugin. The old one stops working at once; the new one is shown only in this answer (it is stored hashed).',
@@ -17,9 +19,16 @@ export function registerDomainsRegenerateToken(app: App, deps: AppDeps): void {
         response: {
           200: Type.Object({
             id: Type.String(),
-            syncToken: Type.String({
-              description: '64 hex characters; paste it into the plugin’s settings.',
+            syncToken: Type.Union([Type.String(), Type.Null()], {
+              description:
+                '64 hex characters; paste it into the plugin’s settings. null in an Idempotency-Key replay (see omittedSecrets).',
             }),
+            omittedSecrets: Type.Optional(
+              Type.Array(Type.String(), {
+                description:
+                  'Only in an Idempotency-Key replay: ["syncToken"], shown in the first answer only.',
+              }),
+            ),
           }),
         },
       },

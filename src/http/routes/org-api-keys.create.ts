@@ -26,7 +26,16 @@ export const CreateApiKeyBody = Type.Object(
 
 export const CreateApiKeyResponse = Type.Object({
   ...ApiKeySchema.properties,
-  key: Type.String({ description: 'The key (sp_…). Shown this once: store it now; only its hash is kept.' }),
+  key: Type.Union([Type.String(), Type.Null()], {
+    description:
+      'The key (sp_…). Shown this once: store it now; only its hash is kept. null in an Idempotency-Key replay (see omittedSecrets).',
+  }),
+  omittedSecrets: Type.Optional(
+    Type.Array(Type.String(), {
+      description:
+        'Only in an Idempotency-Key replay: ["key"] — the key was shown in the first answer only and is not kept. Lost it? Revoke this key and create a new one.',
+    }),
+  ),
 });
 
 export function registerOrgApiKeysCreate(app: App, deps: AppDeps): void {
@@ -34,6 +43,8 @@ export function registerOrgApiKeysCreate(app: App, deps: AppDeps): void {
     '/v1/org/api-keys',
     {
       preHandler: [requireSession(deps), requireRole('admin')],
+      // The key is shown in this answer only: an idempotent replay answers it as null and never stores it.
+      config: { idempotency: { shownOnce: ['key'] } },
       schema: {
         summary: 'Create an API key',
         description:
