@@ -8,6 +8,7 @@ import { DESTINATION_TYPES } from './destinations/types.js';
 import { devInstructions, startDev } from './dev/dev.js';
 import { Sealer } from './lib/crypto.js';
 import { type Role, startService } from './main.js';
+import { setDestination } from './management/destinations/set.js';
 import { createApiKey, isScope, SCOPES } from './public-api/keys.js';
 import { apiKeyBody } from './public-api/management-views.js';
 import { openStorage, type Storage } from './storage/db.js';
@@ -19,7 +20,7 @@ import {
   listDeliveries,
   replayDeliveries,
 } from './storage/repos/deliveries.js';
-import { maskedDestinationConfig, setDestination } from './storage/repos/destinations.js';
+import { maskedDestinationConfig } from './storage/repos/destinations.js';
 import { createDomain, getDomainById, isValidHost, normalizeHost } from './storage/repos/domains.js';
 import { resealAll } from './storage/repos/key-rotation.js';
 import {

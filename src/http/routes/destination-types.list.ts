@@ -1,8 +1,8 @@
 import { Type } from 'typebox';
 import { destinations } from '../../destinations/registry.js';
+import { secretFields } from '../../destinations/shared/config.js';
 import { DESTINATION_TYPES } from '../../destinations/types.js';
 import { sessionRole } from '../../management/domains/access.js';
-import { secretFields } from '../../storage/repos/destinations.js';
 import type { App, AppDeps } from '../app.js';
 
 export const DestinationTypesResponse = Type.Object({

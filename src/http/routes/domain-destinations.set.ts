@@ -1,8 +1,8 @@
 import { Type } from 'typebox';
 import { DESTINATION_TYPES } from '../../destinations/types.js';
+import { setDestination } from '../../management/destinations/set.js';
 import { auditUserWrite, loadOrgDomain, orgSession, sessionRole } from '../../management/domains/access.js';
 import { DestinationViewSchema, destinationView, STATS_WINDOW_DAYS } from '../../management/domains/views.js';
-import { setDestination } from '../../storage/repos/destinations.js';
 import { destinationStats, lockDomain } from '../../storage/repos/domain-admin.js';
 import type { App, AppDeps } from '../app.js';
 import { ApiError } from '../errors.js';
