@@ -2,12 +2,14 @@
  * The operator CLI: `npx tagbridge <command>`. Every command takes --json for scripts.
  */
 import { parseArgs } from 'node:util';
-import { type Config, ConfigError, loadConfig, PLANS } from './config.js';
+import { type Config, ConfigError, loadConfig } from './config.js';
 import { isDestinationType } from './destinations/registry.js';
 import { DESTINATION_TYPES } from './destinations/types.js';
 import { devInstructions, startDev } from './dev/dev.js';
 import { Sealer } from './lib/crypto.js';
+import { isPlan, PLANS } from './lib/plans.js';
 import { type Role, startService } from './main.js';
+import { setDestination } from './management/destinations/set.js';
 import { createApiKey, isScope, SCOPES } from './public-api/keys.js';
 import { apiKeyBody } from './public-api/management-views.js';
 import { openStorage, type Storage } from './storage/db.js';
@@ -19,13 +21,12 @@ import {
   listDeliveries,
   replayDeliveries,
 } from './storage/repos/deliveries.js';
-import { maskedDestinationConfig, setDestination } from './storage/repos/destinations.js';
+import { maskedDestinationConfig } from './storage/repos/destinations.js';
 import { createDomain, getDomainById, isValidHost, normalizeHost } from './storage/repos/domains.js';
 import { resealAll } from './storage/repos/key-rotation.js';
 import {
   createOrg,
   getOrg,
-  isPlan,
   SUBSCRIPTION_STATUSES,
   type SubscriptionStatus,
   updateOrgPlan,

@@ -6,9 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-
-export const PLANS = ['free', 'starter', 'pro', 'enterprise'] as const;
-export type Plan = (typeof PLANS)[number];
+import type { Plan } from './lib/plans.js';
 
 export interface Config {
   port: number;

@@ -2,6 +2,7 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { WorkerMetrics } from './delivery/worker.js';
 import type { DB } from './storage/db.js';
+import { pendingDeliveriesByType } from './storage/repos/outbox.js';
 
 export class Metrics implements WorkerMetrics {
   readonly registry = new Registry();
@@ -51,14 +52,9 @@ export class Metrics implements WorkerMetrics {
         labelNames: ['destination'],
         registers: [this.registry],
         async collect() {
-          const rows = await db
-            .selectFrom('deliveries')
-            .select(['destination_type', (eb) => eb.fn.countAll<number>().as('n')])
-            .where('status', '=', 'pending')
-            .groupBy('destination_type')
-            .execute();
+          const rows = await pendingDeliveriesByType(db);
           this.reset();
-          for (const row of rows) this.set({ destination: row.destination_type }, Number(row.n));
+          for (const row of rows) this.set({ destination: row.destinationType }, row.count);
         },
       });
     }

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, afterEach, before, describe, test } from 'node:test';
 import { type FakePlatform, startFakeMeta } from '../src/dev/fakes/index.js';
+import { setDestination } from '../src/management/destinations/set.js';
 import { attemptsOf } from '../src/storage/repos/deliveries.js';
-import { setDestination } from '../src/storage/repos/destinations.js';
 import {
   createTenant,
   eventually,

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { PLANS } from '../src/config.js';
 import { ERROR_CODES } from '../src/errors.js';
+import { PLANS } from '../src/lib/plans.js';
 
 const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
 const configSource = readFileSync(new URL('../src/config.ts', import.meta.url), 'utf8');

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { type Config, loadConfig } from '../config.js';
 import { DESTINATION_TYPES, type DestinationType } from '../destinations/types.js';
 import { type Service, startService } from '../main.js';
-import { setDestination } from '../storage/repos/destinations.js';
+import { setDestination } from '../management/destinations/set.js';
 import { createDomain, findDomainByHost, openProxyToken } from '../storage/repos/domains.js';
 import { createOrg } from '../storage/repos/orgs.js';
 import { type FakePlatforms, startFakePlatforms } from './fakes/index.js';

@@ -8,7 +8,9 @@ import { isDestinationType } from '../destinations/registry.js';
 import type { DestinationType } from '../destinations/types.js';
 import type { Clock } from '../lib/clock.js';
 import type { DB } from '../storage/db.js';
+import { listEnabledDestinations } from '../storage/repos/destinations.js';
 import { findDomainByHost, normalizeHost } from '../storage/repos/domains.js';
+import { getOrg } from '../storage/repos/orgs.js';
 import type { Domain, Org } from '../storage/schema.js';
 
 export interface DomainContext {
@@ -45,19 +47,9 @@ export class DomainContextCache {
     const domain = await findDomainByHost(this.db, host);
     // A deleted domain's host is a tombstone already; this also covers a request naming the tombstone.
     if (!domain || domain.status === 'deleted') return null;
-    const org = await this.db
-      .selectFrom('orgs')
-      .selectAll()
-      .where('id', '=', domain.org_id)
-      .executeTakeFirst();
+    const org = await getOrg(this.db, domain.org_id);
     if (!org) return null;
-    const rows = await this.db
-      .selectFrom('destinations')
-      .select(['id', 'type'])
-      .where('domain_id', '=', domain.id)
-      .where('enabled', '=', 1)
-      .orderBy('type')
-      .execute();
+    const rows = await listEnabledDestinations(this.db, domain.id);
     const destinations = rows.flatMap((row) =>
       isDestinationType(row.type) ? [{ id: row.id, type: row.type }] : [],
     );

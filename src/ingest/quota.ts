@@ -3,10 +3,10 @@
  * database at most every few seconds per org and requests accepted by this process since are added on top.
  * Across several nodes the count can trail by that interval: a quota is a billing bound, not a security one.
  */
-import type { Plan } from '../config.js';
+
 import type { Clock } from '../lib/clock.js';
+import { isPlan, type Plan } from '../lib/plans.js';
 import type { DB } from '../storage/db.js';
-import { isPlan } from '../storage/repos/orgs.js';
 import { monthPeriod, periodUsage } from '../storage/repos/usage.js';
 
 export interface QuotaDecision {

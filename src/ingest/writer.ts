@@ -1,15 +1,15 @@
 /**
  * Group commit: concurrent ingest requests share one transaction, flushed every few milliseconds or every N
  * events. Each request's promise settles only after the transaction that holds its events has committed,
- * so "success" always means durable. Deduplication happens inside the same transaction.
+ * so "success" always means durable. Deduplication happens inside the same transaction. The writer decides
+ * what a group writes (dedup keys, accepted rows, usage); the SQL is the outbox repository's
+ * (storage/repos/outbox.ts).
  */
-import type { Database as SqliteHandle } from 'better-sqlite3';
-import { sql } from 'kysely';
 import type { Clock } from '../lib/clock.js';
-import type { DB, Storage } from '../storage/db.js';
-import { type BindValue, type PreparedStatement, param, prepare } from '../storage/prepared.js';
-import { addUsage, dayOf, type UsageIncrement } from '../storage/repos/usage.js';
-import type { DeliveriesTable, EventsTable, NewDelivery, NewEvent } from '../storage/schema.js';
+import type { Storage } from '../storage/db.js';
+import { type DedupClaim, type Outbox, type OutboxRows, openOutbox } from '../storage/repos/outbox.js';
+import { dayOf, type UsageIncrement } from '../storage/repos/usage.js';
+import type { NewDelivery, NewEvent } from '../storage/schema.js';
 import type { PreparedEvent } from './prepare.js';
 
 export type EventStatus = 'accepted' | 'duplicate';
@@ -51,15 +51,6 @@ function dedupName(event: NewEvent): string {
     : event.event_name;
 }
 
-// Rows per INSERT statement: keeps every statement far below SQLite's and PostgreSQL's bound-parameter limits.
-const CHUNK = 400;
-
-function chunks<T>(items: T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
-
 export class GroupCommitWriter {
   private pending: Pending[] = [];
   private pendingEvents = 0;
@@ -68,8 +59,7 @@ export class GroupCommitWriter {
   private closed = false;
   readonly stats: WriterStats = { flushes: 0, events: 0 };
 
-  private readonly db: DB;
-  private readonly statements: IngestStatements | null;
+  private readonly outbox: Outbox;
 
   constructor(
     storage: Storage,
@@ -77,8 +67,7 @@ export class GroupCommitWriter {
     private readonly options: WriterOptions,
     private readonly onCommit: (eventCount: number) => void = () => {},
   ) {
-    this.db = storage.db;
-    this.statements = storage.sqlite ? prepareIngestStatements(storage.db, storage.sqlite) : null;
+    this.outbox = openOutbox(storage);
   }
 
   submit(batch: IngestBatch): Promise<IngestResult> {
@@ -124,13 +113,9 @@ export class GroupCommitWriter {
   private async commit(group: Pending[]): Promise<void> {
     const now = this.clock.now();
     try {
-      const statements = this.statements;
-      const results = statements
-        ? // Kysely's connection is held so no Kysely transaction interleaves with this synchronous one.
-          await this.db
-            .connection()
-            .execute(async () => statements.transaction(() => this.writePrepared(statements, group, now)))
-        : await this.db.transaction().execute((trx) => this.writeKysely(trx, group, now));
+      const results = await this.outbox.commit(this.claims(group, now), now, (won) =>
+        this.collect(group, won, now),
+      );
       this.stats.flushes += 1;
       let accepted = 0;
       group.forEach((pending, i) => {
@@ -146,10 +131,10 @@ export class GroupCommitWriter {
   }
 
   /** The group's dedup claims; in-group duplicates dropped (the first occurrence wins). */
-  private claims(group: Pending[], now: number): Claim[] {
+  private claims(group: Pending[], now: number): DedupClaim[] {
     // PostgreSQL also refuses to upsert one key twice in a statement.
     const seen = new Set<string>();
-    const claims: Claim[] = [];
+    const claims: DedupClaim[] = [];
     for (const { batch } of group) {
       const expiresAt = now + (batch.dedupWindowMs ?? this.options.dedupWindowMs);
       for (const { event } of batch.events) {
@@ -170,7 +155,11 @@ export class GroupCommitWriter {
   }
 
   /** Rows to insert for the events that won their claim, and each request's answer. */
-  private collect(group: Pending[], won: Set<string>, now: number): Collected {
+  private collect(
+    group: Pending[],
+    won: ReadonlySet<string>,
+    now: number,
+  ): { rows: OutboxRows; result: IngestResult[] } {
     const events: NewEvent[] = [];
     const deliveries: NewDelivery[] = [];
     const usage = new Map<string, UsageIncrement>();
@@ -189,160 +178,6 @@ export class GroupCommitWriter {
         }),
       };
     });
-    return { results, events, deliveries, usage: [...usage.values()] };
+    return { rows: { events, deliveries, usage: [...usage.values()] }, result: results };
   }
-
-  private async writeKysely(trx: DB, group: Pending[], now: number): Promise<IngestResult[]> {
-    // A key is claimed when it is new or its window has passed; RETURNING names the events that won.
-    const won = new Set<string>();
-    for (const part of chunks(this.claims(group, now), CHUNK)) {
-      const rows = await trx
-        .insertInto('dedup_keys')
-        .values(part)
-        .onConflict((oc) =>
-          oc
-            .columns(['domain_id', 'event_name', 'event_id'])
-            .doUpdateSet((eb) => ({
-              event_pk: eb.ref('excluded.event_pk'),
-              expires_at: eb.ref('excluded.expires_at'),
-            }))
-            .where('dedup_keys.expires_at', '<=', now),
-        )
-        .returning('event_pk')
-        .execute();
-      for (const row of rows) won.add(row.event_pk);
-    }
-    const { results, events, deliveries, usage } = this.collect(group, won, now);
-    for (const part of chunks(events, CHUNK)) await trx.insertInto('events').values(part).execute();
-    for (const part of chunks(deliveries, CHUNK)) await trx.insertInto('deliveries').values(part).execute();
-    await addUsage(trx, usage);
-    return results;
-  }
-
-  private writePrepared(statements: IngestStatements, group: Pending[], now: number): IngestResult[] {
-    const won = new Set<string>();
-    for (const claim of this.claims(group, now)) {
-      if (statements.claim.get({ ...claim, now })) won.add(claim.event_pk);
-    }
-    const { results, events, deliveries, usage } = this.collect(group, won, now);
-    for (const event of events) statements.insertEvent.run(event as unknown as Record<string, BindValue>);
-    for (const delivery of deliveries)
-      statements.insertDelivery.run(delivery as unknown as Record<string, BindValue>);
-    for (const inc of usage)
-      statements.addUsage.run({
-        org_id: inc.orgId,
-        day: inc.day,
-        requests: inc.requests,
-        events: inc.events,
-      });
-    return results;
-  }
-}
-
-interface Claim {
-  domain_id: string;
-  event_name: string;
-  event_id: string;
-  event_pk: string;
-  expires_at: number;
-}
-
-interface Collected {
-  results: IngestResult[];
-  events: NewEvent[];
-  deliveries: NewDelivery[];
-  usage: UsageIncrement[];
-}
-
-// Every column, so one prepared INSERT fits every row; the type checks below keep the lists complete.
-const EVENT_COLUMNS = [
-  'id',
-  'org_id',
-  'domain_id',
-  'event_name',
-  'custom_event_name',
-  'event_id',
-  'source',
-  'event_time',
-  'received_at',
-  'event_source_url',
-  'custom_data',
-  'match_keys',
-  'pii_sealed',
-  'pii_erased_at',
-  'custom_data_sent',
-] as const satisfies readonly (keyof EventsTable)[];
-const DELIVERY_COLUMNS = [
-  'id',
-  'event_pk',
-  'org_id',
-  'domain_id',
-  'destination_id',
-  'destination_type',
-  'status',
-  'attempts',
-  'next_attempt_at',
-  'lease_owner',
-  'lease_expires_at',
-  'event_time',
-  'give_up_at',
-  'last_status_code',
-  'last_error',
-  'created_at',
-  'updated_at',
-  'final_at',
-] as const satisfies readonly (keyof DeliveriesTable)[];
-type Exhaustive<T extends never> = T;
-export type EventColumnsComplete = Exhaustive<Exclude<keyof EventsTable, (typeof EVENT_COLUMNS)[number]>>;
-export type DeliveryColumnsComplete = Exhaustive<
-  Exclude<keyof DeliveriesTable, (typeof DELIVERY_COLUMNS)[number]>
->;
-
-// A row of placeholders (typed `never`: the values are sentinels, not the columns' types).
-const templateRow = (columns: readonly string[]): never =>
-  Object.fromEntries(columns.map((c) => [c, param(c)])) as never;
-
-/** SQLite: the group's four statements, built with Kysely and prepared once. */
-interface IngestStatements {
-  transaction<T>(fn: () => T): T;
-  claim: PreparedStatement;
-  insertEvent: PreparedStatement;
-  insertDelivery: PreparedStatement;
-  addUsage: PreparedStatement;
-}
-
-function prepareIngestStatements(db: DB, sqlite: SqliteHandle): IngestStatements {
-  return {
-    transaction: (fn) => sqlite.transaction(fn)(),
-    claim: prepare(
-      sqlite,
-      db
-        .insertInto('dedup_keys')
-        .values(templateRow(['domain_id', 'event_name', 'event_id', 'event_pk', 'expires_at']))
-        .onConflict((oc) =>
-          oc
-            .columns(['domain_id', 'event_name', 'event_id'])
-            .doUpdateSet((eb) => ({
-              event_pk: eb.ref('excluded.event_pk'),
-              expires_at: eb.ref('excluded.expires_at'),
-            }))
-            .where('dedup_keys.expires_at', '<=', param('now')),
-        )
-        .returning('event_pk'),
-    ),
-    insertEvent: prepare(sqlite, db.insertInto('events').values(templateRow(EVENT_COLUMNS))),
-    insertDelivery: prepare(sqlite, db.insertInto('deliveries').values(templateRow(DELIVERY_COLUMNS))),
-    addUsage: prepare(
-      sqlite,
-      db
-        .insertInto('usage_daily')
-        .values(templateRow(['org_id', 'day', 'requests', 'events']))
-        .onConflict((oc) =>
-          oc.columns(['org_id', 'day']).doUpdateSet({
-            requests: sql`usage_daily.requests + ${param('requests')}`,
-            events: sql`usage_daily.events + ${param('events')}`,
-          }),
-        ),
-    ),
-  };
 }

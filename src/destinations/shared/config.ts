@@ -60,6 +60,13 @@ export function credentialString(options: {
   return Type.String({ minLength: 1, maxLength: 4096, pattern: options.pattern ?? '^\\S+$', ...options });
 }
 
+/** Names of the config fields a schema marks `secret: true` (sealed at rest, shown only masked). */
+export function secretFields(schema: TObject): string[] {
+  return Object.entries(schema.properties)
+    .filter(([, property]) => (property as { secret?: unknown }).secret === true)
+    .map(([name]) => name);
+}
+
 /**
  * Validate a raw config against its schema. Top-level strings are trimmed first (tokens pasted with a
  * trailing newline are the most common config mistake); errors name the field.

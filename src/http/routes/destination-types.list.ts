@@ -1,8 +1,8 @@
 import { Type } from 'typebox';
 import type { AppDeps } from '../../app-deps.js';
 import { destinations } from '../../destinations/registry.js';
+import { secretFields } from '../../destinations/shared/config.js';
 import { DESTINATION_TYPES } from '../../destinations/types.js';
-import { secretFields } from '../../storage/repos/destinations.js';
 import { sessionRole } from '../auth/org-access.js';
 import type { App } from '../types.js';
 

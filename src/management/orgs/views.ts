@@ -2,7 +2,8 @@
 import { type Static, Type } from 'typebox';
 import type { AppDeps } from '../../app-deps.js';
 import { ApiError } from '../../errors.js';
-import { getOrg, isPlan } from '../../storage/repos/orgs.js';
+import { isPlan } from '../../lib/plans.js';
+import { getOrg } from '../../storage/repos/orgs.js';
 import { monthPeriod } from '../../storage/repos/usage.js';
 import type { Org } from '../../storage/schema.js';
 

@@ -6,6 +6,7 @@
  * are kept whole.
  */
 import { getDestination } from '../../destinations/registry.js';
+import { secretFields } from '../../destinations/shared/config.js';
 import type { DestinationType, EventName } from '../../destinations/types.js';
 import type { SyncedDestination } from '../../storage/repos/domain-admin.js';
 
@@ -197,8 +198,15 @@ export function mapSyncEntry(entry: Record<string, unknown> & { type: string }):
       destination: { kind: 'unsupported', type: lower, raw, enabled },
     };
   }
-  const config = mapSupportedEntry(type, entry);
-  const parsed = getDestination(type).parseConfig(config);
+  const adapter = getDestination(type);
+  const parsed = adapter.parseConfig(mapSupportedEntry(type, entry));
   if (!parsed.ok) return { sentType, valid: false, type, errors: parsed.errors, enabled };
-  return { sentType, valid: true, enabled, destination: { kind: 'supported', type, config } };
+  const config = parsed.config as Record<string, unknown>;
+  const secrets = secretFields(adapter.configSchema);
+  return {
+    sentType,
+    valid: true,
+    enabled,
+    destination: { kind: 'supported', type, config, secretFields: secrets },
+  };
 }

@@ -1,23 +1,13 @@
-import type { TObject } from 'typebox';
-import { getDestination } from '../../destinations/registry.js';
-import type { DestinationType } from '../../destinations/types.js';
 import { maskSecret, type Sealer } from '../../lib/crypto.js';
 import { newId } from '../../lib/ids.js';
 import type { DB } from '../db.js';
 import type { DestinationRow } from '../schema.js';
 
-/** Names of the config fields the adapter's schema marks `secret: true`. */
-export function secretFields(schema: TObject): string[] {
-  return Object.entries(schema.properties)
-    .filter(([, property]) => (property as { secret?: unknown }).secret === true)
-    .map(([name]) => name);
-}
-
 function splitConfig(
-  schema: TObject,
+  secretFields: readonly string[],
   config: Record<string, unknown>,
 ): { publicPart: Record<string, unknown>; secretPart: Record<string, unknown> } {
-  const secrets = new Set(secretFields(schema));
+  const secrets = new Set(secretFields);
   const publicPart: Record<string, unknown> = {};
   const secretPart: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(config)) {
@@ -27,24 +17,26 @@ function splitConfig(
   return { publicPart, secretPart };
 }
 
-export type SetDestinationResult =
-  | { ok: true; destination: DestinationRow }
-  | { ok: false; errors: string[] };
-
 /**
- * Creates or replaces a domain's destination of one type. A new configuration clears `needs_attention`:
- * a held queue drains once the user has fixed the credentials.
+ * Creates or replaces a domain's destination of one type, from a configuration its destination has already
+ * validated (management/destinations/set.ts validates, then calls this). The fields named in `secretFields`
+ * are sealed; the rest is stored readable. A new configuration clears `needs_attention`: a held queue drains
+ * once the user has fixed the credentials.
  */
-export async function setDestination(
+export async function saveDestination(
   db: DB,
   sealer: Sealer,
-  input: { orgId: string; domainId: string; type: DestinationType; config: unknown; now: number },
-): Promise<SetDestinationResult> {
-  const adapter = getDestination(input.type);
-  const parsed = adapter.parseConfig(input.config);
-  if (!parsed.ok) return parsed;
-  const config = parsed.config as Record<string, unknown>;
-  const { publicPart, secretPart } = splitConfig(adapter.configSchema, config);
+  input: {
+    orgId: string;
+    domainId: string;
+    type: string;
+    config: Record<string, unknown>;
+    secretFields: readonly string[];
+    now: number;
+  },
+): Promise<DestinationRow> {
+  const { config } = input;
+  const { publicPart, secretPart } = splitConfig(input.secretFields, config);
   const enabled = config.enabled === false ? 0 : 1;
   const existing = await db
     .selectFrom('destinations')
@@ -73,7 +65,7 @@ export async function setDestination(
   } else {
     await db.insertInto('destinations').values(row).execute();
   }
-  return { ok: true, destination: row };
+  return row;
 }
 
 /** The full configuration (public fields and opened secrets), for the worker only. */
@@ -102,6 +94,20 @@ export async function listDomainDestinations(
     .selectAll()
     .where('org_id', '=', orgId)
     .where('domain_id', '=', domainId)
+    .orderBy('type')
+    .execute();
+}
+
+/** A domain's enabled destinations (any type string; the caller keeps the types it knows), by type. */
+export async function listEnabledDestinations(
+  db: DB,
+  domainId: string,
+): Promise<{ id: string; type: string }[]> {
+  return db
+    .selectFrom('destinations')
+    .select(['id', 'type'])
+    .where('domain_id', '=', domainId)
+    .where('enabled', '=', 1)
     .orderBy('type')
     .execute();
 }

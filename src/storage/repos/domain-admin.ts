@@ -4,13 +4,12 @@
  * per-destination delivery statistics. Every function that takes an orgId scopes its query by it.
  */
 import { sql } from 'kysely';
-import type { DestinationType } from '../../destinations/types.js';
 import { randomHexToken, type Sealer, sha256Hex } from '../../lib/crypto.js';
 import { newId } from '../../lib/ids.js';
 import type { DB, Dialect } from '../db.js';
 import type { DestinationRow, Domain } from '../schema.js';
 import { erasePersonalData } from './deliveries.js';
-import { setDestination } from './destinations.js';
+import { saveDestination } from './destinations.js';
 
 export const ROUTING_STATUSES = ['active', 'pending_dns', 'disabled', 'deleted'] as const;
 export type RoutingStatus = (typeof ROUTING_STATUSES)[number];
@@ -218,9 +217,17 @@ export async function lockDomain(db: DB, dialect: Dialect, domainId: string): Pr
   return query.executeTakeFirst();
 }
 
-/** One destination of a complete sync, already mapped to our config shape (or kept as sent, if unknown). */
+/**
+ * One destination of a complete sync: a supported type's config, mapped to our shape and validated by its
+ * destination (with the names of its secret fields), or an unknown type's entry kept as sent.
+ */
 export type SyncedDestination =
-  | { kind: 'supported'; type: DestinationType; config: Record<string, unknown> }
+  | {
+      kind: 'supported';
+      type: string;
+      config: Record<string, unknown>;
+      secretFields: readonly string[];
+    }
   | { kind: 'unsupported'; type: string; raw: Record<string, unknown>; enabled: boolean };
 
 export interface ReplaceResult {
@@ -250,17 +257,15 @@ export async function replaceDomainDestinations(
   const stored = new Map<string, DestinationRow>();
   for (const entry of input.entries) {
     if (entry.kind === 'supported') {
-      const result = await setDestination(db, sealer, {
+      const row = await saveDestination(db, sealer, {
         orgId: domain.org_id,
         domainId: domain.id,
         type: entry.type,
         config: entry.config,
+        secretFields: entry.secretFields,
         now,
       });
-      // The caller validated every entry; a failure here is a bug, and rolls the whole sync back.
-      if (!result.ok)
-        throw new Error(`${entry.type} config rejected after validation: ${result.errors.join('; ')}`);
-      stored.set(entry.type, result.destination);
+      stored.set(entry.type, row);
     } else {
       stored.set(entry.type, await setUnsupportedDestination(db, sealer, domain, entry, now));
     }

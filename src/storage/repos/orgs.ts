@@ -1,14 +1,10 @@
-import { PLANS, type Plan } from '../../config.js';
 import { newId } from '../../lib/ids.js';
+import type { Plan } from '../../lib/plans.js';
 import type { DB } from '../db.js';
 import type { Org } from '../schema.js';
 
 export const SUBSCRIPTION_STATUSES = ['active', 'past_due', 'suspended', 'expired'] as const;
 export type SubscriptionStatus = (typeof SUBSCRIPTION_STATUSES)[number];
-
-export function isPlan(value: string): value is Plan {
-  return (PLANS as readonly string[]).includes(value);
-}
 
 export async function createOrg(db: DB, input: { name: string; plan: Plan; now: number }): Promise<Org> {
   const org: Org = {
