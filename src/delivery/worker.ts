@@ -1,18 +1,12 @@
 /**
- * The delivery worker: leases due deliveries per destination, opens the events' sealed data, lets the
- * destination build its requests, sends them, classifies the answers and records every outcome.
+ * The delivery worker: the leasing loop. It picks due destinations (within the concurrency limit, each
+ * destination's pacing and its circuit), leases a batch of deliveries, opens the events (open-events.ts),
+ * delivers them (deliver-batch.ts), records every outcome, and holds or releases the destination.
  */
 import type { FastifyBaseLogger as Logger } from 'fastify';
 import type { Config } from '../config.js';
 import { getDestination } from '../destinations/registry.js';
-import type {
-  Classification,
-  Destination,
-  DestinationType,
-  EventName,
-  OutboundEvent,
-} from '../destinations/types.js';
-import type { SealedPayload } from '../ingest/prepare.js';
+import type { Destination, DestinationType } from '../destinations/types.js';
 import type { Clock } from '../lib/clock.js';
 import type { Sealer } from '../lib/crypto.js';
 import { randomId } from '../lib/ids.js';
@@ -30,13 +24,16 @@ import {
 } from '../storage/repos/deliveries.js';
 import {
   getDestinationRow,
+  markCredentialsRejected,
   markDestinationStatus,
   openDestinationConfig,
 } from '../storage/repos/destinations.js';
+import { domainDeliveryDefaults } from '../storage/repos/domain-admin.js';
 import type { Delivery, DestinationRow } from '../storage/schema.js';
-import { backoffDelay } from './backoff.js';
 import { CircuitBreakers } from './circuit.js';
+import { deliverBatch } from './deliver-batch.js';
 import type { HttpSender } from './http-client.js';
+import { openEvents } from './open-events.js';
 
 export interface WorkerMetrics {
   outcome(destinationType: string, outcome: string, count: number): void;
@@ -58,23 +55,6 @@ const MAINTENANCE_INTERVAL_MS = 30_000;
 // Two batches of one destination in flight: one is built while the other waits for the platform. More
 // only adds memory (a batch holds up to 2,000 opened events), not speed.
 const MAX_BATCHES_PER_DESTINATION = 2;
-
-interface BatchState {
-  credentialsRejected: string | null;
-  transientFailure: boolean;
-  success: boolean;
-}
-
-/** What one destination batch's sends share. */
-interface SendContext {
-  row: DestinationRow;
-  adapter: Destination<unknown>;
-  destinationConfig: unknown;
-  baseUrl: string;
-  byRef: Map<string, Delivery>;
-  events: Map<string, OutboundEvent>;
-  outcomes: DeliveryOutcome[];
-}
 
 export class DeliveryWorker {
   readonly owner = `wrk_${randomId(6)}`;
@@ -255,6 +235,7 @@ export class DeliveryWorker {
     for (const [outcome, count] of counts) this.deps.metrics?.outcome(row.type, outcome, count);
   }
 
+  /** Opens the leased events, delivers them, and settles the destination's status and circuit. */
   private async deliver(
     row: DestinationRow,
     adapter: Destination<unknown>,
@@ -262,103 +243,42 @@ export class DeliveryWorker {
     leased: Delivery[],
   ): Promise<DeliveryOutcome[]> {
     const { storage, sealer, clock, config } = this.deps;
-    const now = clock.now();
-    const outcomes: DeliveryOutcome[] = [];
-    const byRef = new Map<string, Delivery>();
-    const events = await eventsByPk(
-      storage.db,
-      leased.map((d) => d.event_pk),
+    const type = row.type as DestinationType;
+    const opened = openEvents(sealer, {
+      type,
+      maxEventAgeSeconds: adapter.limits.maxEventAgeSeconds,
+      leased,
+      events: await eventsByPk(
+        storage.db,
+        leased.map((d) => d.event_pk),
+      ),
+      domain: await domainDeliveryDefaults(storage.db, row.domain_id),
+      now: clock.now(),
+    });
+    if (opened.outbound.length === 0) return opened.outcomes;
+
+    const batch = await deliverBatch(
+      {
+        sender: this.deps.sender,
+        clock,
+        retry: config.delivery,
+        ...(this.deps.random ? { random: this.deps.random } : {}),
+      },
+      {
+        adapter,
+        config: destinationConfig,
+        env: { baseUrl: config.platformUrls[type] },
+        events: opened.outbound,
+        deliveries: opened.deliveries,
+        onRequestDone: (seconds) => this.deps.metrics?.requestDuration(row.type, seconds),
+        onThrottled: (until) => this.notBefore.set(row.id, until),
+      },
     );
-    const domain = await storage.db
-      .selectFrom('domains')
-      .select(['default_country', 'shop_url'])
-      .where('id', '=', row.domain_id)
-      .executeTakeFirst();
-    const finalOutcome = (
-      delivery: Delivery,
-      status: 'failed' | 'skipped',
-      outcome: string,
-      message: string,
-    ) => outcomes.push({ delivery, status, attempted: false, statusCode: null, outcome, message });
-
-    const outbound: OutboundEvent[] = [];
-    const maxAgeSeconds = adapter.limits.maxEventAgeSeconds;
-    for (const delivery of leased) {
-      const event = events.get(delivery.event_pk);
-      if (!event) {
-        finalOutcome(delivery, 'failed', 'rejected', 'event not found');
-        continue;
-      }
-      if (event.event_time < now / 1000 - maxAgeSeconds) {
-        finalOutcome(
-          delivery,
-          'failed',
-          'rejected',
-          `event is older than ${row.type}'s maximum age of ${Math.round(maxAgeSeconds / 86400)} days`,
-        );
-        continue;
-      }
-      let payload: SealedPayload = { u: {} };
-      if (event.pii_sealed) {
-        try {
-          payload = sealer.open<SealedPayload>(event.pii_sealed, event.id);
-        } catch (error) {
-          finalOutcome(
-            delivery,
-            'failed',
-            'rejected',
-            `cannot open sealed data: ${(error as Error).message}`,
-          );
-          continue;
-        }
-      } else if (event.match_keys !== '' || event.source === 'PMW') {
-        finalOutcome(delivery, 'failed', 'rejected', 'personal data was already erased');
-        continue;
-      }
-      const passthrough = payload.m?.[row.type as DestinationType];
-      if (event.source === 'PMW' && !passthrough) {
-        finalOutcome(delivery, 'skipped', 'skipped', `no ${row.type} member in the event`);
-        continue;
-      }
-      byRef.set(delivery.id, delivery);
-      // Website events need a page URL (Meta rejects them without one): the shop's own URL stands in.
-      const pageUrl = event.event_source_url ?? domain?.shop_url ?? null;
-      outbound.push({
-        ref: delivery.id,
-        eventName: event.event_name as EventName,
-        ...(event.custom_event_name ? { customEventName: event.custom_event_name } : {}),
-        eventId: event.event_id,
-        eventTime: event.event_time,
-        ...(pageUrl ? { eventSourceUrl: pageUrl } : {}),
-        userData: payload.u,
-        customData: event.custom_data ? JSON.parse(event.custom_data) : {},
-        defaultCountry: domain?.default_country ?? 'US',
-        ...(passthrough ? { passthrough } : {}),
-      });
-    }
-    if (outbound.length === 0) return outcomes;
-
-    const state: BatchState = { credentialsRejected: null, transientFailure: false, success: false };
-    const context: SendContext = {
-      row,
-      adapter,
-      destinationConfig,
-      baseUrl: config.platformUrls[row.type as DestinationType],
-      byRef,
-      events: new Map(outbound.map((e) => [e.ref, e])),
-      outcomes,
-    };
-    await this.sendEvents(context, outbound, state);
-    const { credentialsRejected, transientFailure, success } = state;
+    const { credentialsRejected, transientFailure, success } = batch;
 
     const at = clock.now();
     if (credentialsRejected !== null) {
-      await storage.db
-        .updateTable('destinations')
-        .set({ status: 'needs_attention', last_error: credentialsRejected, updated_at: at })
-        .where('id', '=', row.id)
-        .where('config_version', '=', row.config_version)
-        .execute();
+      await markCredentialsRejected(storage.db, row, credentialsRejected, at);
       this.deps.log.warn(
         { destination: row.id, type: row.type },
         'destination credentials rejected; queue held',
@@ -369,132 +289,6 @@ export class DeliveryWorker {
     if (transientFailure && !success) this.circuits.failure(row.id, at);
     else if (success) this.circuits.success(row.id);
     else this.circuits.release(row.id);
-    return outcomes;
-  }
-
-  /**
-   * Builds and sends requests for `events`, appending one outcome per delivery. A request rejected as a
-   * whole (not for its credentials) is bisected and resent: Meta, TikTok and Reddit reject a batch for one
-   * invalid event, and the valid ones must still arrive.
-   */
-  private async sendEvents(ctx: SendContext, events: OutboundEvent[], state: BatchState): Promise<void> {
-    const { clock, config } = this.deps;
-    const { row, adapter, byRef, outcomes } = ctx;
-    const built = adapter.build(events, ctx.destinationConfig, { baseUrl: ctx.baseUrl });
-    for (const skip of built.skipped) {
-      const delivery = byRef.get(skip.ref);
-      if (delivery) {
-        outcomes.push({
-          delivery,
-          status: 'skipped',
-          attempted: false,
-          statusCode: null,
-          outcome: 'skipped',
-          message: skip.reason,
-        });
-      }
-    }
-    for (const req of built.requests) {
-      const started = performance.now();
-      const sent = await this.deps.sender.send(req);
-      this.deps.metrics?.requestDuration(row.type, (performance.now() - started) / 1000);
-      const delivered = req.refs.map((ref) => byRef.get(ref)).filter((d): d is Delivery => d !== undefined);
-      const at = clock.now();
-      if (!sent.ok) {
-        state.transientFailure = true;
-        for (const d of delivered)
-          outcomes.push(this.retryOutcome(d, at, null, sent.kind, sent.message, undefined));
-        continue;
-      }
-      const verdict: Classification = adapter.classify(sent.response, req);
-      const status = sent.response.status;
-      const final = (d: Delivery, ok: boolean, message: string | null): DeliveryOutcome => ({
-        delivery: d,
-        status: ok ? 'delivered' : 'failed',
-        attempted: true,
-        statusCode: status,
-        outcome: ok ? 'delivered' : 'rejected',
-        message,
-      });
-      switch (verdict.kind) {
-        case 'delivered':
-          state.success = true;
-          for (const d of delivered) outcomes.push(final(d, true, null));
-          break;
-        case 'partial': {
-          state.success = true;
-          const failed = new Map(verdict.failures.map((f) => [f.ref, f.message]));
-          for (const d of delivered) {
-            const message = failed.get(d.id);
-            outcomes.push(final(d, message === undefined, message ?? null));
-          }
-          break;
-        }
-        case 'rejected': {
-          if (!verdict.credentials && req.refs.length > 1) {
-            const subset = req.refs
-              .map((ref) => ctx.events.get(ref))
-              .filter((e): e is OutboundEvent => e !== undefined);
-            const middle = Math.ceil(subset.length / 2);
-            await this.sendEvents(ctx, subset.slice(0, middle), state);
-            await this.sendEvents(ctx, subset.slice(middle), state);
-            break;
-          }
-          // Permanent: no retry. Bad credentials also hold the destination's queue (needs_attention).
-          if (verdict.credentials) state.credentialsRejected = verdict.message;
-          for (const d of delivered) outcomes.push(final(d, false, verdict.message));
-          break;
-        }
-        case 'throttled':
-          this.notBefore.set(row.id, at + (verdict.retryAfterMs ?? config.delivery.backoffBaseMs));
-          for (const d of delivered) {
-            outcomes.push(
-              this.retryOutcome(d, at, status, 'throttled', verdict.message, verdict.retryAfterMs),
-            );
-          }
-          break;
-        case 'retry':
-          state.transientFailure = true;
-          for (const d of delivered) {
-            outcomes.push(this.retryOutcome(d, at, status, 'retry', verdict.message, verdict.retryAfterMs));
-          }
-          break;
-      }
-    }
-  }
-
-  /** Pending again after a backoff (or the platform's Retry-After), or dead past the retry horizon. */
-  private retryOutcome(
-    delivery: Delivery,
-    now: number,
-    statusCode: number | null,
-    outcome: string,
-    message: string,
-    retryAfterMs: number | undefined,
-  ): DeliveryOutcome {
-    const { backoffBaseMs, backoffCapMs } = this.deps.config.delivery;
-    const delay =
-      retryAfterMs ??
-      backoffDelay(delivery.attempts + 1, { baseMs: backoffBaseMs, capMs: backoffCapMs }, this.deps.random);
-    const next = now + delay;
-    if (next > delivery.give_up_at) {
-      return {
-        delivery,
-        status: 'dead',
-        attempted: true,
-        statusCode,
-        outcome,
-        message: `${message} (retry horizon reached)`,
-      };
-    }
-    return {
-      delivery,
-      status: 'pending',
-      attempted: true,
-      nextAttemptAt: next,
-      statusCode,
-      outcome,
-      message,
-    };
+    return [...opened.outcomes, ...batch.outcomes];
   }
 }

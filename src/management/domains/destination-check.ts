@@ -1,18 +1,18 @@
 /**
  * "Send a test event": one synthetic event through a destination's adapter in the platform's test mode
- * (forceTestMode, so nothing is counted as a real conversion), sent to the configured platform URL, and
- * classified the way the worker would. Used by the dashboard's test button and by every plugin sync
+ * (forceTestMode, so nothing is counted as a real conversion), delivered by the worker's own step
+ * (deliverBatch: build → send → classify) to the configured platform URL. Used by the dashboard's test button and by every plugin sync
  * (`destination_results`). Nothing is stored but the destination's status when its credentials are refused.
  */
 import type { Config } from '../../config.js';
+import { deliverBatch } from '../../delivery/deliver-batch.js';
 import { type HttpSender, UndiciSender } from '../../delivery/http-client.js';
 import { getDestination, isDestinationType } from '../../destinations/registry.js';
 import type { OutboundEvent } from '../../destinations/types.js';
 import type { Sealer } from '../../lib/crypto.js';
 import { randomId } from '../../lib/ids.js';
 import type { DB } from '../../storage/db.js';
-import { openDestinationConfig } from '../../storage/repos/destinations.js';
-import { markCredentialsRejected } from '../../storage/repos/domain-admin.js';
+import { markCredentialsRejected, openDestinationConfig } from '../../storage/repos/destinations.js';
 import type { DestinationRow, Domain } from '../../storage/schema.js';
 
 export interface DestinationCheck {
@@ -52,6 +52,9 @@ export function syntheticTestEvent(domain: Domain, nowMs: number): OutboundEvent
   };
 }
 
+/** The test event is sent once: never retried, so its give-up time is never reached. */
+const TEST_DELIVERY = { id: REF, attempts: 0, give_up_at: Number.POSITIVE_INFINITY };
+
 async function checkOne(
   deps: CheckDeps,
   sender: HttpSender,
@@ -68,40 +71,37 @@ async function checkOne(
   const adapter = getDestination(row.type);
   const parsed = adapter.parseConfig(openDestinationConfig(deps.sealer, row));
   if (!parsed.ok) return failed(`invalid configuration: ${parsed.errors.join('; ')}`);
-  const built = adapter.build([syntheticTestEvent(domain, deps.now)], parsed.config, {
-    baseUrl: deps.config.platformUrls[row.type],
-    forceTestMode: true,
-  });
-  const skipped = built.skipped[0];
-  if (skipped) return failed(`not sent: ${skipped.reason}`);
-  const req = built.requests[0];
-  if (!req) return failed('the adapter built no request');
-  const sent = await sender.send(req);
-  if (!sent.ok) return failed(`${sent.kind}: ${sent.message}`);
-  const status = sent.response.status;
-  const verdict = adapter.classify(sent.response, req);
-  switch (verdict.kind) {
+  // The worker's delivering step, with the platform's test mode forced on.
+  const batch = await deliverBatch(
+    { sender, clock: { now: () => deps.now }, retry: deps.config.delivery },
+    {
+      adapter,
+      config: parsed.config,
+      env: { baseUrl: deps.config.platformUrls[row.type], forceTestMode: true },
+      events: [syntheticTestEvent(domain, deps.now)],
+      deliveries: new Map([[REF, TEST_DELIVERY]]),
+    },
+  );
+  if (batch.credentialsRejected !== null) {
+    await markCredentialsRejected(deps.db, row, batch.credentialsRejected, deps.now);
+  }
+  const outcome = batch.outcomes[0];
+  if (!outcome) return failed('the adapter built no request');
+  switch (outcome.outcome) {
     case 'delivered':
-      return { ok: true, statusCode: status, error: null, credentialsRejected: false };
-    case 'partial': {
-      const failure = verdict.failures.find((f) => f.ref === REF);
-      return failure
-        ? failed(failure.message, status)
-        : { ok: true, statusCode: status, error: null, credentialsRejected: false };
-    }
-    case 'rejected':
-      if (verdict.credentials) {
-        await markCredentialsRejected(deps.db, row.id, row.config_version, verdict.message, deps.now);
-      }
+      return { ok: true, statusCode: outcome.statusCode, error: null, credentialsRejected: false };
+    case 'skipped':
+      return failed(`not sent: ${outcome.message}`);
+    case 'timeout':
+    case 'network':
+      return failed(`${outcome.outcome}: ${outcome.message}`);
+    default:
       return {
         ok: false,
-        statusCode: status,
-        error: verdict.message,
-        credentialsRejected: verdict.credentials,
+        statusCode: outcome.statusCode,
+        error: outcome.message ?? outcome.outcome,
+        credentialsRejected: batch.credentialsRejected !== null,
       };
-    case 'retry':
-    case 'throttled':
-      return failed(verdict.message, status);
   }
 }
 

@@ -129,3 +129,25 @@ export async function markDestinationStatus(
     .where('id', '=', destinationId)
     .execute();
 }
+
+/**
+ * The platform refused the destination's credentials (a delivery, or a test event): hold its queue
+ * (`needs_attention`) with the platform's message. Only while the configuration is still the one that was
+ * sent (`configVersion`): credentials changed during the send are not held for the old ones' failure. Only an
+ * active destination: a paused one stays paused, a held one keeps its first message. True if it was marked.
+ */
+export async function markCredentialsRejected(
+  db: DB,
+  destination: Pick<DestinationRow, 'id' | 'config_version'>,
+  message: string,
+  now: number,
+): Promise<boolean> {
+  const result = await db
+    .updateTable('destinations')
+    .set({ status: 'needs_attention', last_error: message, updated_at: now })
+    .where('id', '=', destination.id)
+    .where('config_version', '=', destination.config_version)
+    .where('status', '=', 'active')
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
+}

@@ -42,6 +42,20 @@ export async function findDomainIdByHost(db: DB, host: string): Promise<string |
   return row?.id;
 }
 
+/** What delivery reads of a domain: the country for national phone numbers, the shop URL for a page URL. */
+export type DomainDeliveryDefaults = Pick<Domain, 'default_country' | 'shop_url'>;
+
+export async function domainDeliveryDefaults(
+  db: DB,
+  domainId: string,
+): Promise<DomainDeliveryDefaults | undefined> {
+  return db
+    .selectFrom('domains')
+    .select(['default_country', 'shop_url'])
+    .where('id', '=', domainId)
+    .executeTakeFirst();
+}
+
 /** The domain a sync token belongs to (deleted ones included: the plugin is told `routing_status: deleted`). */
 export async function findDomainBySyncToken(db: DB, token: string): Promise<Domain | undefined> {
   return db
@@ -363,26 +377,6 @@ export async function setDestinationEnabled(
     .set({ enabled: enabled ? 1 : 0, updated_at: now })
     .where('id', '=', destinationId)
     .where('org_id', '=', orgId)
-    .execute();
-}
-
-/**
- * A test event found the credentials rejected: hold the destination like the worker would, unless its
- * configuration changed meanwhile (the check ran against `configVersion`).
- */
-export async function markCredentialsRejected(
-  db: DB,
-  destinationId: string,
-  configVersion: number,
-  message: string,
-  now: number,
-): Promise<void> {
-  await db
-    .updateTable('destinations')
-    .set({ status: 'needs_attention', last_error: message, updated_at: now })
-    .where('id', '=', destinationId)
-    .where('config_version', '=', configVersion)
-    .where('status', '=', 'active')
     .execute();
 }
 

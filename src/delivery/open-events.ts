@@ -1,0 +1,88 @@
+/**
+ * Opening events: turns leased deliveries and their event rows into the events a destination builds
+ * requests from, or into final outcomes when there is nothing to send (too old, sealed data unreadable or
+ * already erased, a PMW event without this platform's member). No I/O: the worker reads the rows.
+ */
+import type { DestinationType, EventName, OutboundEvent } from '../destinations/types.js';
+import type { SealedPayload } from '../ingest/prepare.js';
+import type { Sealer } from '../lib/crypto.js';
+import type { DeliveryOutcome } from '../storage/repos/deliveries.js';
+import type { DomainDeliveryDefaults } from '../storage/repos/domain-admin.js';
+import type { Delivery, EventRow } from '../storage/schema.js';
+
+export interface OpenEventsInput {
+  type: DestinationType;
+  /** The destination's `limits.maxEventAgeSeconds`. */
+  maxEventAgeSeconds: number;
+  leased: Delivery[];
+  /** Event rows by primary key (`eventsByPk`). */
+  events: ReadonlyMap<string, EventRow>;
+  /** The domain's defaults; undefined if the domain row is gone. */
+  domain: DomainDeliveryDefaults | undefined;
+  now: number;
+}
+
+export interface OpenedEvents {
+  /** Events to send; each `ref` is the id of its delivery in `deliveries`. */
+  outbound: OutboundEvent[];
+  deliveries: Map<string, Delivery>;
+  /** Final outcomes of the deliveries that are not sent. */
+  outcomes: DeliveryOutcome[];
+}
+
+export function openEvents(sealer: Sealer, input: OpenEventsInput): OpenedEvents {
+  const { type, maxEventAgeSeconds, domain, now } = input;
+  const opened: OpenedEvents = { outbound: [], deliveries: new Map(), outcomes: [] };
+  const finalOutcome = (delivery: Delivery, status: 'failed' | 'skipped', outcome: string, message: string) =>
+    opened.outcomes.push({ delivery, status, attempted: false, statusCode: null, outcome, message });
+
+  for (const delivery of input.leased) {
+    const event = input.events.get(delivery.event_pk);
+    if (!event) {
+      finalOutcome(delivery, 'failed', 'rejected', 'event not found');
+      continue;
+    }
+    if (event.event_time < now / 1000 - maxEventAgeSeconds) {
+      finalOutcome(
+        delivery,
+        'failed',
+        'rejected',
+        `event is older than ${type}'s maximum age of ${Math.round(maxEventAgeSeconds / 86400)} days`,
+      );
+      continue;
+    }
+    let payload: SealedPayload = { u: {} };
+    if (event.pii_sealed) {
+      try {
+        payload = sealer.open<SealedPayload>(event.pii_sealed, event.id);
+      } catch (error) {
+        finalOutcome(delivery, 'failed', 'rejected', `cannot open sealed data: ${(error as Error).message}`);
+        continue;
+      }
+    } else if (event.match_keys !== '' || event.source === 'PMW') {
+      finalOutcome(delivery, 'failed', 'rejected', 'personal data was already erased');
+      continue;
+    }
+    const passthrough = payload.m?.[type];
+    if (event.source === 'PMW' && !passthrough) {
+      finalOutcome(delivery, 'skipped', 'skipped', `no ${type} member in the event`);
+      continue;
+    }
+    opened.deliveries.set(delivery.id, delivery);
+    // Website events need a page URL (Meta rejects them without one): the shop's own URL stands in.
+    const pageUrl = event.event_source_url ?? domain?.shop_url ?? null;
+    opened.outbound.push({
+      ref: delivery.id,
+      eventName: event.event_name as EventName,
+      ...(event.custom_event_name ? { customEventName: event.custom_event_name } : {}),
+      eventId: event.event_id,
+      eventTime: event.event_time,
+      ...(pageUrl ? { eventSourceUrl: pageUrl } : {}),
+      userData: payload.u,
+      customData: event.custom_data ? JSON.parse(event.custom_data) : {},
+      defaultCountry: domain?.default_country ?? 'US',
+      ...(passthrough ? { passthrough } : {}),
+    });
+  }
+  return opened;
+}
