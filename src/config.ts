@@ -28,6 +28,8 @@ export interface Config {
     rateLimitPerMinute: number;
     bodyLimitBytes: number;
     dedupWindowSeconds: number;
+    /** Browser origins allowed to call the proxy endpoints besides each domain's shop origins. */
+    corsExtraOrigins: string[];
   };
   /** Monthly request quota per plan; null is unlimited. */
   planQuotas: Record<Plan, number | null>;
@@ -119,6 +121,28 @@ function url(env: Env, name: string, fallback: string): string {
   return raw.replace(/\/+$/, '');
 }
 
+/** Comma-separated `scheme://host[:port]` origins, as browsers send them in `Origin`. */
+function origins(env: Env, name: string): string[] {
+  const out: string[] = [];
+  for (const raw of (env[name] ?? '').split(',').map((s) => s.trim())) {
+    if (!raw) continue;
+    let parsed: URL;
+    try {
+      parsed = new URL(raw);
+    } catch {
+      throw new ConfigError(`${name}: "${raw}" is not an origin (scheme://host[:port])`);
+    }
+    const bare = parsed.pathname === '/' && !parsed.search && !parsed.hash && !parsed.username;
+    if ((parsed.protocol !== 'http:' && parsed.protocol !== 'https:') || !bare || raw.endsWith('/')) {
+      throw new ConfigError(
+        `${name}: "${raw}" is not an origin (http(s)://host[:port], no path or trailing slash)`,
+      );
+    }
+    out.push(parsed.origin);
+  }
+  return out;
+}
+
 function decodeKey(name: string, raw: string): Buffer {
   const key = Buffer.from(raw.trim(), 'base64');
   if (key.length !== 32)
@@ -200,6 +224,7 @@ export function loadConfig(env: Env = process.env): Config {
       rateLimitPerMinute: int(env, 'PROXY_RATE_LIMIT_PER_MINUTE', 120),
       bodyLimitBytes: int(env, 'PROXY_BODY_LIMIT_BYTES', 100 * 1024, 1024),
       dedupWindowSeconds: int(env, 'DEDUP_WINDOW_SECONDS', 48 * 3600, 1),
+      corsExtraOrigins: origins(env, 'PROXY_CORS_EXTRA_ORIGINS'),
     },
     planQuotas: {
       free: quota(env, 'free', 10_000),
