@@ -5,6 +5,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { join, resolve } from 'node:path';
 
 export const PLANS = ['free', 'starter', 'pro', 'enterprise'] as const;
@@ -18,7 +19,11 @@ export interface Config {
   /** PostgreSQL schema for Tagbridge's tables (several instances can share one database). */
   databaseSchema: string | undefined;
   redisUrl: string | undefined;
-  trustProxy: boolean;
+  /**
+   * Whose X-Forwarded-* headers count: nobody's (false), any peer's (true), or only these proxy addresses
+   * (IPs or CIDR ranges).
+   */
+  trustProxy: boolean | string[];
   logLevel: string;
   /** Current key first; older keys only decrypt (rotation). */
   encryptionKeys: Buffer[];
@@ -105,6 +110,28 @@ function bool(env: Env, name: string, fallback: boolean): boolean {
   if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
   if (['0', 'false', 'no', 'off'].includes(raw)) return false;
   throw new ConfigError(`${name} must be true or false, got "${env[name]}"`);
+}
+
+/** TRUST_PROXY: a boolean word, or comma-separated proxy addresses (`10.0.0.5`, `10.0.0.0/8`, `::1`). */
+function trustProxy(env: Env, name: string): boolean | string[] {
+  const raw = env[name]?.trim() ?? '';
+  if (!/[.:]/.test(raw)) return bool(env, name, false);
+  const entries = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  for (const entry of entries) {
+    const [address = '', prefix, extra] = entry.split('/');
+    const family = isIP(address);
+    const bits = family === 4 ? 32 : 128;
+    const prefixOk = prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= bits);
+    if (family === 0 || !prefixOk || extra !== undefined) {
+      throw new ConfigError(
+        `${name} must be true, false or comma-separated proxy addresses (IP or CIDR), got "${entry}"`,
+      );
+    }
+  }
+  return entries;
 }
 
 function url(env: Env, name: string, fallback: string): string {
@@ -216,7 +243,7 @@ export function loadConfig(env: Env = process.env): Config {
     databaseUrl,
     databaseSchema,
     redisUrl,
-    trustProxy: bool(env, 'TRUST_PROXY', false),
+    trustProxy: trustProxy(env, 'TRUST_PROXY'),
     logLevel,
     encryptionKeys: [currentKey, ...previousKeys],
     encryptionKeyGenerated,

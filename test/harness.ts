@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import type { Logger } from 'pino';
 import { type Config, loadConfig, type Plan } from '../src/config.js';
 import type { DestinationType } from '../src/destinations/types.js';
 import { type Clock, ManualClock } from '../src/lib/clock.js';
@@ -35,6 +36,8 @@ export interface TestServiceOptions {
   clock?: Clock;
   /** Captures mail instead of sending it (the SMTP path has its own tests). */
   mailer?: Mailer;
+  /** The service's logger (tests that read log lines); silent otherwise. */
+  logger?: Logger;
 }
 
 /** Environment for a test service: a temp DATA_DIR, a random key, fast retries; the dialect's DATABASE_URL. */
@@ -65,6 +68,7 @@ export async function startTestService(options: TestServiceOptions = {}): Promis
     listen: options.listen ?? false,
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.mailer ? { mailer: options.mailer } : {}),
+    ...(options.logger ? { logger: options.logger } : {}),
     ...(schema ? { pgSchema: schema } : {}),
   });
   return {

@@ -23,6 +23,7 @@ import type { Mailer } from '../management/mailer.js';
 import type { Metrics } from '../metrics.js';
 import type { Storage } from '../storage/db.js';
 import { ApiError, type ErrorCode, errorBody } from './errors.js';
+import { untrustedForwardingWarning } from './forwarded-headers.js';
 import { registerIdempotency } from './idempotency.js';
 import { registerOpenApi } from './openapi.js';
 import { registerRoutes } from './routes/index.js';
@@ -116,6 +117,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     reply.status(404).send(errorBody('not_found', `No route ${request.method} ${request.url.split('?')[0]}`));
   });
 
+  const forwardingWarning = untrustedForwardingWarning(deps.config.trustProxy, app.log);
+  if (forwardingWarning) app.addHook('onRequest', forwardingWarning);
   // Both collect routes through onRoute hooks, so they come before the routes.
   await registerOpenApi(app, deps);
   registerIdempotency(app, deps);
