@@ -6,8 +6,9 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import pg from 'pg';
-import type { Logger } from 'pino';
+import { type Logger, pino } from 'pino';
 import { type Config, loadConfig, type Plan } from '../src/config.js';
 import type { DestinationType } from '../src/destinations/types.js';
 import { type Clock, ManualClock } from '../src/lib/clock.js';
@@ -194,6 +195,18 @@ export function proxyHeaders(tenant: Tenant, extra: Record<string, string> = {})
     'x-ssp-token': tenant.proxyToken,
     ...extra,
   };
+}
+
+/** A logger (for `startTestService({ logger })`) whose lines land, parsed, in `lines`. */
+export function capturingLogger(): { logger: Logger; lines: Array<Record<string, unknown>> } {
+  const lines: Array<Record<string, unknown>> = [];
+  const stream = new Writable({
+    write(chunk, _encoding, callback) {
+      for (const line of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(line));
+      callback();
+    },
+  });
+  return { logger: pino({ level: 'info' }, stream), lines };
 }
 
 /** Polls until `check` returns a value other than undefined/false, or fails after `timeoutMs`. */

@@ -1,9 +1,14 @@
 import assert from 'node:assert/strict';
-import { Writable } from 'node:stream';
 import { describe, test } from 'node:test';
-import { type Logger, pino } from 'pino';
 import { startFakePlatforms } from '../src/dev/fakes/index.js';
-import { createTenant, eventually, proxyHeaders, purchaseEvent, startTestService } from './harness.js';
+import {
+  capturingLogger,
+  createTenant,
+  eventually,
+  proxyHeaders,
+  purchaseEvent,
+  startTestService,
+} from './harness.js';
 
 describe('the domain is found by Host; X-Forwarded-Host only with TRUST_PROXY', () => {
   for (const trust of [false, true]) {
@@ -43,18 +48,6 @@ describe('the domain is found by Host; X-Forwarded-Host only with TRUST_PROXY', 
     });
   }
 });
-
-/** A logger whose lines (parsed) land in `lines`. */
-function capturingLogger(): { logger: Logger; lines: Array<Record<string, unknown>> } {
-  const lines: Array<Record<string, unknown>> = [];
-  const stream = new Writable({
-    write(chunk, _encoding, callback) {
-      for (const line of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(line));
-      callback();
-    },
-  });
-  return { logger: pino({ level: 'info' }, stream), lines };
-}
 
 const forwardingWarnings = (lines: Array<Record<string, unknown>>) =>
   lines.filter((l) => l.level === 40 && /TRUST_PROXY/.test(String(l.msg)));
