@@ -5,7 +5,7 @@ import { parseArgs } from 'node:util';
 import { type Config, ConfigError, loadConfig } from './config.js';
 import { isDestinationType } from './destinations/registry.js';
 import { DESTINATION_TYPES } from './destinations/types.js';
-import { devInstructions, startDev } from './dev/dev.js';
+import { devInstructions, parseFakePortBase, startDev } from './dev/dev.js';
 import { Sealer } from './lib/crypto.js';
 import { isPlan, PLANS } from './lib/plans.js';
 import { type Role, startService } from './main.js';
@@ -35,7 +35,7 @@ import {
 const USAGE = `Usage: tagbridge <command> [options]
 
   serve [--role api|worker|all]            run the service (default: all)
-  dev                                      run with five fake ad platforms and a demo domain
+  dev [--fake-port-base N]                 run with five fake ad platforms (free ports, or N…N+4) and a demo domain
   migrate                                  apply database migrations
   org create --name NAME [--plan PLAN]     create an organization (plans: ${PLANS.join(', ')})
   org set --id ORG [--plan PLAN] [--status active|past_due|suspended|expired]
@@ -122,6 +122,7 @@ const OPTIONS = {
   config: { type: 'string' },
   limit: { type: 'string' },
   scopes: { type: 'string' },
+  'fake-port-base': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -139,7 +140,7 @@ export async function runCli(argv: string[]): Promise<number> {
     return command ? 0 : 1;
   }
   if (command === 'dev') {
-    const session = await startDev();
+    const session = await startDev(process.env, parseFakePortBase(values['fake-port-base']));
     out.print(devInstructions(session), {
       address: session.service.address,
       host: session.host,

@@ -55,9 +55,15 @@ test('bad values are refused with the variable named', () => {
     [{ ENCRYPTION_KEY: 'c2hvcnQ=' }, /ENCRYPTION_KEY must be 32 bytes/],
     [{ META_GRAPH_URL: 'ftp://x' }, /META_GRAPH_URL/],
     [{ TRUST_PROXY: 'maybe' }, /TRUST_PROXY/],
+    [{ TRUST_PROXY: '10.0.0.0/33' }, /TRUST_PROXY/],
+    [{ TRUST_PROXY: '10.0.0.1,proxy.local' }, /TRUST_PROXY.*proxy\.local/],
     [{ DATABASE_URL: 'mysql://x', ENCRYPTION_KEY: key }, /DATABASE_URL/],
     [{ PLAN_FREE_MONTHLY_REQUESTS: '-5' }, /PLAN_FREE_MONTHLY_REQUESTS/],
     [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL/],
+    [{ PROXY_CORS_EXTRA_ORIGINS: 'https://ok.test,shop.test' }, /PROXY_CORS_EXTRA_ORIGINS: "shop.test"/],
+    [{ PROXY_CORS_EXTRA_ORIGINS: 'https://shop.test/' }, /PROXY_CORS_EXTRA_ORIGINS/],
+    [{ PROXY_CORS_EXTRA_ORIGINS: 'https://shop.test/path' }, /PROXY_CORS_EXTRA_ORIGINS/],
+    [{ PROXY_CORS_EXTRA_ORIGINS: 'ftp://shop.test' }, /PROXY_CORS_EXTRA_ORIGINS/],
   ];
   for (const [env, pattern] of cases) {
     assert.throws(() => loadConfig({ DATA_DIR: tmpdir(), ENCRYPTION_KEY: key, ...env }), pattern);
@@ -73,4 +79,27 @@ test('PROXY_RATE_LIMIT_PER_MINUTE=0 turns the limit off; quotas accept "unlimite
   });
   assert.equal(config.proxy.rateLimitPerMinute, 0);
   assert.equal(config.planQuotas.pro, null);
+});
+
+test('PROXY_CORS_EXTRA_ORIGINS: comma-separated origins, in the form browsers send them', () => {
+  const config = loadConfig({
+    DATA_DIR: tmpdir(),
+    ENCRYPTION_KEY: key,
+    PROXY_CORS_EXTRA_ORIGINS: ' https://Staging.Acme.dev , http://localhost:3000,',
+  });
+  assert.deepEqual(config.proxy.corsExtraOrigins, ['https://staging.acme.dev', 'http://localhost:3000']);
+  assert.deepEqual(loadConfig({ DATA_DIR: tmpdir(), ENCRYPTION_KEY: key }).proxy.corsExtraOrigins, []);
+});
+
+test('TRUST_PROXY: off by default, a boolean word, or the proxy addresses to trust', () => {
+  const trust = (value?: string) =>
+    loadConfig({
+      DATA_DIR: tmpdir(),
+      ENCRYPTION_KEY: key,
+      ...(value === undefined ? {} : { TRUST_PROXY: value }),
+    }).trustProxy;
+  assert.equal(trust(), false);
+  assert.equal(trust('true'), true);
+  assert.equal(trust('0'), false);
+  assert.deepEqual(trust('10.0.0.0/8, 127.0.0.1,::1'), ['10.0.0.0/8', '127.0.0.1', '::1']);
 });

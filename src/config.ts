@@ -5,6 +5,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { join, resolve } from 'node:path';
 import type { Plan } from './lib/plans.js';
 
@@ -16,7 +17,11 @@ export interface Config {
   /** PostgreSQL schema for Tagbridge's tables (several instances can share one database). */
   databaseSchema: string | undefined;
   redisUrl: string | undefined;
-  trustProxy: boolean;
+  /**
+   * Whose X-Forwarded-* headers count: nobody's (false), any peer's (true), or only these proxy addresses
+   * (IPs or CIDR ranges).
+   */
+  trustProxy: boolean | string[];
   logLevel: string;
   /** Current key first; older keys only decrypt (rotation). */
   encryptionKeys: Buffer[];
@@ -26,6 +31,8 @@ export interface Config {
     rateLimitPerMinute: number;
     bodyLimitBytes: number;
     dedupWindowSeconds: number;
+    /** Browser origins allowed to call the proxy endpoints besides each domain's shop origins. */
+    corsExtraOrigins: string[];
   };
   /** Monthly request quota per plan; null is unlimited. */
   planQuotas: Record<Plan, number | null>;
@@ -103,6 +110,28 @@ function bool(env: Env, name: string, fallback: boolean): boolean {
   throw new ConfigError(`${name} must be true or false, got "${env[name]}"`);
 }
 
+/** TRUST_PROXY: a boolean word, or comma-separated proxy addresses (`10.0.0.5`, `10.0.0.0/8`, `::1`). */
+function trustProxy(env: Env, name: string): boolean | string[] {
+  const raw = env[name]?.trim() ?? '';
+  if (!/[.:]/.test(raw)) return bool(env, name, false);
+  const entries = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  for (const entry of entries) {
+    const [address = '', prefix, extra] = entry.split('/');
+    const family = isIP(address);
+    const bits = family === 4 ? 32 : 128;
+    const prefixOk = prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= bits);
+    if (family === 0 || !prefixOk || extra !== undefined) {
+      throw new ConfigError(
+        `${name} must be true, false or comma-separated proxy addresses (IP or CIDR), got "${entry}"`,
+      );
+    }
+  }
+  return entries;
+}
+
 function url(env: Env, name: string, fallback: string): string {
   const raw = env[name]?.trim() || fallback;
   let parsed: URL;
@@ -115,6 +144,28 @@ function url(env: Env, name: string, fallback: string): string {
     throw new ConfigError(`${name} must be an http(s) URL, got "${raw}"`);
   }
   return raw.replace(/\/+$/, '');
+}
+
+/** Comma-separated `scheme://host[:port]` origins, as browsers send them in `Origin`. */
+function origins(env: Env, name: string): string[] {
+  const out: string[] = [];
+  for (const raw of (env[name] ?? '').split(',').map((s) => s.trim())) {
+    if (!raw) continue;
+    let parsed: URL;
+    try {
+      parsed = new URL(raw);
+    } catch {
+      throw new ConfigError(`${name}: "${raw}" is not an origin (scheme://host[:port])`);
+    }
+    const bare = parsed.pathname === '/' && !parsed.search && !parsed.hash && !parsed.username;
+    if ((parsed.protocol !== 'http:' && parsed.protocol !== 'https:') || !bare || raw.endsWith('/')) {
+      throw new ConfigError(
+        `${name}: "${raw}" is not an origin (http(s)://host[:port], no path or trailing slash)`,
+      );
+    }
+    out.push(parsed.origin);
+  }
+  return out;
 }
 
 function decodeKey(name: string, raw: string): Buffer {
@@ -190,7 +241,7 @@ export function loadConfig(env: Env = process.env): Config {
     databaseUrl,
     databaseSchema,
     redisUrl,
-    trustProxy: bool(env, 'TRUST_PROXY', false),
+    trustProxy: trustProxy(env, 'TRUST_PROXY'),
     logLevel,
     encryptionKeys: [currentKey, ...previousKeys],
     encryptionKeyGenerated,
@@ -198,6 +249,7 @@ export function loadConfig(env: Env = process.env): Config {
       rateLimitPerMinute: int(env, 'PROXY_RATE_LIMIT_PER_MINUTE', 120),
       bodyLimitBytes: int(env, 'PROXY_BODY_LIMIT_BYTES', 100 * 1024, 1024),
       dedupWindowSeconds: int(env, 'DEDUP_WINDOW_SECONDS', 48 * 3600, 1),
+      corsExtraOrigins: origins(env, 'PROXY_CORS_EXTRA_ORIGINS'),
     },
     planQuotas: {
       free: quota(env, 'free', 10_000),

@@ -8,8 +8,8 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { after, afterEach, before, describe, test } from 'node:test';
 import { type FakePlatform, startFakeMeta } from '../src/dev/fakes/index.js';
+import { setDestination } from '../src/management/destinations/set.js';
 import { checkDestinations } from '../src/management/domains/destination-check.js';
-import { setDestination } from '../src/storage/repos/destinations.js';
 import type { DestinationRow } from '../src/storage/schema.js';
 import {
   createTenant,

@@ -4,20 +4,31 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { request } from 'undici';
-import { devInstructions, startDev } from '../src/dev/dev.js';
+import { ConfigError } from '../src/config.js';
+import { devInstructions, parseFakePortBase, startDev } from '../src/dev/dev.js';
 import { dialect, eventually } from './harness.js';
 
 test('tagbridge dev: a demo domain whose events reach all five fake platforms', {
   skip: dialect === 'postgres' && 'dev runs on embedded SQLite only',
 }, async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'tagbridge-dev-'));
-  const session = await startDev(
-    { DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', DELIVERY_POLL_INTERVAL_MS: '20' },
-    null,
-  );
+  // No port base: the fakes take free ports, so dev never collides with whatever holds 9901–9905.
+  const session = await startDev({
+    DATA_DIR: dataDir,
+    PORT: '0',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'silent',
+    DELIVERY_POLL_INTERVAL_MS: '20',
+  });
   try {
+    const ports = Object.values(session.fakes.urls).map((url) => Number(new URL(url).port));
+    assert.equal(new Set(ports).size, 5);
+    for (const port of ports) assert.ok(port < 9901 || port > 9905, `fake on a free port, got ${port}`);
     const help = devInstructions(session);
-    assert.match(help, /curl -s http:\/\/localhost:\d+\/v1\/events/);
+    const servicePort = new URL(session.service.address!).port;
+    assert.match(help, new RegExp(`curl -s http://localhost:${servicePort}/v1/events`));
+    for (const [name, url] of Object.entries(session.fakes.urls))
+      assert.ok(help.includes(`${name}=${url}`), name);
     assert.ok(help.includes(session.proxyToken));
     const res = await request(`${session.service.address}/v1/events`, {
       method: 'POST',
@@ -53,5 +64,13 @@ test('tagbridge dev: a demo domain whose events reach all five fake platforms', 
   } finally {
     await session.close();
     rmSync(dataDir, { recursive: true, force: true });
+  }
+});
+
+test('tagbridge dev --fake-port-base: N for Meta … N+4 for Reddit; bad values are a usage error', () => {
+  assert.equal(parseFakePortBase(undefined), null);
+  assert.equal(parseFakePortBase('9901'), 9901);
+  for (const bad of ['', 'abc', '80', '65532', '9901.5', '-1']) {
+    assert.throws(() => parseFakePortBase(bad), ConfigError, bad);
   }
 });

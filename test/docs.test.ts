@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
+import { META_EVENT_NAMES } from '../src/destinations/meta/map.js';
+import { PINTEREST_EVENT_NAMES } from '../src/destinations/pinterest/map.js';
+import { REDDIT_EVENT_NAMES } from '../src/destinations/reddit/map.js';
+import { SNAPCHAT_EVENT_NAMES } from '../src/destinations/snapchat/map.js';
+import { TIKTOK_EVENT_NAMES } from '../src/destinations/tiktok/map.js';
+import { EVENT_NAMES, type EventName } from '../src/destinations/types.js';
 import { ERROR_CODES } from '../src/errors.js';
 import { PLANS } from '../src/lib/plans.js';
 
@@ -34,4 +40,73 @@ test('every error code is documented with its HTTP status', () => {
       `${code} ${status} is in the README`,
     );
   }
+});
+
+const mappingDoc = readFileSync(new URL('../docs/event-mapping.md', import.meta.url), 'utf8');
+const PLATFORMS = ['Meta', 'TikTok', 'Pinterest', 'Snapchat', 'Reddit'] as const;
+type Platform = (typeof PLATFORMS)[number];
+const ADAPTERS: Record<Platform, Readonly<Record<EventName, string>>> = {
+  Meta: META_EVENT_NAMES,
+  TikTok: TIKTOK_EVENT_NAMES,
+  Pinterest: PINTEREST_EVENT_NAMES,
+  Snapchat: SNAPCHAT_EVENT_NAMES,
+  Reddit: REDDIT_EVENT_NAMES,
+};
+
+/** Seed 001's table ("Supported Destinations"), copied from the seed: Meta, TikTok, Pinterest, Snapchat, Reddit. */
+const SEED_001: Record<EventName, [string, string, string, string, string]> = {
+  PageVisit: ['PageView', 'Pageview', 'page_visit', 'PAGE_VIEW', 'PageVisit'],
+  ViewContent: ['ViewContent', 'ViewContent', 'view_category', 'VIEW_CONTENT', 'ViewContent'],
+  Search: ['Search', 'Search', 'search', 'SEARCH', 'Search'],
+  AddToCart: ['AddToCart', 'AddToCart', 'add_to_cart', 'ADD_CART', 'AddToCart'],
+  AddToWishlist: ['AddToWishlist', 'AddToWishlist', 'add_to_wishlist', 'ADD_TO_WISHLIST', 'AddToWishlist'],
+  Purchase: ['Purchase', 'CompletePayment', 'checkout', 'PURCHASE', 'Purchase'],
+  Lead: ['Lead', 'SubmitForm', 'lead', 'SIGN_UP', 'Lead'],
+  SignUp: ['CompleteRegistration', 'CompleteRegistration', 'signup', 'SIGN_UP', 'SignUp'],
+  Custom: ['CustomEvent', 'CustomEvent', 'custom', 'CUSTOM_EVENT_1', 'Custom'],
+};
+
+/** The rows of the markdown table under `## heading`, as cells with backticks removed (header and rule dropped). */
+function tableRows(heading: string): string[][] {
+  const start = mappingDoc.indexOf(`## ${heading}`);
+  assert.ok(start >= 0, `docs/event-mapping.md has "## ${heading}"`);
+  const end = mappingDoc.indexOf('\n## ', start + 3);
+  const lines = mappingDoc
+    .slice(start, end < 0 ? undefined : end)
+    .split('\n')
+    .filter((line) => line.startsWith('|'));
+  return lines.slice(2).map((line) =>
+    line
+      .slice(1, -1)
+      .split('|')
+      .map((cell) => cell.trim().replace(/^`([^`]*)`$/, '$1')),
+  );
+}
+
+test('docs/event-mapping.md: the default-name table is what every adapter maps', () => {
+  const rows = tableRows('Default names');
+  assert.deepEqual(
+    rows.map((r) => r[0]),
+    [...EVENT_NAMES],
+    'one row per event type, in order',
+  );
+  for (const [event, ...names] of rows) {
+    PLATFORMS.forEach((platform, i) => {
+      assert.equal(names[i], ADAPTERS[platform][event as EventName], `${event} → ${platform}`);
+    });
+  }
+});
+
+test('docs/event-mapping.md: every difference from seed 001 is listed with a reason, and nothing else', () => {
+  const expected: string[] = [];
+  for (const event of EVENT_NAMES) {
+    PLATFORMS.forEach((platform, i) => {
+      const sent = ADAPTERS[platform][event];
+      if (sent !== SEED_001[event][i]) expected.push(`${event} ${platform} ${SEED_001[event][i]} → ${sent}`);
+    });
+  }
+  const rows = tableRows('Where this differs from seed 001');
+  const listed = rows.map(([event, platform, seed, sent]) => `${event} ${platform} ${seed} → ${sent}`);
+  assert.deepEqual([...listed].sort(), [...expected].sort());
+  for (const row of rows) assert.ok((row[4] ?? '').length > 10, `${row[0]} ${row[1]} gives a reason`);
 });

@@ -6,7 +6,9 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import pg from 'pg';
+import { type Logger, pino } from 'pino';
 import { type Config, loadConfig } from '../src/config.js';
 import type { DestinationType } from '../src/destinations/types.js';
 import { type Clock, ManualClock } from '../src/lib/clock.js';
@@ -36,6 +38,8 @@ export interface TestServiceOptions {
   clock?: Clock;
   /** Captures mail instead of sending it (the SMTP path has its own tests). */
   mailer?: Mailer;
+  /** The service's logger (tests that read log lines); silent otherwise. */
+  logger?: Logger;
 }
 
 /** Environment for a test service: a temp DATA_DIR, a random key, fast retries; the dialect's DATABASE_URL. */
@@ -66,6 +70,7 @@ export async function startTestService(options: TestServiceOptions = {}): Promis
     listen: options.listen ?? false,
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.mailer ? { mailer: options.mailer } : {}),
+    ...(options.logger ? { logger: options.logger } : {}),
     ...(schema ? { pgSchema: schema } : {}),
   });
   return {
@@ -191,6 +196,18 @@ export function proxyHeaders(tenant: Tenant, extra: Record<string, string> = {})
     'x-ssp-token': tenant.proxyToken,
     ...extra,
   };
+}
+
+/** A logger (for `startTestService({ logger })`) whose lines land, parsed, in `lines`. */
+export function capturingLogger(): { logger: Logger; lines: Array<Record<string, unknown>> } {
+  const lines: Array<Record<string, unknown>> = [];
+  const stream = new Writable({
+    write(chunk, _encoding, callback) {
+      for (const line of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(line));
+      callback();
+    },
+  });
+  return { logger: pino({ level: 'info' }, stream), lines };
 }
 
 /** Polls until `check` returns a value other than undefined/false, or fails after `timeoutMs`. */

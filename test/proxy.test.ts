@@ -360,6 +360,53 @@ describe('POST /v1/events: acceptance, dedup, CORS, health', () => {
     assert.equal(post.headers['access-control-allow-origin'], 'https://www.myshop.test');
   });
 
+  test('CORS: the apex twin of the shop URL is allowed; actual responses expose the rate-limit headers', async () => {
+    // The shop URL says www.myshop.test; the shop also answers on myshop.test.
+    const preflight = await service.app!.inject({
+      method: 'OPTIONS',
+      url: '/v1/pmw-events',
+      headers: {
+        host: tenant.domain.host,
+        origin: 'https://myshop.test',
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'content-type,x-ssp-token',
+      },
+    });
+    assert.equal(preflight.statusCode, 204);
+    assert.equal(preflight.headers['access-control-allow-origin'], 'https://myshop.test');
+    assert.equal(preflight.headers['access-control-allow-methods'], 'POST, OPTIONS');
+    const post = await service.app!.inject({
+      method: 'POST',
+      url: '/v1/events',
+      headers: proxyHeaders(tenant, { origin: 'https://myshop.test' }),
+      payload: { events: [purchaseEvent()] },
+    });
+    assert.equal(post.statusCode, 200, post.body);
+    assert.equal(post.headers['access-control-allow-origin'], 'https://myshop.test');
+    assert.equal(
+      post.headers['access-control-expose-headers'],
+      'X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset, Retry-After',
+    );
+    // An error answer carries them too, so the shop's script can read why.
+    const refused = await service.app!.inject({
+      method: 'POST',
+      url: '/v1/events',
+      headers: proxyHeaders(tenant, { origin: 'https://www.myshop.test', 'x-ssp-token': 'f'.repeat(64) }),
+      payload: { events: [purchaseEvent()] },
+    });
+    assert.equal(refused.statusCode, 401);
+    assert.equal(refused.headers['access-control-allow-origin'], 'https://www.myshop.test');
+    // Plain http is not the https shop's origin, and a lookalike host is nobody's.
+    for (const origin of ['http://www.myshop.test', 'https://evilmyshop.test', 'https://myshop.test.evil']) {
+      const other = await service.app!.inject({
+        method: 'OPTIONS',
+        url: '/v1/events',
+        headers: { host: tenant.domain.host, origin, 'access-control-request-method': 'POST' },
+      });
+      assert.equal(other.headers['access-control-allow-origin'], undefined, origin);
+    }
+  });
+
   test('GET /health answers ok while the database answers', async () => {
     const res = await service.app!.inject({ method: 'GET', url: '/health' });
     assert.equal(res.statusCode, 200);
@@ -378,5 +425,48 @@ describe('POST /v1/events: acceptance, dedup, CORS, health', () => {
     const res = await service.app!.inject({ method: 'GET', url: '/nope' });
     assert.equal(res.statusCode, 404);
     assert.equal(res.json().error.code, 'not_found');
+  });
+});
+
+describe('proxy CORS: PROXY_CORS_EXTRA_ORIGINS, and a 429 a browser can read', () => {
+  let service: TestService;
+  let tenant: Tenant;
+  before(async () => {
+    service = await startTestService({
+      role: 'api',
+      env: { PROXY_RATE_LIMIT_PER_MINUTE: '1', PROXY_CORS_EXTRA_ORIGINS: 'https://checkout.partner.test' },
+    });
+    tenant = await createTenant(service, { shopUrl: 'https://acme.test' });
+  });
+  after(() => service.destroy());
+
+  test('an extra origin is answered like the shop’s own; the 429 past the limit carries CORS and Retry-After', async () => {
+    const origin = 'https://checkout.partner.test';
+    const preflight = await service.app!.inject({
+      method: 'OPTIONS',
+      url: '/v1/events',
+      headers: { host: tenant.domain.host, origin, 'access-control-request-method': 'POST' },
+    });
+    assert.equal(preflight.headers['access-control-allow-origin'], origin);
+    const first = await service.app!.inject({
+      method: 'POST',
+      url: '/v1/events',
+      headers: proxyHeaders(tenant, { origin }),
+      payload: { events: [purchaseEvent()] },
+    });
+    assert.equal(first.statusCode, 200, first.body);
+    assert.equal(first.headers['access-control-allow-origin'], origin);
+    assert.equal(first.headers['x-ratelimit-remaining'], '0');
+    const limited = await service.app!.inject({
+      method: 'POST',
+      url: '/v1/events',
+      headers: proxyHeaders(tenant, { origin: 'https://www.acme.test' }),
+      payload: { events: [purchaseEvent()] },
+    });
+    assert.equal(limited.statusCode, 429);
+    assert.equal(limited.json().error.code, 'rate_limited');
+    assert.equal(limited.headers['access-control-allow-origin'], 'https://www.acme.test');
+    assert.match(String(limited.headers['access-control-expose-headers']), /Retry-After/);
+    assert.ok(Number(limited.headers['retry-after']) > 0);
   });
 });

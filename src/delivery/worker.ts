@@ -3,13 +3,14 @@
  * destination's pacing and its circuit), leases a batch of deliveries, opens the events (open-events.ts),
  * delivers them (deliver-batch.ts), records every outcome, and holds or releases the destination.
  */
-import type { FastifyBaseLogger as Logger } from 'fastify';
+
 import type { Config } from '../config.js';
 import { getDestination } from '../destinations/registry.js';
 import type { Destination, DestinationType } from '../destinations/types.js';
 import type { Clock } from '../lib/clock.js';
 import type { Sealer } from '../lib/crypto.js';
 import { randomId } from '../lib/ids.js';
+import type { Logger } from '../lib/logger.js';
 import type { Storage } from '../storage/db.js';
 import {
   type DeliveryOutcome,

@@ -4,7 +4,7 @@
  * DATA_DIR is set), and a ready curl command is printed.
  */
 import { join } from 'node:path';
-import { type Config, loadConfig } from '../config.js';
+import { type Config, ConfigError, loadConfig } from '../config.js';
 import { DESTINATION_TYPES, type DestinationType } from '../destinations/types.js';
 import { type Service, startService } from '../main.js';
 import { setDestination } from '../management/destinations/set.js';
@@ -28,10 +28,23 @@ export interface DevSession {
   close(): Promise<void>;
 }
 
-/** `basePort` null: the fakes take free ports (tests); the CLI uses 9901–9905 so their URLs stay stable. */
+/**
+ * `--fake-port-base N`: the fakes listen on N (Meta), N+1 (TikTok), N+2 (Pinterest), N+3 (Snapchat), N+4
+ * (Reddit). Without it they take free ports, so `dev` never fails on a port something else holds.
+ */
+export function parseFakePortBase(raw: string | undefined): number | null {
+  if (raw === undefined) return null;
+  const base = /^\d{1,5}$/.test(raw.trim()) ? Number(raw.trim()) : Number.NaN;
+  if (!(base >= 1024 && base + 4 <= 65535)) {
+    throw new ConfigError(`--fake-port-base must be a port from 1024 to 65531, got "${raw}"`);
+  }
+  return base;
+}
+
+/** `basePort` null: the fakes take free ports (the default); a number: see parseFakePortBase. */
 export async function startDev(
   env: NodeJS.ProcessEnv = process.env,
-  basePort: number | null = 9901,
+  basePort: number | null = null,
 ): Promise<DevSession> {
   const fakes = await startFakePlatforms(basePort === null ? {} : { basePort });
   const config: Config = loadConfig({
@@ -88,7 +101,8 @@ export function devInstructions(session: DevSession): string {
     ],
   });
   return [
-    `Tagbridge dev: service on http://localhost:${port}, fake platforms:`,
+    `Tagbridge dev: service on http://localhost:${port}`,
+    'Fake platforms (events are delivered here; fixed ports with --fake-port-base N):',
     ...Object.entries(session.fakes.urls).map(([name, url]) => `  ${name}=${url}`),
     '',
     'Send an event:',

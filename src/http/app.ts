@@ -7,6 +7,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyError, LogController } fro
 import type { AppDeps } from '../app-deps.js';
 import { ApiError, type ErrorCode, errorBody } from '../errors.js';
 import { describeValidationError } from '../lib/json-schema.js';
+import { untrustedForwardingWarning } from './forwarded-headers.js';
 import { registerIdempotency } from './idempotency.js';
 import { registerOpenApi } from './openapi.js';
 import { registerRoutes } from './routes/index.js';
@@ -79,6 +80,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     reply.status(404).send(errorBody('not_found', `No route ${request.method} ${request.url.split('?')[0]}`));
   });
 
+  const forwardingWarning = untrustedForwardingWarning(deps.config.trustProxy, app.log);
+  if (forwardingWarning) app.addHook('onRequest', forwardingWarning);
   // Both collect routes through onRoute hooks, so they come before the routes.
   await registerOpenApi(app, deps);
   registerIdempotency(app, deps);

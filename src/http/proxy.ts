@@ -1,7 +1,7 @@
 /**
  * What the proxy surface (`/v1/events`, `/v1/pmw-events`) does before a body is read: per-IP rate limit,
  * domain by Host, X-SSP-Token, subscription and monthly quota — and its CORS, answered for the domain's
- * shop origin only.
+ * shop origins and the configured extra origins only (proxy-cors.ts).
  */
 import type { FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify';
 import type { AppDeps } from '../app-deps.js';
@@ -9,6 +9,7 @@ import { ApiError } from '../errors.js';
 import type { DomainContext } from '../ingest/domain-context.js';
 import { safeEqual, sha256Hex } from '../lib/crypto.js';
 import { subscriptionAllowsIngest } from '../storage/repos/orgs.js';
+import { isAllowedProxyOrigin, PROXY_EXPOSED_HEADERS } from './proxy-cors.js';
 import { enforceRateLimit, rateLimitHeaders } from './rate-limit.js';
 import type { App } from './types.js';
 
@@ -18,21 +19,18 @@ declare module 'fastify' {
   }
 }
 
-function shopOrigin(ctx: DomainContext): string | null {
-  if (!ctx.domain.shop_url) return null;
-  try {
-    return new URL(ctx.domain.shop_url).origin;
-  } catch {
-    return null;
-  }
-}
-
-function applyCors(request: FastifyRequest, reply: FastifyReply, ctx: DomainContext | null): boolean {
+function applyCors(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  ctx: DomainContext | null,
+  extraOrigins: readonly string[],
+): boolean {
   reply.header('vary', 'Origin');
   const origin = request.headers.origin;
   if (!origin || !ctx) return false;
-  if (origin !== shopOrigin(ctx)) return false;
+  if (!isAllowedProxyOrigin(origin, ctx.domain.shop_url, extraOrigins)) return false;
   reply.header('access-control-allow-origin', origin);
+  reply.header('access-control-expose-headers', PROXY_EXPOSED_HEADERS);
   return true;
 }
 
@@ -45,12 +43,17 @@ export function proxyGuard(deps: AppDeps): onRequestHookHandler {
         config.proxy.rateLimitPerMinute,
         60_000,
       );
+      if (!decision.allowed) {
+        // The shop's script can read a 429 and its Retry-After only with CORS headers. The domain comes
+        // from the cache alone here: requests past the limit must not cost a query.
+        applyCors(request, reply, deps.domains.peek(request.host) ?? null, config.proxy.corsExtraOrigins);
+      }
       enforceRateLimit(reply, decision, 'Too many requests from this IP');
     }
 
     const ctx = await deps.domains.resolve(request.host);
     request.proxyContext = ctx;
-    applyCors(request, reply, ctx);
+    applyCors(request, reply, ctx, config.proxy.corsExtraOrigins);
     if (!ctx || ctx.domain.status === 'disabled') {
       throw new ApiError('domain_not_configured', `No domain is configured for ${request.host}`, {
         host: request.host,
@@ -85,11 +88,11 @@ export function proxyGuard(deps: AppDeps): onRequestHookHandler {
   };
 }
 
-/** CORS preflight for a proxy path: allowed for the domain's shop origin, silent for any other. */
+/** CORS preflight for a proxy path: allowed for the domain's shop and extra origins, silent for any other. */
 export function registerProxyPreflight(app: App, deps: AppDeps, path: string): void {
   app.options(path, async (request, reply) => {
     const ctx = await deps.domains.resolve(request.host);
-    if (applyCors(request, reply, ctx)) {
+    if (applyCors(request, reply, ctx, deps.config.proxy.corsExtraOrigins)) {
       reply.headers({
         'access-control-allow-methods': 'POST, OPTIONS',
         'access-control-allow-headers': 'Content-Type, X-SSP-Token',

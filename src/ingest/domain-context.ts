@@ -38,6 +38,12 @@ export class DomainContextCache {
     return value;
   }
 
+  /** The cached answer for `host` if still fresh, without a query (undefined: not cached). */
+  peek(host: string): DomainContext | null | undefined {
+    const cached = this.entries.get(normalizeHost(host));
+    return cached && cached.expiresAt > this.clock.now() ? cached.value : undefined;
+  }
+
   /** Drop everything (after a domain, org or destination change made by this process). */
   invalidate(): void {
     this.entries.clear();

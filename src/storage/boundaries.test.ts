@@ -73,13 +73,11 @@ describe('storage boundaries', () => {
  */
 const SQL_OUTSIDE_STORAGE_ALLOWED = [
   'src/cli.ts',
-  'src/delivery/worker.ts',
   'src/http/routes/org-events.list.ts',
   'src/http/routes/org-events.replay.ts',
   'src/http/routes/org-settings.update.ts',
   'src/management/audit.ts',
   'src/management/orgs/members.ts',
-  'src/management/session-auth.ts',
   'src/public-api/ingest.ts',
 ];
 

@@ -1,7 +1,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { sha256Hex } from '../../src/lib/crypto.js';
-import { createTenant, ManualClock, proxyHeaders, startTestService, type TestService } from '../harness.js';
+import {
+  createSession,
+  createTenant,
+  ManualClock,
+  proxyHeaders,
+  startTestService,
+  type TestService,
+} from '../harness.js';
 import {
   CapturingMailer,
   confirmLogin,
@@ -191,6 +198,95 @@ describe('login tokens, limits and sessions', () => {
     const get = await service.app!.inject({ method: 'GET', url: `/v1/auth/callback?token=${token}` });
     assert.equal(get.statusCode, 401);
     assert.match(get.body, /already been used/);
+  });
+
+  test('the sign-in form sends a link, and signing in lands on a welcome page listing orgs and domains', async () => {
+    const signInPage = await service.app!.inject({ method: 'GET', url: '/sign-in' });
+    assert.equal(signInPage.statusCode, 200);
+    assert.match(String(signInPage.headers['content-type']), /^text\/html/);
+    assert.match(signInPage.body, /<form method="post" action="\/v1\/auth\/login">/);
+    assert.match(signInPage.body, /<input type="email" name="email"/);
+
+    // What the browser posts from that form: an HTML answer, not JSON.
+    const email = 'welcome@example.com';
+    const sent = await service.app!.inject({
+      method: 'POST',
+      url: '/v1/auth/login',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: dashboardOrigin(service) },
+      payload: new URLSearchParams({ email }).toString(),
+    });
+    assert.equal(sent.statusCode, 202, sent.body);
+    assert.match(String(sent.headers['content-type']), /^text\/html/);
+    assert.match(sent.body, /Check your mail/);
+    const badForm = await service.app!.inject({
+      method: 'POST',
+      url: '/v1/auth/login',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: dashboardOrigin(service) },
+      payload: 'email=not-an-address',
+    });
+    assert.equal(badForm.statusCode, 400);
+    assert.match(String(badForm.headers['content-type']), /^text\/html/);
+    assert.match(badForm.body, /valid email address/);
+
+    const confirmed = await post(mailer.lastToken(email));
+    assert.equal(confirmed.statusCode, 303);
+    const landing = String(confirmed.headers.location);
+    assert.equal(landing, '/app');
+    const cookie = `sc_session=${sessionCookie(confirmed.headers['set-cookie'])}`;
+
+    // No org yet: the page says how to get one.
+    const empty = await service.app!.inject({ method: 'GET', url: landing, headers: { cookie } });
+    assert.equal(empty.statusCode, 200);
+    assert.match(empty.body, /Signed in as <strong>welcome@example\.com<\/strong>/);
+    assert.match(empty.body, /not a member of any organization yet/);
+
+    // A member of an org (named with markup, which is escaped) sees it and its domain.
+    const tenant = await createTenant(service);
+    const { db } = service.storage;
+    await db.updateTable('orgs').set({ name: 'Acme <b>&</b>' }).where('id', '=', tenant.org.id).execute();
+    const user = await db
+      .selectFrom('users')
+      .select('id')
+      .where('email', '=', email)
+      .executeTakeFirstOrThrow();
+    await db
+      .insertInto('memberships')
+      .values({ org_id: tenant.org.id, user_id: user.id, role: 'owner', created_at: clock.now() })
+      .execute();
+    const stale = await service.app!.inject({ method: 'GET', url: landing, headers: { cookie } });
+    assert.match(stale.body, /no current org yet/, 'joined after signing in: how to pick the org');
+    // Signing in again makes the org the session's current one.
+    const { cookie: fresh } = await signIn(service, mailer, email);
+    const page = await service.app!.inject({ method: 'GET', url: landing, headers: { cookie: fresh! } });
+    assert.equal(page.statusCode, 200);
+    assert.match(page.body, /you are owner — current/);
+    assert.ok(page.body.includes('<strong>Acme &lt;b&gt;&amp;&lt;/b&gt;</strong>'), page.body);
+    assert.ok(!page.body.includes('<b>&</b>'));
+    assert.ok(page.body.includes(`<code>${tenant.domain.host}</code>`));
+    assert.ok(page.body.includes(tenant.domain.id));
+    // Its links lead somewhere.
+    for (const href of [...page.body.matchAll(/href="([^"]+)"/g)].map((m) => m[1]!)) {
+      const res = await service.app!.inject({ method: 'GET', url: href, headers: { cookie: fresh! } });
+      assert.ok(res.statusCode === 200 || res.statusCode === 302, `${href}: ${res.statusCode}`);
+    }
+
+    // Without a session the page sends the browser to sign in.
+    const anonymous = await service.app!.inject({ method: 'GET', url: landing });
+    assert.equal(anonymous.statusCode, 303);
+    assert.equal(anonymous.headers.location, '/sign-in');
+  });
+
+  test('the bad-link page points to a sign-in page that exists', async () => {
+    const bad = await service.app!.inject({
+      method: 'GET',
+      url: `/v1/auth/callback?token=${'e'.repeat(64)}`,
+    });
+    assert.equal(bad.statusCode, 401);
+    const href = /<a href="([^"]+)">sign-in page<\/a>/.exec(bad.body)?.[1];
+    assert.equal(href, '/sign-in', bad.body);
+    const target = await service.app!.inject({ method: 'GET', url: href });
+    assert.equal(target.statusCode, 200);
+    assert.match(target.body, /action="\/v1\/auth\/login"/);
   });
 
   test('a token expires after LOGIN_TOKEN_TTL_MS', async () => {
@@ -436,13 +532,15 @@ describe('form bodies are accepted by the login callback only', () => {
     });
     assert.equal(proxy.statusCode, 400);
     assert.equal(proxy.json().error.code, 'invalid_payload');
-    const login = await service.app!.inject({
+    // Only the sign-in and callback forms take form bodies; the rest of the management API does not.
+    const { headers } = await createSession(service);
+    const orgs = await service.app!.inject({
       method: 'POST',
-      url: '/v1/auth/login',
-      headers: form,
-      payload: 'email=a%40example.com',
+      url: '/v1/orgs',
+      headers: { ...headers, ...form },
+      payload: 'name=Acme',
     });
-    assert.equal(login.statusCode, 415);
-    assert.equal(login.json().error.code, 'unsupported_media_type');
+    assert.equal(orgs.statusCode, 415);
+    assert.equal(orgs.json().error.code, 'unsupported_media_type');
   });
 });

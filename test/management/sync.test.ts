@@ -9,6 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import { type FakePlatforms, startFakePlatforms } from '../../src/dev/fakes/index.js';
 import { openDestinationConfig } from '../../src/storage/repos/destinations.js';
 import {
+  capturingLogger,
   createTenant,
   eventually,
   proxyHeaders,
@@ -231,7 +232,7 @@ describe('sync API (shop plugin)', () => {
     const invalid = await post(
       service,
       '/v1/sync/domain-config',
-      { destinations: [], extra: true },
+      { destinations: 'garbage' },
       tenant.syncToken,
     );
     assert.equal(invalid.status, 400);
@@ -507,5 +508,44 @@ describe('sync API with ALLOW_PRIVATE_NETWORK_TARGETS and a worker', () => {
     });
     assert.equal(delivered.last_status_code, 200);
     assert.ok(fakes.meta.accepted.some((e) => e.event_id === 'purchase_T-2002'));
+  });
+});
+
+describe('sync domain-config: unknown top-level fields', () => {
+  test('are ignored, not refused, and their names (never their values) logged once per sync', async () => {
+    const fakes = await startFakePlatforms({ validTokens: [GOOD] });
+    const { logger, lines } = capturingLogger();
+    const service = await startTestService({ role: 'api', logger, env: { ...fakes.urls } });
+    try {
+      const tenant = await createTenant(service);
+      const res = await post(
+        service,
+        '/v1/sync/domain-config',
+        {
+          destinations: [{ type: 'facebook', pixel_id: '1234567890', capi: { token: GOOD } }],
+          plugin_version: '1.49.0',
+          consent_mode: { secret_value: 'do-not-log-me' },
+        },
+        tenant.syncToken,
+      );
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      assert.deepEqual(
+        res.body.destination_results.map((r: { type: string; ok: boolean }) => [r.type, r.ok]),
+        [['facebook', true]],
+      );
+      const warnings = lines.filter((l) => l.level === 40 && /unknown top-level fields/.test(String(l.msg)));
+      assert.equal(warnings.length, 1, JSON.stringify(lines));
+      assert.deepEqual(warnings[0]!.fields, ['plugin_version', 'consent_mode']);
+      assert.equal(warnings[0]!.domainId, tenant.domain.id);
+      assert.ok(!JSON.stringify(lines).includes('do-not-log-me'));
+      assert.ok(!JSON.stringify(lines).includes('1.49.0'));
+      // A sync with only known fields logs nothing of the kind.
+      const clean = await post(service, '/v1/sync/domain-config', { destinations: [] }, tenant.syncToken);
+      assert.equal(clean.status, 200);
+      assert.equal(lines.filter((l) => /unknown top-level fields/.test(String(l.msg))).length, 1);
+    } finally {
+      await service.destroy();
+      await fakes.close();
+    }
   });
 });

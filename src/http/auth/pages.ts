@@ -1,7 +1,8 @@
 /**
- * The two small HTML pages of the browser login flow. No script, no external resources; the headers keep
- * the token out of caches and Referer headers and the page out of frames (a framed confirm button could be
- * clickjacked).
+ * The small HTML pages of the browser sign-in flow (sign-in form, link sent, confirm, bad link) and the
+ * welcome page a sign-in lands on until a dashboard exists. No script, no external resources; every value is
+ * escaped; the headers keep the token out of caches and Referer headers and the page out of frames (a
+ * framed confirm button could be clickjacked).
  */
 import type { FastifyReply } from 'fastify';
 import type { LoginTokenProblem } from '../../storage/repos/login-tokens.js';
@@ -24,7 +25,8 @@ function page(title: string, body: string): string {
 <meta name="robots" content="noindex">
 <title>${escapeHtml(title)} · Tagbridge</title>
 <style>body{font-family:system-ui,sans-serif;max-width:28rem;margin:4rem auto;padding:0 1rem;color:#222}
-button{font-size:1rem;padding:.6rem 1.2rem;cursor:pointer}</style>
+button,input{font-size:1rem;padding:.6rem}button{padding:.6rem 1.2rem;cursor:pointer}
+code{background:#f3f3f3;padding:0 .2rem}li{margin:.3rem 0}</style>
 </head>
 <body>
 <h1>${escapeHtml(title)}</h1>
@@ -74,9 +76,94 @@ export function problemMessage(problem: LoginTokenProblem): string {
   return PROBLEM_TEXT[problem];
 }
 
+/** Where the sign-in form is served. */
+export const SIGN_IN_PATH = '/sign-in';
+
 export function problemPage(problem: LoginTokenProblem): string {
   return page(
     'Link not usable',
-    `<p>${escapeHtml(PROBLEM_TEXT[problem])}</p><p>Request a new link from the sign-in page.</p>`,
+    `<p>${escapeHtml(PROBLEM_TEXT[problem])}</p><p>Request a new link from the <a href="${SIGN_IN_PATH}">sign-in page</a>.</p>`,
+  );
+}
+
+/** The sign-in form: posts the address to POST /v1/auth/login, which answers with linkSentPage. */
+export function signInPage(): string {
+  return page(
+    'Sign in to Tagbridge',
+    `<p>Enter your email address; we send you a sign-in link.</p>
+<form method="post" action="/v1/auth/login">
+<p><input type="email" name="email" required maxlength="254" autocomplete="email" aria-label="Email address"></p>
+<button type="submit">Send me a link</button>
+</form>`,
+  );
+}
+
+export function linkSentPage(message: string): string {
+  return page(
+    'Check your mail',
+    `<p>${escapeHtml(message)}</p><p>Open the link in this browser. Nothing came? <a href="${SIGN_IN_PATH}">Try again</a>.</p>`,
+  );
+}
+
+/** A refused sign-in form post (bad address, too many requests, another site's form). */
+export function signInErrorPage(message: string): string {
+  return page(
+    'Could not send a link',
+    `<p>${escapeHtml(message)}</p><p><a href="${SIGN_IN_PATH}">Back to sign-in</a></p>`,
+  );
+}
+
+export interface WelcomeView {
+  email: string;
+  orgs: Array<{
+    name: string;
+    id: string;
+    role: string;
+    current: boolean;
+    domains: Array<{ id: string; host: string; status: string }>;
+  }>;
+}
+
+/** Where a sign-in lands: who you are, your orgs and their domains, and what to do next. */
+export function welcomePage(view: WelcomeView): string {
+  const orgs =
+    view.orgs.length === 0
+      ? `<p>You are not a member of any organization yet. Ask an owner of one to invite you
+(<code>POST /v1/org/members/invite</code>), or create your own with <code>POST /v1/orgs</code>.</p>`
+      : `<h2>Your organizations</h2>
+<ul>
+${view.orgs
+  .map((org) => {
+    const domains =
+      org.domains.length === 0
+        ? '<li>No domains yet (<code>POST /v1/domains</code>).</li>'
+        : org.domains
+            .map(
+              (d) =>
+                `<li><code>${escapeHtml(d.host)}</code> (${escapeHtml(d.status)}, <code>${escapeHtml(d.id)}</code>)</li>`,
+            )
+            .join('\n');
+    return `<li><strong>${escapeHtml(org.name)}</strong> (<code>${escapeHtml(org.id)}</code>), you are ${escapeHtml(org.role)}${org.current ? ' — current' : ''}
+<ul>
+${domains}
+</ul></li>`;
+  })
+  .join('\n')}
+</ul>`;
+  return page(
+    'Welcome to Tagbridge',
+    `<p>Signed in as <strong>${escapeHtml(view.email)}</strong>.</p>
+${orgs}
+<h2>What next</h2>
+<p>There is no dashboard yet: this browser's session works with the management API directly.</p>
+<ul>
+<li><a href="/docs">API reference</a> (every route, try them here) and the <a href="/openapi.json">OpenAPI document</a>.</li>
+<li><a href="/v1/auth/me"><code>GET /v1/auth/me</code></a>: you and your orgs; <code>POST /v1/auth/switch-org</code> changes the current one.</li>
+<li><a href="/v1/domains"><code>GET /v1/domains</code></a>: the current org's domains; their destinations and event log are under <code>/v1/domains/:id</code>.${
+      view.orgs.length > 0 && !view.orgs.some((o) => o.current)
+        ? ' This session has no current org yet: choose one with <code>POST /v1/auth/switch-org</code> <code>{"orgId": "org_…"}</code>, or sign in again.'
+        : ''
+    }</li>
+</ul>`,
   );
 }

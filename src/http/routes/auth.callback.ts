@@ -30,7 +30,7 @@ export async function registerAuthCallback(app: App, deps: AppDeps): Promise<voi
           description:
             'Uses a magic-link token (form-urlencoded or JSON): creates the account on first sign-in, joins ' +
             'the org of an invite, starts a session (sc_session cookie) and redirects (303) to the ' +
-            'redirect path of the login request or /.',
+            'redirect path of the login request or /app (the welcome page).',
           body: CallbackBody,
         },
       },

@@ -46,9 +46,11 @@ import { registerOrgUsageGet } from './org-usage.get.js';
 import { registerOrgsCreate } from './orgs.create.js';
 import { registerOrgsList } from './orgs.list.js';
 import { registerPmwEventsCreate } from './pmw-events.create.js';
+import { registerSignInGet } from './sign-in.get.js';
 import { registerSyncDomainConfig } from './sync.domain-config.js';
 import { registerSyncPurchaseEvents } from './sync.purchase-events.js';
 import { registerSyncRegisterCallback } from './sync.register-callback.js';
+import { registerWelcomeGet } from './welcome.get.js';
 /** Every operation of the service; one file each. */
 export async function registerRoutes(app: App, deps: AppDeps): Promise<void> {
   registerHealth(app, deps);
@@ -56,7 +58,9 @@ export async function registerRoutes(app: App, deps: AppDeps): Promise<void> {
   registerEventsCreate(app, deps);
   registerPmwEventsCreate(app, deps);
   // Management: sign-in and sessions (issue 4).
-  registerAuthLogin(app, deps);
+  await registerAuthLogin(app, deps);
+  registerSignInGet(app, deps);
+  registerWelcomeGet(app, deps);
   registerAuthCallbackConfirm(app, deps);
   await registerAuthCallback(app, deps);
   registerAuthLogout(app, deps);

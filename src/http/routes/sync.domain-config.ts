@@ -46,8 +46,20 @@ export const SyncDomainConfigBody = Type.Object(
       { description: 'The complete configuration: types left out are removed.' },
     ),
   },
-  { additionalProperties: false },
+  {
+    // The plugin's wire format is not fully known: a field this version does not know is ignored (and its
+    // name logged), never a reason to fail every sync.
+    additionalProperties: true,
+  },
 );
+
+/** Names of the body's top-level fields this version does not read (at most 20, each at most 64 chars). */
+export function unknownSyncFields(body: object): string[] {
+  return Object.keys(body)
+    .filter((key) => !Object.hasOwn(SyncDomainConfigBody.properties, key))
+    .slice(0, 20)
+    .map((key) => key.slice(0, 64));
+}
 
 const DestinationResult = Type.Object({
   type: Type.String({ description: 'The type as sent.' }),
@@ -93,6 +105,14 @@ export function registerSyncDomainConfig(app: App, deps: AppDeps): void {
     async (request, reply) => {
       const domain = syncDomain(request);
       await limitSyncWrites(deps, domain, reply);
+      const ignored = unknownSyncFields(request.body);
+      if (ignored.length > 0) {
+        // Names only: values may hold credentials.
+        request.log.warn(
+          { domainId: domain.id, fields: ignored },
+          `sync domain-config: ignored unknown top-level fields ${ignored.join(', ')}`,
+        );
+      }
       if (domain.status === 'deleted') {
         // Nothing to configure; the plugin learns the domain is gone (it has a "deleted" state for this).
         return { ...(await syncStatus(deps, domain)), destination_results: [] };

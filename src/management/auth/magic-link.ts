@@ -16,6 +16,9 @@ import { getOrCreateUser, recordLogin } from '../../storage/repos/users.js';
 import type { Role } from '../../storage/schema.js';
 import { audit } from '../audit.js';
 
+/** Where a sign-in lands unless the login asked for another page: the welcome page (GET /app). */
+export const WELCOME_PATH = '/app';
+
 export function callbackUrl(publicBaseUrl: string, token: string): string {
   return `${publicBaseUrl}/v1/auth/callback?token=${token}`;
 }
@@ -156,6 +159,6 @@ export async function completeLogin(
       ip,
       at: now,
     });
-    return { ok: true, sessionToken, userId: user.id, orgId, redirect: row.redirect ?? '/' };
+    return { ok: true, sessionToken, userId: user.id, orgId, redirect: row.redirect ?? WELCOME_PATH };
   });
 }
