@@ -12,6 +12,7 @@ import type { DomainContext } from '../ingest/domain-context.js';
 import { orderEventId, type PreparedEvent, prepareInboundEvent } from '../ingest/prepare.js';
 import { compileValidator, describeValidationError } from '../lib/json-schema.js';
 import { activeCustomEventNames } from '../storage/repos/custom-events.js';
+import { listLiveDomains } from '../storage/repos/domain-admin.js';
 import { type ApiEvent, ApiEventSchema, resolveEventName, toInboundEvent } from './event-schema.js';
 import { fingerprintEventId } from './fingerprint.js';
 import type { ApiKeyAuth } from './keys.js';
@@ -62,13 +63,7 @@ class RequestContext {
   }
 
   domains(): Promise<OrgDomain[]> {
-    this.domainsPromise ??= this.deps.storage.db
-      .selectFrom('domains')
-      .select(['id', 'host', 'status'])
-      .where('org_id', '=', this.auth.orgId)
-      .where('status', '!=', 'deleted')
-      .orderBy('created_at')
-      .execute();
+    this.domainsPromise ??= listLiveDomains(this.deps.storage.db, this.auth.orgId);
     return this.domainsPromise;
   }
 

@@ -78,7 +78,6 @@ const SQL_OUTSIDE_STORAGE_ALLOWED = [
   'src/http/routes/org-settings.update.ts',
   'src/management/audit.ts',
   'src/management/orgs/members.ts',
-  'src/public-api/ingest.ts',
 ];
 
 /** Kysely query builders and the `sql` template tag (with or without a type argument). */
