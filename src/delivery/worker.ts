@@ -17,6 +17,7 @@ import type { Clock } from '../lib/clock.js';
 import type { Sealer } from '../lib/crypto.js';
 import { randomId } from '../lib/ids.js';
 import type { Storage } from '../storage/db.js';
+import { canRebuildEvent } from '../storage/event-rebuild.js';
 import {
   type DeliveryOutcome,
   deleteExpiredDedupKeys,
@@ -311,7 +312,7 @@ export class DeliveryWorker {
           );
           continue;
         }
-      } else if (event.match_keys !== '' || event.source === 'PMW') {
+      } else if (!canRebuildEvent({ sealed: false, matchKeys: event.match_keys, source: event.source })) {
         finalOutcome(delivery, 'failed', 'rejected', 'personal data was already erased');
         continue;
       }

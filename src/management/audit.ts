@@ -1,10 +1,14 @@
 /** The audit log: every management write (and API reads of event data) — who, what, when, from where. */
 import { newId } from '../lib/ids.js';
 import type { DB } from '../storage/db.js';
+import { insertAuditEntry } from '../storage/repos/audit-log.js';
+
+/** `operator`: someone with shell access running the CLI (actor id `cli`). */
+export type ActorType = 'user' | 'api_key' | 'sync' | 'operator';
 
 export interface AuditEntry {
   orgId: string | null;
-  actorType: 'user' | 'api_key' | 'sync' | 'operator';
+  actorType: ActorType;
   actorId: string | null;
   action: string;
   targetType?: string;
@@ -15,19 +19,52 @@ export interface AuditEntry {
 }
 
 export async function audit(db: DB, entry: AuditEntry): Promise<void> {
-  await db
-    .insertInto('audit_log')
-    .values({
-      id: newId('aud', entry.at),
-      org_id: entry.orgId,
-      actor_type: entry.actorType,
-      actor_id: entry.actorId,
-      action: entry.action,
-      target_type: entry.targetType ?? null,
-      target_id: entry.targetId ?? null,
-      details: entry.details ? JSON.stringify(entry.details) : null,
-      ip: entry.ip ?? null,
-      at: entry.at,
-    })
-    .execute();
+  await insertAuditEntry(db, {
+    id: newId('aud', entry.at),
+    orgId: entry.orgId,
+    actorType: entry.actorType,
+    actorId: entry.actorId,
+    action: entry.action,
+    targetType: entry.targetType ?? null,
+    targetId: entry.targetId ?? null,
+    details: entry.details ?? null,
+    ip: entry.ip ?? null,
+    at: entry.at,
+  });
+}
+
+/** Who does a management action: the signed-in user (HTTP) or the operator (CLI). */
+export interface Actor {
+  type: 'user' | 'operator';
+  /** The user's id; `cli` for the operator. */
+  id: string;
+  ip: string | null;
+}
+
+export const CLI_ACTOR: Actor = { type: 'operator', id: 'cli', ip: null };
+
+/** Audits `action` by `actor`; pass the write's transaction as `db` so both commit together. */
+export async function auditBy(
+  db: DB,
+  actor: Actor,
+  entry: {
+    orgId: string;
+    action: string;
+    targetType: string;
+    targetId: string;
+    details?: Record<string, unknown>;
+    at: number;
+  },
+): Promise<void> {
+  await audit(db, {
+    orgId: entry.orgId,
+    actorType: actor.type,
+    actorId: actor.id,
+    action: entry.action,
+    targetType: entry.targetType,
+    targetId: entry.targetId,
+    ...(entry.details ? { details: entry.details } : {}),
+    ip: actor.ip,
+    at: entry.at,
+  });
 }

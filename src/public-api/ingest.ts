@@ -12,6 +12,7 @@ import { type PreparedEvent, prepareInboundEvent } from '../ingest/prepare.js';
 import { compileValidator, describeValidationError } from '../lib/json-schema.js';
 import { activeCustomEventNames } from '../storage/repos/custom-events.js';
 import { type ApiEvent, ApiEventSchema, resolveEventName, toInboundEvent } from './event-schema.js';
+import { domainScopeViolation } from './domain-scope.js';
 import type { ApiKeyAuth } from './keys.js';
 
 export const EVENT_TIME_PAST_SECONDS = 86_400;
@@ -87,12 +88,8 @@ async function resolveDomain(
 ): Promise<OrgDomain | EventFailure> {
   const domains = await request.domains();
   if (auth.domainId) {
-    if (event.domainId !== undefined && event.domainId !== auth.domainId) {
-      return new EventFailure('forbidden', `This API key may only write to domain ${auth.domainId}`, {
-        field: 'domainId',
-        allowed_domain: auth.domainId,
-      });
-    }
+    const violation = domainScopeViolation(auth, event.domainId, 'write');
+    if (violation) return new EventFailure(violation.code, violation.message, violation.details);
     const own = domains.find((d) => d.id === auth.domainId);
     if (!own)
       return new EventFailure('not_found', `Domain ${auth.domainId} no longer exists`, { field: 'domainId' });

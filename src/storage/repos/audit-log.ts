@@ -70,3 +70,34 @@ export async function listAuditLog(
     ip: r.ip,
   }));
 }
+
+export interface AuditInsert {
+  id: string;
+  orgId: string | null;
+  actorType: string;
+  actorId: string | null;
+  action: string;
+  targetType: string | null;
+  targetId: string | null;
+  details: Record<string, unknown> | null;
+  ip: string | null;
+  at: number;
+}
+
+export async function insertAuditEntry(db: DB, entry: AuditInsert): Promise<void> {
+  await db
+    .insertInto('audit_log')
+    .values({
+      id: entry.id,
+      org_id: entry.orgId,
+      actor_type: entry.actorType,
+      actor_id: entry.actorId,
+      action: entry.action,
+      target_type: entry.targetType,
+      target_id: entry.targetId,
+      details: entry.details ? JSON.stringify(entry.details) : null,
+      ip: entry.ip,
+      at: entry.at,
+    })
+    .execute();
+}
