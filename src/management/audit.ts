@@ -33,38 +33,4 @@ export async function audit(db: DB, entry: AuditEntry): Promise<void> {
   });
 }
 
-/** Who does a management action: the signed-in user (HTTP) or the operator (CLI). */
-export interface Actor {
-  type: 'user' | 'operator';
-  /** The user's id; `cli` for the operator. */
-  id: string;
-  ip: string | null;
-}
-
-export const CLI_ACTOR: Actor = { type: 'operator', id: 'cli', ip: null };
-
-/** Audits `action` by `actor`; pass the write's transaction as `db` so both commit together. */
-export async function auditBy(
-  db: DB,
-  actor: Actor,
-  entry: {
-    orgId: string;
-    action: string;
-    targetType: string;
-    targetId: string;
-    details?: Record<string, unknown>;
-    at: number;
-  },
-): Promise<void> {
-  await audit(db, {
-    orgId: entry.orgId,
-    actorType: actor.type,
-    actorId: actor.id,
-    action: entry.action,
-    targetType: entry.targetType,
-    targetId: entry.targetId,
-    ...(entry.details ? { details: entry.details } : {}),
-    ip: actor.ip,
-    at: entry.at,
-  });
-}
+export { type Actor, auditBy, CLI_ACTOR } from '../storage/repos/audit-log.js';

@@ -11,8 +11,8 @@ import type { DomainContext } from '../ingest/domain-context.js';
 import { type PreparedEvent, prepareInboundEvent } from '../ingest/prepare.js';
 import { compileValidator, describeValidationError } from '../lib/json-schema.js';
 import { activeCustomEventNames } from '../storage/repos/custom-events.js';
-import { type ApiEvent, ApiEventSchema, resolveEventName, toInboundEvent } from './event-schema.js';
 import { domainScopeViolation } from './domain-scope.js';
+import { type ApiEvent, ApiEventSchema, resolveEventName, toInboundEvent } from './event-schema.js';
 import type { ApiKeyAuth } from './keys.js';
 
 export const EVENT_TIME_PAST_SECONDS = 86_400;

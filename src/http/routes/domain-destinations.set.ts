@@ -1,8 +1,8 @@
 import { Type } from 'typebox';
 import type { AppDeps } from '../../app-deps.js';
 import { DESTINATION_TYPES } from '../../destinations/types.js';
-import { DestinationViewSchema, destinationView, STATS_WINDOW_DAYS } from '../../management/domains/views.js';
 import { setDestination } from '../../management/domains/set-destination.js';
+import { DestinationViewSchema, destinationView, STATS_WINDOW_DAYS } from '../../management/domains/views.js';
 import { destinationStats } from '../../storage/repos/domain-admin.js';
 import { sessionActor, sessionRole } from '../auth/org-access.js';
 import { orgSession } from '../auth/session.js';

@@ -1,7 +1,7 @@
 import { Type } from 'typebox';
 import type { AppDeps } from '../../app-deps.js';
-import { DomainDetailSchema, domainDetail } from '../../management/domains/views.js';
 import { createDomain } from '../../management/domains/create-domain.js';
+import { DomainDetailSchema, domainDetail } from '../../management/domains/views.js';
 import { sessionActor, sessionRole } from '../auth/org-access.js';
 import { orgSession } from '../auth/session.js';
 import type { App } from '../types.js';

@@ -1,6 +1,6 @@
 import { Type } from 'typebox';
 import type { AppDeps } from '../../app-deps.js';
-import { createApiKey } from '../../management/api-keys/create.js';
+import { createApiKey } from '../../public-api/api-keys/create.js';
 import { ApiKeySchema, apiKeyBody, ScopeSchema } from '../../public-api/management-views.js';
 import { sessionActor } from '../auth/org-access.js';
 import { orgSession, requireRole, requireSession } from '../auth/session.js';

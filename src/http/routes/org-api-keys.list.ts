@@ -1,6 +1,6 @@
 import { Type } from 'typebox';
 import type { AppDeps } from '../../app-deps.js';
-import { listOrgApiKeys } from '../../management/api-keys/list.js';
+import { listOrgApiKeys } from '../../public-api/api-keys/list.js';
 import { ApiKeySchema, apiKeyBody } from '../../public-api/management-views.js';
 import { orgSession, requireRole, requireSession } from '../auth/session.js';
 import type { App } from '../types.js';

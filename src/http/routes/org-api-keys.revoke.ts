@@ -1,6 +1,6 @@
 import { Type } from 'typebox';
 import type { AppDeps } from '../../app-deps.js';
-import { revokeApiKey } from '../../management/api-keys/revoke.js';
+import { revokeApiKey } from '../../public-api/api-keys/revoke.js';
 import { ApiKeySchema, apiKeyBody } from '../../public-api/management-views.js';
 import { sessionActor } from '../auth/org-access.js';
 import { orgSession, requireRole, requireSession } from '../auth/session.js';

@@ -9,8 +9,7 @@ import { lockOrgRow } from '../../storage/repos/orgs.js';
  * Serializes membership changes of one org. SQLite transactions are serial already; on PostgreSQL two owners
  * demoting each other at once would each still count the other as owner without this row lock.
  */
-export async function lockOrg(
-  deps: Pick<AppDeps, 'storage'>, trx: DB, orgId: string): Promise<void> {
+export async function lockOrg(deps: Pick<AppDeps, 'storage'>, trx: DB, orgId: string): Promise<void> {
   if (deps.storage.dialect !== 'postgres') return;
   await lockOrgRow(trx, orgId);
 }

@@ -1,3 +1,4 @@
+import { newId } from '../../lib/ids.js';
 import type { DB } from '../db.js';
 
 export interface AuditLogEntry {
@@ -100,4 +101,41 @@ export async function insertAuditEntry(db: DB, entry: AuditInsert): Promise<void
       at: entry.at,
     })
     .execute();
+}
+
+/** Who does a management action: the signed-in user (HTTP) or the operator (CLI). */
+export interface Actor {
+  type: 'user' | 'operator';
+  /** The user's id; `cli` for the operator. */
+  id: string;
+  ip: string | null;
+}
+
+export const CLI_ACTOR: Actor = { type: 'operator', id: 'cli', ip: null };
+
+/** Audits `action` by `actor`; pass the write's transaction as `db` so both commit together. */
+export async function auditBy(
+  db: DB,
+  actor: Actor,
+  entry: {
+    orgId: string;
+    action: string;
+    targetType: string;
+    targetId: string;
+    details?: Record<string, unknown>;
+    at: number;
+  },
+): Promise<void> {
+  await insertAuditEntry(db, {
+    id: newId('aud', entry.at),
+    orgId: entry.orgId,
+    actorType: actor.type,
+    actorId: actor.id,
+    action: entry.action,
+    targetType: entry.targetType,
+    targetId: entry.targetId,
+    details: entry.details ?? null,
+    ip: actor.ip,
+    at: entry.at,
+  });
 }

@@ -246,7 +246,9 @@ export async function replayOrgDeliveries(
   const rows = await query.execute();
   const replayable = rows
     .filter((r) => r.destination_exists !== null)
-    .filter((r) => canRebuildEvent({ sealed: Number(r.sealed) === 1, matchKeys: r.match_keys, source: r.source }))
+    .filter((r) =>
+      canRebuildEvent({ sealed: Number(r.sealed) === 1, matchKeys: r.match_keys, source: r.source }),
+    )
     .map((r) => r.id);
   let replayed = 0;
   for (let i = 0; i < replayable.length; i += CHUNK) {

@@ -4,11 +4,11 @@
  */
 import type { AppDeps } from '../../app-deps.js';
 import { ApiError } from '../../errors.js';
-import { assertKeyDomain } from '../../public-api/domain-scope.js';
-import { createApiKey as insertKey, isScope, SCOPES, type Scope } from '../../public-api/keys.js';
 import type { ApiKeyView } from '../../storage/repos/api-keys.js';
+import { type Actor, auditBy } from '../../storage/repos/audit-log.js';
 import { getOrg } from '../../storage/repos/orgs.js';
-import { type Actor, auditBy } from '../audit.js';
+import { assertKeyDomain } from '../domain-scope.js';
+import { createApiKey as insertKey, isScope, SCOPES, type Scope } from '../keys.js';
 
 export interface CreateApiKeyInput {
   orgId: string;

@@ -5,7 +5,7 @@
 import type { AppDeps } from '../../app-deps.js';
 import { ApiError } from '../../errors.js';
 import { type ApiKeyView, getApiKey, revokeApiKey as revokeRow } from '../../storage/repos/api-keys.js';
-import { type Actor, auditBy } from '../audit.js';
+import { type Actor, auditBy } from '../../storage/repos/audit-log.js';
 
 export async function revokeApiKey(
   deps: Pick<AppDeps, 'storage' | 'clock'>,
