@@ -100,6 +100,32 @@ interface CliFailure {
   exitCode: number;
 }
 
+/** Use cases name their inputs as the API does; the CLI says which flag. */
+const FIELD_FLAGS: Record<string, string> = {
+  name: '--name',
+  plan: '--plan',
+  status: '--status',
+  owner: '--owner',
+  email: '--email',
+  role: '--role',
+  host: '--host',
+  shopUrl: '--shop-url',
+  defaultCountry: '--country',
+  type: '--type',
+  config: '--config',
+  scopes: '--scopes',
+  domainId: '--domain',
+};
+
+function inFlagTerms(error: ApiError): string {
+  const field = String(error.details.field ?? '');
+  const flag = FIELD_FLAGS[field];
+  // "plan must be one of …" reads "--plan must be one of …"; other messages stay the API's words.
+  if (flag && error.message.startsWith(`${field} must `))
+    return `${flag}${error.message.slice(field.length)}`;
+  return error.message;
+}
+
 function isParseArgsError(error: unknown): boolean {
   const code = (error as { code?: unknown }).code;
   return typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS_');
@@ -113,7 +139,7 @@ export function describeFailure(error: unknown): CliFailure {
   if (error instanceof ApiError) {
     return {
       code: error.code,
-      message,
+      message: error.code === 'validation_failed' ? inFlagTerms(error) : message,
       ...(Object.keys(error.details).length > 0 ? { details: error.details } : {}),
       exitCode: INPUT_ERRORS.has(error.code) ? 2 : 1,
     };
