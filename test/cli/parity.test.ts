@@ -237,7 +237,7 @@ describe('CLI and HTTP share one use case per action', () => {
     }
     assert.deepEqual(
       (await auditEntries(service, orgId, 'events.replay')).map((a) => a.actor_type),
-      ['user', 'user', 'operator', 'operator'],
+      ['user', 'operator', 'user', 'operator'],
     );
   });
 
