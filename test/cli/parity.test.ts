@@ -341,4 +341,68 @@ describe('CLI and HTTP share one use case per action', () => {
     });
     assert.equal(read.statusCode, 401);
   });
+
+  test('org add-member: the member appears in the API; an existing member is refused as the invite refuses', async () => {
+    const tenant = await createTenant(service);
+    const orgId = tenant.org.id;
+    const owner = await createSession(service, { orgId, role: 'owner' });
+    const added = await cliJson(service, [
+      'org',
+      'add-member',
+      '--org',
+      orgId,
+      '--email',
+      'New.Admin@Example.com',
+      '--role',
+      'admin',
+    ]);
+    assert.equal(added.code, 0, JSON.stringify(added.body));
+    assert.deepEqual([added.body.email, added.body.role], ['new.admin@example.com', 'admin']);
+    const members = await service.app!.inject({
+      method: 'GET',
+      url: '/v1/org/members',
+      headers: owner.headers,
+    });
+    assert.ok(
+      members
+        .json()
+        .members.some(
+          (m: { email: string; role: string }) => m.email === 'new.admin@example.com' && m.role === 'admin',
+        ),
+    );
+    const againCli = await cliJson(service, [
+      'org',
+      'add-member',
+      '--org',
+      orgId,
+      '--email',
+      'new.admin@example.com',
+    ]);
+    const againHttp = await http(owner, 'POST', '/v1/org/members/invite', {
+      email: 'new.admin@example.com',
+      role: 'member',
+    });
+    assert.equal(againCli.code, 2);
+    assert.equal(againHttp.statusCode, 400);
+    assert.deepEqual(
+      { code: againCli.body.error?.code, message: againCli.body.error?.message },
+      { code: againHttp.json().error.code, message: againHttp.json().error.message },
+    );
+    const badRole = await cliJson(service, [
+      'org',
+      'add-member',
+      '--org',
+      orgId,
+      '--email',
+      'x@example.com',
+      '--role',
+      'boss',
+    ]);
+    assert.equal(badRole.code, 2);
+    assert.match(String(badRole.body.error?.message), /^--role must be one of owner, admin, member, viewer/);
+    assert.deepEqual(
+      (await auditEntries(service, orgId, 'member.add')).map((a) => [a.actor_type, a.actor_id]),
+      [['operator', 'cli']],
+    );
+  });
 });
