@@ -289,7 +289,7 @@ describe('CLI and HTTP share one use case per action', () => {
     );
   });
 
-  test('API-key domain scoping: both refuse another org’s domain, and a deleted one', async () => {
+  test('API-key domain scoping: both refuse another org’s domain; a CLI revocation holds at once', async () => {
     const mine = await createTenant(service);
     const other = await createTenant(service);
     const session = await createSession(service, { orgId: mine.org.id, role: 'owner' });
