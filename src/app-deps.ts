@@ -27,4 +27,6 @@ export interface AppDeps {
   metrics: Metrics;
   mailer: Mailer;
   logger?: Logger;
+  /** Wakes this process's delivery worker, if it runs one (replayed deliveries are due now). */
+  wakeDelivery?: () => void;
 }

@@ -96,6 +96,7 @@ export async function startService(config: Config, options: StartOptions): Promi
       metrics,
       mailer,
       logger,
+      wakeDelivery: () => worker?.wake(),
     });
   }
   if (options.role !== 'api') {

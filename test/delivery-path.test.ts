@@ -8,7 +8,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { after, afterEach, before, describe, test } from 'node:test';
 import { type FakePlatform, startFakeMeta } from '../src/dev/fakes/index.js';
-import { setDestination } from '../src/management/destinations/set.js';
+import { validateAndSaveDestination } from '../src/management/destinations/validate-and-save.js';
 import { checkDestinations } from '../src/management/domains/destination-check.js';
 import type { DestinationRow } from '../src/storage/schema.js';
 import {
@@ -89,7 +89,7 @@ describe('the worker and the test event share the delivering step', () => {
     return checks.get(row.id)!;
   };
   const renew = async (t: Tenant) => {
-    const renewed = await setDestination(service.storage.db, service.sealer, {
+    const renewed = await validateAndSaveDestination(service.storage.db, service.sealer, {
       orgId: t.org.id,
       domainId: t.domain.id,
       type: 'meta',

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, afterEach, before, describe, test } from 'node:test';
 import { type FakePlatform, startFakeMeta } from '../src/dev/fakes/index.js';
-import { setDestination } from '../src/management/destinations/set.js';
+import { validateAndSaveDestination } from '../src/management/destinations/validate-and-save.js';
 import { attemptsOf } from '../src/storage/repos/deliveries.js';
 import {
   createTenant,
@@ -229,7 +229,7 @@ describe('delivery to a fake Meta', () => {
     assert.equal(fake.received.length, 1);
     assert.equal((await deliveryOf('badtoken-2')).attempts, 0);
     // New credentials release the queue.
-    const result = await setDestination(service.storage.db, service.sealer, {
+    const result = await validateAndSaveDestination(service.storage.db, service.sealer, {
       orgId: t.org.id,
       domainId: t.domain.id,
       type: 'meta',

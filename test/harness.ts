@@ -15,7 +15,7 @@ import { type Clock, ManualClock } from '../src/lib/clock.js';
 import type { Plan } from '../src/lib/plans.js';
 import type { Mailer } from '../src/mail/mailer.js';
 import { type Role, type Service, startService } from '../src/main.js';
-import { setDestination } from '../src/management/destinations/set.js';
+import { validateAndSaveDestination } from '../src/management/destinations/validate-and-save.js';
 import { createDomain } from '../src/storage/repos/domains.js';
 import { createOrg } from '../src/storage/repos/orgs.js';
 import type { Domain, Org } from '../src/storage/schema.js';
@@ -137,7 +137,7 @@ export async function createTenant(service: Service, options: TenantOptions = {}
   });
   const destinations: Partial<Record<DestinationType, string>> = {};
   for (const [type, config] of Object.entries(options.destinations ?? {})) {
-    const result = await setDestination(db, service.sealer, {
+    const result = await validateAndSaveDestination(db, service.sealer, {
       orgId: org.id,
       domainId: created.domain.id,
       type: type as DestinationType,

@@ -3,9 +3,11 @@
  * requests from, or into final outcomes when there is nothing to send (too old, sealed data unreadable or
  * already erased, a PMW event without this platform's member). No I/O: the worker reads the rows.
  */
+
 import type { DestinationType, EventName, OutboundEvent } from '../destinations/types.js';
 import type { SealedPayload } from '../ingest/prepare.js';
 import type { Sealer } from '../lib/crypto.js';
+import { canRebuildEvent } from '../storage/event-rebuild.js';
 import type { DeliveryOutcome } from '../storage/repos/deliveries.js';
 import type { DomainDeliveryDefaults } from '../storage/repos/domain-admin.js';
 import type { Delivery, EventRow } from '../storage/schema.js';
@@ -59,7 +61,7 @@ export function openEvents(sealer: Sealer, input: OpenEventsInput): OpenedEvents
         finalOutcome(delivery, 'failed', 'rejected', `cannot open sealed data: ${(error as Error).message}`);
         continue;
       }
-    } else if (event.match_keys !== '' || event.source === 'PMW') {
+    } else if (!canRebuildEvent({ sealed: false, matchKeys: event.match_keys, source: event.source })) {
       finalOutcome(delivery, 'failed', 'rejected', 'personal data was already erased');
       continue;
     }

@@ -69,6 +69,7 @@ export const USER_DATA_KEYS = [
   'rdtClickId',
   'rdtUuid',
 ] as const satisfies readonly (keyof UserData)[];
+export type UserDataKey = (typeof USER_DATA_KEYS)[number];
 
 export interface ContentItem {
   id: string;

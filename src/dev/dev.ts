@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { type Config, ConfigError, loadConfig } from '../config.js';
 import { DESTINATION_TYPES, type DestinationType } from '../destinations/types.js';
 import { type Service, startService } from '../main.js';
-import { setDestination } from '../management/destinations/set.js';
+import { validateAndSaveDestination } from '../management/destinations/validate-and-save.js';
 import { createDomain, findDomainByHost, openProxyToken } from '../storage/repos/domains.js';
 import { createOrg } from '../storage/repos/orgs.js';
 import { type FakePlatforms, startFakePlatforms } from './fakes/index.js';
@@ -64,7 +64,7 @@ export async function startDev(
       await createDomain(db, service.sealer, { orgId: org.id, host, shopUrl: 'http://localhost:3000', now })
     ).domain;
     for (const type of DESTINATION_TYPES) {
-      const result = await setDestination(db, service.sealer, {
+      const result = await validateAndSaveDestination(db, service.sealer, {
         orgId: org.id,
         domainId: domain.id,
         type,

@@ -6,9 +6,9 @@
 import type { FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify';
 import type { AppDeps } from '../app-deps.js';
 import { ApiError } from '../errors.js';
+import { admitIngest } from '../ingest/admission.js';
 import type { DomainContext } from '../ingest/domain-context.js';
 import { safeEqual, sha256Hex } from '../lib/crypto.js';
-import { subscriptionAllowsIngest } from '../storage/repos/orgs.js';
 import { isAllowedProxyOrigin, PROXY_EXPOSED_HEADERS } from './proxy-cors.js';
 import { enforceRateLimit, rateLimitHeaders } from './rate-limit.js';
 import type { App } from './types.js';
@@ -67,24 +67,12 @@ export function proxyGuard(deps: AppDeps): onRequestHookHandler {
         given ? 'X-SSP-Token is not valid for this domain' : 'X-SSP-Token is missing',
       );
     }
-    if (!subscriptionAllowsIngest(ctx.org.subscription_status)) {
-      throw new ApiError('subscription_inactive', `The subscription is ${ctx.org.subscription_status}`, {
-        status: ctx.org.subscription_status,
-      });
-    }
-    const quota = await deps.quota.check(ctx.org.id, ctx.org.plan);
-    if (config.proxy.rateLimitPerMinute === 0 && quota.limit !== null) {
-      reply.headers(rateLimitHeaders(quota.limit, Math.max(0, quota.limit - quota.used), quota.resetAt));
-    }
-    if (!quota.allowed) {
-      const retryAfter = Math.max(1, quota.resetAt - Math.floor(deps.clock.now() / 1000));
-      throw new ApiError(
-        'request_limit_exceeded',
-        `The monthly request quota of the ${ctx.org.plan} plan (${quota.limit}) is exhausted`,
-        { limit: quota.limit, used: quota.used, retry_after: retryAfter },
-        { 'retry-after': String(retryAfter) },
-      );
-    }
+    const org = { id: ctx.org.id, plan: ctx.org.plan, subscriptionStatus: ctx.org.subscription_status };
+    await admitIngest(deps, org, (quota) => {
+      if (config.proxy.rateLimitPerMinute === 0 && quota.limit !== null) {
+        reply.headers(rateLimitHeaders(quota.limit, Math.max(0, quota.limit - quota.used), quota.resetAt));
+      }
+    });
   };
 }
 

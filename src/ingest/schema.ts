@@ -2,39 +2,45 @@
  * The documented shapes of inbound events (proxy `/v1/events`, and later the public API). One TypeBox
  * definition gives validation, TypeScript types and the OpenAPI document.
  */
-import { type Static, Type } from 'typebox';
-import { EVENT_NAMES } from '../destinations/types.js';
+import { type Static, type TSchema, Type } from 'typebox';
+import { EVENT_NAMES, type UserDataKey } from '../destinations/types.js';
 
 const text = (maxLength: number, description?: string) =>
   Type.String({ maxLength, ...(description ? { description } : {}) });
 
-export const UserDataSchema = Type.Object(
-  {
-    email: Type.Optional(text(320, 'Cleartext or SHA-256 hex; normalized and hashed per platform.')),
-    phone: Type.Optional(text(64, 'National or international; parsed with the customer or shop country.')),
-    firstName: Type.Optional(text(200)),
-    lastName: Type.Optional(text(200)),
-    gender: Type.Optional(text(32)),
-    dateOfBirth: Type.Optional(text(32, 'YYYY-MM-DD, YYYYMMDD, DD.MM.YYYY or MM/DD/YYYY.')),
-    city: Type.Optional(text(200)),
-    state: Type.Optional(text(200)),
-    zip: Type.Optional(text(32)),
-    country: Type.Optional(text(100, 'ISO alpha-2, alpha-3 or English name.')),
-    externalId: Type.Optional(text(512)),
-    ipAddress: Type.Optional(text(64)),
-    userAgent: Type.Optional(text(1024)),
-    fbc: Type.Optional(text(512, 'Meta click id cookie (_fbc).')),
-    fbp: Type.Optional(text(512, 'Meta browser id cookie (_fbp).')),
-    ttclid: Type.Optional(text(512, 'TikTok click id.')),
-    ttp: Type.Optional(text(512, 'TikTok _ttp cookie.')),
-    epik: Type.Optional(text(512, 'Pinterest click id (_epik).')),
-    scClickId: Type.Optional(text(512, 'Snapchat click id (ScCid).')),
-    scCookie1: Type.Optional(text(512, 'Snapchat _scid cookie.')),
-    rdtClickId: Type.Optional(text(512, 'Reddit click id (rdt_cid).')),
-    rdtUuid: Type.Optional(text(512, 'Reddit _rdt_uuid cookie.')),
-  },
-  { description: 'Personal data: sealed at rest, normalized and hashed per platform at delivery.' },
-);
+/**
+ * One schema per personal-data key. Keyed by `UserDataKey`, so the documented body, the sealing in
+ * prepare.ts (which walks `USER_DATA_KEYS`) and the destinations' `UserData` cannot name different keys:
+ * a key missing here or unknown there fails to compile (and schema.test.ts checks the order too).
+ */
+const USER_DATA_FIELDS = {
+  email: Type.Optional(text(320, 'Cleartext or SHA-256 hex; normalized and hashed per platform.')),
+  phone: Type.Optional(text(64, 'National or international; parsed with the customer or shop country.')),
+  firstName: Type.Optional(text(200)),
+  lastName: Type.Optional(text(200)),
+  gender: Type.Optional(text(32)),
+  dateOfBirth: Type.Optional(text(32, 'YYYY-MM-DD, YYYYMMDD, DD.MM.YYYY or MM/DD/YYYY.')),
+  city: Type.Optional(text(200)),
+  state: Type.Optional(text(200)),
+  zip: Type.Optional(text(32)),
+  country: Type.Optional(text(100, 'ISO alpha-2, alpha-3 or English name.')),
+  externalId: Type.Optional(text(512)),
+  ipAddress: Type.Optional(text(64)),
+  userAgent: Type.Optional(text(1024)),
+  fbc: Type.Optional(text(512, 'Meta click id cookie (_fbc).')),
+  fbp: Type.Optional(text(512, 'Meta browser id cookie (_fbp).')),
+  ttclid: Type.Optional(text(512, 'TikTok click id.')),
+  ttp: Type.Optional(text(512, 'TikTok _ttp cookie.')),
+  epik: Type.Optional(text(512, 'Pinterest click id (_epik).')),
+  scClickId: Type.Optional(text(512, 'Snapchat click id (ScCid).')),
+  scCookie1: Type.Optional(text(512, 'Snapchat _scid cookie.')),
+  rdtClickId: Type.Optional(text(512, 'Reddit click id (rdt_cid).')),
+  rdtUuid: Type.Optional(text(512, 'Reddit _rdt_uuid cookie.')),
+} satisfies Record<UserDataKey, TSchema>;
+
+export const UserDataSchema = Type.Object(USER_DATA_FIELDS, {
+  description: 'Personal data: sealed at rest, normalized and hashed per platform at delivery.',
+});
 
 const Identifier = Type.Union([Type.String({ minLength: 1, maxLength: 200 }), Type.Integer({ minimum: 0 })]);
 

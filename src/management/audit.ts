@@ -1,10 +1,14 @@
 /** The audit log: every management write (and API reads of event data) — who, what, when, from where. */
 import { newId } from '../lib/ids.js';
 import type { DB } from '../storage/db.js';
+import { insertAuditEntry } from '../storage/repos/audit-log.js';
+
+/** `operator`: someone with shell access running the CLI (actor id `cli`). */
+export type ActorType = 'user' | 'api_key' | 'sync' | 'operator';
 
 export interface AuditEntry {
   orgId: string | null;
-  actorType: 'user' | 'api_key' | 'sync' | 'operator';
+  actorType: ActorType;
   actorId: string | null;
   action: string;
   targetType?: string;
@@ -15,19 +19,18 @@ export interface AuditEntry {
 }
 
 export async function audit(db: DB, entry: AuditEntry): Promise<void> {
-  await db
-    .insertInto('audit_log')
-    .values({
-      id: newId('aud', entry.at),
-      org_id: entry.orgId,
-      actor_type: entry.actorType,
-      actor_id: entry.actorId,
-      action: entry.action,
-      target_type: entry.targetType ?? null,
-      target_id: entry.targetId ?? null,
-      details: entry.details ? JSON.stringify(entry.details) : null,
-      ip: entry.ip ?? null,
-      at: entry.at,
-    })
-    .execute();
+  await insertAuditEntry(db, {
+    id: newId('aud', entry.at),
+    orgId: entry.orgId,
+    actorType: entry.actorType,
+    actorId: entry.actorId,
+    action: entry.action,
+    targetType: entry.targetType ?? null,
+    targetId: entry.targetId ?? null,
+    details: entry.details ?? null,
+    ip: entry.ip ?? null,
+    at: entry.at,
+  });
 }
+
+export { type Actor, auditBy, CLI_ACTOR } from '../storage/repos/audit-log.js';

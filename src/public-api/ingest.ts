@@ -1,11 +1,3 @@
-/**
- * POST /api/v1/events, per event: validate, check the time window, the event name (custom names must be
- * defined and active) and the domain, then hand every event that passed to the same pipeline as the proxy
- * (sealed personal data, dedup, outbox) in one group-commit batch with the API's 20-minute dedup window.
- * An event without an eventId is deduplicated by its fingerprint (fingerprint.ts).
- * One bad event fails alone: its result says why, the others are stored.
- */
-import type { ValidateFunction } from 'ajv';
 import type { AppDeps } from '../app-deps.js';
 import type { ErrorCode } from '../errors.js';
 import type { DomainContext } from '../ingest/domain-context.js';
@@ -13,6 +5,7 @@ import { orderEventId, type PreparedEvent, prepareInboundEvent } from '../ingest
 import { compileValidator, describeValidationError } from '../lib/json-schema.js';
 import { activeCustomEventNames } from '../storage/repos/custom-events.js';
 import { listLiveDomains } from '../storage/repos/domain-admin.js';
+import { domainScopeViolation } from './domain-scope.js';
 import { type ApiEvent, ApiEventSchema, resolveEventName, toInboundEvent } from './event-schema.js';
 import { fingerprintEventId } from './fingerprint.js';
 import type { ApiKeyAuth } from './keys.js';
@@ -84,12 +77,8 @@ async function resolveDomain(
 ): Promise<OrgDomain | EventFailure> {
   const domains = await request.domains();
   if (auth.domainId) {
-    if (event.domainId !== undefined && event.domainId !== auth.domainId) {
-      return new EventFailure('forbidden', `This API key may only write to domain ${auth.domainId}`, {
-        field: 'domainId',
-        allowed_domain: auth.domainId,
-      });
-    }
+    const violation = domainScopeViolation(auth, event.domainId, 'write');
+    if (violation) return new EventFailure(violation.code, violation.message, violation.details);
     const own = domains.find((d) => d.id === auth.domainId);
     if (!own)
       return new EventFailure('not_found', `Domain ${auth.domainId} no longer exists`, { field: 'domainId' });

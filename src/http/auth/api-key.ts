@@ -8,6 +8,7 @@
 import type { onRequestHookHandler, onSendHookHandler } from 'fastify';
 import type { AppDeps } from '../../app-deps.js';
 import { ApiError } from '../../errors.js';
+import { assertSubscriptionActive } from '../../ingest/admission.js';
 import {
   type ApiKeyAuth,
   apiKeyHash,
@@ -16,7 +17,6 @@ import {
   type Scope,
 } from '../../public-api/keys.js';
 import { apiKeyStatus, findApiKeyByHash, touchApiKey } from '../../storage/repos/api-keys.js';
-import { subscriptionAllowsIngest } from '../../storage/repos/orgs.js';
 import { enforceRateLimit } from '../rate-limit.js';
 
 declare module 'fastify' {
@@ -70,11 +70,7 @@ export function requireApiKey(deps: AppDeps, scope: Scope): onRequestHookHandler
     const limit = deps.config.api.requestsPerKeyPerHour;
     const decision = await deps.rateLimiter.hit(`api:${found.key.id}`, limit, HOUR_MS);
     enforceRateLimit(reply, decision, `Rate limit exceeded: ${limit} requests per hour per API key`);
-    if (!subscriptionAllowsIngest(found.org.subscriptionStatus)) {
-      throw new ApiError('subscription_inactive', `The subscription is ${found.org.subscriptionStatus}`, {
-        status: found.org.subscriptionStatus,
-      });
-    }
+    assertSubscriptionActive(found.org);
     const scopes = parseScopes(found.key.scopes);
     if (!scopes.includes(scope)) {
       throw new ApiError('forbidden', `Permission ${scope} required: this API key does not have it`, {

@@ -7,7 +7,7 @@ import type { FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
 import { Type } from 'typebox';
 import type { AppDeps } from '../../app-deps.js';
 import { ApiError } from '../../errors.js';
-import { audit } from '../../management/audit.js';
+import { type Actor, audit } from '../../management/audit.js';
 import type { DB } from '../../storage/db.js';
 import { getLiveDomain } from '../../storage/repos/domain-admin.js';
 import type { Domain, Role } from '../../storage/schema.js';
@@ -26,6 +26,11 @@ export async function loadOrgDomain(deps: AppDeps, orgId: string, domainId: stri
   const domain = await getLiveDomain(deps.storage.db, orgId, domainId);
   if (!domain) throw new ApiError('not_found', `No domain ${domainId}`, { id: domainId });
   return domain;
+}
+
+/** The signed-in user as the actor of a management use case (audited with the request's IP). */
+export function sessionActor(request: FastifyRequest): Actor {
+  return { type: 'user', id: orgSession(request).userId, ip: request.ip };
 }
 
 /** Audits a write by the signed-in user; pass the write's transaction as `db` so both commit together. */

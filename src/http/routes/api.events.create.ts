@@ -1,6 +1,7 @@
 import { type Static, Type } from 'typebox';
 import type { AppDeps } from '../../app-deps.js';
 import { ApiError, ERROR_CODES } from '../../errors.js';
+import { assertWithinQuota } from '../../ingest/admission.js';
 import { ApiEventsBodySchema } from '../../public-api/event-schema.js';
 import { ingestApiEvents } from '../../public-api/ingest.js';
 import { API_ERROR_RESPONSES, API_TAG, BEARER_SECURITY, ErrorResponse } from '../../public-api/schemas.js';
@@ -102,16 +103,7 @@ export function registerApiEventsCreate(app: App, deps: AppDeps): void {
     async (request): Promise<ApiEventsCreateResponse> => {
       const auth = request.apiKey!;
       const events = envelope(request.body as unknown);
-      const quota = await deps.quota.check(auth.orgId, auth.plan);
-      if (!quota.allowed) {
-        const retryAfter = Math.max(1, quota.resetAt - Math.floor(deps.clock.now() / 1000));
-        throw new ApiError(
-          'request_limit_exceeded',
-          `The monthly request quota of the ${auth.plan} plan (${quota.limit}) is exhausted`,
-          { limit: quota.limit, used: quota.used, retry_after: retryAfter },
-          { 'retry-after': String(retryAfter) },
-        );
-      }
+      await assertWithinQuota(deps, { id: auth.orgId, plan: auth.plan });
       const results = await ingestApiEvents(deps, auth, events);
       // One event sent as an object: its failure is the request's failure, with the error's own status —
       // a 200 carrying `success: false` loses events for clients that only look at the status. An array

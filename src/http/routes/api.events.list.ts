@@ -2,11 +2,12 @@ import { type Static, Type } from 'typebox';
 import type { AppDeps } from '../../app-deps.js';
 import { ApiError } from '../../errors.js';
 import { EVENT_SOURCES } from '../../ingest/prepare.js';
+import { readDomainScope } from '../../public-api/domain-scope.js';
 import { canonicalEventName } from '../../public-api/event-schema.js';
 import { decodeEventCursor, encodeEventCursor, parseTimeBound } from '../../public-api/query.js';
 import { redactUrl } from '../../public-api/redact.js';
 import { API_ERROR_RESPONSES, API_TAG, BEARER_SECURITY } from '../../public-api/schemas.js';
-import { deliveriesOfEvents, listEventsPage, orgDomainExists } from '../../storage/repos/api-events.js';
+import { deliveriesOfEvents, listEventsPage } from '../../storage/repos/api-events.js';
 import { auditApiRead } from '../audit-read.js';
 import { requireApiKey, withoutCors } from '../auth/api-key.js';
 import type { App } from '../types.js';
@@ -103,18 +104,7 @@ export function registerApiEventsList(app: App, deps: AppDeps): void {
       const query = request.query;
       const limit = query.limit ?? 50;
       const { db } = deps.storage;
-      let domainId = auth.domainId ?? undefined;
-      if (query.domainId !== undefined) {
-        if (auth.domainId && query.domainId !== auth.domainId) {
-          throw new ApiError('forbidden', `This API key may only read domain ${auth.domainId}`, {
-            field: 'domainId',
-          });
-        }
-        if (!(await orgDomainExists(db, auth.orgId, query.domainId))) {
-          throw new ApiError('not_found', `No domain ${query.domainId}`, { field: 'domainId' });
-        }
-        domainId = query.domainId;
-      }
+      const domainId = await readDomainScope(db, auth, query.domainId);
       const from = query.from !== undefined ? parseTimeBound(query.from, 'from') : undefined;
       const to = query.to !== undefined ? parseTimeBound(query.to, 'to') : undefined;
       if (from !== undefined && to !== undefined && from >= to) {

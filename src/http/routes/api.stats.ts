@@ -1,6 +1,7 @@
 import { type Static, Type } from 'typebox';
 import type { AppDeps } from '../../app-deps.js';
 import { ApiError } from '../../errors.js';
+import { readDomainScope } from '../../public-api/domain-scope.js';
 import { FxRates } from '../../public-api/fx/rates.js';
 import { EcbRefreshSchedule } from '../../public-api/fx/refresh.js';
 import { parseTimeBound } from '../../public-api/query.js';
@@ -14,7 +15,6 @@ import {
   MAX_RANGE_MS,
   type StatsResult,
 } from '../../public-api/stats.js';
-import { orgDomainExists } from '../../storage/repos/api-events.js';
 import { auditApiRead } from '../audit-read.js';
 import { requireApiKey, withoutCors } from '../auth/api-key.js';
 import type { App } from '../types.js';
@@ -118,18 +118,7 @@ export function registerApiStats(app: App, deps: AppDeps): void {
       const query = request.query;
       const { db, dialect } = deps.storage;
       const granularity = query.granularity ?? 'day';
-      let domainId = auth.domainId;
-      if (query.domainId !== undefined) {
-        if (auth.domainId && query.domainId !== auth.domainId) {
-          throw new ApiError('forbidden', `This API key may only read domain ${auth.domainId}`, {
-            field: 'domainId',
-          });
-        }
-        if (!(await orgDomainExists(db, auth.orgId, query.domainId))) {
-          throw new ApiError('not_found', `No domain ${query.domainId}`, { field: 'domainId' });
-        }
-        domainId = query.domainId;
-      }
+      const domainId = (await readDomainScope(db, auth, query.domainId)) ?? null;
       const { from, to } = defaultRange(deps.clock.now(), granularity, {
         from: query.from !== undefined ? parseTimeBound(query.from, 'from') : undefined,
         to: query.to !== undefined ? parseTimeBound(query.to, 'to') : undefined,

@@ -1,11 +1,10 @@
 import { Type } from 'typebox';
 import type { AppDeps } from '../../app-deps.js';
 import { DESTINATION_TYPES } from '../../destinations/types.js';
-import { ApiError } from '../../errors.js';
-import { setDestination } from '../../management/destinations/set.js';
+import { setDestination } from '../../management/domains/set-destination.js';
 import { DestinationViewSchema, destinationView, STATS_WINDOW_DAYS } from '../../management/domains/views.js';
-import { destinationStats, lockDomain } from '../../storage/repos/domain-admin.js';
-import { auditUserWrite, loadOrgDomain, sessionRole } from '../auth/org-access.js';
+import { destinationStats } from '../../storage/repos/domain-admin.js';
+import { sessionActor, sessionRole } from '../auth/org-access.js';
 import { orgSession } from '../auth/session.js';
 import type { App } from '../types.js';
 
@@ -42,41 +41,14 @@ export function registerDomainDestinationsSet(app: App, deps: AppDeps): void {
     },
     async (request) => {
       const { orgId } = orgSession(request);
-      const domain = await loadOrgDomain(deps, orgId, request.params.id);
-      const type = request.params.type;
+      const row = await setDestination(deps, sessionActor(request), {
+        orgId,
+        domainId: request.params.id,
+        type: request.params.type,
+        config: request.body.config,
+      });
       const now = deps.clock.now();
       const { db } = deps.storage;
-      const row = await db.transaction().execute(async (trx) => {
-        const locked = await lockDomain(trx, deps.storage.dialect, domain.id);
-        if (locked?.status === 'deleted') throw new ApiError('not_found', `No domain ${domain.id}`);
-        const result = await setDestination(trx, deps.sealer, {
-          orgId,
-          domainId: domain.id,
-          type,
-          config: request.body.config,
-          now,
-        });
-        if (!result.ok) {
-          throw new ApiError('validation_failed', `Invalid ${type} config: ${result.errors.join('; ')}`, {
-            field: 'config',
-            errors: result.errors,
-          });
-        }
-        await auditUserWrite(
-          deps,
-          request,
-          {
-            action: 'destination.set',
-            targetType: 'destination',
-            targetId: result.destination.id,
-            // Field names only: values may be secrets.
-            details: { domainId: domain.id, type, fields: Object.keys(request.body.config).sort() },
-          },
-          trx,
-        );
-        return result.destination;
-      });
-      deps.domains.invalidate();
       const stats = await destinationStats(db, orgId, [row.id], now - STATS_WINDOW_DAYS * 24 * 3600_000);
       return destinationView(deps.sealer, row, stats.get(row.id));
     },

@@ -1,10 +1,8 @@
 import { Type } from 'typebox';
 import type { AppDeps } from '../../app-deps.js';
-import { ApiError } from '../../errors.js';
+import { createDomain } from '../../management/domains/create-domain.js';
 import { DomainDetailSchema, domainDetail } from '../../management/domains/views.js';
-import { findDomainIdByHost } from '../../storage/repos/domain-admin.js';
-import { createDomain, isValidHost, normalizeHost } from '../../storage/repos/domains.js';
-import { auditUserWrite, sessionRole } from '../auth/org-access.js';
+import { sessionActor, sessionRole } from '../auth/org-access.js';
 import { orgSession } from '../auth/session.js';
 import type { App } from '../types.js';
 
@@ -41,19 +39,6 @@ export const CreateDomainResponse = Type.Object({
   ),
 });
 
-function isUniqueViolation(error: unknown): boolean {
-  const code = (error as { code?: string }).code;
-  return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE';
-}
-
-function hostTaken(host: string): ApiError {
-  // Whose domain it is stays unsaid: the host may belong to another organization.
-  return new ApiError('validation_failed', `host ${host} is already configured`, {
-    field: 'host',
-    reason: 'host is already configured',
-  });
-}
-
 export function registerDomainsCreate(app: App, deps: AppDeps): void {
   app.post(
     '/v1/domains',
@@ -70,60 +55,13 @@ export function registerDomainsCreate(app: App, deps: AppDeps): void {
     },
     async (request, reply) => {
       const { orgId } = orgSession(request);
-      const host = normalizeHost(request.body.host);
-      if (!isValidHost(host)) {
-        throw new ApiError('validation_failed', `host ${host} is not a valid host name`, {
-          field: 'host',
-          reason: 'not a valid host name',
-        });
-      }
-      const shopUrl = request.body.shopUrl?.trim() || undefined;
-      if (shopUrl !== undefined) {
-        let valid = /^https?:\/\/[^/]+/i.test(shopUrl);
-        try {
-          new URL(shopUrl);
-        } catch {
-          valid = false;
-        }
-        if (!valid) {
-          throw new ApiError('validation_failed', 'shopUrl must be an http(s) URL', {
-            field: 'shopUrl',
-            reason: 'must be an http(s) URL',
-          });
-        }
-      }
-      const now = deps.clock.now();
-      let created: Awaited<ReturnType<typeof createDomain>>;
-      try {
-        created = await deps.storage.db.transaction().execute(async (trx) => {
-          if (await findDomainIdByHost(trx, host)) throw hostTaken(host);
-          const made = await createDomain(trx, deps.sealer, {
-            orgId,
-            host,
-            shopUrl: shopUrl ?? null,
-            ...(request.body.defaultCountry ? { defaultCountry: request.body.defaultCountry } : {}),
-            status: 'pending_dns',
-            now,
-          });
-          await auditUserWrite(
-            deps,
-            request,
-            {
-              action: 'domain.create',
-              targetType: 'domain',
-              targetId: made.domain.id,
-              details: { host, shopUrl: shopUrl ?? null, defaultCountry: made.domain.default_country },
-            },
-            trx,
-          );
-          return made;
-        });
-      } catch (error) {
-        // Two requests adding the same host at once: the unique index decides.
-        if (isUniqueViolation(error)) throw hostTaken(host);
-        throw error;
-      }
-      deps.domains.invalidate();
+      const created = await createDomain(deps, sessionActor(request), {
+        orgId,
+        host: request.body.host,
+        shopUrl: request.body.shopUrl,
+        defaultCountry: request.body.defaultCountry,
+        status: 'pending_dns',
+      });
       return reply.status(201).send({
         domain: domainDetail(created.domain, {
           proxyToken: created.proxyToken,

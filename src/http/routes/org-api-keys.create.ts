@@ -1,10 +1,8 @@
 import { Type } from 'typebox';
 import type { AppDeps } from '../../app-deps.js';
-import { ApiError } from '../../errors.js';
-import { audit } from '../../management/audit.js';
-import { createApiKey, SCOPES } from '../../public-api/keys.js';
+import { createApiKey } from '../../public-api/api-keys/create.js';
 import { ApiKeySchema, apiKeyBody, ScopeSchema } from '../../public-api/management-views.js';
-import { getDomain } from '../../storage/repos/domains.js';
+import { sessionActor } from '../auth/org-access.js';
 import { orgSession, requireRole, requireSession } from '../auth/session.js';
 import type { App } from '../types.js';
 
@@ -57,50 +55,15 @@ export function registerOrgApiKeysCreate(app: App, deps: AppDeps): void {
     },
     async (request, reply) => {
       const session = orgSession(request);
-      const orgId = session.orgId;
-      const now = deps.clock.now();
       const body = request.body;
-      if (body.domainId !== undefined) {
-        const domain = await getDomain(deps.storage.db, orgId, body.domainId);
-        if (!domain || domain.status === 'deleted') {
-          throw new ApiError('not_found', `No domain ${body.domainId}`, { field: 'domainId' });
-        }
-      }
-      let expiresAt: number | null = null;
-      if (body.expiresAt !== undefined) {
-        expiresAt = Date.parse(body.expiresAt);
-        if (Number.isNaN(expiresAt) || expiresAt <= now) {
-          throw new ApiError('validation_failed', 'expiresAt must be in the future', { field: 'expiresAt' });
-        }
-      }
-      const created = await deps.storage.db.transaction().execute(async (trx) => {
-        const result = await createApiKey(trx, {
-          orgId,
-          domainId: body.domainId ?? null,
-          name: body.name.trim(),
-          scopes: body.scopes ?? [...SCOPES],
-          createdBy: session.userId,
-          expiresAt,
-          now,
-        });
-        await audit(trx, {
-          orgId,
-          actorType: 'user',
-          actorId: session.userId,
-          action: 'api_key.create',
-          targetType: 'api_key',
-          targetId: result.apiKey.id,
-          details: {
-            name: result.apiKey.name,
-            prefix: result.apiKey.prefix,
-            scopes: result.apiKey.scopes,
-            domainId: result.apiKey.domainId,
-          },
-          ip: request.ip,
-          at: now,
-        });
-        return result;
+      const created = await createApiKey(deps, sessionActor(request), {
+        orgId: session.orgId,
+        name: body.name,
+        scopes: body.scopes,
+        domainId: body.domainId,
+        expiresAt: body.expiresAt === undefined ? null : Date.parse(body.expiresAt),
       });
+      const now = deps.clock.now();
       return reply.status(201).send({ ...apiKeyBody(created.apiKey, now), key: created.key });
     },
   );

@@ -1,7 +1,7 @@
 import { Type } from 'typebox';
 import type { AppDeps } from '../../app-deps.js';
+import { listOrgApiKeys } from '../../public-api/api-keys/list.js';
 import { ApiKeySchema, apiKeyBody } from '../../public-api/management-views.js';
-import { listApiKeys } from '../../storage/repos/api-keys.js';
 import { orgSession, requireRole, requireSession } from '../auth/session.js';
 import type { App } from '../types.js';
 
@@ -23,7 +23,7 @@ export function registerOrgApiKeysList(app: App, deps: AppDeps): void {
     },
     async (request) => {
       const now = deps.clock.now();
-      const keys = await listApiKeys(deps.storage.db, orgSession(request).orgId);
+      const keys = await listOrgApiKeys(deps, orgSession(request).orgId);
       return { apiKeys: keys.map((k) => apiKeyBody(k, now)) };
     },
   );

@@ -1,9 +1,8 @@
 import { Type } from 'typebox';
 import type { AppDeps } from '../../app-deps.js';
-import { ApiError } from '../../errors.js';
-import { audit } from '../../management/audit.js';
+import { revokeApiKey } from '../../public-api/api-keys/revoke.js';
 import { ApiKeySchema, apiKeyBody } from '../../public-api/management-views.js';
-import { getApiKey, revokeApiKey } from '../../storage/repos/api-keys.js';
+import { sessionActor } from '../auth/org-access.js';
 import { orgSession, requireRole, requireSession } from '../auth/session.js';
 import type { App } from '../types.js';
 
@@ -23,30 +22,9 @@ export function registerOrgApiKeysRevoke(app: App, deps: AppDeps): void {
       },
     },
     async (request) => {
-      const session = orgSession(request);
-      const orgId = session.orgId;
-      const now = deps.clock.now();
-      const revoked = await deps.storage.db.transaction().execute(async (trx) => {
-        const existing = await getApiKey(trx, orgId, request.params.id);
-        if (!existing) return undefined;
-        const key = await revokeApiKey(trx, orgId, request.params.id, now);
-        if (existing.revokedAt === null) {
-          await audit(trx, {
-            orgId,
-            actorType: 'user',
-            actorId: session.userId,
-            action: 'api_key.revoke',
-            targetType: 'api_key',
-            targetId: request.params.id,
-            details: { name: existing.name, prefix: existing.prefix },
-            ip: request.ip,
-            at: now,
-          });
-        }
-        return key;
-      });
-      if (!revoked) throw new ApiError('not_found', `No API key ${request.params.id}`);
-      return apiKeyBody(revoked, now);
+      const { orgId } = orgSession(request);
+      const revoked = await revokeApiKey(deps, sessionActor(request), { orgId, id: request.params.id });
+      return apiKeyBody(revoked, deps.clock.now());
     },
   );
 }

@@ -1,5 +1,6 @@
 import { Type } from 'typebox';
 import type { AppDeps } from '../../app-deps.js';
+import { ApiError } from '../../errors.js';
 import {
   decodeCursor,
   EventFilterFields,
@@ -8,8 +9,9 @@ import {
   eventLogItem,
   toFilter,
 } from '../../management/events/views.js';
+import { orgDomainExists } from '../../storage/repos/api-events.js';
 import { listEventLog } from '../../storage/repos/event-log.js';
-import { loadOrgDomain, sessionRole } from '../auth/org-access.js';
+import { sessionRole } from '../auth/org-access.js';
 import { orgSession } from '../auth/session.js';
 import type { App } from '../types.js';
 
@@ -43,7 +45,10 @@ export function registerOrgEventsList(app: App, deps: AppDeps): void {
       const { orgId } = orgSession(request);
       const { cursor, limit, ...filters } = request.query;
       // Another org's domain is not found rather than an empty list: ids are never probed silently.
-      if (filters.domainId) await loadOrgDomainOrDeleted(deps, orgId, filters.domainId);
+      // Deleted domains keep their events: filtering by one is allowed, as long as it is the org's.
+      if (filters.domainId && !(await orgDomainExists(deps.storage.db, orgId, filters.domainId))) {
+        throw new ApiError('not_found', `No domain ${filters.domainId}`, { id: filters.domainId });
+      }
       const page = await listEventLog(deps.storage.db, toFilter(orgId, filters), {
         ...(cursor ? { cursor: decodeCursor(cursor) } : {}),
         limit: limit ?? 50,
@@ -54,15 +59,4 @@ export function registerOrgEventsList(app: App, deps: AppDeps): void {
       };
     },
   );
-}
-
-/** Deleted domains keep their events: filtering by one is allowed, as long as it is the org's. */
-async function loadOrgDomainOrDeleted(deps: AppDeps, orgId: string, domainId: string): Promise<void> {
-  const row = await deps.storage.db
-    .selectFrom('domains')
-    .select('id')
-    .where('id', '=', domainId)
-    .where('org_id', '=', orgId)
-    .executeTakeFirst();
-  if (!row) await loadOrgDomain(deps, orgId, domainId);
 }

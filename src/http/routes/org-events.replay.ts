@@ -1,9 +1,8 @@
 import { Type } from 'typebox';
 import type { AppDeps } from '../../app-deps.js';
-import { ApiError } from '../../errors.js';
-import { EventFilterFields, toFilter } from '../../management/events/views.js';
-import { foreignIds, replayOrgDeliveries } from '../../storage/repos/event-log.js';
-import { auditUserWrite, sessionRole } from '../auth/org-access.js';
+import { replayDeliveries } from '../../management/events/replay.js';
+import { EventFilterFields } from '../../management/events/views.js';
+import { sessionActor, sessionRole } from '../auth/org-access.js';
 import { orgSession } from '../auth/session.js';
 import type { App } from '../types.js';
 
@@ -57,64 +56,7 @@ export function registerOrgEventsReplay(app: App, deps: AppDeps): void {
     },
     async (request) => {
       const { orgId } = orgSession(request);
-      const { deliveryIds, eventIds, filters } = request.body;
-      if (!deliveryIds && !eventIds && !filters) {
-        throw new ApiError('validation_failed', 'Give deliveryIds, eventIds or filters ({} for all)', {
-          field: '(body)',
-          reason: 'nothing selected',
-        });
-      }
-      const { db } = deps.storage;
-      const foreign = [
-        ...(deliveryIds ? await foreignIds(db, orgId, 'deliveries', deliveryIds) : []),
-        ...(eventIds ? await foreignIds(db, orgId, 'events', eventIds) : []),
-      ];
-      if (foreign.length > 0) {
-        throw new ApiError(
-          'not_found',
-          `No such ${foreign.length === 1 ? 'id' : 'ids'}: ${foreign.slice(0, 5).join(', ')}`,
-          {
-            ids: foreign,
-          },
-        );
-      }
-      if (filters?.domainId) {
-        const own = await db
-          .selectFrom('domains')
-          .select('id')
-          .where('id', '=', filters.domainId)
-          .where('org_id', '=', orgId)
-          .executeTakeFirst();
-        if (!own) throw new ApiError('not_found', `No domain ${filters.domainId}`, { id: filters.domainId });
-      }
-      const now = deps.clock.now();
-      const result = await db.transaction().execute(async (trx) => {
-        const replay = await replayOrgDeliveries(trx, {
-          filter: toFilter(orgId, filters ?? {}),
-          ...(deliveryIds ? { deliveryIds } : {}),
-          ...(eventIds ? { eventIds } : {}),
-          now,
-          retryHorizonMs: deps.config.delivery.retryHorizonMs,
-        });
-        await auditUserWrite(
-          deps,
-          request,
-          {
-            action: 'events.replay',
-            targetType: 'org',
-            targetId: orgId,
-            details: {
-              ...replay,
-              filters: filters ?? null,
-              deliveryIds: deliveryIds?.length ?? 0,
-              eventIds: eventIds?.length ?? 0,
-            },
-          },
-          trx,
-        );
-        return replay;
-      });
-      return result;
+      return replayDeliveries(deps, sessionActor(request), { orgId, ...request.body });
     },
   );
 }

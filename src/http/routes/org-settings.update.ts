@@ -7,6 +7,7 @@ import {
   OrgSettingsSchema,
   orgSettingsView,
 } from '../../management/orgs/views.js';
+import { renameOrg } from '../../storage/repos/orgs.js';
 import { orgSession, requireRole, requireSession } from '../auth/session.js';
 import type { App } from '../types.js';
 
@@ -31,7 +32,7 @@ export function registerOrgSettingsUpdate(app: App, deps: AppDeps): void {
       const name = request.body.name.trim();
       const now = deps.clock.now();
       await deps.storage.db.transaction().execute(async (trx) => {
-        await trx.updateTable('orgs').set({ name }).where('id', '=', orgId).execute();
+        await renameOrg(trx, orgId, name);
         await audit(trx, {
           orgId,
           actorType: 'user',

@@ -1,9 +1,7 @@
 import { Type } from 'typebox';
 import type { AppDeps } from '../../app-deps.js';
-import { audit } from '../../management/audit.js';
+import { createOrg } from '../../management/orgs/create-org.js';
 import { OrgNameSchema, OrgSettingsSchema, orgSettingsView } from '../../management/orgs/views.js';
-import { addMembership } from '../../storage/repos/memberships.js';
-import { createOrg } from '../../storage/repos/orgs.js';
 import { setSessionOrg } from '../../storage/repos/sessions.js';
 import { requireSession, signedInSession } from '../auth/session.js';
 import type { App } from '../types.js';
@@ -26,23 +24,12 @@ export function registerOrgsCreate(app: App, deps: AppDeps): void {
     },
     async (request, reply) => {
       const session = signedInSession(request);
-      const now = deps.clock.now();
-      const org = await deps.storage.db.transaction().execute(async (trx) => {
-        const created = await createOrg(trx, { name: request.body.name.trim(), plan: 'free', now });
-        await addMembership(trx, { orgId: created.id, userId: session.userId, role: 'owner', now });
-        await setSessionOrg(trx, session.sessionId, created.id);
-        await audit(trx, {
-          orgId: created.id,
-          actorType: 'user',
-          actorId: session.userId,
-          action: 'org.create',
-          targetType: 'org',
-          targetId: created.id,
-          details: { name: created.name },
-          ip: request.ip,
-          at: now,
-        });
-        return created;
+      const actor = { type: 'user' as const, id: session.userId, ip: request.ip };
+      const org = await createOrg(deps, actor, {
+        name: request.body.name,
+        plan: 'free',
+        owner: { userId: session.userId },
+        within: (trx, created) => setSessionOrg(trx, session.sessionId, created.id),
       });
       return reply.status(201).send(orgSettingsView(deps, org, 'owner'));
     },

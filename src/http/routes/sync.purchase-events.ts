@@ -1,9 +1,9 @@
 import { Type } from 'typebox';
 import type { AppDeps } from '../../app-deps.js';
 import { ApiError } from '../../errors.js';
+import { admitIngest } from '../../ingest/admission.js';
 import { prepareInboundEvent } from '../../ingest/prepare.js';
 import { InboundEventSchema } from '../../ingest/schema.js';
-import { subscriptionAllowsIngest } from '../../storage/repos/orgs.js';
 import { syncAuth, syncDomain } from '../auth/sync-token.js';
 import type { App } from '../types.js';
 import { checkInboundEvent } from './events.create.js';
@@ -39,21 +39,11 @@ export function registerSyncPurchaseEvents(app: App, deps: AppDeps): void {
           domain_id: domain.id,
         });
       }
-      if (!subscriptionAllowsIngest(ctx.org.subscription_status)) {
-        throw new ApiError('subscription_inactive', `The subscription is ${ctx.org.subscription_status}`, {
-          status: ctx.org.subscription_status,
-        });
-      }
-      const quota = await deps.quota.check(ctx.org.id, ctx.org.plan);
-      if (!quota.allowed) {
-        const retryAfter = Math.max(1, quota.resetAt - Math.floor(deps.clock.now() / 1000));
-        throw new ApiError(
-          'request_limit_exceeded',
-          `The monthly request quota of the ${ctx.org.plan} plan (${quota.limit}) is exhausted`,
-          { limit: quota.limit, used: quota.used, retry_after: retryAfter },
-          { 'retry-after': String(retryAfter) },
-        );
-      }
+      await admitIngest(deps, {
+        id: ctx.org.id,
+        plan: ctx.org.plan,
+        subscriptionStatus: ctx.org.subscription_status,
+      });
       const now = deps.clock.now();
       const nowSeconds = Math.floor(now / 1000);
       request.body.events.forEach((event, index) => {

@@ -3,14 +3,15 @@ import type { AppDeps } from '../../app-deps.js';
 import { ApiError } from '../../errors.js';
 import type { DB } from '../../storage/db.js';
 import { countOwners, getMembership, type Member } from '../../storage/repos/memberships.js';
+import { lockOrgRow } from '../../storage/repos/orgs.js';
 
 /**
  * Serializes membership changes of one org. SQLite transactions are serial already; on PostgreSQL two owners
  * demoting each other at once would each still count the other as owner without this row lock.
  */
-export async function lockOrg(deps: AppDeps, trx: DB, orgId: string): Promise<void> {
+export async function lockOrg(deps: Pick<AppDeps, 'storage'>, trx: DB, orgId: string): Promise<void> {
   if (deps.storage.dialect !== 'postgres') return;
-  await trx.selectFrom('orgs').select('id').where('id', '=', orgId).forUpdate().executeTakeFirst();
+  await lockOrgRow(trx, orgId);
 }
 
 /**

@@ -1,3 +1,4 @@
+import { newId } from '../../lib/ids.js';
 import type { DB } from '../db.js';
 
 export interface AuditLogEntry {
@@ -69,4 +70,72 @@ export async function listAuditLog(
     details: r.details ? (JSON.parse(r.details) as Record<string, unknown>) : null,
     ip: r.ip,
   }));
+}
+
+export interface AuditInsert {
+  id: string;
+  orgId: string | null;
+  actorType: string;
+  actorId: string | null;
+  action: string;
+  targetType: string | null;
+  targetId: string | null;
+  details: Record<string, unknown> | null;
+  ip: string | null;
+  at: number;
+}
+
+export async function insertAuditEntry(db: DB, entry: AuditInsert): Promise<void> {
+  await db
+    .insertInto('audit_log')
+    .values({
+      id: entry.id,
+      org_id: entry.orgId,
+      actor_type: entry.actorType,
+      actor_id: entry.actorId,
+      action: entry.action,
+      target_type: entry.targetType,
+      target_id: entry.targetId,
+      details: entry.details ? JSON.stringify(entry.details) : null,
+      ip: entry.ip,
+      at: entry.at,
+    })
+    .execute();
+}
+
+/** Who does a management action: the signed-in user (HTTP) or the operator (CLI). */
+export interface Actor {
+  type: 'user' | 'operator';
+  /** The user's id; `cli` for the operator. */
+  id: string;
+  ip: string | null;
+}
+
+export const CLI_ACTOR: Actor = { type: 'operator', id: 'cli', ip: null };
+
+/** Audits `action` by `actor`; pass the write's transaction as `db` so both commit together. */
+export async function auditBy(
+  db: DB,
+  actor: Actor,
+  entry: {
+    orgId: string;
+    action: string;
+    targetType: string;
+    targetId: string;
+    details?: Record<string, unknown>;
+    at: number;
+  },
+): Promise<void> {
+  await insertAuditEntry(db, {
+    id: newId('aud', entry.at),
+    orgId: entry.orgId,
+    actorType: actor.type,
+    actorId: actor.id,
+    action: entry.action,
+    targetType: entry.targetType,
+    targetId: entry.targetId,
+    details: entry.details ?? null,
+    ip: actor.ip,
+    at: entry.at,
+  });
 }

@@ -336,42 +336,7 @@ export function withDeliveredAttempt(delivery: Delivery, attempts: DeliveryAttem
   ];
 }
 
-/**
- * Replays failed or dead deliveries: back to pending, due now, with a fresh horizon. Only possible while
- * the event's personal data still exists, or for events that never had any.
- */
-export async function replayDeliveries(
-  db: DB,
-  input: { deliveryId?: string; domainId?: string; now: number; retryHorizonMs: number },
-): Promise<{ replayed: number; unavailable: number }> {
-  let candidates = db
-    .selectFrom('deliveries as d')
-    .innerJoin('events as e', 'e.id', 'd.event_pk')
-    .select(['d.id', 'e.pii_sealed', 'e.match_keys', 'e.source'])
-    .where('d.status', 'in', ['failed', 'dead']);
-  if (input.deliveryId) candidates = candidates.where('d.id', '=', input.deliveryId);
-  if (input.domainId) candidates = candidates.where('d.domain_id', '=', input.domainId);
-  const rows = await candidates.execute();
-  // Without its sealed data an event with match keys (or a pmw passthrough) cannot be rebuilt faithfully.
-  const replayable = rows.filter((r) => r.pii_sealed !== null || (r.match_keys === '' && r.source !== 'PMW'));
-  for (let i = 0; i < replayable.length; i += 500) {
-    await db
-      .updateTable('deliveries')
-      .set({
-        status: 'pending',
-        next_attempt_at: input.now,
-        give_up_at: input.now + input.retryHorizonMs,
-        final_at: null,
-        lease_owner: null,
-        lease_expires_at: null,
-        updated_at: input.now,
-      })
-      .where(
-        'id',
-        'in',
-        replayable.slice(i, i + 500).map((r) => r.id),
-      )
-      .execute();
-  }
-  return { replayed: replayable.length, unavailable: rows.length - replayable.length };
+/** A delivery by id across orgs (operator lookups). */
+export async function getDeliveryById(db: DB, deliveryId: string): Promise<Delivery | undefined> {
+  return db.selectFrom('deliveries').selectAll().where('id', '=', deliveryId).executeTakeFirst();
 }

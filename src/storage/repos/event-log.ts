@@ -6,6 +6,7 @@
  */
 import { type Expression, type ExpressionBuilder, type SqlBool, sql } from 'kysely';
 import type { DB } from '../db.js';
+import { canRebuildEvent } from '../event-rebuild.js';
 import type { Database, Delivery, DeliveryAttempt, EventsTable } from '../schema.js';
 import { type DeliveryStatus, withDeliveredAttempt } from './deliveries.js';
 
@@ -207,8 +208,8 @@ export interface ReplayResult {
 
 /**
  * Replays the org's failed or dead deliveries that match the filter and/or the explicit ids: back to
- * pending, due now, with a fresh retry horizon. Like `replayDeliveries` (CLI), an event whose sealed data
- * was erased cannot be rebuilt, and a delivery to a destination that no longer exists has nowhere to go.
+ * pending, due now, with a fresh retry horizon. An event whose sealed data was erased cannot be rebuilt
+ * (`canRebuildEvent`), and a delivery to a destination that no longer exists has nowhere to go.
  */
 export async function replayOrgDeliveries(
   db: DB,
@@ -245,7 +246,9 @@ export async function replayOrgDeliveries(
   const rows = await query.execute();
   const replayable = rows
     .filter((r) => r.destination_exists !== null)
-    .filter((r) => Number(r.sealed) === 1 || (r.match_keys === '' && r.source !== 'PMW'))
+    .filter((r) =>
+      canRebuildEvent({ sealed: Number(r.sealed) === 1, matchKeys: r.match_keys, source: r.source }),
+    )
     .map((r) => r.id);
   let replayed = 0;
   for (let i = 0; i < replayable.length; i += CHUNK) {

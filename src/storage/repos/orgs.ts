@@ -44,3 +44,12 @@ export async function updateOrgPlan(
 export function subscriptionAllowsIngest(status: string): boolean {
   return status === 'active' || status === 'past_due';
 }
+
+export async function renameOrg(db: DB, orgId: string, name: string): Promise<void> {
+  await db.updateTable('orgs').set({ name }).where('id', '=', orgId).execute();
+}
+
+/** Serializes changes of one org's memberships: a row lock on PostgreSQL (SQLite transactions are serial). */
+export async function lockOrgRow(db: DB, orgId: string): Promise<void> {
+  await db.selectFrom('orgs').select('id').where('id', '=', orgId).forUpdate().executeTakeFirst();
+}

@@ -1,7 +1,8 @@
 /**
- * Set a domain's destination of one type: the destination validates the configuration and names its secret
- * fields; storage seals those and writes the row. Used by the HTTP route, the CLI, sync-free setups (dev) and
- * the test harness alike.
+ * Validate and save a domain's destination of one type: the destination validates the configuration and
+ * names its secret fields; storage seals those and writes the row. The step under the `setDestination` use
+ * case (route and CLI, which add the domain lock, tenant check and audit), and what `dev` and the test
+ * harness call to seed a destination.
  */
 import { getDestination } from '../../destinations/registry.js';
 import { secretFields } from '../../destinations/shared/config.js';
@@ -11,16 +12,16 @@ import type { DB } from '../../storage/db.js';
 import { saveDestination } from '../../storage/repos/destinations.js';
 import type { DestinationRow } from '../../storage/schema.js';
 
-export type SetDestinationResult =
+export type ValidateAndSaveResult =
   | { ok: true; destination: DestinationRow }
   | { ok: false; errors: string[] };
 
 /** Creates or replaces the destination; an invalid configuration is returned as errors, nothing is written. */
-export async function setDestination(
+export async function validateAndSaveDestination(
   db: DB,
   sealer: Sealer,
   input: { orgId: string; domainId: string; type: DestinationType; config: unknown; now: number },
-): Promise<SetDestinationResult> {
+): Promise<ValidateAndSaveResult> {
   const adapter = getDestination(input.type);
   const parsed = adapter.parseConfig(input.config);
   if (!parsed.ok) return parsed;

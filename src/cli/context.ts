@@ -1,0 +1,117 @@
+/**
+ * What every CLI command is handed: its parsed options, the output (human text or --json), and the operator's
+ * dependencies — the database (opened and migrated on demand), the sealer and the clock — so a command is a
+ * thin call of the same use case the HTTP route calls.
+ */
+import type { AppDeps } from '../app-deps.js';
+import type { Config } from '../config.js';
+import { systemClock } from '../lib/clock.js';
+import { Sealer } from '../lib/crypto.js';
+import { openStorage } from '../storage/db.js';
+import { migrateToLatest } from '../storage/migrate.js';
+
+/** Bad command-line input (unknown command, a missing or malformed flag): exit code 2, nothing changed. */
+export class UsageError extends Error {}
+
+export const CLI_OPTIONS = {
+  json: { type: 'boolean' },
+  role: { type: 'string' },
+  name: { type: 'string' },
+  plan: { type: 'string' },
+  status: { type: 'string' },
+  id: { type: 'string' },
+  org: { type: 'string' },
+  owner: { type: 'string' },
+  email: { type: 'string' },
+  host: { type: 'string' },
+  'shop-url': { type: 'string' },
+  country: { type: 'string' },
+  domain: { type: 'string' },
+  type: { type: 'string' },
+  config: { type: 'string' },
+  limit: { type: 'string' },
+  scopes: { type: 'string' },
+  'fake-port-base': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+export type CliValues = {
+  [K in keyof typeof CLI_OPTIONS]?: (typeof CLI_OPTIONS)[K]['type'] extends 'boolean' ? boolean : string;
+};
+
+export interface Output {
+  json: boolean;
+  print(human: string, data: unknown): void;
+}
+
+export function output(json: boolean): Output {
+  return {
+    json,
+    print(human, data) {
+      process.stdout.write(json ? `${JSON.stringify(data)}\n` : `${human}\n`);
+    },
+  };
+}
+
+/** The dependencies an operator command has: no HTTP, no worker, no caches. */
+export type OperatorDeps = Pick<AppDeps, 'config' | 'storage' | 'sealer' | 'clock'>;
+
+export interface CommandContext {
+  values: CliValues;
+  out: Output;
+  /** The configuration (read from the environment on first use: `dev` needs none). */
+  config(): Config;
+  /** Opens (and migrates) the database for `fn`, and closes it afterwards. */
+  withDeps<T>(fn: (deps: OperatorDeps) => Promise<T>): Promise<T>;
+}
+
+export interface Command {
+  /** `org create`, `serve`, … */
+  name: string;
+  /** One line (or more) of the usage text. */
+  usage: string;
+  /** The process exit code. */
+  run(ctx: CommandContext): Promise<number>;
+}
+
+export function required(values: CliValues, name: keyof CliValues): string {
+  const value = values[name];
+  if (typeof value !== 'string' || value === '') throw new UsageError(`--${name} is required`);
+  return value;
+}
+
+export async function withOperatorDeps<T>(
+  config: Config,
+  fn: (deps: OperatorDeps) => Promise<T>,
+): Promise<T> {
+  const storage = await openStorage({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    sqliteSynchronous: config.sqliteSynchronous,
+    ...(config.databaseSchema ? { pgSchema: config.databaseSchema } : {}),
+  });
+  try {
+    await migrateToLatest(storage);
+    return await fn({
+      config,
+      storage,
+      sealer: new Sealer(config.encryptionKeys),
+      clock: systemClock,
+    });
+  } finally {
+    await storage.close();
+  }
+}
+
+/** Resolves on the first SIGTERM or SIGINT (graceful shutdown follows). */
+export function untilSignal(): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const stop = (): void => {
+      process.off('SIGTERM', stop);
+      process.off('SIGINT', stop);
+      resolve();
+    };
+    process.on('SIGTERM', stop);
+    process.on('SIGINT', stop);
+  });
+}
