@@ -9,6 +9,7 @@
  */
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { idHash } from './bodies.mjs';
 
 // The same compiled tree as the servers under test (BENCH_DIST), dist/ by default.
 const dist = process.env.BENCH_DIST || new URL('../dist', import.meta.url).pathname;
@@ -26,6 +27,8 @@ function fresh() {
     firstAt: null,
     lastAt: null,
     ids: new Set(),
+    /** Sum mod 2^32 of idHash over the distinct ids (compared with the stored ids by the checks). */
+    idSum: 0,
     errors: [],
   };
 }
@@ -42,7 +45,10 @@ function tally() {
   }
   for (const event of fake.accepted) {
     totals.events += 1;
-    totals.ids.add(event.event_id);
+    if (!totals.ids.has(event.event_id)) {
+      totals.ids.add(event.event_id);
+      totals.idSum = (totals.idSum + idHash(event.event_id)) >>> 0;
+    }
   }
   fake.reset();
 }

@@ -220,23 +220,34 @@ function machineBusySeconds() {
  * Measures how much CPU was used during a phase by processes other than `pids` (and this one): other
  * sessions' builds and tests on a shared machine skew a benchmark, and the figures should say so.
  * Kernel time for loopback networking is counted as "other" too, so a few percent is normal.
+ * `stop(morePids)` counts processes that started during the phase as ours too (PostgreSQL backends of
+ * the run's database): from zero, so their whole CPU time is ours.
  */
 export function watchContention(pids) {
-  const snapshot = () => ({
-    t: performance.now(),
-    busy: machineBusySeconds(),
-    ours:
-      pids.reduce((sum, pid) => sum + (cpuSecondsOf(pid) ?? 0), 0) +
-      (process.cpuUsage().user + process.cpuUsage().system) / 1e6,
-  });
-  const before = snapshot();
+  const cpuOf = (list) => new Map(list.map((pid) => [pid, cpuSecondsOf(pid)]));
+  const before = { t: performance.now(), busy: machineBusySeconds(), pids: cpuOf(pids), self: selfCpu() };
   return {
     /** Cores' worth of CPU used by everything else, averaged over the phase. */
-    stop() {
-      const after = snapshot();
+    stop(morePids = []) {
+      const after = {
+        t: performance.now(),
+        busy: machineBusySeconds(),
+        pids: cpuOf([...new Set([...pids, ...morePids])]),
+        self: selfCpu(),
+      };
       if (before.busy === null || after.busy === null) return null;
+      let ours = after.self - before.self;
+      for (const [pid, cpu] of after.pids) {
+        // A process gone by now (null) is left out rather than counted as giving CPU back.
+        if (cpu !== null) ours += cpu - (before.pids.get(pid) ?? 0);
+      }
       const seconds = (after.t - before.t) / 1000;
-      return Math.max(0, (after.busy - before.busy - (after.ours - before.ours)) / seconds);
+      return Math.max(0, (after.busy - before.busy - ours) / seconds);
     },
   };
+}
+
+function selfCpu() {
+  const usage = process.cpuUsage();
+  return (usage.user + usage.system) / 1e6;
 }

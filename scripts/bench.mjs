@@ -1,16 +1,29 @@
 #!/usr/bin/env node
 /**
- * `npm run bench`: ingest and delivery throughput of the compiled service (issue 2, "Benchmark").
+ * `npm run bench`: ingest and delivery throughput of the compiled service (issues 2 and 15, "Benchmark").
  *
  *   (1) ceiling: a bare node:http server that JSON.parses the same bodies (1 and 50 events per request)
- *   (2) POST /v1/events, 1 event per request, 50 connections
- *   (3) POST /v1/events, 50 events per request
- *   (4) delivery drain: 100,000 queued events delivered by `serve --role worker` to a fake Meta
+ *   (2) POST /v1/events, 1 event per request, 50 connections, `serve --role all` (the default a user runs)
+ *   (3) POST /v1/events, 50 events per request, `--role all`
+ *   (4) delivery drain: 100,000 stored events delivered by `serve --role worker` alone to a fake Meta
+ *   (5)–(7) with `npm run bench -- --postgres`: (2)–(4) again on PostgreSQL, after the SQLite ones
  *
- * Servers run pinned to CPU 0, this process (autocannon) and the fake platform to CPU 1. Every Tagbridge
- * run gets a fresh DATA_DIR with embedded SQLite at its defaults (synchronous=FULL: a 2xx means
- * committed), an enterprise org, one domain and one enabled meta destination. Correctness is checked
- * inside the run: rows stored = events answered 2xx, and every queued event delivered once.
+ * Servers run pinned to CPU 0, this process (autocannon) and the fake platform to CPU 1 (PostgreSQL's
+ * own processes are not pinned). Every Tagbridge run gets a fresh DATA_DIR with embedded SQLite at its
+ * defaults (synchronous=FULL: a 2xx means committed) or, on PostgreSQL, a fresh database of its own
+ * (dropped afterwards), an enterprise org, one domain and one enabled meta destination pointed at the
+ * fake (META_GRAPH_URL). With `--role all` the worker delivers while the load runs; after the load the
+ * server is left running until everything stored is delivered, then checked.
+ *
+ * Per phase: req/s, events/s, latency, peak RSS (VmHWM) and, after (2)/(3) and after filling the backlog
+ * of (4), bytes on disk per stored event (SQLite: db + WAL; PostgreSQL: pg_total_relation_size of the
+ * run's tables), with ratios to the bare ceiling of the same run. Correctness is checked inside the
+ * run: every 2xx event stored exactly once, and with --role all and in the drain every stored event
+ * delivered exactly once to the fake (count, id checksum, no event twice, every delivery `delivered`).
+ *
+ * Flags:
+ *   --postgres               also run (2)–(4) on PostgreSQL (BENCH_PG_URL, default
+ *                            postgres://postgres@127.0.0.1:5432/postgres; a database per phase)
  *
  * Environment (all optional):
  *   BENCH_DURATION=10        seconds per measured load phase
@@ -19,13 +32,15 @@
  *   BENCH_DRAIN_EVENTS=100000
  *   BENCH_DRAIN_TIMEOUT=300  seconds before the drain phase gives up
  *   BENCH_PHASES=baseline,ingest1,ingest50,drain   run a subset
- *   BENCH_INGEST_ROLE=api    role of the server in (2)/(3); `all` also runs the worker on the same core
+ *   BENCH_INGEST_ROLE=all    role of the server in (2)/(3); `api` leaves delivery out (no delivery check)
+ *   BENCH_DATABASES=sqlite   dialects to run (sqlite,postgres; --postgres adds postgres); postgres alone
+ *                            skips the SQLite phases (experiments)
  *   BENCH_SERVER_ENV='{"GROUP_COMMIT_MAX_WAIT_MS":"1"}'   extra server env (experiments; printed)
  *   BENCH_CPU_PROF=1         write V8 CPU profiles of the servers to .bench/profiles/
  *   BENCH_SKIP_BUILD=1       use the build as it is (default: npm run build first)
  *   BENCH_DIST=path          a compiled tree other than dist/ (e.g. a snapshot of another commit);
  *                            implies BENCH_SKIP_BUILD; BENCH_BUILD_COMMIT=sha records what it was built from
- *   BENCH_KEEP=1             keep the temp DATA_DIRs
+ *   BENCH_KEEP=1             keep the temp DATA_DIRs and the PostgreSQL databases
  *   BENCH_STRICT=1           exit 1 when a performance target is missed (default: only on errors)
  *   BENCH_RETRIES=2          re-run a phase (fresh server) this many times at most while other processes
  *                            disturbed it; the least disturbed attempt is kept (shared machines)
@@ -41,6 +56,14 @@ import { join, resolve } from 'node:path';
 import { bodyFactory } from '../bench/bodies.mjs';
 import { runLoad } from '../bench/load.mjs';
 import {
+  backendPids,
+  createDatabase,
+  dropDatabase,
+  dropLeftoversSync,
+  adminUrl as pgAdminUrl,
+  serverVersion as pgServerVersion,
+} from '../bench/postgres.mjs';
+import {
   canPin,
   cpuSecondsOf,
   killAll,
@@ -50,7 +73,7 @@ import {
   spawnNode,
   watchContention,
 } from '../bench/procs.mjs';
-import { deliveryCounts, lastOutcomeAt, openReadOnly, verifyIngest } from '../bench/verify.mjs';
+import { bytesOnDisk, openStore, storedIdDigest, verifyDelivered, verifyIngest } from '../bench/verify.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const dist = resolve(root, process.env.BENCH_DIST || 'dist');
@@ -71,6 +94,9 @@ function fail(message) {
   process.exit(1);
 }
 
+const flags = process.argv.slice(2);
+for (const flag of flags) if (flag !== '--postgres') fail(`unknown flag ${flag} (known: --postgres)`);
+
 const settings = {
   durationSec: envNumber('BENCH_DURATION', 10),
   warmupSec: envNumber('BENCH_WARMUP', 2),
@@ -78,7 +104,13 @@ const settings = {
   drainEvents: envNumber('BENCH_DRAIN_EVENTS', 100_000),
   drainTimeoutSec: envNumber('BENCH_DRAIN_TIMEOUT', 300),
   phases: (process.env.BENCH_PHASES || 'baseline,ingest1,ingest50,drain').split(',').map((s) => s.trim()),
-  ingestRole: process.env.BENCH_INGEST_ROLE || 'api',
+  ingestRole: process.env.BENCH_INGEST_ROLE || 'all',
+  databases: [
+    ...new Set([
+      ...(process.env.BENCH_DATABASES || 'sqlite').split(',').map((s) => s.trim()),
+      ...(flags.includes('--postgres') ? ['postgres'] : []),
+    ]),
+  ],
   serverEnv: process.env.BENCH_SERVER_ENV ? JSON.parse(process.env.BENCH_SERVER_ENV) : {},
   cpuProf: process.env.BENCH_CPU_PROF === '1',
   keep: process.env.BENCH_KEEP === '1',
@@ -89,19 +121,25 @@ for (const phase of settings.phases) {
   if (!['baseline', 'ingest1', 'ingest50', 'drain'].includes(phase)) fail(`unknown phase "${phase}"`);
 }
 if (!['api', 'all'].includes(settings.ingestRole)) fail('BENCH_INGEST_ROLE must be api or all');
+for (const db of settings.databases) {
+  if (!['sqlite', 'postgres'].includes(db)) fail(`BENCH_DATABASES: unknown database "${db}"`);
+}
 
 // Loopback networking's kernel time shows up as "other" too; beyond this, something else was running.
 const CONTENTION_WARN_CORES = 0.15;
 /** The fake platform's pid, once started (its CPU is ours, not contention). */
 let fakeProcess = null;
 
+/** Issue 15's table. PostgreSQL: its own bulk and drain figures; RSS for every phase of both dialects. */
 const TARGETS = {
-  ingest1RatioMin: 0.4,
-  ingest1P99MaxMs: 25,
-  ingest50EventsMin: 60_000,
-  ingest50EventsStretch: 100_000,
-  drainEventsMin: 20_000,
-  rssMaxBytes: 200 * 1024 * 1024,
+  ingest1RatioMin: 0.5,
+  ingest1P99MaxMs: 10,
+  ingest50EventsMin: 100_000,
+  drainEventsMin: 30_000,
+  rssMaxBytes: 150 * 1024 * 1024,
+  bytesPerEventMax: 700,
+  pgIngest50EventsMin: 50_000,
+  pgDrainEventsMin: 20_000,
 };
 
 // ---------------------------------------------------------------------------------------------- cleanup
@@ -109,7 +147,9 @@ const TARGETS = {
 const tempDirs = [];
 function cleanup() {
   killAll();
-  if (!settings.keep) for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+  if (settings.keep) return;
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+  dropLeftoversSync();
 }
 process.on('exit', cleanup);
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
@@ -184,10 +224,15 @@ function cli(env, args) {
 
 const HOST_HEADER = 'bench.shop.test';
 
-/** A fresh DATA_DIR with an enterprise org, one domain and a meta destination on the fake, via the CLI. */
-async function prepareTagbridge(name, fakeUrl) {
+/**
+ * A fresh DATA_DIR (and on PostgreSQL a fresh database) with an enterprise org, one domain and a meta
+ * destination on the fake, via the CLI. `target` tells the checks where the data is.
+ */
+async function prepareTagbridge(name, fakeUrl, dialect) {
   const dataDir = mkdtempSync(join(tmpdir(), `tagbridge-bench-${name}-`));
   tempDirs.push(dataDir);
+  const database =
+    dialect === 'postgres' ? await createDatabase(name.replace(/[^a-z0-9]/gi, '').toLowerCase()) : null;
   const env = {
     ...baseEnv(),
     DATA_DIR: dataDir,
@@ -196,6 +241,7 @@ async function prepareTagbridge(name, fakeUrl) {
     HOST: '127.0.0.1',
     PROXY_RATE_LIMIT_PER_MINUTE: '0',
     META_GRAPH_URL: fakeUrl,
+    ...(database ? { DATABASE_URL: database.url } : {}),
     ...settings.serverEnv,
   };
   const org = cli(env, ['org', 'create', '--name', 'Bench shop', '--plan', 'enterprise']);
@@ -222,13 +268,25 @@ async function prepareTagbridge(name, fakeUrl) {
   return {
     env,
     dataDir,
-    dbFile: join(dataDir, 'tagbridge.db'),
+    dialect,
+    database,
+    target: database ? { dialect, url: database.url } : { dialect, file: join(dataDir, 'tagbridge.db') },
     headers: {
       host: HOST_HEADER,
       'content-type': 'application/json',
       'x-ssp-token': domain.proxyToken,
     },
   };
+}
+
+/** Drops the phase's PostgreSQL database (its figures are taken by then); DATA_DIRs go at exit. */
+async function releaseTagbridge(tenant) {
+  if (tenant.database && !settings.keep) await dropDatabase(tenant.database.name);
+}
+
+/** Pids whose CPU belongs to the run besides the server and the fake: PostgreSQL's, on PostgreSQL. */
+async function dbPids(tenant) {
+  return tenant?.database ? backendPids(tenant.database.name) : [];
 }
 
 async function startTagbridge(name, tenant, role) {
@@ -243,7 +301,7 @@ async function startTagbridge(name, tenant, role) {
 }
 
 /** Warm-up, then the measured run with memory and server CPU sampled over it. */
-async function measure({ server, url, headers, eventsPerRequest, tag }) {
+async function measure({ server, url, headers, eventsPerRequest, tag, tenant }) {
   const fakePid = fakeProcess?.pid;
   if (settings.warmupSec > 0) {
     await runLoad({
@@ -258,7 +316,7 @@ async function measure({ server, url, headers, eventsPerRequest, tag }) {
   }
   const prefix = `m${tag}-`;
   const sampler = sampleProcess(server.pid);
-  const contention = watchContention([server.pid, ...(fakePid ? [fakePid] : [])]);
+  const contention = watchContention([server.pid, ...(fakePid ? [fakePid] : []), ...(await dbPids(tenant))]);
   const load = await runLoad({
     url,
     headers,
@@ -266,7 +324,7 @@ async function measure({ server, url, headers, eventsPerRequest, tag }) {
     durationSec: settings.durationSec,
     makeBody: bodyFactory(eventsPerRequest, prefix),
   });
-  const otherCpu = contention.stop();
+  const otherCpu = contention.stop(await dbPids(tenant));
   const mem = sampler.stop();
   return { load, mem, serverCpu: mem.cpuCoresBetween(load.firstAt, load.lastAt), otherCpu, prefix };
 }
@@ -329,7 +387,12 @@ async function baselinePhase(eventsPerRequest) {
       eventsPerRequest,
       tag: `b${eventsPerRequest}`,
     });
-    const result = summarize(name, `(1) node:http, ${eventsPerRequest} ev/req`, eventsPerRequest, measured);
+    const result = summarize(
+      name,
+      `(1${eventsPerRequest === 1 ? 'a' : 'b'}) bare node:http, ${eventsPerRequest} ev/req`,
+      eventsPerRequest,
+      measured,
+    );
     logPhase(result);
     return result;
   } finally {
@@ -337,93 +400,195 @@ async function baselinePhase(eventsPerRequest) {
   }
 }
 
-async function ingestPhase(eventsPerRequest, fake) {
-  const name = `ingest${eventsPerRequest}`;
-  const number = eventsPerRequest === 1 ? '(2)' : '(3)';
-  log(
-    `\n${number} Tagbridge POST /v1/events, ${eventsPerRequest} event(s)/request, role ${settings.ingestRole}`,
-  );
-  const tenant = await prepareTagbridge(name, fake.url);
-  const { server, url } = await startTagbridge(name, tenant, settings.ingestRole);
-  let measured;
-  try {
-    measured = await measure({
-      server,
-      url: `${url}/v1/events`,
-      headers: tenant.headers,
-      eventsPerRequest,
-      tag: `i${eventsPerRequest}`,
-    });
-  } finally {
-    // Graceful stop: the group commit flushes what the cut-off requests handed it before the check.
-    const exit = await server.stop();
-    if (exit.code !== 0 && exit.code !== null) log(`    (server exited with code ${exit.code})`);
+/** Result key, printed number and database label of a Tagbridge phase: (2)–(4) SQLite, (5)–(7) PostgreSQL. */
+function phaseId(kind, dialect) {
+  const index = { ingest1: 0, ingest50: 1, drain: 2 }[kind];
+  const pg = dialect === 'postgres';
+  return {
+    key: pg ? `pg${kind[0].toUpperCase()}${kind.slice(1)}` : kind,
+    number: `(${index + (pg ? 5 : 2)})`,
+    dbLabel: pg ? 'PostgreSQL' : 'SQLite',
+  };
+}
+
+const FINAL_STATUSES = ['delivered', 'failed', 'skipped', 'dead'];
+
+/**
+ * Polls until every stored event's delivery has an outcome and the fake has seen as many distinct events
+ * (or `expected` of them, when the count is known). The fake is asked first (cheap, over IPC); the
+ * database only once the fake has enough, since counting is a scan of the queue. Without `expected`, the
+ * stored count is taken again at the end, in case a cut-off request committed late.
+ */
+async function waitForDelivered(store, fake, deadline, expected = null) {
+  let target = expected ?? (await store.totalEvents());
+  for (;;) {
+    await sleep(100);
+    const stats = await fake.call('stats');
+    if (stats.unique >= target) {
+      const counts = await store.deliveryCounts();
+      const open = Object.entries(counts)
+        .filter(([status]) => !FINAL_STATUSES.includes(status))
+        .reduce((sum, [, n]) => sum + n, 0);
+      if (open === 0) {
+        const now = expected ?? (await store.totalEvents());
+        if (now === target) return { timedOut: false, counts, lastAt: await store.lastOutcomeAt() };
+        target = now;
+      }
+    }
+    if (Date.now() > deadline) {
+      return { timedOut: true, counts: await store.deliveryCounts(), lastAt: await store.lastOutcomeAt() };
+    }
   }
-  const result = summarize(
-    name,
-    `${number} /v1/events, ${eventsPerRequest} ev/req`,
-    eventsPerRequest,
-    measured,
-  );
-  logPhase(result);
-  const check = verifyIngest(tenant.dbFile, {
-    prefix: measured.prefix,
-    eventsPerRequest,
-    status: measured.load.status,
-  });
-  // Every request of the run is valid, so any other answer is a failure of the run, not load shedding.
-  if (result.non2xx > 0 || result.socketErrors > 0) {
-    check.ok = false;
-    check.errors.push(
-      `${result.non2xx} non-2xx answers ${JSON.stringify(result.statusCodes)}, ${result.socketErrors} socket errors`,
-    );
-  }
-  result.correctness = check;
-  log(
-    `    check: ${check.ok ? 'OK' : 'FAILED'} — ${fmt(check.eventRows)} event rows, ${fmt(check.okEvents)} events answered 2xx, ` +
-      `${check.cutOffRequests} requests cut off at the end (${check.cutOffRequestsStored} of them stored whole)` +
-      (check.ok ? '' : `\n      ${check.errors.join('\n      ')}`),
-  );
-  return result;
 }
 
 /**
- * Polls until every queued delivery has an outcome. The fake is asked first (cheap, over IPC); the
- * database only once the fake has everything, since counting is a scan of the queue.
+ * With --role all, after the load: leaves the server running until the worker has delivered everything
+ * stored (the backlog the load left), so the delivery check can see every event. Its RSS counts too.
  */
-async function waitForDrain(dbFile, fake, queued, readyAt) {
-  const db = openReadOnly(dbFile);
-  const deadline = readyAt + settings.drainTimeoutSec * 1000;
+async function catchUpDelivery(server, tenant, fake) {
+  await sleep(500); // requests cut off at the end of the load finish (committed or not) meanwhile
+  const store = await openStore(tenant.target);
+  const memory = sampleProcess(server.pid);
+  const started = performance.now();
   try {
-    for (;;) {
-      await sleep(100);
-      const stats = await fake.call('stats');
-      if (stats.unique >= queued) {
-        const counts = deliveryCounts(db);
-        const done =
-          (counts.delivered ?? 0) + (counts.failed ?? 0) + (counts.dead ?? 0) + (counts.skipped ?? 0);
-        if (done >= queued) return { counts, lastAt: lastOutcomeAt(db) };
-      }
-      if (Date.now() > deadline) {
-        throw new Error(
-          `drain did not finish within ${settings.drainTimeoutSec} s: the fake has ${stats.unique} distinct events, ` +
-            `deliveries ${JSON.stringify(deliveryCounts(db))}`,
-        );
-      }
-    }
+    const backlog = (await store.totalEvents()) - (await fake.call('stats')).unique;
+    const outcome = await waitForDelivered(store, fake, Date.now() + settings.drainTimeoutSec * 1000);
+    const mem = memory.stop();
+    return {
+      timedOut: outcome.timedOut,
+      backlogAfterLoad: backlog,
+      catchUpSeconds: (performance.now() - started) / 1000,
+      peakRssWithCatchUpBytes: mem.peakRssBytes,
+    };
   } finally {
-    db.close();
+    await store.close();
   }
 }
 
-async function drainPhase(fake) {
+/** Bytes on disk and per stored event, logged; `when` says at what moment they were taken. */
+async function diskUsage(tenant, store, when) {
+  const disk = await bytesOnDisk(tenant.target);
+  const events = await store.totalEvents();
+  const perEvent = events > 0 ? disk.total / events : null;
+  const parts = Object.entries(disk.parts)
+    .map(([name, bytes]) => `${name} ${fmt(mb(bytes), 1)} MB`)
+    .join(', ');
+  log(
+    `    disk ${when}: ${fmt(mb(disk.total), 1)} MB (${parts}) for ${fmt(events)} events = ${fmt(perEvent)} bytes/event`,
+  );
+  return { bytesOnDisk: disk.total, diskParts: disk.parts, diskEvents: events, bytesPerEvent: perEvent };
+}
+
+async function ingestPhase(eventsPerRequest, fake, dialect) {
+  const { key, number, dbLabel } = phaseId(eventsPerRequest === 1 ? 'ingest1' : 'ingest50', dialect);
+  const delivering = settings.ingestRole === 'all';
+  log(
+    `\n${number} Tagbridge POST /v1/events on ${dbLabel}, ${eventsPerRequest} event(s)/request, role ${settings.ingestRole}`,
+  );
+  const tenant = await prepareTagbridge(key, fake.url, dialect);
+  try {
+    const { server, url } = await startTagbridge(key, tenant, settings.ingestRole);
+    // The worker delivers warm-up and measured events alike: the fake counts from here.
+    if (delivering) await fake.call('reset');
+    let measured;
+    let catchUp = null;
+    try {
+      measured = await measure({
+        server,
+        url: `${url}/v1/events`,
+        headers: tenant.headers,
+        eventsPerRequest,
+        tag: `i${eventsPerRequest}`,
+        tenant,
+      });
+      if (delivering) catchUp = await catchUpDelivery(server, tenant, fake);
+    } finally {
+      // Graceful stop: the group commit flushes what the cut-off requests handed it before the check.
+      const exit = await server.stop();
+      if (exit.code !== 0 && exit.code !== null) log(`    (server exited with code ${exit.code})`);
+    }
+    const result = {
+      ...summarize(key, `${number} ${dbLabel}, ${eventsPerRequest} ev/req`, eventsPerRequest, measured),
+      database: dialect,
+      role: settings.ingestRole,
+    };
+    logPhase(result);
+    const store = await openStore(tenant.target);
+    try {
+      Object.assign(result, await diskUsage(tenant, store, 'after the phase'));
+      const check = await verifyIngest(store, {
+        prefix: measured.prefix,
+        eventsPerRequest,
+        status: measured.load.status,
+      });
+      // Every request of the run is valid, so any other answer is a failure of the run, not load shedding.
+      if (result.non2xx > 0 || result.socketErrors > 0) {
+        check.ok = false;
+        check.errors.push(
+          `${result.non2xx} non-2xx answers ${JSON.stringify(result.statusCodes)}, ${result.socketErrors} socket errors`,
+        );
+      }
+      log(
+        `    check: ${check.ok ? 'OK' : 'FAILED'} — ${fmt(check.eventRows)} event rows, ${fmt(check.okEvents)} events answered 2xx, ` +
+          `${check.cutOffRequests} requests cut off at the end (${check.cutOffRequestsStored} of them stored whole)` +
+          (check.ok ? '' : `\n      ${check.errors.join('\n      ')}`),
+      );
+      if (delivering) {
+        const stats = await fake.call('stats');
+        const counts = await store.deliveryCounts();
+        const delivered = verifyDelivered({ counts, stored: await storedIdDigest(store), stats });
+        if (catchUp.timedOut)
+          delivered.errors.unshift(`not all delivered within ${settings.drainTimeoutSec} s`);
+        delivered.ok = delivered.errors.length === 0;
+        result.delivery = {
+          ...catchUp,
+          statusCounts: counts,
+          fakeRequests: stats.requests,
+          fakeEvents: stats.events,
+          fakeUniqueEvents: stats.unique,
+          check: delivered,
+        };
+        if (!delivered.ok) {
+          check.ok = false;
+          check.errors.push(...delivered.errors);
+        }
+        log(
+          `    delivery check: ${delivered.ok ? 'OK' : 'FAILED'} — ${fmt(stats.unique)} distinct events at the fake ` +
+            `(${fmt(stats.events)} received, ${fmt(stats.requests)} requests); ${fmt(catchUp.backlogAfterLoad)} were ` +
+            `still queued when the load stopped, delivered in ${fmt(catchUp.catchUpSeconds, 1)} s ` +
+            `(peak RSS with that ${fmt(mb(catchUp.peakRssWithCatchUpBytes), 1)} MB)` +
+            (delivered.ok ? '' : `\n      ${delivered.errors.join('\n      ')}`),
+        );
+      }
+      result.correctness = check;
+    } finally {
+      await store.close();
+    }
+    return result;
+  } finally {
+    await releaseTagbridge(tenant);
+  }
+}
+
+async function drainPhase(fake, dialect) {
+  const { key, number, dbLabel } = phaseId('drain', dialect);
   const total = settings.drainEvents;
   const perRequest = 50;
-  log(`\n(4) delivery drain: ${fmt(total)} queued events → fake Meta (own process, CPU ${LOAD_CPU})`);
-  const tenant = await prepareTagbridge('drain', fake.url);
+  log(
+    `\n${number} delivery drain on ${dbLabel}: ${fmt(total)} stored events → fake Meta (own process, CPU ${LOAD_CPU}), ` +
+      'by `serve --role worker` alone',
+  );
+  const tenant = await prepareTagbridge(key, fake.url, dialect);
+  try {
+    return await drainWith(tenant, fake, { key, number, dbLabel, total, perRequest });
+  } finally {
+    await releaseTagbridge(tenant);
+  }
+}
 
+async function drainWith(tenant, fake, { key, number, dbLabel, total, perRequest }) {
   // Queue the events through the API (not measured); role api so nothing is delivered yet.
-  const api = await startTagbridge('drain-fill', tenant, 'api');
+  const api = await startTagbridge(`${key}-fill`, tenant, 'api');
   const requests = Math.ceil(total / perRequest);
   const fillStarted = performance.now();
   let fill;
@@ -443,73 +608,74 @@ async function drainPhase(fake) {
     `    queued ${fmt(queued)} events in ${fmt((performance.now() - fillStarted) / 1000, 1)} s (not measured)`,
   );
   if (fill.requestsOk !== requests) throw new Error(`filling the queue: ${fill.non2xx} requests failed`);
-  {
-    const db = openReadOnly(tenant.dbFile);
-    const counts = deliveryCounts(db);
-    db.close();
-    if (counts.pending !== queued)
-      throw new Error(`expected ${queued} pending deliveries, found ${JSON.stringify(counts)}`);
-  }
-
-  await fake.call('reset');
-  const started = Date.now();
-  const { server, readyAt } = await startTagbridge('drain', tenant, 'worker');
-  const cpuAtReady = cpuSecondsOf(server.pid);
-  const memory = sampleProcess(server.pid);
-  const contention = watchContention([server.pid, fake.proc.pid]);
-  let outcome;
+  const store = await openStore(tenant.target);
   try {
-    outcome = await waitForDrain(tenant.dbFile, fake, queued, readyAt);
-  } finally {
-    outcome ??= {};
-    outcome.otherCpu = contention.stop();
-    outcome.mem = memory.stop();
-    outcome.serverCpuSeconds = cpuSecondsOf(server.pid) - cpuAtReady;
-    await server.stop();
-  }
-  const { counts, lastAt, mem } = outcome;
-  const stats = await fake.call('stats');
-  const seconds = (lastAt - readyAt) / 1000;
-  const result = {
-    name: 'drain',
-    label: '(4) drain to fake Meta',
-    events: queued,
-    seconds,
-    eventsPerSec: queued / seconds,
-    secondsFromProcessStart: (lastAt - started) / 1000,
-    fakeRequests: stats.requests,
-    fakeEvents: stats.events,
-    fakeUniqueEvents: stats.unique,
-    fakeFirstToLastSeconds: (stats.lastAt - stats.firstAt) / 1000,
-    statusCounts: counts,
-    peakRssBytes: mem.peakRssBytes,
-    maxSampledRssBytes: mem.maxSampledRssBytes,
-    serverCpuCores: outcome.serverCpuSeconds / seconds,
-    otherProcessesCpuCores: outcome.otherCpu,
-  };
-  const errors = [];
-  if ((counts.delivered ?? 0) !== queued)
-    errors.push(`deliveries not all delivered: ${JSON.stringify(counts)}`);
-  if (stats.unique !== queued)
-    errors.push(`fake received ${stats.unique} distinct events, expected ${queued}`);
-  if (stats.non200 > 0)
-    errors.push(`fake answered ${stats.non200} requests non-200: ${JSON.stringify(stats.errors)}`);
-  result.correctness = { ok: errors.length === 0, errors };
-  log(
-    `    ${fmt(result.eventsPerSec)} events/s (${fmt(seconds, 2)} s from worker ready to last outcome; ` +
-      `${fmt(result.secondsFromProcessStart, 2)} s from process start), ${stats.requests} requests to the fake, ` +
-      `peak RSS ${fmt(mb(result.peakRssBytes), 1)} MB, server CPU ${fmt(result.serverCpuCores * 100)} %`,
-  );
-  if ((result.otherProcessesCpuCores ?? 0) > CONTENTION_WARN_CORES) {
+    // The backlog at rest (API stopped): the disk cost of a queued event.
+    const disk = await diskUsage(tenant, store, 'of the queued backlog');
+    const before = await store.deliveryCounts();
+    if (before.pending !== queued)
+      throw new Error(`expected ${queued} pending deliveries, found ${JSON.stringify(before)}`);
+
+    await fake.call('reset');
+    const started = Date.now();
+    const { server, readyAt } = await startTagbridge(key, tenant, 'worker');
+    const cpuAtReady = cpuSecondsOf(server.pid);
+    const memory = sampleProcess(server.pid);
+    const contention = watchContention([server.pid, fake.proc.pid, ...(await dbPids(tenant))]);
+    let outcome;
+    try {
+      outcome = await waitForDelivered(store, fake, readyAt + settings.drainTimeoutSec * 1000, queued);
+    } finally {
+      outcome ??= {};
+      outcome.otherCpu = contention.stop(await dbPids(tenant));
+      outcome.mem = memory.stop();
+      outcome.serverCpuSeconds = cpuSecondsOf(server.pid) - cpuAtReady;
+      await server.stop();
+    }
+    const { counts, lastAt, mem } = outcome;
+    const stats = await fake.call('stats');
+    const seconds = (lastAt - readyAt) / 1000;
+    const result = {
+      name: key,
+      label: `${number} ${dbLabel}, drain`,
+      database: tenant.dialect,
+      events: queued,
+      seconds,
+      eventsPerSec: queued / seconds,
+      secondsFromProcessStart: (lastAt - started) / 1000,
+      fakeRequests: stats.requests,
+      fakeEvents: stats.events,
+      fakeUniqueEvents: stats.unique,
+      fakeFirstToLastSeconds: (stats.lastAt - stats.firstAt) / 1000,
+      statusCounts: counts,
+      peakRssBytes: mem.peakRssBytes,
+      maxSampledRssBytes: mem.maxSampledRssBytes,
+      serverCpuCores: outcome.serverCpuSeconds / seconds,
+      otherProcessesCpuCores: outcome.otherCpu,
+      ...disk,
+    };
+    const check = verifyDelivered({ counts, stored: await storedIdDigest(store), stats });
+    if (outcome.timedOut) check.errors.unshift(`drain did not finish within ${settings.drainTimeoutSec} s`);
+    check.ok = check.errors.length === 0;
+    result.correctness = check;
     log(
-      `    !! other processes used ${fmt(result.otherProcessesCpuCores * 100)} % of a core meanwhile: this phase was disturbed`,
+      `    ${fmt(result.eventsPerSec)} events/s (${fmt(seconds, 2)} s from worker ready to last outcome; ` +
+        `${fmt(result.secondsFromProcessStart, 2)} s from process start), ${stats.requests} requests to the fake, ` +
+        `peak RSS ${fmt(mb(result.peakRssBytes), 1)} MB, server CPU ${fmt(result.serverCpuCores * 100)} %`,
     );
+    if ((result.otherProcessesCpuCores ?? 0) > CONTENTION_WARN_CORES) {
+      log(
+        `    !! other processes used ${fmt(result.otherProcessesCpuCores * 100)} % of a core meanwhile: this phase was disturbed`,
+      );
+    }
+    log(
+      `    check: ${check.ok ? 'OK' : 'FAILED'} — ${fmt(counts.delivered ?? 0)} delivered, fake got ${fmt(stats.events)} events ` +
+        `(${fmt(stats.unique)} distinct)${check.ok ? '' : `\n      ${check.errors.join('\n      ')}`}`,
+    );
+    return result;
+  } finally {
+    await store.close();
   }
-  log(
-    `    check: ${errors.length === 0 ? 'OK' : 'FAILED'} — ${fmt(counts.delivered ?? 0)} delivered, fake got ${fmt(stats.events)} events ` +
-      `(${fmt(stats.unique)} distinct)${errors.length ? `\n      ${errors.join('\n      ')}` : ''}`,
-  );
-  return result;
 }
 
 /**
@@ -588,13 +754,50 @@ function filesystemOf(path) {
   return result.status === 0 ? (result.stdout.trim().split('\n')[1]?.split(/\s+/)[1] ?? null) : null;
 }
 
+/** Which bare run each phase is compared with: the same body; the drain's RSS with the 1-event server. */
+const CEILING_OF = {
+  ingest1: 'baseline1',
+  ingest50: 'baseline50',
+  drain: 'baseline1',
+  pgIngest1: 'baseline1',
+  pgIngest50: 'baseline50',
+  pgDrain: 'baseline1',
+};
+
+/** Ratios to the bare ceiling of the same run, stored in each result (results.json) and printed. */
+function addRatios(results) {
+  for (const [key, base] of Object.entries(CEILING_OF)) {
+    const r = results[key];
+    const b = results[base];
+    if (!r || !b) continue;
+    const ratio = (x, y) => (x && y ? x / y : null);
+    const isLoad = r.reqPerSec !== undefined;
+    r.ratiosTo = {
+      ceiling: base,
+      reqPerSec: isLoad ? ratio(r.reqPerSec, b.reqPerSec) : null,
+      eventsPerSec: isLoad ? ratio(r.eventsPerSec, b.eventsPerSec) : null,
+      p99: isLoad ? ratio(r.latencyMs?.p99, b.latencyMs?.p99) : null,
+      peakRss: ratio(r.peakRssBytes, b.peakRssBytes),
+    };
+  }
+}
+
 function printTable(results) {
-  const base1 = results.baseline1;
-  const base50 = results.baseline50;
+  const order = [
+    'baseline1',
+    'baseline50',
+    'ingest1',
+    'ingest50',
+    'drain',
+    'pgIngest1',
+    'pgIngest50',
+    'pgDrain',
+  ];
+  const times = (x) => (x === null || x === undefined ? '—' : `${fmt(x, 2)}×`);
   const rows = [];
-  const ratio = (a, b) => (a && b ? `${fmt(a / b, 2)}×` : '—');
-  const push = (r, base) => {
-    if (!r) return;
+  for (const key of order) {
+    const r = results[key];
+    if (!r) continue;
     rows.push([
       r.label,
       r.reqPerSec !== undefined ? fmt(r.reqPerSec) : '—',
@@ -602,17 +805,15 @@ function printTable(results) {
       r.latencyMs ? fmt(r.latencyMs.p50, 1) : '—',
       r.latencyMs ? fmt(r.latencyMs.p99, 1) : '—',
       fmt(mb(r.peakRssBytes), 1),
+      r.bytesPerEvent !== undefined ? fmt(r.bytesPerEvent) : '—',
       r.serverCpuCores !== undefined && r.serverCpuCores !== null ? `${fmt(r.serverCpuCores * 100)} %` : '—',
-      base && r !== base ? ratio(r.reqPerSec, base.reqPerSec) : '—',
-      base && r !== base && r.latencyMs ? ratio(r.latencyMs.p99, base.latencyMs.p99) : '—',
-      base && r !== base ? ratio(r.peakRssBytes, base.peakRssBytes) : '—',
+      r.ratiosTo ? { baseline1: '(1a)', baseline50: '(1b)' }[r.ratiosTo.ceiling] : '—',
+      times(r.ratiosTo?.reqPerSec),
+      times(r.ratiosTo?.eventsPerSec),
+      times(r.ratiosTo?.p99),
+      times(r.ratiosTo?.peakRss),
     ]);
-  };
-  push(base1, base1);
-  push(base50, base50);
-  push(results.ingest1, base1);
-  push(results.ingest50, base50);
-  push(results.drain, null);
+  }
   const header = [
     'phase',
     'req/s',
@@ -620,10 +821,13 @@ function printTable(results) {
     'p50 ms',
     'p99 ms',
     'peak RSS MB',
+    'bytes/event',
     'server CPU',
-    'req/s ÷(1)',
-    'p99 ÷(1)',
-    'RSS ÷(1)',
+    'vs',
+    'req/s ratio',
+    'events/s ratio',
+    'p99 ratio',
+    'RSS ratio',
   ];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
   const line = (cells) =>
@@ -632,10 +836,21 @@ function printTable(results) {
   log(line(header));
   log(widths.map((w) => '─'.repeat(w)).join('  '));
   for (const row of rows) log(line(row));
-  log('(2) is compared with (1a) — same 1-event body — and (3) with (1b), the same 50-event body.');
+  log(
+    'Ratios are to the bare ceiling of this run with the same body ("vs"); the drain’s RSS is compared with (1a).',
+  );
+  log(
+    `bytes/event: database on disk ÷ events stored, after (2)/(3)/(5)/(6) (role ${settings.ingestRole}) and with the ` +
+      'backlog of (4)/(7) queued; SQLite db + WAL, PostgreSQL pg_total_relation_size of the run’s tables.',
+  );
   log(
     'server CPU: share of its core the server used; well below 100 % means it waited (fsync, timers), not computed.',
   );
+  if (results.pgIngest1 || results.pgIngest50 || results.pgDrain) {
+    log(
+      'PostgreSQL’s own processes are not pinned: they share both cores with the server and the load generator.',
+    );
+  }
   const disturbed = Object.values(results).filter(
     (r) => (r.otherProcessesCpuCores ?? 0) > CONTENTION_WARN_CORES,
   );
@@ -649,11 +864,11 @@ function printTable(results) {
 function evaluateTargets(results) {
   const targets = [];
   const add = (name, pass, detail) => targets.push({ name, pass, detail });
-  const { baseline1, ingest1, ingest50, drain } = results;
+  const { baseline1, ingest1, ingest50, drain, pgIngest50, pgDrain } = results;
   if (ingest1 && baseline1) {
     const ratio = ingest1.reqPerSec / baseline1.reqPerSec;
     add(
-      '(2) req/s ≥ 40 % of (1)',
+      `(2) req/s ≥ ${fmt(TARGETS.ingest1RatioMin * 100)} % of (1a)`,
       ratio >= TARGETS.ingest1RatioMin,
       `${fmt(ratio * 100, 1)} % (${fmt(ingest1.reqPerSec)} of ${fmt(baseline1.reqPerSec)})`,
     );
@@ -661,35 +876,49 @@ function evaluateTargets(results) {
   if (ingest1) {
     add(
       `(2) p99 ≤ ${TARGETS.ingest1P99MaxMs} ms at ${settings.connections} connections`,
-      ingest1.latencyMs.p99 <= TARGETS.ingest1P99MaxMs,
+      ingest1.latencyMs.p99 !== null && ingest1.latencyMs.p99 <= TARGETS.ingest1P99MaxMs,
       `${fmt(ingest1.latencyMs.p99, 1)} ms`,
     );
   }
-  if (ingest50) {
+  const eventsTarget = (r, min) =>
+    r &&
     add(
-      '(3) ≥ 60,000 durable events/s',
-      ingest50.eventsPerSec >= TARGETS.ingest50EventsMin,
-      `${fmt(ingest50.eventsPerSec)} events/s`,
+      `${r.label.split(' ')[0]} ≥ ${fmt(min)} durable events/s`,
+      r.eventsPerSec >= min,
+      `${fmt(r.eventsPerSec)} events/s`,
     );
+  eventsTarget(ingest50, TARGETS.ingest50EventsMin);
+  eventsTarget(pgIngest50, TARGETS.pgIngest50EventsMin);
+  const drainTarget = (r, min) =>
+    r &&
     add(
-      '(3) stretch ≥ 100,000 events/s',
-      ingest50.eventsPerSec >= TARGETS.ingest50EventsStretch,
-      `${fmt(ingest50.eventsPerSec)} events/s`,
+      `${r.label.split(' ')[0]} drain ≥ ${fmt(min)} events/s`,
+      r.eventsPerSec >= min,
+      `${fmt(r.eventsPerSec)} events/s`,
     );
-  }
-  if (drain) {
-    add(
-      '(4) drain ≥ 20,000 events/s',
-      drain.eventsPerSec >= TARGETS.drainEventsMin,
-      `${fmt(drain.eventsPerSec)} events/s`,
-    );
-  }
-  for (const r of [ingest1, ingest50, drain]) {
+  drainTarget(drain, TARGETS.drainEventsMin);
+  drainTarget(pgDrain, TARGETS.pgDrainEventsMin);
+  // With --role all the phase lasts until the worker has caught up, so its peak counts too.
+  for (const key of ['ingest1', 'ingest50', 'drain', 'pgIngest1', 'pgIngest50', 'pgDrain']) {
+    const r = results[key];
     if (!r) continue;
+    const peak = Math.max(r.peakRssBytes, r.delivery?.peakRssWithCatchUpBytes ?? 0);
     add(
-      `${r.label.split(' ')[0]} peak RSS ≤ 200 MB`,
-      r.peakRssBytes <= TARGETS.rssMaxBytes,
-      `${fmt(mb(r.peakRssBytes), 1)} MB`,
+      `${r.label.split(' ')[0]} peak RSS ≤ ${fmt(mb(TARGETS.rssMaxBytes))} MB`,
+      peak <= TARGETS.rssMaxBytes,
+      r.delivery
+        ? `${fmt(mb(r.peakRssBytes), 1)} MB under load, ${fmt(mb(r.delivery.peakRssWithCatchUpBytes), 1)} MB with the delivery catch-up`
+        : `${fmt(mb(r.peakRssBytes), 1)} MB`,
+    );
+  }
+  // The issue's disk target was set on SQLite; PostgreSQL's bytes/event are printed in the table only.
+  for (const key of ['ingest1', 'ingest50', 'drain']) {
+    const r = results[key];
+    if (!r || r.bytesPerEvent === undefined || r.bytesPerEvent === null) continue;
+    add(
+      `${r.label.split(' ')[0]} disk ≤ ${TARGETS.bytesPerEventMax} bytes/event`,
+      r.bytesPerEvent <= TARGETS.bytesPerEventMax,
+      `${fmt(r.bytesPerEvent)} bytes/event`,
     );
   }
   return targets;
@@ -737,6 +966,13 @@ async function main() {
         : ''),
   );
 
+  if (settings.databases.includes('postgres')) {
+    const pgInfo = await pgServerVersion();
+    if (!pgInfo.version) fail(`PostgreSQL at ${pgAdminUrl} is not reachable: ${pgInfo.error}`);
+    environment.postgres = { url: pgAdminUrl, version: pgInfo.version };
+    log(`PostgreSQL ${pgInfo.version} at ${pgAdminUrl}: a fresh database per phase, dropped afterwards`);
+  }
+
   const fake = await startFake();
   fakeProcess = fake.proc;
   const results = {};
@@ -745,12 +981,17 @@ async function main() {
     results.baseline1 = await withRetries(() => baselinePhase(1));
     results.baseline50 = await withRetries(() => baselinePhase(50));
   }
-  if (want('ingest1')) results.ingest1 = await withRetries(() => ingestPhase(1, fake));
-  if (want('ingest50')) results.ingest50 = await withRetries(() => ingestPhase(50, fake));
-  if (want('drain')) results.drain = await withRetries(() => drainPhase(fake));
+  for (const dialect of ['sqlite', 'postgres']) {
+    if (!settings.databases.includes(dialect)) continue;
+    const key = (kind) => phaseId(kind, dialect).key;
+    if (want('ingest1')) results[key('ingest1')] = await withRetries(() => ingestPhase(1, fake, dialect));
+    if (want('ingest50')) results[key('ingest50')] = await withRetries(() => ingestPhase(50, fake, dialect));
+    if (want('drain')) results[key('drain')] = await withRetries(() => drainPhase(fake, dialect));
+  }
   const fakeMem = memoryOf(fake.proc.pid);
   await fake.proc.stop();
 
+  addRatios(results);
   printTable(results);
   const targets = evaluateTargets(results);
   log('\nTargets');
