@@ -8,8 +8,8 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { after, afterEach, before, describe, test } from 'node:test';
 import { type FakePlatform, startFakeMeta } from '../src/dev/fakes/index.js';
-import { validateAndSaveDestination } from '../src/management/destinations/validate-and-save.js';
 import { checkDestinations } from '../src/management/domains/destination-check.js';
+import { validateAndSaveDestination } from '../src/management/domains/validate-and-save-destination.js';
 import type { DestinationRow } from '../src/storage/schema.js';
 import {
   createTenant,

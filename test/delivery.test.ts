@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, afterEach, before, describe, test } from 'node:test';
 import { type FakePlatform, startFakeMeta } from '../src/dev/fakes/index.js';
-import { validateAndSaveDestination } from '../src/management/destinations/validate-and-save.js';
+import { validateAndSaveDestination } from '../src/management/domains/validate-and-save-destination.js';
 import { attemptsOf } from '../src/storage/repos/deliveries.js';
 import {
   createTenant,

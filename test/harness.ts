@@ -15,7 +15,7 @@ import { type Clock, ManualClock } from '../src/lib/clock.js';
 import type { Plan } from '../src/lib/plans.js';
 import type { Mailer } from '../src/mail/mailer.js';
 import { type Role, type Service, startService } from '../src/main.js';
-import { validateAndSaveDestination } from '../src/management/destinations/validate-and-save.js';
+import { validateAndSaveDestination } from '../src/management/domains/validate-and-save-destination.js';
 import { createDomain } from '../src/storage/repos/domains.js';
 import { createOrg } from '../src/storage/repos/orgs.js';
 import type { Domain, Org } from '../src/storage/schema.js';

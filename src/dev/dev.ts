@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { type Config, ConfigError, loadConfig } from '../config.js';
 import { DESTINATION_TYPES, type DestinationType } from '../destinations/types.js';
 import { type Service, startService } from '../main.js';
-import { validateAndSaveDestination } from '../management/destinations/validate-and-save.js';
+import { validateAndSaveDestination } from '../management/domains/validate-and-save-destination.js';
 import { createDomain, findDomainByHost, openProxyToken } from '../storage/repos/domains.js';
 import { createOrg } from '../storage/repos/orgs.js';
 import { type FakePlatforms, startFakePlatforms } from './fakes/index.js';

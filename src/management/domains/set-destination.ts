@@ -9,7 +9,7 @@ import { ApiError } from '../../errors.js';
 import { lockDomain } from '../../storage/repos/domain-admin.js';
 import type { DestinationRow } from '../../storage/schema.js';
 import { type Actor, auditBy } from '../audit.js';
-import { validateAndSaveDestination } from '../destinations/validate-and-save.js';
+import { validateAndSaveDestination } from './validate-and-save-destination.js';
 
 export async function setDestination(
   deps: Pick<AppDeps, 'storage' | 'sealer' | 'clock'> & Partial<Pick<AppDeps, 'domains'>>,
