@@ -72,6 +72,9 @@ describe('delivery leases', () => {
 
   test('a live lease is exclusive; at its expiry another owner takes the rows over', async () => {
     const { destinationId, t0 } = await queue(5);
+    // The limit holds (a circuit's probe leases one delivery); that lease has expired by t0.
+    const one = await lease(a, destinationId, 'owner-probe', t0 - LEASE_MS, 1);
+    assert.equal(one.length, 1);
     const first = await lease(a, destinationId, 'owner-a', t0);
     assert.equal(first.length, 5);
     assert.ok(first.every((d) => d.lease_owner === 'owner-a' && d.lease_expires_at === t0 + LEASE_MS));
@@ -97,6 +100,7 @@ describe('delivery leases', () => {
     const results = await Promise.all(
       owners.map((owner, i) => lease(i % 2 === 0 ? a : b, destinationId, owner, t0, 10)),
     );
+    for (const leased of results) assert.ok(leased.length <= 10, `${leased.length} rows for a limit of 10`);
     const seen = new Map<string, string>();
     results.forEach((leased, i) => {
       for (const d of leased) {
