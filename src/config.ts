@@ -39,6 +39,11 @@ export interface Config {
   ingest: {
     groupCommitMaxEvents: number;
     groupCommitMaxWaitMs: number;
+    /**
+     * Test-only fault point: each group waits this long before its commit starts (0 in production). With
+     * it, an answer sent before the commit is always caught by a SIGKILL right after the answer.
+     */
+    groupCommitTestDelayMs: number;
   };
   delivery: {
     pollIntervalMs: number;
@@ -260,6 +265,7 @@ export function loadConfig(env: Env = process.env): Config {
     ingest: {
       groupCommitMaxEvents: int(env, 'GROUP_COMMIT_MAX_EVENTS', 1000, 1),
       groupCommitMaxWaitMs: int(env, 'GROUP_COMMIT_MAX_WAIT_MS', 2),
+      groupCommitTestDelayMs: int(env, 'GROUP_COMMIT_TEST_DELAY_MS', 0),
     },
     delivery: {
       pollIntervalMs: int(env, 'DELIVERY_POLL_INTERVAL_MS', 500, 10),

@@ -78,6 +78,7 @@ export async function startService(config: Config, options: StartOptions): Promi
       maxEvents: config.ingest.groupCommitMaxEvents,
       maxWaitMs: config.ingest.groupCommitMaxWaitMs,
       dedupWindowMs: config.proxy.dedupWindowSeconds * 1000,
+      testCommitDelayMs: config.ingest.groupCommitTestDelayMs,
     },
     () => worker?.wake(),
   );

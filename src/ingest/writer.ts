@@ -37,6 +37,8 @@ export interface WriterOptions {
   maxEvents: number;
   maxWaitMs: number;
   dedupWindowMs: number;
+  /** Test-only fault point (GROUP_COMMIT_TEST_DELAY_MS): wait this long before each commit starts. */
+  testCommitDelayMs?: number;
 }
 
 export interface WriterStats {
@@ -111,6 +113,10 @@ export class GroupCommitWriter {
   }
 
   private async commit(group: Pending[]): Promise<void> {
+    // The durability test widens the window between accepting a group and its commit, so that a process
+    // killed right after an answer that came before the commit always loses the event (the test fails).
+    const delay = this.options.testCommitDelayMs ?? 0;
+    if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
     const now = this.clock.now();
     try {
       const results = await this.outbox.commit(this.claims(group, now), now, (won) =>

@@ -48,7 +48,7 @@ export async function leaseDeliveries(
   input: { destinationId: string; owner: string; now: number; leaseMs: number; limit: number },
 ): Promise<Delivery[]> {
   const { destinationId, owner, now, leaseMs, limit } = input;
-  let candidates = db
+  const candidates = db
     .selectFrom('deliveries')
     .select('id')
     .where('destination_id', '=', destinationId)
@@ -57,7 +57,22 @@ export async function leaseDeliveries(
     .where((eb) => eb.or([eb('lease_expires_at', 'is', null), eb('lease_expires_at', '<=', now)]))
     .orderBy('next_attempt_at')
     .limit(limit);
-  if (dialect === 'postgres') candidates = candidates.forUpdate().skipLocked();
+  if (dialect === 'postgres') {
+    // As `id IN (subquery … LIMIT n FOR UPDATE SKIP LOCKED)` PostgreSQL leased every due row, ignoring the
+    // limit (test/lease.test.ts); a materialized CTE runs the locking subquery exactly once.
+    return db
+      .with(
+        (cte) => cte('candidates').materialized(),
+        () => candidates.forUpdate().skipLocked(),
+      )
+      .updateTable('deliveries')
+      .set({ lease_owner: owner, lease_expires_at: now + leaseMs })
+      .where('id', 'in', (eb) => eb.selectFrom('candidates').select('candidates.id'))
+      .where('status', '=', 'pending')
+      .where((eb) => eb.or([eb('lease_expires_at', 'is', null), eb('lease_expires_at', '<=', now)]))
+      .returningAll()
+      .execute();
+  }
   return (
     db
       .updateTable('deliveries')
