@@ -1,10 +1,11 @@
 /** Prometheus metrics, one registry per service instance (tests build many). */
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { WorkerMetrics } from './delivery/worker.js';
+import type { IngestMetrics } from './ingest/accept.js';
 import type { DB } from './storage/db.js';
 import { pendingDeliveriesByType } from './storage/repos/outbox.js';
 
-export class Metrics implements WorkerMetrics {
+export class Metrics implements WorkerMetrics, IngestMetrics {
   readonly registry = new Registry();
   readonly ingestRequests: Counter<'route' | 'status'>;
   readonly ingestEvents: Counter<'route' | 'result'>;
@@ -58,6 +59,12 @@ export class Metrics implements WorkerMetrics {
         },
       });
     }
+  }
+
+  ingested(route: string, accepted: number, duplicate: number, seconds: number): void {
+    this.ingestEvents.inc({ route, result: 'accepted' }, accepted);
+    this.ingestEvents.inc({ route, result: 'duplicate' }, duplicate);
+    this.ingestLatency.observe({ route }, seconds);
   }
 
   outcome(destinationType: string, outcome: string, count: number): void {

@@ -32,6 +32,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     logController: new LogController({ disableRequestLogging: true }),
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.decorateRequest('proxyContext', null);
+  app.decorateRequest('proxyAdmission', null);
   app.decorateRequest('session', null);
   app.decorateRequest('apiKey', null);
   await app.register(cookie);

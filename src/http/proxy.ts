@@ -6,7 +6,8 @@
 import type { FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify';
 import type { AppDeps } from '../app-deps.js';
 import { ApiError } from '../errors.js';
-import { admitIngest } from '../ingest/admission.js';
+import { type Admission, admitEvents } from '../ingest/accept.js';
+import type { IngestingOrg } from '../ingest/admission.js';
 import type { DomainContext } from '../ingest/domain-context.js';
 import { safeEqual, sha256Hex } from '../lib/crypto.js';
 import { isAllowedProxyOrigin, PROXY_EXPOSED_HEADERS } from './proxy-cors.js';
@@ -16,6 +17,8 @@ import type { App } from './types.js';
 declare module 'fastify' {
   interface FastifyRequest {
     proxyContext: DomainContext | null;
+    /** Set by proxyGuard: the org passed admission before the body was read. */
+    proxyAdmission: Admission | null;
   }
 }
 
@@ -67,8 +70,7 @@ export function proxyGuard(deps: AppDeps): onRequestHookHandler {
         given ? 'X-SSP-Token is not valid for this domain' : 'X-SSP-Token is missing',
       );
     }
-    const org = { id: ctx.org.id, plan: ctx.org.plan, subscriptionStatus: ctx.org.subscription_status };
-    await admitIngest(deps, org, (quota) => {
+    request.proxyAdmission = await admitEvents(deps, proxyOrg(ctx), (quota) => {
       if (config.proxy.rateLimitPerMinute === 0 && quota.limit !== null) {
         reply.headers(rateLimitHeaders(quota.limit, Math.max(0, quota.limit - quota.used), quota.resetAt));
       }
@@ -77,6 +79,11 @@ export function proxyGuard(deps: AppDeps): onRequestHookHandler {
 }
 
 /** CORS preflight for a proxy path: allowed for the domain's shop and extra origins, silent for any other. */
+/** The org of a proxy request, as admission and acceptEvents take it. */
+export function proxyOrg(ctx: DomainContext): IngestingOrg {
+  return { id: ctx.org.id, plan: ctx.org.plan, subscriptionStatus: ctx.org.subscription_status };
+}
+
 export function registerProxyPreflight(app: App, deps: AppDeps, path: string): void {
   app.options(path, async (request, reply) => {
     const ctx = await deps.domains.resolve(request.host);

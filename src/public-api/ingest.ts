@@ -1,7 +1,13 @@
 import type { AppDeps } from '../app-deps.js';
 import type { ErrorCode } from '../errors.js';
+import { acceptEvents, EventRefusal } from '../ingest/accept.js';
 import type { DomainContext } from '../ingest/domain-context.js';
-import { orderEventId, type PreparedEvent, prepareInboundEvent } from '../ingest/prepare.js';
+import {
+  orderEventId,
+  type PreparedEvent,
+  type PrepareOptions,
+  prepareInboundEvent,
+} from '../ingest/prepare.js';
 import { compileValidator, describeValidationError } from '../lib/json-schema.js';
 import { activeCustomEventNames } from '../storage/repos/custom-events.js';
 import { listLiveDomains } from '../storage/repos/domain-admin.js';
@@ -20,15 +26,6 @@ export interface EventResult {
   eventId: string | null;
   status: EventResultStatus;
   error?: { code: ErrorCode; message: string; details: Record<string, unknown> };
-}
-
-/** Why one event was not accepted: an expected outcome, returned (not thrown) like the pipeline's others. */
-class EventFailure {
-  constructor(
-    readonly code: ErrorCode,
-    readonly message: string,
-    readonly details: Record<string, unknown> = {},
-  ) {}
 }
 
 const validateEvent = compileValidator<ApiEvent>(ApiEventSchema, { coerce: false });
@@ -74,26 +71,26 @@ async function resolveDomain(
   request: RequestContext,
   auth: ApiKeyAuth,
   event: ApiEvent,
-): Promise<OrgDomain | EventFailure> {
+): Promise<OrgDomain | EventRefusal> {
   const domains = await request.domains();
   if (auth.domainId) {
     const violation = domainScopeViolation(auth, event.domainId, 'write');
-    if (violation) return new EventFailure(violation.code, violation.message, violation.details);
+    if (violation) return new EventRefusal(violation.code, violation.message, violation.details);
     const own = domains.find((d) => d.id === auth.domainId);
     if (!own)
-      return new EventFailure('not_found', `Domain ${auth.domainId} no longer exists`, { field: 'domainId' });
+      return new EventRefusal('not_found', `Domain ${auth.domainId} no longer exists`, { field: 'domainId' });
     return own;
   }
   if (event.domainId !== undefined) {
     const named = domains.find((d) => d.id === event.domainId);
-    if (!named) return new EventFailure('not_found', `No domain ${event.domainId}`, { field: 'domainId' });
+    if (!named) return new EventRefusal('not_found', `No domain ${event.domainId}`, { field: 'domainId' });
     return named;
   }
   const [only, ...others] = domains;
   if (!only)
-    return new EventFailure('not_found', 'The org has no domain to write events to', { field: 'domainId' });
+    return new EventRefusal('not_found', 'The org has no domain to write events to', { field: 'domainId' });
   if (others.length > 0) {
-    return new EventFailure(
+    return new EventRefusal(
       'validation_failed',
       `domainId is required: the org has ${domains.length} domains (or use a domain-restricted key)`,
       { field: 'domainId' },
@@ -108,10 +105,11 @@ async function prepareOne(
   auth: ApiKeyAuth,
   raw: unknown,
   now: number,
-): Promise<PreparedEvent | EventFailure> {
+  options: PrepareOptions,
+): Promise<PreparedEvent | EventRefusal> {
   if (!validateEvent(raw)) {
     const first = describeValidationError(validateEvent.errors![0]!);
-    return new EventFailure('validation_failed', `Invalid event: ${first.reason}`, {
+    return new EventRefusal('validation_failed', `Invalid event: ${first.reason}`, {
       field: first.field,
       reason: first.reason,
     });
@@ -122,7 +120,7 @@ async function prepareOne(
     event.eventTime < nowSeconds - EVENT_TIME_PAST_SECONDS ||
     event.eventTime > nowSeconds + EVENT_TIME_FUTURE_SECONDS
   ) {
-    return new EventFailure(
+    return new EventRefusal(
       'validation_failed',
       `eventTime must lie within [now − ${EVENT_TIME_PAST_SECONDS}, now + ${EVENT_TIME_FUTURE_SECONDS}] Unix seconds; backfills older than 24 h are not accepted`,
       {
@@ -134,34 +132,30 @@ async function prepareOne(
   }
   const name = resolveEventName(event);
   if (!name) {
-    return new EventFailure('validation_failed', 'customEventName is required for Custom events', {
+    return new EventRefusal('validation_failed', 'customEventName is required for Custom events', {
       field: 'customEventName',
     });
   }
   if (name.kind === 'custom' && !(await request.customEventNames()).has(name.customEventName)) {
-    return new EventFailure(
+    return new EventRefusal(
       'event_not_found',
       `Custom event "${name.customEventName}" is not defined for this org (or not active): create it under custom events first`,
       { eventName: name.customEventName },
     );
   }
   const domain = await resolveDomain(request, auth, event);
-  if (domain instanceof EventFailure) return domain;
+  if (domain instanceof EventRefusal) return domain;
   if (domain.status === 'disabled') {
-    return new EventFailure('forbidden', `Domain ${domain.id} is disabled`, { field: 'domainId' });
+    return new EventRefusal('forbidden', `Domain ${domain.id} is disabled`, { field: 'domainId' });
   }
   const context = await request.domainContext(domain);
-  if (!context) return new EventFailure('not_found', `No domain ${domain.id}`, { field: 'domainId' });
+  if (!context) return new EventRefusal('not_found', `No domain ${domain.id}`, { field: 'domainId' });
   const inbound = toInboundEvent(event, name);
   const secret = deps.config.encryptionKeys[0];
   if (inbound.eventId === undefined && orderEventId(inbound) === null && secret) {
     inbound.eventId = fingerprintEventId(secret, domain.id, inbound);
   }
-  const prepared = prepareInboundEvent(context, inbound, 'API', {
-    sealer: deps.sealer,
-    now,
-    retryHorizonMs: deps.config.delivery.retryHorizonMs,
-  });
+  const prepared = prepareInboundEvent(context, inbound, 'API', options);
   if (event.customData !== undefined) {
     const sent = JSON.stringify(event.customData);
     if (sent !== prepared.event.custom_data) prepared.event.custom_data_sent = sent;
@@ -177,50 +171,37 @@ function rawEventId(raw: unknown): string | null {
   return null;
 }
 
-/** Processes the events of one request; the results are in the order of `events`. */
+/**
+ * Processes the events of one request through acceptEvents (admission, per-event validation and preparation,
+ * the 20-minute dedup window, one request toward the quota); the results are in the order of `events`.
+ */
 export async function ingestApiEvents(
   deps: AppDeps,
   auth: ApiKeyAuth,
   events: unknown[],
 ): Promise<EventResult[]> {
-  const now = deps.clock.now();
   const request = new RequestContext(deps, auth);
-  const results: EventResult[] = [];
-  const prepared: Array<{ index: number; event: PreparedEvent }> = [];
-  for (const [index, raw] of events.entries()) {
-    const outcome = await prepareOne(deps, request, auth, raw, now);
-    if (outcome instanceof EventFailure) {
-      results.push({
-        index,
-        eventId: rawEventId(raw),
-        status: 'failed',
-        error: { code: outcome.code, message: outcome.message, details: outcome.details },
-      });
-      continue;
-    }
-    prepared.push({ index, event: outcome });
-    results.push({ index, eventId: outcome.event.event_id, status: 'accepted' });
-  }
-  if (prepared.length === 0) return results;
-
-  const started = performance.now();
-  const written = await deps.writer.submit({
-    orgId: auth.orgId,
-    events: prepared.map((p) => p.event),
+  const accepted = await acceptEvents(deps, {
+    org: { id: auth.orgId, plan: auth.plan, subscriptionStatus: auth.subscriptionStatus },
+    route: '/api/v1/events',
     countRequest: true,
     dedupWindowMs: deps.config.api.dedupWindowSeconds * 1000,
+    prepare: async (now, options) => {
+      const prepared: Array<PreparedEvent | EventRefusal> = [];
+      for (const raw of events) prepared.push(await prepareOne(deps, request, auth, raw, now, options));
+      return prepared;
+    },
   });
-  deps.quota.record(auth.orgId);
-  prepared.forEach(({ index }, i) => {
-    const result = results[index]!;
-    result.status = written.statuses[i] ?? 'accepted';
+  return accepted.statuses.map((status, index): EventResult => {
+    if (status instanceof EventRefusal) {
+      return {
+        index,
+        eventId: rawEventId(events[index]),
+        status: 'failed',
+        error: { code: status.code, message: status.message, details: status.details },
+      };
+    }
+    const prepared = accepted.prepared[index] as PreparedEvent;
+    return { index, eventId: prepared.event.event_id, status };
   });
-  const accepted = written.statuses.filter((s) => s === 'accepted').length;
-  deps.metrics.ingestEvents.inc({ route: '/api/v1/events', result: 'accepted' }, accepted);
-  deps.metrics.ingestEvents.inc(
-    { route: '/api/v1/events', result: 'duplicate' },
-    written.statuses.length - accepted,
-  );
-  deps.metrics.ingestLatency.observe({ route: '/api/v1/events' }, (performance.now() - started) / 1000);
-  return results;
 }

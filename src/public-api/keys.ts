@@ -73,4 +73,6 @@ export interface ApiKeyAuth {
   prefix: string;
   scopes: Scope[];
   plan: string;
+  /** The org's subscription, for the admission of events (src/ingest/accept.ts). */
+  subscriptionStatus: string;
 }

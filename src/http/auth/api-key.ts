@@ -88,6 +88,7 @@ export function requireApiKey(deps: AppDeps, scope: Scope): onRequestHookHandler
       prefix: found.key.prefix,
       scopes,
       plan: found.org.plan,
+      subscriptionStatus: found.org.subscriptionStatus,
     };
   };
 }

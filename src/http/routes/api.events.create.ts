@@ -1,7 +1,6 @@
 import { type Static, Type } from 'typebox';
 import type { AppDeps } from '../../app-deps.js';
 import { ApiError, ERROR_CODES } from '../../errors.js';
-import { assertWithinQuota } from '../../ingest/admission.js';
 import { ApiEventsBodySchema } from '../../public-api/event-schema.js';
 import { ingestApiEvents } from '../../public-api/ingest.js';
 import { API_ERROR_RESPONSES, API_TAG, BEARER_SECURITY, ErrorResponse } from '../../public-api/schemas.js';
@@ -103,7 +102,6 @@ export function registerApiEventsCreate(app: App, deps: AppDeps): void {
     async (request): Promise<ApiEventsCreateResponse> => {
       const auth = request.apiKey!;
       const events = envelope(request.body as unknown);
-      await assertWithinQuota(deps, { id: auth.orgId, plan: auth.plan });
       const results = await ingestApiEvents(deps, auth, events);
       // One event sent as an object: its failure is the request's failure, with the error's own status —
       // a 200 carrying `success: false` loses events for clients that only look at the status. An array

@@ -1,10 +1,9 @@
 import { Type } from 'typebox';
 import type { AppDeps } from '../../app-deps.js';
-import { preparePmwEvent } from '../../ingest/prepare.js';
-import { type PmwEvent, PmwEventsBodySchema } from '../../ingest/schema.js';
-import { proxyGuard, registerProxyPreflight } from '../proxy.js';
+import { acceptEvents, pmwEvents } from '../../ingest/accept.js';
+import { PmwEventsBodySchema } from '../../ingest/schema.js';
+import { proxyGuard, proxyOrg, registerProxyPreflight } from '../proxy.js';
 import type { App } from '../types.js';
-import { submitProxyEvents } from './proxy-submit.js';
 
 export function registerPmwEventsCreate(app: App, deps: AppDeps): void {
   registerProxyPreflight(app, deps, '/v1/pmw-events');
@@ -29,17 +28,14 @@ export function registerPmwEventsCreate(app: App, deps: AppDeps): void {
     },
     async (request, reply) => {
       const ctx = request.proxyContext!;
-      const now = deps.clock.now();
-      const items: PmwEvent[] = request.body;
       const client = { ipAddress: request.ip, userAgent: request.headers['user-agent'] };
-      const prepared = items.map((item) =>
-        preparePmwEvent(ctx, item, client, {
-          sealer: deps.sealer,
-          now,
-          retryHorizonMs: deps.config.delivery.retryHorizonMs,
-        }),
-      );
-      await submitProxyEvents(deps, ctx, prepared, '/v1/pmw-events');
+      await acceptEvents(deps, {
+        org: proxyOrg(ctx),
+        route: '/v1/pmw-events',
+        admission: request.proxyAdmission,
+        prepare: pmwEvents(ctx, request.body, client),
+        countRequest: true,
+      });
       return reply.send({ success: true as const });
     },
   );

@@ -1,13 +1,11 @@
 import { Type } from 'typebox';
 import type { AppDeps } from '../../app-deps.js';
 import { ApiError } from '../../errors.js';
-import { admitIngest } from '../../ingest/admission.js';
-import { prepareInboundEvent } from '../../ingest/prepare.js';
+import { acceptEvents, inboundEvents } from '../../ingest/accept.js';
 import { InboundEventSchema } from '../../ingest/schema.js';
 import { syncAuth, syncDomain } from '../auth/sync-token.js';
+import { proxyOrg } from '../proxy.js';
 import type { App } from '../types.js';
-import { checkInboundEvent } from './events.create.js';
-import { submitProxyEvents } from './proxy-submit.js';
 
 export const SyncPurchaseEventsBody = Type.Object({
   events: Type.Array(InboundEventSchema, { minItems: 1, maxItems: 1000 }),
@@ -39,24 +37,12 @@ export function registerSyncPurchaseEvents(app: App, deps: AppDeps): void {
           domain_id: domain.id,
         });
       }
-      await admitIngest(deps, {
-        id: ctx.org.id,
-        plan: ctx.org.plan,
-        subscriptionStatus: ctx.org.subscription_status,
+      await acceptEvents(deps, {
+        org: proxyOrg(ctx),
+        route: '/v1/sync/purchase-events',
+        prepare: inboundEvents(ctx, request.body.events, 'SYNC'),
+        countRequest: true,
       });
-      const now = deps.clock.now();
-      const nowSeconds = Math.floor(now / 1000);
-      request.body.events.forEach((event, index) => {
-        checkInboundEvent(event, index, nowSeconds);
-      });
-      const prepared = request.body.events.map((event) =>
-        prepareInboundEvent(ctx, event, 'SYNC', {
-          sealer: deps.sealer,
-          now,
-          retryHorizonMs: deps.config.delivery.retryHorizonMs,
-        }),
-      );
-      await submitProxyEvents(deps, ctx, prepared, '/v1/sync/purchase-events');
       return { success: true as const };
     },
   );
