@@ -4,10 +4,11 @@
  * TypeScript's own pre-processor, type-only imports included, so the rule cannot drift from the code.
  */
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { dirname, relative, resolve } from 'node:path';
 import { test } from 'node:test';
 import ts from 'typescript';
+import { sourceFiles } from '../test/source-files.js';
 
 const SRC = resolve(import.meta.dirname);
 
@@ -36,16 +37,6 @@ function areaOf(file: string): string {
   const rel = relative(SRC, file);
   const first = rel.split('/')[0] ?? rel;
   return first.replace(/\.ts$/, '');
-}
-
-function sourceFiles(dir: string): string[] {
-  const out: string[] = [];
-  for (const name of readdirSync(dir)) {
-    const path = join(dir, name);
-    if (statSync(path).isDirectory()) out.push(...sourceFiles(path));
-    else if (name.endsWith('.ts') && !name.endsWith('.test.ts') && !name.endsWith('.d.ts')) out.push(path);
-  }
-  return out;
 }
 
 /** file → the src files it imports (relative specifiers only; packages are not part of the graph). */

@@ -4,7 +4,7 @@
  * configuration version so credentials changed during a send are not held for the old ones' failure.
  */
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { after, afterEach, before, describe, test } from 'node:test';
 import { type FakePlatform, startFakeMeta } from '../src/dev/fakes/index.js';
@@ -20,20 +20,11 @@ import {
   type Tenant,
   type TestService,
 } from './harness.js';
+import { sourceFiles } from './source-files.js';
 
 const META = { pixelId: '1234567890', accessToken: 'EAAB-good-token-1234' };
 const REVOKED = { ...META, accessToken: 'EAAB-revoked-0000' };
 const root = new URL('..', import.meta.url).pathname;
-
-function sourceFiles(dir: string): string[] {
-  const out: string[] = [];
-  for (const name of readdirSync(dir)) {
-    const path = join(dir, name);
-    if (statSync(path).isDirectory()) out.push(...sourceFiles(path));
-    else if (name.endsWith('.ts') && !name.endsWith('.test.ts')) out.push(path);
-  }
-  return out;
-}
 
 test('outside the destinations, only deliverBatch builds requests and classifies answers', () => {
   const callers = sourceFiles(join(root, 'src'))

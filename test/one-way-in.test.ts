@@ -5,7 +5,7 @@
  * accept.ts submits to the writer, and every entry point calls acceptEvents.
  */
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { periodUsage } from '../src/storage/repos/usage.js';
@@ -18,18 +18,9 @@ import {
   type TestService,
 } from './harness.js';
 import { apiEvent, bearer, createKey } from './public-api/helpers.js';
+import { sourceFiles } from './source-files.js';
 
 const root = new URL('..', import.meta.url).pathname;
-
-function sourceFiles(dir: string): string[] {
-  const out: string[] = [];
-  for (const name of readdirSync(dir)) {
-    const path = join(dir, name);
-    if (statSync(path).isDirectory()) out.push(...sourceFiles(path));
-    else if (name.endsWith('.ts') && !name.endsWith('.test.ts')) out.push(path);
-  }
-  return out;
-}
 
 const read = (path: string): string => readFileSync(join(root, path), 'utf8');
 
