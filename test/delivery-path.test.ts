@@ -13,6 +13,7 @@ import { validateAndSaveDestination } from '../src/management/domains/validate-a
 import type { DestinationRow } from '../src/storage/schema.js';
 import {
   createTenant,
+  deliveryOfEvent,
   eventually,
   proxyHeaders,
   purchaseEvent,
@@ -64,13 +65,7 @@ describe('the worker and the test event share the delivering step', () => {
     });
     assert.equal(res.statusCode, 200, res.body);
   };
-  const deliveryOf = async (eventId: string) =>
-    service.storage.db
-      .selectFrom('deliveries as d')
-      .innerJoin('events as e', 'e.id', 'd.event_pk')
-      .selectAll('d')
-      .where('e.event_id', '=', eventId)
-      .executeTakeFirstOrThrow();
+  const deliveryOf = (eventId: string) => deliveryOfEvent(service, eventId);
   const testEvent = async (t: Tenant, row: DestinationRow) => {
     const checks = await checkDestinations(
       { config: service.config, sealer: service.sealer, db: service.storage.db, now: Date.now() },

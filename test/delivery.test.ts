@@ -6,6 +6,7 @@ import { validateAndSaveDestination } from '../src/management/domains/validate-a
 import { attemptsOf } from '../src/storage/repos/deliveries.js';
 import {
   createTenant,
+  deliveryOfEvent,
   eventually,
   ManualClock,
   proxyHeaders,
@@ -57,13 +58,7 @@ describe('delivery to a fake Meta', () => {
     });
     assert.equal(res.statusCode, 200, res.body);
   };
-  const deliveryOf = async (eventId: string) =>
-    service.storage.db
-      .selectFrom('deliveries as d')
-      .innerJoin('events as e', 'e.id', 'd.event_pk')
-      .selectAll('d')
-      .where('e.event_id', '=', eventId)
-      .executeTakeFirstOrThrow();
+  const deliveryOf = (eventId: string) => deliveryOfEvent(service, eventId);
 
   test('an event posted to /v1/events reaches the platform with the right payload; outcome recorded', async () => {
     tenant = await createTenant(service, { destinations: { meta: META } });

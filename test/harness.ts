@@ -18,7 +18,7 @@ import { type Role, type Service, startService } from '../src/main.js';
 import { validateAndSaveDestination } from '../src/management/domains/validate-and-save-destination.js';
 import { createDomain } from '../src/storage/repos/domains.js';
 import { createOrg } from '../src/storage/repos/orgs.js';
-import type { Domain, Org } from '../src/storage/schema.js';
+import type { Delivery, Domain, Org } from '../src/storage/schema.js';
 
 export const dialect = process.env.TEST_DATABASE === 'postgres' ? 'postgres' : 'sqlite';
 export const pgUrl = process.env.TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
@@ -187,6 +187,16 @@ export function purchaseEvent(overrides: Record<string, unknown> = {}): Record<s
     },
     ...overrides,
   };
+}
+
+/** The one delivery row of the event with this eventId (tests that send a single destination's event). */
+export async function deliveryOfEvent(service: Service, eventId: string): Promise<Delivery> {
+  return service.storage.db
+    .selectFrom('deliveries as d')
+    .innerJoin('events as e', 'e.id', 'd.event_pk')
+    .selectAll('d')
+    .where('e.event_id', '=', eventId)
+    .executeTakeFirstOrThrow();
 }
 
 export function proxyHeaders(tenant: Tenant, extra: Record<string, string> = {}): Record<string, string> {
