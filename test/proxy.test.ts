@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { sql } from 'kysely';
+import { matchKeyNames } from '../src/ingest/sealed-payload.js';
 import { updateOrgPlan } from '../src/storage/repos/orgs.js';
 import {
   createTenant,
@@ -253,9 +254,10 @@ describe('POST /v1/events: acceptance, dedup, CORS, health', () => {
     const row = rows[0]!;
     assert.equal(row.source, 'PROXY');
     assert.equal(row.event_name, 'Purchase');
-    assert.ok(row.pii_sealed?.startsWith('v1.'));
-    assert.ok(!row.pii_sealed?.includes('Jane'));
-    assert.equal(row.match_keys.split(',').includes('email'), true);
+    // Binary sealed (version byte 0x02), never the cleartext.
+    assert.ok(Buffer.isBuffer(row.pii_sealed) && row.pii_sealed[0] === 0x02);
+    assert.ok(!row.pii_sealed.includes('Jane'));
+    assert.equal(matchKeyNames(row.match_keys).includes('email'), true);
     assert.deepEqual(JSON.parse(row.custom_data!), (event as { customData: unknown }).customData);
     const deliveries = await service.storage.db
       .selectFrom('deliveries')

@@ -5,7 +5,7 @@
  */
 
 import type { DestinationType, EventName, OutboundEvent } from '../destinations/types.js';
-import type { SealedPayload } from '../ingest/prepare.js';
+import { openPayload, type SealedPayload } from '../ingest/sealed-payload.js';
 import type { Sealer } from '../lib/crypto.js';
 import { canRebuildEvent } from '../storage/event-rebuild.js';
 import type { DeliveryOutcome } from '../storage/repos/deliveries.js';
@@ -56,7 +56,7 @@ export function openEvents(sealer: Sealer, input: OpenEventsInput): OpenedEvents
     let payload: SealedPayload = { u: {} };
     if (event.pii_sealed) {
       try {
-        payload = sealer.open<SealedPayload>(event.pii_sealed, event.id);
+        payload = openPayload(sealer, event.pii_sealed, event.id);
       } catch (error) {
         finalOutcome(delivery, 'failed', 'rejected', `cannot open sealed data: ${(error as Error).message}`);
         continue;

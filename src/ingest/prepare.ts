@@ -14,16 +14,11 @@ import { newId, randomId } from '../lib/ids.js';
 import type { NewDelivery, NewEvent } from '../storage/schema.js';
 import type { DomainContext } from './domain-context.js';
 import type { InboundEvent, PmwEvent } from './schema.js';
+import { matchKeysColumn, type SealedPayload, sealPayload } from './sealed-payload.js';
 
 // SYNC: server-side purchase and refund events from the shop plugin's backend (/v1/sync/purchase-events).
 export const EVENT_SOURCES = ['PROXY', 'PMW', 'API', 'PIXEL', 'WEBHOOK', 'SYNC'] as const;
 export type EventSource = (typeof EVENT_SOURCES)[number];
-
-/** What is sealed per event. `u`: user data; `m`: pmw platform members, forwarded as they are. */
-export interface SealedPayload {
-  u: UserData;
-  m?: Partial<Record<DestinationType, Record<string, unknown>>>;
-}
 
 export interface PreparedEvent {
   event: NewEvent;
@@ -117,8 +112,8 @@ export function prepareInboundEvent(
     received_at: options.now,
     event_source_url: inbound.eventSourceUrl ?? null,
     custom_data: inbound.customData ? JSON.stringify(inbound.customData) : null,
-    match_keys: matchKeys.join(','),
-    pii_sealed: options.sealer.seal(payload, pk),
+    match_keys: matchKeysColumn(userData),
+    pii_sealed: sealPayload(options.sealer, payload, pk),
     pii_erased_at: null,
   };
   return { event, deliveries: deliveriesFor(ctx, pk, inbound.eventTime, null, options) };
@@ -207,8 +202,8 @@ export function preparePmwEvent(
     received_at: options.now,
     event_source_url: stringField(members.meta, 'event_source_url') ?? null,
     custom_data: null,
-    match_keys: Object.keys(userData).join(','),
-    pii_sealed: options.sealer.seal(payload, pk),
+    match_keys: matchKeysColumn(userData),
+    pii_sealed: sealPayload(options.sealer, payload, pk),
     pii_erased_at: null,
   };
   const types = new Set(Object.keys(members) as DestinationType[]);

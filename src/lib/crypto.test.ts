@@ -33,3 +33,36 @@ test('masking and constant-time comparison', () => {
   assert.equal(safeEqual('abc', 'abd'), false);
   assert.equal(safeEqual('abc', 'abcd'), false);
 });
+
+test('binary sealing: smaller than text, opens with the right key and associated data only', () => {
+  const oldKey = randomBytes(32);
+  const newKey = randomBytes(32);
+  const value = { u: { email: 'jane@example.com', phone: '+16505551212' } };
+  const sealer = new Sealer([oldKey]);
+  const binary = sealer.sealBinary(value, 'evt_1');
+  assert.equal(binary[0], 0x02);
+  assert.ok(!binary.toString('latin1').includes('jane'));
+  assert.equal(binary.length, JSON.stringify(value).length + 33);
+  assert.ok(binary.length < sealer.seal(value, 'evt_1').length);
+  assert.deepEqual(sealer.open(binary, 'evt_1'), value);
+  assert.throws(() => sealer.open(binary, 'evt_2'));
+  const tampered = Buffer.from(binary);
+  tampered[tampered.length - 20]! ^= 1;
+  assert.throws(() => sealer.open(tampered, 'evt_1'));
+  assert.throws(() => sealer.open(binary.subarray(0, 20), 'evt_1'), /Malformed/);
+  assert.equal(Sealer.keyIdOf(binary), keyId(oldKey));
+  assert.deepEqual(sealer.currentBinaryPrefix, binary.subarray(0, 5));
+  // Rotation: the previous key still opens; the new one seals.
+  const rotated = new Sealer([newKey, oldKey]);
+  assert.deepEqual(rotated.open(binary, 'evt_1'), value);
+  assert.equal(Sealer.keyIdOf(rotated.sealBinary(value, 'evt_1')), keyId(newKey));
+  assert.throws(() => new Sealer([newKey]).open(binary, 'evt_1'), /No key with id/);
+});
+
+test('a text-sealed value read back from a binary column (PostgreSQL bytea after the migration) opens', () => {
+  const sealer = new Sealer([randomBytes(32)]);
+  const text = sealer.seal({ u: { email: 'jane@example.com' } }, 'evt_1');
+  const asBytes = Buffer.from(text, 'utf8');
+  assert.deepEqual(sealer.open(asBytes, 'evt_1'), { u: { email: 'jane@example.com' } });
+  assert.equal(Sealer.keyIdOf(asBytes), Sealer.keyIdOf(text));
+});

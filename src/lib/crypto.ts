@@ -32,11 +32,22 @@ export function keyId(key: Buffer): string {
 }
 
 const VERSION = 'v1';
+/** First byte of the binary format; a text value starts with `v` (0x76), so the two never collide. */
+const BINARY_VERSION = 0x02;
+const KEY_ID_BYTES = 4;
+const IV_BYTES = 12;
+const TAG_BYTES = 16;
+
+/** What `open` accepts: a text-sealed value, or a binary one as the database returns it (Buffer). */
+export type SealedValue = string | Uint8Array;
 
 /**
  * AES-256-GCM sealing of small JSON values (personal data of waiting events, destination credentials).
- * Format: `v1.<keyId>.<iv b64url>.<ciphertext+tag b64url>`. The first key seals; every key opens, so a
- * key can be rotated by moving it to ENCRYPTION_KEYS_PREVIOUS.
+ * Two formats, both opened by `open`:
+ * - text, `v1.<keyId>.<iv b64url>.<ciphertext+tag b64url>`: credentials and tokens, in text columns;
+ * - binary (`sealBinary`), `0x02 | keyId (4 bytes) | iv (12) | ciphertext | tag (16)`: the personal data of
+ *   queued events, one per event, where base64 would cost a third more bytes on disk.
+ * The first key seals; every key opens, so a key can be rotated by moving it to ENCRYPTION_KEYS_PREVIOUS.
  */
 export class Sealer {
   private readonly keys = new Map<string, Buffer>();
@@ -66,7 +77,42 @@ export class Sealer {
     return `${VERSION}.${this.currentId}.${iv.toString('base64url')}.${body.toString('base64url')}`;
   }
 
-  open<T>(sealed: string, associatedData?: string): T {
+  /** The binary format: 33 bytes of overhead per value instead of the text format's ~60. */
+  sealBinary(value: unknown, associatedData?: string): Buffer {
+    const key = this.keys.get(this.currentId)!;
+    const iv = randomBytesPooled(IV_BYTES);
+    const cipher = createCipheriv('aes-256-gcm', key, iv);
+    if (associatedData) cipher.setAAD(Buffer.from(associatedData, 'utf8'));
+    const header = Buffer.allocUnsafe(1 + KEY_ID_BYTES);
+    header[0] = BINARY_VERSION;
+    header.write(this.currentId, 1, 'hex');
+    return Buffer.concat([
+      header,
+      iv,
+      cipher.update(JSON.stringify(value), 'utf8'),
+      cipher.final(),
+      cipher.getAuthTag(),
+    ]);
+  }
+
+  /** The binary prefix (version byte and key id) of values sealed with the current key (key rotation). */
+  get currentBinaryPrefix(): Buffer {
+    const prefix = Buffer.allocUnsafe(1 + KEY_ID_BYTES);
+    prefix[0] = BINARY_VERSION;
+    prefix.write(this.currentId, 1, 'hex');
+    return prefix;
+  }
+
+  open<T>(sealed: SealedValue, associatedData?: string): T {
+    if (typeof sealed !== 'string') {
+      // A text value stored in a binary column (PostgreSQL's migration to bytea kept the old values' bytes).
+      if (sealed[0] !== BINARY_VERSION)
+        return this.open<T>(Buffer.from(sealed).toString('utf8'), associatedData);
+      return this.openBinary<T>(
+        Buffer.from(sealed.buffer, sealed.byteOffset, sealed.byteLength),
+        associatedData,
+      );
+    }
     const [version, id, ivText, bodyText] = sealed.split('.');
     if (version !== VERSION || !id || !ivText || !bodyText) throw new Error('Malformed sealed value');
     const key = this.keys.get(id);
@@ -80,9 +126,32 @@ export class Sealer {
     return JSON.parse(plain.toString('utf8')) as T;
   }
 
+  private openBinary<T>(sealed: Buffer, associatedData?: string): T {
+    const bodyStart = 1 + KEY_ID_BYTES + IV_BYTES;
+    if (sealed.length < bodyStart + TAG_BYTES) throw new Error('Malformed sealed value');
+    const id = sealed.toString('hex', 1, 1 + KEY_ID_BYTES);
+    const key = this.keys.get(id);
+    if (!key)
+      throw new Error(`No key with id ${id} is configured (was it removed from ENCRYPTION_KEYS_PREVIOUS?)`);
+    const decipher = createDecipheriv('aes-256-gcm', key, sealed.subarray(1 + KEY_ID_BYTES, bodyStart));
+    if (associatedData) decipher.setAAD(Buffer.from(associatedData, 'utf8'));
+    decipher.setAuthTag(sealed.subarray(sealed.length - TAG_BYTES));
+    const plain = Buffer.concat([
+      decipher.update(sealed.subarray(bodyStart, sealed.length - TAG_BYTES)),
+      decipher.final(),
+    ]);
+    return JSON.parse(plain.toString('utf8')) as T;
+  }
+
   /** The key id a sealed value was sealed with (to find values to re-seal after a rotation). */
-  static keyIdOf(sealed: string): string | undefined {
-    return sealed.split('.')[1];
+  static keyIdOf(sealed: SealedValue): string | undefined {
+    if (typeof sealed === 'string') return sealed.split('.')[1];
+    if (sealed[0] !== BINARY_VERSION) return Buffer.from(sealed).toString('utf8').split('.')[1];
+    return Buffer.from(sealed.buffer, sealed.byteOffset, sealed.byteLength).toString(
+      'hex',
+      1,
+      1 + KEY_ID_BYTES,
+    );
   }
 }
 

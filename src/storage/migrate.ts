@@ -1,9 +1,10 @@
-import { type Migration, type MigrationProvider, Migrator } from 'kysely';
+import { type Migration, type MigrationProvider, type MigrationResultSet, Migrator } from 'kysely';
 import type { Storage } from './db.js';
 import * as m0001 from './migrations/0001_init.js';
 import * as m0002 from './migrations/0002_management.js';
 import * as m0003 from './migrations/0003_domains_sync.js';
 import * as m0004 from './migrations/0004_public_api.js';
+import * as m0005 from './migrations/0005_compact_outbox.js';
 
 // Migrations are compiled in (no directory scanning), so the built package and tests see the same list.
 const migrations: Record<string, Migration> = {
@@ -11,6 +12,7 @@ const migrations: Record<string, Migration> = {
   '0002_management': m0002,
   '0003_domains_sync': m0003,
   '0004_public_api': m0004,
+  '0005_compact_outbox': m0005,
 };
 
 const provider: MigrationProvider = {
@@ -23,8 +25,8 @@ export interface MigrationReport {
   applied: string[];
 }
 
-export async function migrateToLatest(storage: Storage): Promise<MigrationReport> {
-  const migrator = new Migrator({
+function migratorOf(storage: Storage): Migrator {
+  return new Migrator({
     db: storage.db,
     provider,
     migrationTableName: 'tagbridge_migrations',
@@ -32,7 +34,19 @@ export async function migrateToLatest(storage: Storage): Promise<MigrationReport
     // Without a schema, Kysely would find another schema's migration tables and skip creating ours.
     ...(storage.schema ? { migrationTableSchema: storage.schema } : {}),
   });
-  const { error, results } = await migrator.migrateToLatest();
+}
+
+export async function migrateToLatest(storage: Storage): Promise<MigrationReport> {
+  return report(await migratorOf(storage).migrateToLatest());
+}
+
+/** Up or down to the named migration (upgrade tests; rolling back a release). */
+export async function migrateTo(storage: Storage, name: string): Promise<MigrationReport> {
+  if (!(name in migrations)) throw new Error(`Unknown migration ${name}`);
+  return report(await migratorOf(storage).migrateTo(name));
+}
+
+function report({ error, results }: MigrationResultSet): MigrationReport {
   if (error) throw error instanceof Error ? error : new Error(String(error));
   return { applied: (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName) };
 }

@@ -80,8 +80,11 @@ export interface EventsTable {
   custom_data: string | null;
   /** Comma-separated names of the match keys that were present (no values). */
   match_keys: string;
-  /** Personal data (and pmw platform members), sealed; erased once every delivery is final or too old. */
-  pii_sealed: string | null;
+  /**
+   * Personal data (and pmw platform members), sealed in binary (ingest/sealed-payload.ts; text on rows written
+   * before migration 0005); erased once every delivery is final or too old.
+   */
+  pii_sealed: Buffer | string | null;
   pii_erased_at: number | null;
   /** Public API: customData exactly as sent, when mapping the seed's aliases changed it (else null). */
   custom_data_sent: string | null;

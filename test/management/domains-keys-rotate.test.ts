@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { loadConfig } from '../../src/config.js';
+import { openPayload } from '../../src/ingest/sealed-payload.js';
 import { Sealer } from '../../src/lib/crypto.js';
 import { type Service, startService } from '../../src/main.js';
 import {
@@ -115,8 +116,8 @@ describe('keys rotate', () => {
       assert.equal(onlyNew.open(callback.token_sealed, callback.domain_id), 'callback-token-1');
       const events = await db.selectFrom('events').selectAll().where('org_id', '=', tenant.org.id).execute();
       for (const event of events) {
-        const payload = onlyNew.open<{ u: { email?: string } }>(event.pii_sealed!, event.id);
-        assert.equal(payload.u.email, 'Jane.Doe@Example.com');
+        assert.equal(Sealer.keyIdOf(event.pii_sealed!), onlyNew.currentKeyId);
+        assert.equal(openPayload(onlyNew, event.pii_sealed!, event.id).u.email, 'Jane.Doe@Example.com');
       }
       const owner = await createSession(service, { orgId: tenant.org.id, role: 'owner' });
       const detail = await service.app!.inject({

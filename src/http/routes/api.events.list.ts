@@ -2,6 +2,7 @@ import { type Static, Type } from 'typebox';
 import type { AppDeps } from '../../app-deps.js';
 import { ApiError } from '../../errors.js';
 import { EVENT_SOURCES } from '../../ingest/prepare.js';
+import { matchKeyNames } from '../../ingest/sealed-payload.js';
 import { readDomainScope } from '../../public-api/domain-scope.js';
 import { canonicalEventName } from '../../public-api/event-schema.js';
 import { decodeEventCursor, encodeEventCursor, parseTimeBound } from '../../public-api/query.js';
@@ -156,7 +157,7 @@ export function registerApiEventsList(app: App, deps: AppDeps): void {
             eventTime: Number(row.event_time),
             receivedAt: new Date(Number(row.received_at)).toISOString(),
             eventSourceUrl: row.event_source_url ? redactUrl(row.event_source_url) : null,
-            matchKeys: row.match_keys ? row.match_keys.split(',') : [],
+            matchKeys: matchKeyNames(row.match_keys),
             customData: customData ? (JSON.parse(customData) as Record<string, unknown>) : null,
             destinations: (deliveries.get(row.id) ?? []).map((d) => ({
               destinationId: d.destination_id,

@@ -8,6 +8,7 @@ import { type Static, type TSchema, Type } from 'typebox';
 import { EVENT_NAMES } from '../../destinations/types.js';
 import { ApiError } from '../../errors.js';
 import { EVENT_SOURCES } from '../../ingest/prepare.js';
+import { matchKeyNames } from '../../ingest/sealed-payload.js';
 import type { EventLogCursor, EventLogEntry, EventLogFilter } from '../../storage/repos/event-log.js';
 import { iso } from '../domains/views.js';
 
@@ -161,7 +162,7 @@ export function eventLogItem(entry: EventLogEntry): EventLogItem {
     receivedAt: iso(event.received_at)!,
     eventSourceUrl: pageUrl(event.event_source_url),
     customData: parseJson(event.custom_data),
-    matchKeys: event.match_keys ? event.match_keys.split(',') : [],
+    matchKeys: matchKeyNames(event.match_keys),
     personalData: event.sealed ? 'sealed' : event.pii_erased_at !== null ? 'erased' : 'none',
     deliveries: entry.deliveries.map(({ delivery, attempts }) => ({
       id: delivery.id,

@@ -29,14 +29,18 @@ export interface RotationReport {
 
 const BATCH = 500;
 
+type Sealed = string | Buffer;
+
 interface Column {
   table: string;
   /** Rows whose value is sealed with another key, ids after `after`, in id order. */
-  fetch(after: string | null, notCurrent: string): Promise<Array<{ id: string; sealed: string }>>;
+  fetch(after: string | null): Promise<Array<{ id: string; sealed: Sealed }>>;
   /** Rows already under the current key. */
-  countCurrent(current: string): Promise<number>;
+  countCurrent(): Promise<number>;
+  /** The value re-sealed under the current key, in the column's format. */
+  reseal(value: unknown, rowId: string): Sealed;
   /** Replace `from` by `to`; false when the row changed meanwhile. */
-  update(id: string, from: string, to: string): Promise<boolean>;
+  update(id: string, from: Sealed, to: Sealed): Promise<boolean>;
 }
 
 async function resealColumn(
@@ -44,17 +48,16 @@ async function resealColumn(
   column: Column,
   failures: RotationReport['failures'],
 ): Promise<ResealCounts> {
-  const current = `v1.${sealer.currentKeyId}.%`;
-  const counts: ResealCounts = { resealed: 0, alreadyCurrent: await column.countCurrent(current), failed: 0 };
+  const counts: ResealCounts = { resealed: 0, alreadyCurrent: await column.countCurrent(), failed: 0 };
   let after: string | null = null;
   for (;;) {
-    const rows = await column.fetch(after, current);
+    const rows = await column.fetch(after);
     if (rows.length === 0) break;
     for (const row of rows) {
-      let resealed: string;
+      let resealed: Sealed;
       try {
         // The associated data of every sealed value is its row's id (for callbacks: the domain id).
-        resealed = sealer.seal(sealer.open<unknown>(row.sealed, row.id), row.id);
+        resealed = column.reseal(sealer.open<unknown>(row.sealed, row.id), row.id);
       } catch (error) {
         counts.failed += 1;
         if (failures.length < 50)
@@ -69,26 +72,48 @@ async function resealColumn(
 }
 
 /**
- * One sealed column as a Column. Raw SQL through Kysely's `sql` so the four tables share one definition;
- * `not like` also skips NULLs (an erased event's personal data).
+ * One sealed column as a Column. Raw SQL through Kysely's `sql` so the tables share one definition. A text
+ * column (`v1.<keyId>.…`) is matched with `like`; a binary one (events' personal data) by its first five
+ * bytes, version and key id, with `substr`, which both dialects apply to bytes. Either comparison skips
+ * NULLs (an erased event's personal data). On SQLite a text value left in the binary column by an earlier
+ * release never equals the binary prefix, so it is re-sealed, into the binary format.
  */
-function sealedColumn(db: DB, table: string, idColumn: string, sealedColumn: string): Column {
+function sealedColumn(
+  db: DB,
+  sealer: Sealer,
+  table: string,
+  idColumn: string,
+  sealedColumn: string,
+  format: 'text' | 'binary',
+): Column {
   const id = sql.ref(idColumn);
   const sealed = sql.ref(sealedColumn);
+  const current =
+    format === 'text'
+      ? {
+          is: sql`${sealed} like ${`v1.${sealer.currentKeyId}.%`}`,
+          not: sql`${sealed} not like ${`v1.${sealer.currentKeyId}.%`}`,
+        }
+      : {
+          is: sql`substr(${sealed}, 1, 5) = ${sealer.currentBinaryPrefix}`,
+          not: sql`substr(${sealed}, 1, 5) <> ${sealer.currentBinaryPrefix}`,
+        };
   return {
     table,
-    async fetch(after, current) {
-      const result = await sql<{ id: string; sealed: string }>`
+    async fetch(after) {
+      const result = await sql<{ id: string; sealed: Sealed }>`
         select ${id} as id, ${sealed} as sealed from ${sql.table(table)}
-        where ${sealed} not like ${current} ${after === null ? sql`` : sql`and ${id} > ${after}`}
+        where ${current.not} ${after === null ? sql`` : sql`and ${id} > ${after}`}
         order by ${id} limit ${BATCH}`.execute(db);
       return result.rows;
     },
-    async countCurrent(current) {
+    async countCurrent() {
       const result = await sql<{ n: number | string }>`
-        select count(*) as n from ${sql.table(table)} where ${sealed} like ${current}`.execute(db);
+        select count(*) as n from ${sql.table(table)} where ${current.is}`.execute(db);
       return Number(result.rows[0]?.n ?? 0);
     },
+    reseal: (value, rowId) =>
+      format === 'text' ? sealer.seal(value, rowId) : sealer.sealBinary(value, rowId),
     async update(rowId, from, to) {
       // Only if unchanged since it was read (an erased or reconfigured value stays as the service made it).
       const result = await sql`
@@ -102,12 +127,17 @@ function sealedColumn(db: DB, table: string, idColumn: string, sealedColumn: str
 
 export async function resealAll(db: DB, sealer: Sealer): Promise<RotationReport> {
   const failures: RotationReport['failures'] = [];
-  const reseal = (table: string, idColumn: string, column: string): Promise<ResealCounts> =>
-    resealColumn(sealer, sealedColumn(db, table, idColumn, column), failures);
+  const reseal = (
+    table: string,
+    idColumn: string,
+    column: string,
+    format: 'text' | 'binary' = 'text',
+  ): Promise<ResealCounts> =>
+    resealColumn(sealer, sealedColumn(db, sealer, table, idColumn, column, format), failures);
   const domains = await reseal('domains', 'id', 'proxy_token_sealed');
   const destinations = await reseal('destinations', 'id', 'credentials_sealed');
   // The associated data of a callback token is its domain id, which is also the row's key.
   const callbacks = await reseal('domain_callbacks', 'domain_id', 'token_sealed');
-  const events = await reseal('events', 'id', 'pii_sealed');
+  const events = await reseal('events', 'id', 'pii_sealed', 'binary');
   return { keyId: sealer.currentKeyId, domains, destinations, callbacks, events, failures };
 }

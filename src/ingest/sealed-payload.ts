@@ -1,0 +1,95 @@
+/**
+ * The personal data of a queued event, as it is sealed on disk: binary AES-256-GCM (no base64) around a
+ * compact JSON form whose user-data keys are one or two letters. Every byte here is paid once per stored
+ * event, so `{"u":{"email":…,"userAgent":…}}` becomes `{"u":{"e":…,"ua":…}}`.
+ *
+ * The codes are fixed per key (not positions in USER_DATA_KEYS), so the key list can grow or be reordered
+ * without changing what values already on disk mean. Values sealed before the codes (full key names, text
+ * format) still open: a name that is not a code is kept as it is.
+ */
+import type { DestinationType, UserData, UserDataKey } from '../destinations/types.js';
+import type { SealedValue, Sealer } from '../lib/crypto.js';
+
+/** What is sealed per event. `u`: user data; `m`: pmw platform members, forwarded as they are. */
+export interface SealedPayload {
+  u: UserData;
+  m?: Partial<Record<DestinationType, Record<string, unknown>>>;
+}
+
+/** Never change a code once released: stored events are read back with it. New keys get new codes. */
+const CODES = {
+  email: 'e',
+  phone: 'p',
+  firstName: 'fn',
+  lastName: 'ln',
+  gender: 'g',
+  dateOfBirth: 'db',
+  city: 'ct',
+  state: 'st',
+  zip: 'z',
+  country: 'c',
+  externalId: 'x',
+  ipAddress: 'ip',
+  userAgent: 'ua',
+  fbc: 'fc',
+  fbp: 'fp',
+  ttclid: 'tc',
+  ttp: 'tp',
+  epik: 'ep',
+  scClickId: 'sc',
+  scCookie1: 's1',
+  rdtClickId: 'rc',
+  rdtUuid: 'ru',
+} as const satisfies Record<UserDataKey, string>;
+
+const KEYS_BY_CODE = new Map<string, UserDataKey>(
+  Object.entries(CODES).map(([key, code]) => [code, key as UserDataKey]),
+);
+
+function encodeUserData(userData: UserData): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(userData)) {
+    if (value !== undefined) out[CODES[key as UserDataKey] ?? key] = value;
+  }
+  return out;
+}
+
+function decodeUserData(encoded: Record<string, string> | undefined): UserData {
+  const out: UserData = {};
+  if (!encoded) return out;
+  for (const [code, value] of Object.entries(encoded)) {
+    out[KEYS_BY_CODE.get(code) ?? (code as UserDataKey)] = value;
+  }
+  return out;
+}
+
+/**
+ * `events.match_keys`: which match keys an event carried (never their values), as the same codes,
+ * comma-separated (`e,p,ip,ua`). Event listings show the names (matchKeyNames).
+ */
+export function matchKeysColumn(userData: UserData): string {
+  return Object.keys(userData)
+    .map((key) => CODES[key as UserDataKey] ?? key)
+    .join(',');
+}
+
+/** The names of the match keys in an `events.match_keys` value; rows of earlier releases hold the names. */
+export function matchKeyNames(column: string | null): UserDataKey[] {
+  if (!column) return [];
+  return column.split(',').map((code) => KEYS_BY_CODE.get(code) ?? (code as UserDataKey));
+}
+
+/** Seals an event's personal data; the event's primary key is the associated data (no swapping rows). */
+export function sealPayload(sealer: Sealer, payload: SealedPayload, eventPk: string): Buffer {
+  const compact: { u: Record<string, string>; m?: SealedPayload['m'] } = { u: encodeUserData(payload.u) };
+  if (payload.m) compact.m = payload.m;
+  return sealer.sealBinary(compact, eventPk);
+}
+
+/** Opens what sealPayload (or an earlier release's text sealing) stored. Throws when it cannot. */
+export function openPayload(sealer: Sealer, sealed: SealedValue, eventPk: string): SealedPayload {
+  const compact = sealer.open<{ u?: Record<string, string>; m?: SealedPayload['m'] }>(sealed, eventPk);
+  const payload: SealedPayload = { u: decodeUserData(compact.u) };
+  if (compact.m) payload.m = compact.m;
+  return payload;
+}

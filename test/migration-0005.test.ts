@@ -1,0 +1,110 @@
+/**
+ * Upgrading a database of the previous release to the compact outbox (migration 0005), on both dialects:
+ * the queued events' text-sealed personal data still opens (and on PostgreSQL now sits in a bytea column),
+ * dedup keys survive and still deduplicate, and on SQLite the dedup table has no separate key index.
+ * Rolling back returns to the previous layout with the keys intact.
+ */
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { sql } from 'kysely';
+import { openPayload } from '../src/ingest/sealed-payload.js';
+import { Sealer } from '../src/lib/crypto.js';
+import { openStorage, type Storage } from '../src/storage/db.js';
+import { migrateTo, migrateToLatest } from '../src/storage/migrate.js';
+import { dialect, dropSchema, pgUrl } from './harness.js';
+
+describe('migration 0005: compact outbox', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'tagbridge-mig-'));
+  const schema = dialect === 'postgres' ? `t_${randomBytes(6).toString('hex')}` : null;
+  const sealer = new Sealer([randomBytes(32)]);
+  let storage: Storage;
+
+  before(async () => {
+    storage = await openStorage({
+      dataDir,
+      ...(dialect === 'postgres' ? { databaseUrl: pgUrl, pgSchema: schema! } : {}),
+    });
+  });
+  after(async () => {
+    await storage.close();
+    if (schema) await dropSchema(schema);
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  test('an event and a dedup key stored by the previous release survive the upgrade and the rollback', async () => {
+    const now = Date.now();
+    await migrateTo(storage, '0004_public_api');
+    // As the previous release wrote them: text sealing with full key names.
+    const legacy = sealer.seal({ u: { email: 'jane@example.com', userAgent: 'UA/1' } }, 'evt_old');
+    await sql`insert into events (id, org_id, domain_id, event_name, event_id, source, event_time, received_at,
+        match_keys, pii_sealed)
+      values ('evt_old', 'org_1', 'dom_1', 'Purchase', 'order-1', 'PROXY', ${Math.floor(now / 1000)}, ${now},
+        'email,userAgent', ${legacy})`.execute(storage.db);
+    await sql`insert into dedup_keys (domain_id, event_name, event_id, event_pk, expires_at)
+      values ('dom_1', 'Purchase', 'order-1', 'evt_old', ${now + 60_000})`.execute(storage.db);
+
+    const report = await migrateToLatest(storage);
+    assert.ok(report.applied.includes('0005_compact_outbox'), JSON.stringify(report));
+
+    const event = await storage.db
+      .selectFrom('events')
+      .select(['id', 'pii_sealed'])
+      .where('id', '=', 'evt_old')
+      .executeTakeFirstOrThrow();
+    if (dialect === 'postgres') assert.ok(Buffer.isBuffer(event.pii_sealed), 'bytea on PostgreSQL');
+    assert.deepEqual(openPayload(sealer, event.pii_sealed!, 'evt_old').u, {
+      email: 'jane@example.com',
+      userAgent: 'UA/1',
+    });
+    // A new event's binary value fits the column on both dialects.
+    const binary = sealer.sealBinary({ u: { e: 'a@b.c' } }, 'evt_new');
+    await sql`update events set pii_sealed = ${binary} where id = 'evt_old'`.execute(storage.db);
+    const back = await storage.db
+      .selectFrom('events')
+      .select('pii_sealed')
+      .where('id', '=', 'evt_old')
+      .executeTakeFirstOrThrow();
+    assert.deepEqual(Buffer.from(back.pii_sealed as Buffer), binary);
+
+    const keys = await storage.db.selectFrom('dedup_keys').selectAll().execute();
+    assert.deepEqual(
+      keys.map((k) => [k.domain_id, k.event_name, k.event_id, k.event_pk]),
+      [['dom_1', 'Purchase', 'order-1', 'evt_old']],
+    );
+    // Still the key: the same event again conflicts.
+    await assert.rejects(
+      sql`insert into dedup_keys (domain_id, event_name, event_id, event_pk, expires_at)
+        values ('dom_1', 'Purchase', 'order-1', 'evt_dup', 0)`.execute(storage.db),
+    );
+    if (dialect === 'sqlite') {
+      const ddl = storage
+        .sqlite!.prepare("select sql from sqlite_schema where name = 'dedup_keys'")
+        .get() as {
+        sql: string;
+      };
+      assert.match(ddl.sql, /without rowid/i);
+      // The key is the table's own b-tree: no second b-tree repeating the three key columns.
+      const trees = storage
+        .sqlite!.prepare(
+          "select name from sqlite_schema where tbl_name = 'dedup_keys' and rootpage > 0 order by name",
+        )
+        .all() as { name: string }[];
+      assert.deepEqual(
+        trees.map((t) => t.name),
+        ['dedup_keys', 'dedup_keys_expires'],
+      );
+    }
+
+    await migrateTo(storage, '0004_public_api');
+    const rolledBack = await storage.db.selectFrom('dedup_keys').select('event_pk').execute();
+    assert.deepEqual(
+      rolledBack.map((k) => k.event_pk),
+      ['evt_old'],
+    );
+    await migrateToLatest(storage);
+  });
+});
