@@ -99,7 +99,6 @@ export function prepareInboundEvent(
   const pk = newId('evt', options.now);
   const userData = pickUserData(inbound.userData as Record<string, unknown> | undefined);
   const payload: SealedPayload = { u: userData };
-  const matchKeys = Object.keys(userData);
   const event: NewEvent = {
     id: pk,
     org_id: ctx.org.id,
