@@ -160,6 +160,41 @@ export async function bytesOnDisk(target) {
 }
 
 /**
+ * Where the bytes are: per table and index, largest first. SQLite: the `dbstat` virtual table (pages of each
+ * b-tree, read-only, after a checkpoint by the server or while the WAL still holds pages — those count
+ * in `wal`, not here). PostgreSQL: pg_relation_size of every heap (with its TOAST) and index.
+ */
+export async function diskBreakdown(target) {
+  if (target.dialect === 'postgres') {
+    const client = new pg.Client({ connectionString: target.url });
+    await client.connect();
+    try {
+      const { rows } = await client.query(
+        `select c.relname as name,
+                (pg_relation_size(c.oid) + coalesce(pg_total_relation_size(nullif(c.reltoastrelid, 0)), 0))::bigint as bytes
+           from pg_class c join pg_namespace n on n.oid = c.relnamespace
+          where n.nspname not in ('pg_catalog', 'information_schema', 'pg_toast') and c.relkind in ('r', 'i')
+          order by 2 desc`,
+      );
+      return rows.filter((r) => r.bytes > 0);
+    } finally {
+      await client.end();
+    }
+  }
+  const db = new SQLite(target.file, { readonly: true, fileMustExist: true });
+  try {
+    return db
+      .prepare('select name, sum(pgsize) as bytes from dbstat group by name order by bytes desc')
+      .all()
+      .filter((r) => r.bytes > 0);
+  } catch {
+    return []; // a build of SQLite without dbstat
+  } finally {
+    db.close();
+  }
+}
+
+/**
  * After an ingest phase: every event of every 2xx request is stored exactly once with one delivery (no
  * loss, no duplicates); a request answered with an error stored nothing; a request cut off when the
  * load generator stopped stored all of its events or none (one transaction).

@@ -73,7 +73,14 @@ import {
   spawnNode,
   watchContention,
 } from '../bench/procs.mjs';
-import { bytesOnDisk, openStore, storedIdDigest, verifyDelivered, verifyIngest } from '../bench/verify.mjs';
+import {
+  bytesOnDisk,
+  diskBreakdown,
+  openStore,
+  storedIdDigest,
+  verifyDelivered,
+  verifyIngest,
+} from '../bench/verify.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const dist = resolve(root, process.env.BENCH_DIST || 'dist');
@@ -476,7 +483,19 @@ async function diskUsage(tenant, store, when) {
   log(
     `    disk ${when}: ${fmt(mb(disk.total), 1)} MB (${parts}) for ${fmt(events)} events = ${fmt(perEvent)} bytes/event`,
   );
-  return { bytesOnDisk: disk.total, diskParts: disk.parts, diskEvents: events, bytesPerEvent: perEvent };
+  // Per table and index, bytes per event: what a queue design pays for each of its structures.
+  const breakdown =
+    events > 0 ? (await diskBreakdown(tenant.target)).filter((r) => r.bytes / events >= 1) : [];
+  if (breakdown.length > 0)
+    log(`      per event: ${breakdown.map((r) => `${r.name} ${fmt(r.bytes / events)}`).join(', ')}`);
+  const bytesPerEventBy = Object.fromEntries(breakdown.map((r) => [r.name, Math.round(r.bytes / events)]));
+  return {
+    bytesOnDisk: disk.total,
+    diskParts: disk.parts,
+    diskEvents: events,
+    bytesPerEvent: perEvent,
+    bytesPerEventBy,
+  };
 }
 
 async function ingestPhase(eventsPerRequest, fake, dialect) {
