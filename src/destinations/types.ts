@@ -3,6 +3,7 @@
  * classifies HTTP responses. The delivery worker owns I/O, timeouts, backoff and persistence.
  */
 import type { TObject } from 'typebox';
+import type { BatchPlan } from './shared/build.js';
 
 export const EVENT_NAMES = [
   'PageVisit',
@@ -187,6 +188,11 @@ export interface Destination<C> {
   parseConfig(raw: unknown): ConfigResult<C>;
   /** Whether requests built from this config go to the platform's test mode. */
   isTestMode(config: C): boolean;
+  /**
+   * How requests are built (map each event, wrap batches in an envelope): the worker runs it in chunks so a
+   * large batch does not hold the event loop. `build` is this plan run at once (`buildBatches`).
+   */
+  plan(config: C, env: BuildEnv): BatchPlan;
   build(events: OutboundEvent[], config: C, env: BuildEnv): BuildResult;
   classify(response: HttpResponse, request: HttpRequest): Classification;
 }
