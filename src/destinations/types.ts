@@ -3,7 +3,6 @@
  * classifies HTTP responses. The delivery worker owns I/O, timeouts, backoff and persistence.
  */
 import type { TObject } from 'typebox';
-import type { BatchPlan } from './shared/build.js';
 
 export const EVENT_NAMES = [
   'PageVisit',
@@ -156,6 +155,28 @@ export interface BuildEnv {
   baseUrl: string;
   /** Force the platform's test mode (the dashboard's "send test event"), even if the config has none. */
   forceTestMode?: boolean;
+}
+
+/** What an adapter makes of one event: the platform's event object, or the reason it is not sent. */
+export type Mapped = { event: { [key: string]: JsonValue } } | { skip: string };
+
+/** The per-request part an adapter supplies: where to send a batch of platform events, and how. */
+export interface Envelope {
+  url: string;
+  headers: Record<string, string>;
+  body: { [key: string]: JsonValue };
+}
+
+/**
+ * How an adapter turns events into requests: map each event (or skip it), then wrap consecutive mapped
+ * events, at most `maxBatchSize` of them, in a request envelope. `build` runs a plan at once
+ * (`buildBatches`); the worker runs it in chunks (`buildInChunks`) so a large batch does not hold the
+ * event loop.
+ */
+export interface BatchPlan {
+  maxBatchSize: number;
+  map(event: OutboundEvent): Mapped;
+  envelope(batch: Array<{ [key: string]: JsonValue }>): Envelope;
 }
 
 export interface BuildResult {

@@ -1,28 +1,9 @@
 import { HashMemo, withHashMemo } from '../normalize/hash.js';
-import type { BuildResult, HttpRequest, OutboundEvent } from '../types.js';
+import type { BatchPlan, BuildResult, HttpRequest, OutboundEvent } from '../types.js';
 import { chunk } from './batch.js';
 import type { JsonObject } from './json.js';
 
-/** What an adapter makes of one event: the platform's event object, or the reason it is not sent. */
-export type Mapped = { event: JsonObject } | { skip: string };
-
-/** The per-request part an adapter supplies: where to send a batch of platform events, and how. */
-export interface Envelope {
-  url: string;
-  headers: Record<string, string>;
-  body: JsonObject;
-}
-
-/**
- * How an adapter turns events into requests: map each event (or skip it), then wrap consecutive mapped
- * events, at most `maxBatchSize` of them, in a request envelope. `build` runs a plan at once;
- * the worker runs it in chunks (buildInChunks) so a large batch does not hold the event loop.
- */
-export interface BatchPlan {
-  maxBatchSize: number;
-  map(event: OutboundEvent): Mapped;
-  envelope(batch: JsonObject[]): Envelope;
-}
+export type { BatchPlan, Envelope, Mapped } from '../types.js';
 
 /** The shape every adapter's `build` shares: the plan run over all events in one go. */
 export function buildBatches(events: readonly OutboundEvent[], plan: BatchPlan): BuildResult {
