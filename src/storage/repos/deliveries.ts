@@ -20,6 +20,17 @@ function unindexed(dialect: Dialect, column: 'status' | 'lease_owner') {
   return dialect === 'sqlite' ? sql<string>`+${sql.ref(column)}` : sql<string>`${sql.ref(column)}`;
 }
 
+/**
+ * `column IN (values)` as one bound value, whatever the count: a JSON array read by json_each on SQLite, an
+ * array on PostgreSQL. The statement text stays the same for every batch (a thousand placeholders made
+ * each statement long to parse and prepare).
+ */
+function inList(dialect: Dialect, column: string, values: readonly string[]) {
+  return dialect === 'postgres'
+    ? sql<boolean>`${sql.ref(column)} = any(${values})`
+    : sql<boolean>`${sql.ref(column)} in (select value from json_each(${JSON.stringify(values)}))`;
+}
+
 /** Active, enabled destinations with at least one due, unleased delivery (an index probe each). */
 export async function dueDestinationIds(db: DB, now: number, limit: number): Promise<string[]> {
   const rows = await db
@@ -202,22 +213,21 @@ export async function leaseBatch(db: DB, dialect: Dialect, input: LeaseInput): P
     return { deliveries, events };
   }
   const deliveries = await leaseDeliveries(db, dialect, input);
-  return {
-    deliveries,
-    events: await deliverableEvents(
-      db,
-      deliveries.map((d) => d.event_pk),
-    ),
-  };
-}
-
-/** The events to deliver, by primary key, in one statement (a batch is at most a few thousand ids). */
-export async function deliverableEvents(db: DB, pks: string[]): Promise<Map<string, DeliverableEvent>> {
-  const out = new Map<string, DeliverableEvent>();
-  if (pks.length === 0) return out;
-  const rows = await db.selectFrom('events').select(DELIVERABLE_COLUMNS).where('id', 'in', pks).execute();
-  for (const row of rows) out.set(row.id, row);
-  return out;
+  const events = new Map<string, DeliverableEvent>();
+  if (deliveries.length === 0) return { deliveries, events };
+  const rows = await db
+    .selectFrom('events')
+    .select(DELIVERABLE_COLUMNS)
+    .where(
+      inList(
+        dialect,
+        'id',
+        deliveries.map((d) => d.event_pk),
+      ),
+    )
+    .execute();
+  for (const row of rows) events.set(row.id, row);
+  return { deliveries, events };
 }
 
 export interface DeliveryOutcome {
@@ -256,7 +266,7 @@ export async function recordOutcomes(
       await trx
         .selectFrom('events')
         .select('id')
-        .where('id', '=', sql<string>`any(${eventPks})`)
+        .where(inList(dialect, 'id', eventPks))
         .orderBy('id')
         .forUpdate()
         .execute();
@@ -285,8 +295,28 @@ export async function recordOutcomes(
         .values(attempts.slice(i, i + 2000))
         .execute();
     }
-    await erasePersonalData(trx, eventPks, now);
+    if (eventPks.length > 0) await eraseWhenFinal(trx, dialect, eventPks, now);
   });
+}
+
+/** Erases the sealed personal data of the given events once none of their deliveries is pending. */
+function eraseWhenFinal(db: DB, dialect: Dialect, eventPks: string[], now: number) {
+  return db
+    .updateTable('events')
+    .set({ pii_sealed: null, pii_erased_at: now })
+    .where(inList(dialect, 'id', eventPks))
+    .where('pii_sealed', 'is not', null)
+    .where(({ not, exists, selectFrom }) =>
+      not(
+        exists(
+          selectFrom('deliveries')
+            .select(sql`1`.as('one'))
+            .whereRef('deliveries.event_pk', '=', 'events.id')
+            .where('deliveries.status', '=', 'pending'),
+        ),
+      ),
+    )
+    .execute();
 }
 
 /**
