@@ -301,10 +301,16 @@ export async function recordOutcomes(
 
 /** Erases the sealed personal data of the given events once none of their deliveries is pending. */
 function eraseWhenFinal(db: DB, dialect: Dialect, eventPks: string[], now: number) {
+  return erasure(db, now)
+    .where(inList(dialect, 'id', eventPks))
+    .execute();
+}
+
+/** The erasure statement, to be narrowed to some events: sealed data goes once no delivery is pending. */
+function erasure(db: DB, now: number) {
   return db
     .updateTable('events')
     .set({ pii_sealed: null, pii_erased_at: now })
-    .where(inList(dialect, 'id', eventPks))
     .where('pii_sealed', 'is not', null)
     .where(({ not, exists, selectFrom }) =>
       not(
@@ -315,8 +321,7 @@ function eraseWhenFinal(db: DB, dialect: Dialect, eventPks: string[], now: numbe
             .where('deliveries.status', '=', 'pending'),
         ),
       ),
-    )
-    .execute();
+    );
 }
 
 /**
@@ -398,21 +403,8 @@ async function updateDeliveries(
  */
 export async function erasePersonalData(db: DB, eventPks: string[], now: number): Promise<void> {
   for (let i = 0; i < eventPks.length; i += 5000) {
-    await db
-      .updateTable('events')
-      .set({ pii_sealed: null, pii_erased_at: now })
+    await erasure(db, now)
       .where('id', 'in', eventPks.slice(i, i + 5000))
-      .where('pii_sealed', 'is not', null)
-      .where(({ not, exists, selectFrom }) =>
-        not(
-          exists(
-            selectFrom('deliveries')
-              .select(sql`1`.as('one'))
-              .whereRef('deliveries.event_pk', '=', 'events.id')
-              .where('deliveries.status', '=', 'pending'),
-          ),
-        ),
-      )
       .execute();
   }
 }
