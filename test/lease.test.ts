@@ -9,10 +9,11 @@ import { after, before, describe, test } from 'node:test';
 import {
   type DeliveryOutcome,
   dueDestinationIds,
+  type LeasedDelivery,
   leaseDeliveries,
   recordOutcomes,
 } from '../src/storage/repos/deliveries.js';
-import type { Delivery } from '../src/storage/schema.js';
+
 import {
   createTenant,
   proxyHeaders,
@@ -68,7 +69,7 @@ describe('delivery leases', () => {
       .where('destination_id', '=', destinationId)
       .orderBy('id')
       .execute();
-  const ids = (deliveries: Delivery[]) => deliveries.map((d) => d.id).sort();
+  const ids = (deliveries: LeasedDelivery[]) => deliveries.map((d) => d.id).sort();
 
   test('a live lease is exclusive; at its expiry another owner takes the rows over', async () => {
     const { destinationId, t0 } = await queue(5);
@@ -125,7 +126,7 @@ describe('delivery leases', () => {
     const current = await lease(b, destinationId, 'owner-b', t0 + LEASE_MS);
     assert.equal(current.length, 3);
 
-    const outcomes = (owned: Delivery[], status: 'delivered' | 'failed'): DeliveryOutcome[] =>
+    const outcomes = (owned: LeasedDelivery[], status: 'delivered' | 'failed'): DeliveryOutcome[] =>
       owned.map((delivery) => ({
         delivery,
         status,

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Type } from 'typebox';
+import { buildBatches } from '../destinations/shared/build.js';
 import type {
   Classification,
   Destination,
@@ -24,26 +25,16 @@ const adapter: Destination<unknown> = {
   limits: { maxBatchSize: 100, maxEventAgeSeconds: 7 * 86400, requestsPerSecond: 10 },
   parseConfig: (raw) => ({ ok: true, config: raw }),
   isTestMode: () => false,
-  build: (events, _config, env) => {
-    const skipped = events.filter((e) => e.customEventName === 'skip');
-    const sent = events.filter((e) => e.customEventName !== 'skip');
-    const refs = sent.map((e) => e.ref);
-    return {
-      requests:
-        refs.length === 0
-          ? []
-          : [
-              {
-                method: 'POST',
-                url: `${env.baseUrl}/events${env.forceTestMode ? '?test=1' : ''}`,
-                headers: {},
-                body: refs,
-                refs,
-              },
-            ],
-      skipped: skipped.map((e) => ({ ref: e.ref, reason: 'no identifiers' })),
-    };
-  },
+  plan: (_config, env) => ({
+    maxBatchSize: 100,
+    map: (e) => (e.customEventName === 'skip' ? { skip: 'no identifiers' } : { event: { ref: e.ref } }),
+    envelope: (batch) => ({
+      url: `${env.baseUrl}/events${env.forceTestMode ? '?test=1' : ''}`,
+      headers: {},
+      body: { refs: batch.map((e) => e.ref ?? null) },
+    }),
+  }),
+  build: (events, config, env) => buildBatches(events, adapter.plan(config, env)),
   classify: (response: HttpResponse): Classification => {
     switch (response.status) {
       case 200:

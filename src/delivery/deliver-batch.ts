@@ -4,6 +4,7 @@
  * no worker state: the worker and "send test event" both call this with their own sender.
  */
 import type { Config } from '../config.js';
+import { buildInChunks } from '../destinations/shared/build.js';
 import type { BuildEnv, Classification, Destination, OutboundEvent } from '../destinations/types.js';
 import type { Clock } from '../lib/clock.js';
 import type { DeliveryOutcome } from '../storage/repos/deliveries.js';
@@ -22,6 +23,16 @@ export interface DeliverBatchDeps {
   clock: Clock;
   retry: Pick<Config['delivery'], 'backoffBaseMs' | 'backoffCapMs'>;
   random?: () => number;
+  /** Awaited between chunks of BUILD_CHUNK events while requests are built (default: one setImmediate). */
+  pause?: () => Promise<void>;
+}
+
+/** Events mapped between two turns of the event loop. */
+export const BUILD_CHUNK = 100;
+
+/** One turn of the event loop: timers, I/O and other requests run before the caller continues. */
+export function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 export interface DeliverBatchInput<D extends Attempted> {
@@ -77,7 +88,12 @@ async function sendEvents<D extends Attempted>(
 ): Promise<void> {
   const { adapter, deliveries } = input;
   const { outcomes } = result;
-  const built = adapter.build(events, input.config, input.env);
+  const built = await buildInChunks(
+    events,
+    adapter.plan(input.config, input.env),
+    deps.pause ?? nextTurn,
+    BUILD_CHUNK,
+  );
   for (const skip of built.skipped) {
     const delivery = deliveries.get(skip.ref);
     if (delivery) {

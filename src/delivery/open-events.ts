@@ -8,17 +8,16 @@ import type { DestinationType, EventName, OutboundEvent } from '../destinations/
 import { openPayload, type SealedPayload } from '../ingest/sealed-payload.js';
 import type { Sealer } from '../lib/crypto.js';
 import { canRebuildEvent } from '../storage/event-rebuild.js';
-import type { DeliveryOutcome } from '../storage/repos/deliveries.js';
+import type { DeliverableEvent, DeliveryOutcome, LeasedDelivery } from '../storage/repos/deliveries.js';
 import type { DomainDeliveryDefaults } from '../storage/repos/domain-admin.js';
-import type { Delivery, EventRow } from '../storage/schema.js';
 
 export interface OpenEventsInput {
   type: DestinationType;
   /** The destination's `limits.maxEventAgeSeconds`. */
   maxEventAgeSeconds: number;
-  leased: Delivery[];
-  /** Event rows by primary key (`eventsByPk`). */
-  events: ReadonlyMap<string, EventRow>;
+  leased: LeasedDelivery[];
+  /** Event rows by primary key (`leaseBatch`). */
+  events: ReadonlyMap<string, DeliverableEvent>;
   /** The domain's defaults; undefined if the domain row is gone. */
   domain: DomainDeliveryDefaults | undefined;
   now: number;
@@ -27,18 +26,39 @@ export interface OpenEventsInput {
 export interface OpenedEvents {
   /** Events to send; each `ref` is the id of its delivery in `deliveries`. */
   outbound: OutboundEvent[];
-  deliveries: Map<string, Delivery>;
+  deliveries: Map<string, LeasedDelivery>;
   /** Final outcomes of the deliveries that are not sent. */
   outcomes: DeliveryOutcome[];
 }
 
-export function openEvents(sealer: Sealer, input: OpenEventsInput): OpenedEvents {
+/** Events opened between two turns of the event loop (a few hundred microseconds of work). */
+export const OPEN_CHUNK = 100;
+
+/**
+ * Opens every leased event; `pause()` is awaited after every OPEN_CHUNK events, so a large batch does not
+ * hold the event loop (with `--role all`, requests keep being served meanwhile).
+ */
+export async function openEvents(
+  sealer: Sealer,
+  input: OpenEventsInput,
+  pause: () => Promise<void>,
+): Promise<OpenedEvents> {
   const { type, maxEventAgeSeconds, domain, now } = input;
   const opened: OpenedEvents = { outbound: [], deliveries: new Map(), outcomes: [] };
-  const finalOutcome = (delivery: Delivery, status: 'failed' | 'skipped', outcome: string, message: string) =>
-    opened.outcomes.push({ delivery, status, attempted: false, statusCode: null, outcome, message });
+  const finalOutcome = (
+    delivery: LeasedDelivery,
+    status: 'failed' | 'skipped',
+    outcome: string,
+    message: string,
+  ) => opened.outcomes.push({ delivery, status, attempted: false, statusCode: null, outcome, message });
 
+  let sinceLastPause = 0;
   for (const delivery of input.leased) {
+    if (sinceLastPause === OPEN_CHUNK) {
+      sinceLastPause = 0;
+      await pause();
+    }
+    sinceLastPause += 1;
     const event = input.events.get(delivery.event_pk);
     if (!event) {
       finalOutcome(delivery, 'failed', 'rejected', 'event not found');

@@ -17,9 +17,9 @@ import {
   deleteExpiredDedupKeys,
   dueDestinationIds,
   eraseFinishedEvents,
-  eventsByPk,
   expireDeliveries,
-  leaseDeliveries,
+  type LeasedBatch,
+  leaseBatch,
   recordOutcomes,
   releaseLeases,
 } from '../storage/repos/deliveries.js';
@@ -30,9 +30,9 @@ import {
   openDestinationConfig,
 } from '../storage/repos/destinations.js';
 import { domainDeliveryDefaults } from '../storage/repos/domain-admin.js';
-import type { Delivery, DestinationRow } from '../storage/schema.js';
+import type { DestinationRow } from '../storage/schema.js';
 import { CircuitBreakers } from './circuit.js';
-import { deliverBatch } from './deliver-batch.js';
+import { deliverBatch, nextTurn } from './deliver-batch.js';
 import type { HttpSender } from './http-client.js';
 import { openEvents } from './open-events.js';
 
@@ -50,6 +50,8 @@ export interface WorkerDeps {
   log: Logger;
   metrics?: WorkerMetrics;
   random?: () => number;
+  /** Awaited between chunks while a batch is opened and built (default: one turn of the event loop). */
+  pause?: () => Promise<void>;
 }
 
 const MAINTENANCE_INTERVAL_MS = 30_000;
@@ -218,14 +220,14 @@ export class DeliveryWorker {
     // Pace requests: at most limits.requestsPerSecond per destination from this worker.
     this.notBefore.set(destinationId, clock.now() + Math.ceil(1000 / adapter.limits.requestsPerSecond));
 
-    const leased = await leaseDeliveries(storage.db, storage.dialect, {
+    const leased = await leaseBatch(storage.db, storage.dialect, {
       destinationId,
       owner: this.owner,
       now: clock.now(),
       leaseMs: config.delivery.leaseMs,
       limit: probe ? 1 : adapter.limits.maxBatchSize,
     });
-    if (leased.length === 0) {
+    if (leased.deliveries.length === 0) {
       if (probe) this.circuits.release(destinationId);
       return;
     }
@@ -241,21 +243,25 @@ export class DeliveryWorker {
     row: DestinationRow,
     adapter: Destination<unknown>,
     destinationConfig: unknown,
-    leased: Delivery[],
+    leased: LeasedBatch,
   ): Promise<DeliveryOutcome[]> {
     const { storage, sealer, clock, config } = this.deps;
     const type = row.type as DestinationType;
-    const opened = openEvents(sealer, {
-      type,
-      maxEventAgeSeconds: adapter.limits.maxEventAgeSeconds,
-      leased,
-      events: await eventsByPk(
-        storage.db,
-        leased.map((d) => d.event_pk),
-      ),
-      domain: await domainDeliveryDefaults(storage.db, row.domain_id),
-      now: clock.now(),
-    });
+    const pause = this.deps.pause ?? nextTurn;
+    const opened = await openEvents(
+      sealer,
+      {
+        type,
+        maxEventAgeSeconds: adapter.limits.maxEventAgeSeconds,
+        leased: leased.deliveries,
+        events: leased.events,
+        domain: await domainDeliveryDefaults(storage.db, row.domain_id),
+        now: clock.now(),
+      },
+      pause,
+    );
+    // The sealed rows are not needed once opened: let them go before the requests are built.
+    leased.events.clear();
     if (opened.outbound.length === 0) return opened.outcomes;
 
     const batch = await deliverBatch(
@@ -263,6 +269,7 @@ export class DeliveryWorker {
         sender: this.deps.sender,
         clock,
         retry: config.delivery,
+        pause,
         ...(this.deps.random ? { random: this.deps.random } : {}),
       },
       {

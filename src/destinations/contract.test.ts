@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { destinations, getDestination, isDestinationType } from './registry.js';
+import { buildInChunks } from './shared/build.js';
 import { barePageVisit, customEvent, outboundEvent, response, richPurchase } from './testing/fixtures.js';
 import { DESTINATION_TYPES, type DestinationType, type OutboundEvent } from './types.js';
 
@@ -74,6 +75,32 @@ for (const type of DESTINATION_TYPES) {
       assert.ok(Number.isInteger(maxBatchSize) && maxBatchSize >= 1 && maxBatchSize <= 2000);
       assert.ok(maxEventAgeSeconds >= 24 * 3600 && maxEventAgeSeconds <= 37 * 24 * 3600);
       assert.ok(requestsPerSecond > 0);
+    });
+
+    it('built in chunks (as the worker builds) the requests are byte for byte those of build and of events mapped one by one', async () => {
+      // Every event twice (values repeat, so the per-build hash memo is used), under fresh refs.
+      const events = [...EVENTS, ...EVENTS.map((e) => ({ ...e, ref: `${e.ref}_again` }))];
+      const env = { baseUrl: BASE_URL };
+      const whole = destination.build(events, config, env);
+      let pauses = 0;
+      const chunked = await buildInChunks(
+        events,
+        destination.plan(config, env),
+        async () => {
+          pauses += 1;
+        },
+        1,
+      );
+      assert.equal(pauses, events.length - 1);
+      assert.equal(JSON.stringify(chunked), JSON.stringify(whole));
+      // Without any memo: each event mapped on its own.
+      const plan = destination.plan(config, env);
+      const mapped = events.map((e) => plan.map(e));
+      const alone = mapped.flatMap((m) => ('event' in m ? [m.event] : []));
+      assert.equal(
+        JSON.stringify(whole.requests.map((r) => r.body)),
+        alone.length === 0 ? '[]' : JSON.stringify([plan.envelope(alone).body]),
+      );
     });
 
     it('build is deterministic, leaves its input alone and accounts for every event once', () => {

@@ -157,6 +157,28 @@ export interface BuildEnv {
   forceTestMode?: boolean;
 }
 
+/** What an adapter makes of one event: the platform's event object, or the reason it is not sent. */
+export type Mapped = { event: { [key: string]: JsonValue } } | { skip: string };
+
+/** The per-request part an adapter supplies: where to send a batch of platform events, and how. */
+export interface Envelope {
+  url: string;
+  headers: Record<string, string>;
+  body: { [key: string]: JsonValue };
+}
+
+/**
+ * How an adapter turns events into requests: map each event (or skip it), then wrap consecutive mapped
+ * events, at most `maxBatchSize` of them, in a request envelope. `build` runs a plan at once
+ * (`buildBatches`); the worker runs it in chunks (`buildInChunks`) so a large batch does not hold the
+ * event loop.
+ */
+export interface BatchPlan {
+  maxBatchSize: number;
+  map(event: OutboundEvent): Mapped;
+  envelope(batch: Array<{ [key: string]: JsonValue }>): Envelope;
+}
+
 export interface BuildResult {
   requests: HttpRequest[];
   /** Events this platform would reject (e.g. missing required identifiers): never sent, reason recorded. */
@@ -187,6 +209,11 @@ export interface Destination<C> {
   parseConfig(raw: unknown): ConfigResult<C>;
   /** Whether requests built from this config go to the platform's test mode. */
   isTestMode(config: C): boolean;
+  /**
+   * How requests are built (map each event, wrap batches in an envelope): the worker runs it in chunks so a
+   * large batch does not hold the event loop. `build` is this plan run at once (`buildBatches`).
+   */
+  plan(config: C, env: BuildEnv): BatchPlan;
   build(events: OutboundEvent[], config: C, env: BuildEnv): BuildResult;
   classify(response: HttpResponse, request: HttpRequest): Classification;
 }

@@ -41,19 +41,25 @@ export const meta: Destination<MetaConfig> = {
   isTestMode(config) {
     return config.testEventCode !== undefined;
   },
-  build(events, config, env) {
+  plan(config, env) {
     const version = config.apiVersion ?? META_DEFAULT_API_VERSION;
     // The token rides in the query string, as Meta documents for the events edge.
     const url =
       `${origin(env.baseUrl)}/${encodeURIComponent(version)}/${encodeURIComponent(config.pixelId)}/events` +
       `?access_token=${encodeURIComponent(config.accessToken)}`;
     const code = testEventCode(config, env.forceTestMode);
-    return buildBatches(
-      events,
-      meta.limits.maxBatchSize,
-      (event) => mapEvent(event, config),
-      (data) => ({ url, headers: { ...JSON_CONTENT_TYPE }, body: compact({ data, test_event_code: code }) }),
-    );
+    return {
+      maxBatchSize: meta.limits.maxBatchSize,
+      map: (event) => mapEvent(event, config),
+      envelope: (data) => ({
+        url,
+        headers: { ...JSON_CONTENT_TYPE },
+        body: compact({ data, test_event_code: code }),
+      }),
+    };
+  },
+  build(events, config, env) {
+    return buildBatches(events, meta.plan(config, env));
   },
   classify(response) {
     return classifyMeta(response);

@@ -37,21 +37,23 @@ export const pinterest: Destination<PinterestConfig> = {
   isTestMode(config) {
     return config.testMode === true;
   },
-  build(events, config, env) {
+  plan(config, env) {
     const test = config.testMode === true || env.forceTestMode === true;
     const url =
       `${origin(env.baseUrl)}/v5/ad_accounts/${encodeURIComponent(config.adAccountId)}/events` +
       (test ? '?test=true' : '');
-    return buildBatches(
-      events,
-      pinterest.limits.maxBatchSize,
-      (event) => mapEvent(event, config),
-      (data) => ({
+    return {
+      maxBatchSize: pinterest.limits.maxBatchSize,
+      map: (event) => mapEvent(event, config),
+      envelope: (data) => ({
         url,
         headers: { ...JSON_CONTENT_TYPE, authorization: `Bearer ${config.accessToken}` },
         body: { data },
       }),
-    );
+    };
+  },
+  build(events, config, env) {
+    return buildBatches(events, pinterest.plan(config, env));
   },
   classify(response, request) {
     return classifyPinterest(response, request);

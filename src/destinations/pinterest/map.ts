@@ -42,17 +42,23 @@ export function pinterestUserData(event: OutboundEvent): JsonObject {
   const country = addressCountry(event);
   const own = customerCountry(event);
   return compact({
-    em: listOf(hashNormalized(user.email, normalizeEmail)),
-    ph: listOf(hashNormalized(user.phone, (v) => normalizePhoneDigits(v, own, event.defaultCountry))),
-    fn: listOf(hashNormalized(user.firstName, normalizeNameLowercase)),
-    ln: listOf(hashNormalized(user.lastName, normalizeNameLowercase)),
-    ge: listOf(hashNormalized(user.gender, (v) => normalizeGender(v, { nonBinary: true }))),
+    em: listOf(hashNormalized(user.email, normalizeEmail, 'em')),
+    ph: listOf(
+      hashNormalized(
+        user.phone,
+        (v) => normalizePhoneDigits(v, own, event.defaultCountry),
+        `ph:${own}:${event.defaultCountry}`,
+      ),
+    ),
+    fn: listOf(hashNormalized(user.firstName, normalizeNameLowercase, 'fn')),
+    ln: listOf(hashNormalized(user.lastName, normalizeNameLowercase, 'ln')),
+    ge: listOf(hashNormalized(user.gender, (v) => normalizeGender(v, { nonBinary: true }), 'ge')),
     db: listOf(hashNormalized(user.dateOfBirth, (v) => normalizeDateOfBirth(v, event.eventTime))),
-    ct: listOf(hashNormalized(user.city, normalizeCity)),
-    st: listOf(hashNormalized(user.state, (v) => normalizeState(v, country))),
-    zp: listOf(hashNormalized(user.zip, (v) => normalizeZipDigits(v, country))),
-    country: listOf(hashNormalized(user.country, normalizeCountry)),
-    external_id: listOf(hashNormalized(user.externalId, normalizeExternalId)),
+    ct: listOf(hashNormalized(user.city, normalizeCity, 'ct')),
+    st: listOf(hashNormalized(user.state, (v) => normalizeState(v, country), `st:${country}`)),
+    zp: listOf(hashNormalized(user.zip, (v) => normalizeZipDigits(v, country), `zp:${country}`)),
+    country: listOf(hashNormalized(user.country, normalizeCountry, 'country')),
+    external_id: listOf(hashNormalized(user.externalId, normalizeExternalId, 'external_id')),
     client_ip_address: user.ipAddress === undefined ? undefined : normalizeIp(user.ipAddress),
     client_user_agent: plain(user.userAgent),
     click_id: plain(user.epik),

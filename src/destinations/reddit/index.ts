@@ -35,19 +35,21 @@ export const reddit: Destination<RedditConfig> = {
   isTestMode(config) {
     return config.testId !== undefined;
   },
-  build(events, config, env) {
+  plan(config, env) {
     const url = `${origin(env.baseUrl)}/api/v3/pixels/${encodeURIComponent(config.pixelId)}/conversion_events`;
     const testId = config.testId ?? (env.forceTestMode === true ? FORCED_TEST_CODE : undefined);
-    return buildBatches(
-      events,
-      reddit.limits.maxBatchSize,
-      (event) => mapEvent(event, config),
-      (events) => ({
+    return {
+      maxBatchSize: reddit.limits.maxBatchSize,
+      map: (event) => mapEvent(event, config),
+      envelope: (events) => ({
         url,
         headers: { ...JSON_CONTENT_TYPE, authorization: `Bearer ${config.accessToken}` },
         body: { data: compact({ test_id: testId, events }) },
       }),
-    );
+    };
+  },
+  build(events, config, env) {
+    return buildBatches(events, reddit.plan(config, env));
   },
   classify(response) {
     return classifyReddit(response);

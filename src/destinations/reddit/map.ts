@@ -72,10 +72,14 @@ export function redditUser(event: OutboundEvent): JsonObject {
   const user = event.userData;
   const own = customerCountry(event);
   return compact({
-    email: hashNormalized(user.email, normalizeRedditEmail),
-    phone_number: hashNormalized(user.phone, (v) => normalizePhone(v, own, event.defaultCountry)),
-    external_id: hashNormalized(user.externalId, normalizeExternalId),
-    ip_address: hashNormalized(user.ipAddress, normalizeIp),
+    email: hashNormalized(user.email, normalizeRedditEmail, 'email'),
+    phone_number: hashNormalized(
+      user.phone,
+      (v) => normalizePhone(v, own, event.defaultCountry),
+      `phone:${own}:${event.defaultCountry}`,
+    ),
+    external_id: hashNormalized(user.externalId, normalizeExternalId, 'external_id'),
+    ip_address: hashNormalized(user.ipAddress, normalizeIp, 'ip'),
     user_agent: plain(user.userAgent),
     uuid: plain(user.rdtUuid),
   });

@@ -1,39 +1,60 @@
-import type { BuildResult, HttpRequest, OutboundEvent } from '../types.js';
+import { HashMemo, withHashMemo } from '../normalize/hash.js';
+import type { BatchPlan, BuildResult, HttpRequest, OutboundEvent } from '../types.js';
 import { chunk } from './batch.js';
 import type { JsonObject } from './json.js';
 
-/** What an adapter makes of one event: the platform's event object, or the reason it is not sent. */
-export type Mapped = { event: JsonObject } | { skip: string };
+export type { BatchPlan, Envelope, Mapped } from '../types.js';
 
-/** The per-request part an adapter supplies: where to send a batch of platform events, and how. */
-export interface Envelope {
-  url: string;
-  headers: Record<string, string>;
-  body: JsonObject;
+/** The shape every adapter's `build` shares: the plan run over all events in one go. */
+export function buildBatches(events: readonly OutboundEvent[], plan: BatchPlan): BuildResult {
+  const memo = new HashMemo();
+  const mapped: Array<{ ref: string; event: JsonObject }> = [];
+  const skipped: BuildResult['skipped'] = [];
+  withHashMemo(memo, () => {
+    for (const event of events) mapInto(plan, event, mapped, skipped);
+  });
+  return { requests: envelopes(plan, mapped), skipped };
 }
 
 /**
- * The shape every adapter's `build` shares: map each event (or skip it), then cut the mapped events
- * into requests of at most `maxBatchSize`, each carrying its refs in body order.
+ * The same requests as `buildBatches`, with `pause()` awaited after every `chunkSize` events (the worker
+ * passes a turn of the event loop, so requests arriving meanwhile are served).
  */
-export function buildBatches(
+export async function buildInChunks(
   events: readonly OutboundEvent[],
-  maxBatchSize: number,
-  map: (event: OutboundEvent) => Mapped,
-  envelope: (batch: JsonObject[]) => Envelope,
-): BuildResult {
+  plan: BatchPlan,
+  pause: () => Promise<void>,
+  chunkSize: number,
+): Promise<BuildResult> {
+  const memo = new HashMemo();
   const mapped: Array<{ ref: string; event: JsonObject }> = [];
   const skipped: BuildResult['skipped'] = [];
-  for (const event of events) {
-    const result = map(event);
-    if ('skip' in result) skipped.push({ ref: event.ref, reason: result.skip });
-    else mapped.push({ ref: event.ref, event: result.event });
+  for (let start = 0; start < events.length; start += chunkSize) {
+    if (start > 0) await pause();
+    withHashMemo(memo, () => {
+      const end = Math.min(events.length, start + chunkSize);
+      for (let i = start; i < end; i += 1) mapInto(plan, events[i]!, mapped, skipped);
+    });
   }
-  const requests = chunk(mapped, maxBatchSize).map((batch): HttpRequest => {
-    const { url, headers, body } = envelope(batch.map((item) => item.event));
+  return { requests: envelopes(plan, mapped), skipped };
+}
+
+function mapInto(
+  plan: BatchPlan,
+  event: OutboundEvent,
+  mapped: Array<{ ref: string; event: JsonObject }>,
+  skipped: BuildResult['skipped'],
+): void {
+  const result = plan.map(event);
+  if ('skip' in result) skipped.push({ ref: event.ref, reason: result.skip });
+  else mapped.push({ ref: event.ref, event: result.event });
+}
+
+function envelopes(plan: BatchPlan, mapped: Array<{ ref: string; event: JsonObject }>): HttpRequest[] {
+  return chunk(mapped, plan.maxBatchSize).map((batch): HttpRequest => {
+    const { url, headers, body } = plan.envelope(batch.map((item) => item.event));
     return { method: 'POST', url, headers, body, refs: batch.map((item) => item.ref) };
   });
-  return { requests, skipped };
 }
 
 /** The platform origin without trailing slashes, so `${origin}/v5/…` never has `//`. */

@@ -25,17 +25,23 @@ export function metaStyleUserData(event: OutboundEvent): Record<string, JsonObje
   const country = addressCountry(event);
   const own = customerCountry(event);
   return {
-    em: listOf(hashNormalized(user.email, normalizeEmail)),
-    ph: listOf(hashNormalized(user.phone, (v) => normalizePhoneDigits(v, own, event.defaultCountry))),
-    fn: listOf(hashNormalized(user.firstName, normalizeName)),
-    ln: listOf(hashNormalized(user.lastName, normalizeName)),
-    ge: listOf(hashNormalized(user.gender, (v) => normalizeGender(v))),
+    em: listOf(hashNormalized(user.email, normalizeEmail, 'em')),
+    ph: listOf(
+      hashNormalized(
+        user.phone,
+        (v) => normalizePhoneDigits(v, own, event.defaultCountry),
+        `ph:${own}:${event.defaultCountry}`,
+      ),
+    ),
+    fn: listOf(hashNormalized(user.firstName, normalizeName, 'fn')),
+    ln: listOf(hashNormalized(user.lastName, normalizeName, 'ln')),
+    ge: listOf(hashNormalized(user.gender, (v) => normalizeGender(v), 'ge')),
     db: listOf(hashNormalized(user.dateOfBirth, (v) => normalizeDateOfBirth(v, event.eventTime))),
-    ct: listOf(hashNormalized(user.city, normalizeCity)),
-    st: listOf(hashNormalized(user.state, (v) => normalizeState(v, country))),
-    zp: listOf(hashNormalized(user.zip, (v) => normalizeZip(v, country))),
-    country: listOf(hashNormalized(user.country, normalizeCountry)),
-    external_id: listOf(hashNormalized(user.externalId, normalizeExternalId)),
+    ct: listOf(hashNormalized(user.city, normalizeCity, 'ct')),
+    st: listOf(hashNormalized(user.state, (v) => normalizeState(v, country), `st:${country}`)),
+    zp: listOf(hashNormalized(user.zip, (v) => normalizeZip(v, country), `zp:${country}`)),
+    country: listOf(hashNormalized(user.country, normalizeCountry, 'country')),
+    external_id: listOf(hashNormalized(user.externalId, normalizeExternalId, 'external_id')),
     client_ip_address: user.ipAddress === undefined ? undefined : normalizeIp(user.ipAddress),
     client_user_agent: plain(user.userAgent),
   };

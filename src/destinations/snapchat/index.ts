@@ -37,18 +37,20 @@ export const snapchat: Destination<SnapchatConfig> = {
   isTestMode(config) {
     return config.testMode === true;
   },
-  build(events, config, env) {
+  plan(config, env) {
     const test = config.testMode === true || env.forceTestMode === true;
     // Test mode is a separate path: /events/validate checks events without recording them.
     const url =
       `${origin(env.baseUrl)}/v3/${encodeURIComponent(config.pixelId)}/events${test ? '/validate' : ''}` +
       `?access_token=${encodeURIComponent(config.accessToken)}`;
-    return buildBatches(
-      events,
-      snapchat.limits.maxBatchSize,
-      (event) => mapEvent(event, config),
-      (data) => ({ url, headers: { ...JSON_CONTENT_TYPE }, body: { data } }),
-    );
+    return {
+      maxBatchSize: snapchat.limits.maxBatchSize,
+      map: (event) => mapEvent(event, config),
+      envelope: (data) => ({ url, headers: { ...JSON_CONTENT_TYPE }, body: { data } }),
+    };
+  },
+  build(events, config, env) {
+    return buildBatches(events, snapchat.plan(config, env));
   },
   classify(response, request) {
     return classifySnapchat(response, request);

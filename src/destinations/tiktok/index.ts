@@ -32,15 +32,14 @@ export const tiktok: Destination<TiktokConfig> = {
   isTestMode(config) {
     return config.testEventCode !== undefined;
   },
-  build(events, config, env) {
+  plan(config, env) {
     // The trailing slash is part of TikTok's documented path.
     const url = `${origin(env.baseUrl)}/open_api/v1.3/event/track/`;
     const code = config.testEventCode ?? (env.forceTestMode === true ? FORCED_TEST_CODE : undefined);
-    return buildBatches(
-      events,
-      tiktok.limits.maxBatchSize,
-      (event) => mapEvent(event, config),
-      (data) => ({
+    return {
+      maxBatchSize: tiktok.limits.maxBatchSize,
+      map: (event) => mapEvent(event, config),
+      envelope: (data) => ({
         url,
         headers: { ...JSON_CONTENT_TYPE, 'access-token': config.accessToken },
         body: compact({
@@ -50,7 +49,10 @@ export const tiktok: Destination<TiktokConfig> = {
           data,
         }),
       }),
-    );
+    };
+  },
+  build(events, config, env) {
+    return buildBatches(events, tiktok.plan(config, env));
   },
   classify(response) {
     return classifyTiktok(response);

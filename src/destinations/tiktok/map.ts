@@ -40,12 +40,16 @@ export function tiktokUser(event: OutboundEvent): JsonObject {
   const country = addressCountry(event);
   const own = customerCountry(event);
   return compact({
-    email: hashNormalized(user.email, normalizeEmail),
-    phone: hashNormalized(user.phone, (v) => normalizePhone(v, own, event.defaultCountry)),
-    external_id: hashNormalized(user.externalId, normalizeExternalId),
-    first_name: hashNormalized(user.firstName, normalizeName),
-    last_name: hashNormalized(user.lastName, normalizeName),
-    zip_code: hashNormalized(user.zip, (v) => normalizeZip(v, country)),
+    email: hashNormalized(user.email, normalizeEmail, 'email'),
+    phone: hashNormalized(
+      user.phone,
+      (v) => normalizePhone(v, own, event.defaultCountry),
+      `phone:${own}:${event.defaultCountry}`,
+    ),
+    external_id: hashNormalized(user.externalId, normalizeExternalId, 'external_id'),
+    first_name: hashNormalized(user.firstName, normalizeName, 'first_name'),
+    last_name: hashNormalized(user.lastName, normalizeName, 'last_name'),
+    zip_code: hashNormalized(user.zip, (v) => normalizeZip(v, country), `zip:${country}`),
     city: user.city === undefined ? undefined : normalizeCity(user.city),
     state: user.state === undefined ? undefined : normalizeState(user.state, country),
     country: user.country === undefined ? undefined : normalizeCountry(user.country),

@@ -20,6 +20,17 @@ function unindexed(dialect: Dialect, column: 'status' | 'lease_owner') {
   return dialect === 'sqlite' ? sql<string>`+${sql.ref(column)}` : sql<string>`${sql.ref(column)}`;
 }
 
+/**
+ * `column IN (values)` as one bound value, whatever the count: a JSON array read by json_each on SQLite, an
+ * array on PostgreSQL. The statement text stays the same for every batch (a thousand placeholders made
+ * each statement long to parse and prepare).
+ */
+function inList(dialect: Dialect, column: string, values: readonly string[]) {
+  return dialect === 'postgres'
+    ? sql<boolean>`${sql.ref(column)} = any(${values})`
+    : sql<boolean>`${sql.ref(column)} in (select value from json_each(${JSON.stringify(values)}))`;
+}
+
 /** Active, enabled destinations with at least one due, unleased delivery (an index probe each). */
 export async function dueDestinationIds(db: DB, now: number, limit: number): Promise<string[]> {
   const rows = await db
@@ -42,13 +53,59 @@ export async function dueDestinationIds(db: DB, now: number, limit: number): Pro
   return rows.map((r) => r.id);
 }
 
-export async function leaseDeliveries(
-  db: DB,
-  dialect: Dialect,
-  input: { destinationId: string; owner: string; now: number; leaseMs: number; limit: number },
-): Promise<Delivery[]> {
-  const { destinationId, owner, now, leaseMs, limit } = input;
-  const candidates = db
+/** What the worker needs of a leased delivery (the rest of the row stays in the database). */
+export type LeasedDelivery = Pick<
+  Delivery,
+  'id' | 'event_pk' | 'attempts' | 'give_up_at' | 'lease_owner' | 'lease_expires_at'
+>;
+
+/** What the worker reads of an event to deliver it. */
+export type DeliverableEvent = Pick<
+  EventRow,
+  | 'id'
+  | 'event_name'
+  | 'custom_event_name'
+  | 'event_id'
+  | 'source'
+  | 'event_time'
+  | 'event_source_url'
+  | 'custom_data'
+  | 'match_keys'
+  | 'pii_sealed'
+>;
+
+const LEASED_COLUMNS = [
+  'id',
+  'event_pk',
+  'attempts',
+  'give_up_at',
+  'lease_owner',
+  'lease_expires_at',
+] as const satisfies readonly (keyof LeasedDelivery)[];
+const DELIVERABLE_COLUMNS = [
+  'id',
+  'event_name',
+  'custom_event_name',
+  'event_id',
+  'source',
+  'event_time',
+  'event_source_url',
+  'custom_data',
+  'match_keys',
+  'pii_sealed',
+] as const satisfies readonly (keyof DeliverableEvent)[];
+
+export interface LeaseInput {
+  destinationId: string;
+  owner: string;
+  now: number;
+  leaseMs: number;
+  limit: number;
+}
+
+function dueCandidates(db: DB, input: LeaseInput) {
+  const { destinationId, now, limit } = input;
+  return db
     .selectFrom('deliveries')
     .select('id')
     .where('destination_id', '=', destinationId)
@@ -57,50 +114,124 @@ export async function leaseDeliveries(
     .where((eb) => eb.or([eb('lease_expires_at', 'is', null), eb('lease_expires_at', '<=', now)]))
     .orderBy('next_attempt_at')
     .limit(limit);
-  if (dialect === 'postgres') {
-    // As `id IN (subquery … LIMIT n FOR UPDATE SKIP LOCKED)` PostgreSQL leased every due row, ignoring the
-    // limit (test/lease.test.ts); a materialized CTE runs the locking subquery exactly once.
-    return db
-      .with(
-        (cte) => cte('candidates').materialized(),
-        () => candidates.forUpdate().skipLocked(),
-      )
-      .updateTable('deliveries')
-      .set({ lease_owner: owner, lease_expires_at: now + leaseMs })
-      .where('id', 'in', (eb) => eb.selectFrom('candidates').select('candidates.id'))
-      .where('status', '=', 'pending')
-      .where((eb) => eb.or([eb('lease_expires_at', 'is', null), eb('lease_expires_at', '<=', now)]))
-      .returningAll()
-      .execute();
-  }
+}
+
+/**
+ * The lease itself: due rows of one destination, oldest first, get this owner and an expiry. On SQLite the
+ * outer statement must be driven by the `id IN (…)` list (`+status`): driven by the `status` index it would
+ * scan every pending row of every destination for each batch.
+ */
+function leaseStatement(db: DB, dialect: Dialect, input: LeaseInput) {
+  const { owner, now, leaseMs } = input;
+  const candidates = dueCandidates(db, input);
+  const update =
+    dialect === 'postgres'
+      ? // As `id IN (subquery … LIMIT n FOR UPDATE SKIP LOCKED)` PostgreSQL leased every due row, ignoring
+        // the limit (test/lease.test.ts); a materialized CTE runs the locking subquery exactly once.
+        db
+          .with(
+            (cte) => cte('candidates').materialized(),
+            () => candidates.forUpdate().skipLocked(),
+          )
+          .updateTable('deliveries')
+          .where('id', 'in', (eb) => eb.selectFrom('candidates').select('candidates.id'))
+      : db.updateTable('deliveries').where('id', 'in', candidates);
   return (
-    db
-      .updateTable('deliveries')
+    update
       .set({ lease_owner: owner, lease_expires_at: now + leaseMs })
-      .where('id', 'in', candidates)
       // Re-checked so a row leased between the subquery and the update (no SKIP LOCKED on SQLite) is not taken.
-      .where('status', '=', 'pending')
+      .where(unindexed(dialect, 'status'), '=', 'pending')
       .where((eb) => eb.or([eb('lease_expires_at', 'is', null), eb('lease_expires_at', '<=', now)]))
-      .returningAll()
-      .execute()
+      .returning(LEASED_COLUMNS)
   );
 }
 
-export async function eventsByPk(db: DB, pks: string[]): Promise<Map<string, EventRow>> {
-  const out = new Map<string, EventRow>();
-  for (let i = 0; i < pks.length; i += 500) {
+export async function leaseDeliveries(
+  db: DB,
+  dialect: Dialect,
+  input: LeaseInput,
+): Promise<LeasedDelivery[]> {
+  return leaseStatement(db, dialect, input).execute();
+}
+
+export interface LeasedBatch {
+  deliveries: LeasedDelivery[];
+  /** The leased deliveries' events by primary key (an event that is gone is absent). */
+  events: Map<string, DeliverableEvent>;
+}
+
+/**
+ * Leases a batch and reads its events: one statement on PostgreSQL (the lease's UPDATE … RETURNING joined
+ * to the events in the same round trip), the lease and one read on SQLite (no round trips there).
+ */
+export async function leaseBatch(db: DB, dialect: Dialect, input: LeaseInput): Promise<LeasedBatch> {
+  if (dialect === 'postgres') {
     const rows = await db
-      .selectFrom('events')
-      .selectAll()
-      .where('id', 'in', pks.slice(i, i + 500))
+      .with('leased', () => leaseStatement(db, dialect, input))
+      .selectFrom('leased')
+      .leftJoin('events as e', 'e.id', 'leased.event_pk')
+      .select(LEASED_COLUMNS.map((c) => `leased.${c}` as const))
+      .select([
+        'e.id as e_id',
+        'e.event_name',
+        'e.custom_event_name',
+        'e.event_id',
+        'e.source',
+        'e.event_time',
+        'e.event_source_url',
+        'e.custom_data',
+        'e.match_keys',
+        'e.pii_sealed',
+      ])
       .execute();
-    for (const row of rows) out.set(row.id, row);
+    const deliveries: LeasedDelivery[] = [];
+    const events = new Map<string, DeliverableEvent>();
+    for (const row of rows) {
+      deliveries.push({
+        id: row.id,
+        event_pk: row.event_pk,
+        attempts: row.attempts,
+        give_up_at: row.give_up_at,
+        lease_owner: row.lease_owner,
+        lease_expires_at: row.lease_expires_at,
+      });
+      if (row.e_id !== null) {
+        events.set(row.e_id, {
+          id: row.e_id,
+          event_name: row.event_name!,
+          custom_event_name: row.custom_event_name,
+          event_id: row.event_id!,
+          source: row.source!,
+          event_time: row.event_time!,
+          event_source_url: row.event_source_url,
+          custom_data: row.custom_data,
+          match_keys: row.match_keys!,
+          pii_sealed: row.pii_sealed,
+        });
+      }
+    }
+    return { deliveries, events };
   }
-  return out;
+  const deliveries = await leaseDeliveries(db, dialect, input);
+  const events = new Map<string, DeliverableEvent>();
+  if (deliveries.length === 0) return { deliveries, events };
+  const rows = await db
+    .selectFrom('events')
+    .select(DELIVERABLE_COLUMNS)
+    .where(
+      inList(
+        dialect,
+        'id',
+        deliveries.map((d) => d.event_pk),
+      ),
+    )
+    .execute();
+  for (const row of rows) events.set(row.id, row);
+  return { deliveries, events };
 }
 
 export interface DeliveryOutcome {
-  delivery: Delivery;
+  delivery: Pick<LeasedDelivery, 'id' | 'event_pk' | 'attempts'>;
   status: DeliveryStatus;
   /** Counted as an attempt (false: released without trying, e.g. circuit open). */
   attempted: boolean;
@@ -113,7 +244,9 @@ export interface DeliveryOutcome {
 
 /**
  * Writes a batch's outcomes: delivery rows (only while this worker still holds the lease), the attempt
- * trace, and erasure of personal data for events with no pending delivery left. One transaction.
+ * trace, and erasure of personal data for events with no pending delivery left. One transaction of a few
+ * statements whatever the batch holds: one UPDATE for every delivery row (its values joined in as a
+ * list), one INSERT for the attempts that are not a plain success, one erasure.
  */
 export async function recordOutcomes(
   db: DB,
@@ -122,9 +255,9 @@ export async function recordOutcomes(
 ): Promise<void> {
   const { owner, now, outcomes } = input;
   if (outcomes.length === 0) return;
-  const eventPks = [
-    ...new Set(outcomes.filter((o) => o.status !== 'pending').map((o) => o.delivery.event_pk)),
-  ].sort();
+  const finalPks = new Set<string>();
+  for (const o of outcomes) if (o.status !== 'pending') finalPks.add(o.delivery.event_pk);
+  const eventPks = [...finalPks].sort();
   await db.transaction().execute(async (trx) => {
     if (dialect === 'postgres' && eventPks.length > 0) {
       // Two workers finishing the same event's deliveries (one per platform) would each still see the
@@ -133,47 +266,19 @@ export async function recordOutcomes(
       await trx
         .selectFrom('events')
         .select('id')
-        .where('id', 'in', eventPks)
+        .where(inList(dialect, 'id', eventPks))
         .orderBy('id')
         .forUpdate()
         .execute();
     }
-    // Rows with identical updates share one statement (the common case: a whole batch delivered).
-    const groups = new Map<string, { outcome: DeliveryOutcome; ids: string[] }>();
-    for (const o of outcomes) {
-      const key = JSON.stringify([o.status, o.attempted, o.nextAttemptAt ?? null, o.statusCode, o.message]);
-      const group = groups.get(key) ?? { outcome: o, ids: [] };
-      group.ids.push(o.delivery.id);
-      groups.set(key, group);
-    }
-    for (const { outcome, ids } of groups.values()) {
-      const final = outcome.status !== 'pending';
-      for (let i = 0; i < ids.length; i += 500) {
-        await trx
-          .updateTable('deliveries')
-          .set({
-            status: outcome.status,
-            attempts: outcome.attempted ? sql`attempts + 1` : sql`attempts`,
-            next_attempt_at: outcome.nextAttemptAt ?? now,
-            lease_owner: null,
-            lease_expires_at: null,
-            last_status_code: outcome.attempted ? outcome.statusCode : sql`last_status_code`,
-            last_error: outcome.attempted || final ? outcome.message : sql`last_error`,
-            updated_at: now,
-            final_at: final ? now : null,
-          })
-          .where('id', 'in', ids.slice(i, i + 500))
-          .where(unindexed(dialect, 'lease_owner'), '=', owner)
-          .where(unindexed(dialect, 'status'), '=', 'pending')
-          .execute();
-      }
-    }
+    await updateDeliveries(trx, dialect, owner, now, outcomes);
     // A successful attempt is not written: the delivery row itself records it (status, attempts, code,
     // final_at), and traces are completed from it (withDeliveredAttempt). Most attempts succeed, so this
     // halves the rows a drain writes.
-    const attempts: DeliveryAttempt[] = outcomes
-      .filter((o) => o.status !== 'delivered' && (o.attempted || o.status !== 'pending'))
-      .map((o) => ({
+    const attempts: DeliveryAttempt[] = [];
+    for (const o of outcomes) {
+      if (o.status === 'delivered' || (!o.attempted && o.status === 'pending')) continue;
+      attempts.push({
         id: newId('att', now),
         delivery_id: o.delivery.id,
         attempt: o.delivery.attempts + (o.attempted ? 1 : 0),
@@ -181,35 +286,125 @@ export async function recordOutcomes(
         status_code: o.statusCode,
         outcome: o.outcome,
         message: o.message,
-      }));
-    for (let i = 0; i < attempts.length; i += 400) {
+      });
+    }
+    // 7 values a row: within both dialects' limit on bound parameters.
+    for (let i = 0; i < attempts.length; i += 2000) {
       await trx
         .insertInto('delivery_attempts')
-        .values(attempts.slice(i, i + 400))
+        .values(attempts.slice(i, i + 2000))
         .execute();
     }
-    await erasePersonalData(trx, eventPks, now);
+    if (eventPks.length > 0) await eraseWhenFinal(trx, dialect, eventPks, now);
   });
 }
 
 /** Erases the sealed personal data of the given events once none of their deliveries is pending. */
-export async function erasePersonalData(db: DB, eventPks: string[], now: number): Promise<void> {
-  for (let i = 0; i < eventPks.length; i += 500) {
-    await db
-      .updateTable('events')
-      .set({ pii_sealed: null, pii_erased_at: now })
-      .where('id', 'in', eventPks.slice(i, i + 500))
-      .where('pii_sealed', 'is not', null)
-      .where(({ not, exists, selectFrom }) =>
-        not(
-          exists(
-            selectFrom('deliveries')
-              .select(sql`1`.as('one'))
-              .whereRef('deliveries.event_pk', '=', 'events.id')
-              .where('deliveries.status', '=', 'pending'),
-          ),
+function eraseWhenFinal(db: DB, dialect: Dialect, eventPks: string[], now: number) {
+  return erasure(db, now)
+    .where(inList(dialect, 'id', eventPks))
+    .execute();
+}
+
+/** The erasure statement, to be narrowed to some events: sealed data goes once no delivery is pending. */
+function erasure(db: DB, now: number) {
+  return db
+    .updateTable('events')
+    .set({ pii_sealed: null, pii_erased_at: now })
+    .where('pii_sealed', 'is not', null)
+    .where(({ not, exists, selectFrom }) =>
+      not(
+        exists(
+          selectFrom('deliveries')
+            .select(sql`1`.as('one'))
+            .whereRef('deliveries.event_pk', '=', 'events.id')
+            .where('deliveries.status', '=', 'pending'),
         ),
-      )
+      ),
+    );
+}
+
+/**
+ * One UPDATE for a whole batch of outcomes: the new values of every row come in as one list (a JSON array
+ * on SQLite, parallel arrays on PostgreSQL) joined to the rows by id. Rows this owner no longer holds (its
+ * lease expired and was taken over) are left alone.
+ */
+async function updateDeliveries(
+  db: DB,
+  dialect: Dialect,
+  owner: string,
+  now: number,
+  outcomes: DeliveryOutcome[],
+): Promise<void> {
+  const n = outcomes.length;
+  const ids = new Array<string>(n);
+  const statuses = new Array<string>(n);
+  const attempted = new Array<number>(n);
+  const nexts = new Array<number>(n);
+  const codes = new Array<number | null>(n);
+  const messages = new Array<string | null>(n);
+  const finals = new Array<number>(n);
+  for (let i = 0; i < n; i += 1) {
+    const o = outcomes[i]!;
+    const final = o.status !== 'pending';
+    ids[i] = o.delivery.id;
+    statuses[i] = o.status;
+    attempted[i] = o.attempted ? 1 : 0;
+    nexts[i] = o.nextAttemptAt ?? now;
+    codes[i] = o.statusCode;
+    messages[i] = o.message;
+    finals[i] = final ? 1 : 0;
+  }
+  const set = sql`
+    status = v.status,
+    attempts = attempts + v.attempted,
+    next_attempt_at = v.next_attempt_at,
+    lease_owner = null,
+    lease_expires_at = null,
+    last_status_code = case when v.attempted = 1 then v.status_code else last_status_code end,
+    last_error = case when v.attempted = 1 or v.final = 1 then v.message else last_error end,
+    updated_at = ${now},
+    final_at = case when v.final = 1 then cast(${now} as bigint) else null end`;
+  if (dialect === 'postgres') {
+    await sql`
+      update deliveries set ${set}
+      from unnest(${ids}::text[], ${statuses}::text[], ${attempted}::int[], ${nexts}::int8[],
+                  ${codes}::int[], ${messages}::text[], ${finals}::int[])
+        as v(id, status, attempted, next_attempt_at, status_code, message, final)
+      where deliveries.id = v.id and deliveries.lease_owner = ${owner} and deliveries.status = 'pending'`.execute(
+      db,
+    );
+    return;
+  }
+  const rows = ids.map((id, i) => [
+    id,
+    statuses[i],
+    attempted[i],
+    nexts[i],
+    codes[i],
+    messages[i],
+    finals[i],
+  ]);
+  // `+lease_owner`, `+status`: the join on the primary key drives the statement, not the status index.
+  await sql`
+    update deliveries set ${set}
+    from (select value ->> 0 as id, value ->> 1 as status, value ->> 2 as attempted,
+                 value ->> 3 as next_attempt_at, value ->> 4 as status_code, value ->> 5 as message,
+                 value ->> 6 as final
+          from json_each(${JSON.stringify(rows)})) as v
+    where deliveries.id = v.id and +deliveries.lease_owner = ${owner} and +deliveries.status = 'pending'`.execute(
+    db,
+  );
+}
+
+/**
+ * Erases the sealed personal data of the given events once none of their deliveries is pending. One
+ * statement per 5,000 events (within both dialects' limit on bound parameters).
+ */
+export async function erasePersonalData(db: DB, eventPks: string[], now: number): Promise<void> {
+  for (let i = 0; i < eventPks.length; i += 5000) {
+    await erasure(db, now)
+      .where('id', 'in', eventPks.slice(i, i + 5000))
       .execute();
   }
 }
