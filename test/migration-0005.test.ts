@@ -17,6 +17,21 @@ import { openStorage, type Storage } from '../src/storage/db.js';
 import { migrateTo, migrateToLatest } from '../src/storage/migrate.js';
 import { dialect, dropSchema, pgUrl } from './harness.js';
 
+/** Index name → its definition, for the `deliveries` table. */
+async function partialIndexes(storage: Storage): Promise<Record<string, string>> {
+  const rows =
+    storage.dialect === 'postgres'
+      ? (
+          await sql<{ name: string; def: string }>`select indexname as name, indexdef as def from pg_indexes
+            where tablename = 'deliveries' and schemaname = current_schema()`.execute(storage.db)
+        ).rows
+      : (
+          await sql<{ name: string; def: string | null }>`select name, sql as def from sqlite_schema
+            where type = 'index' and tbl_name = 'deliveries'`.execute(storage.db)
+        ).rows;
+  return Object.fromEntries(rows.map((r) => [r.name, r.def ?? '']));
+}
+
 describe('migration 0005: compact outbox', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'tagbridge-mig-'));
   const schema = dialect === 'postgres' ? `t_${randomBytes(6).toString('hex')}` : null;
@@ -99,7 +114,17 @@ describe('migration 0005: compact outbox', () => {
       );
     }
 
+    // The queue's indexes hold only the rows their queries look for.
+    const indexes = await partialIndexes(storage);
+    assert.match(indexes.deliveries_due ?? '', /where.*status.*=.*'pending'/i);
+    assert.match(indexes.deliveries_org_replayable ?? '', /where.*status.*'failed'.*'dead'/i);
+    assert.equal(indexes.deliveries_org_status, undefined);
+
     await migrateTo(storage, '0004_public_api');
+    const back4 = await partialIndexes(storage);
+    assert.equal(back4.deliveries_org_replayable, undefined);
+    assert.doesNotMatch(back4.deliveries_due ?? '', /where/i);
+    assert.ok(back4.deliveries_org_status);
     const rolledBack = await storage.db.selectFrom('dedup_keys').select('event_pk').execute();
     assert.deepEqual(
       rolledBack.map((k) => k.event_pk),

@@ -8,23 +8,51 @@ import { type Kysely, PostgresAdapter, sql } from 'kysely';
  *   existing column as it is (TEXT affinity never converts a BLOB), so nothing is rewritten there.
  * - `dedup_keys` on SQLite becomes a WITHOUT ROWID table: the key is the table, instead of a table plus a
  *   unique index holding the same three columns again.
+ * - Two `deliveries` indexes hold only the rows their queries look for: the due index only pending rows
+ *   (a delivered row leaves it), the `(org_id, status)` index only the replayable ones (failed, dead).
+ *   Queries repeat these conditions with constants (`PENDING` in repos/deliveries.ts), which is what lets
+ *   SQLite use a partial index.
+ * - PostgreSQL: `deliveries` pages keep 30 % free (fillfactor 70), so a lease — which changes no indexed
+ *   column — is a heap-only update that adds no index entries.
  */
 function isPostgres(db: Kysely<unknown>): boolean {
   return db.getExecutor().adapter instanceof PostgresAdapter;
 }
 
 export async function up(db: Kysely<unknown>): Promise<void> {
+  await db.schema.dropIndex('deliveries_due').execute();
+  await sql`create index deliveries_due on deliveries (destination_id, next_attempt_at) where status = 'pending'`.execute(
+    db,
+  );
+  await db.schema.dropIndex('deliveries_org_status').execute();
+  await sql`create index deliveries_org_replayable on deliveries (org_id, status) where status in ('failed', 'dead')`.execute(
+    db,
+  );
   if (isPostgres(db)) {
     await sql`alter table events alter column pii_sealed type bytea using convert_to(pii_sealed, 'UTF8')`.execute(
       db,
     );
+    await sql`alter table deliveries set (fillfactor = 70)`.execute(db);
     return;
   }
   await rebuildDedupKeys(db, true);
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
+  await db.schema.dropIndex('deliveries_org_replayable').execute();
+  await db.schema
+    .createIndex('deliveries_org_status')
+    .on('deliveries')
+    .columns(['org_id', 'status'])
+    .execute();
+  await db.schema.dropIndex('deliveries_due').execute();
+  await db.schema
+    .createIndex('deliveries_due')
+    .on('deliveries')
+    .columns(['status', 'destination_id', 'next_attempt_at'])
+    .execute();
   if (isPostgres(db)) {
+    await sql`alter table deliveries reset (fillfactor)`.execute(db);
     // Binary values cannot become text; they are kept as hex so nothing is lost (the service of the
     // previous release can no longer open them: roll back before new events arrive, or re-ingest).
     await sql`alter table events alter column pii_sealed type text using case

@@ -21,6 +21,13 @@ function unindexed(dialect: Dialect, column: 'status' | 'lease_owner') {
 }
 
 /**
+ * `'pending'` as a literal, not a bound parameter: the queue's due index is partial (`WHERE status =
+ * 'pending'`, migration 0005), and SQLite uses a partial index only when the query repeats its condition
+ * with the same constant.
+ */
+export const PENDING = sql.lit('pending');
+
+/**
  * `column IN (values)` as one bound value, whatever the count: a JSON array read by json_each on SQLite, an
  * array on PostgreSQL. The statement text stays the same for every batch (a thousand placeholders made
  * each statement long to parse and prepare).
@@ -42,7 +49,7 @@ export async function dueDestinationIds(db: DB, now: number, limit: number): Pro
       exists(
         selectFrom('deliveries as d')
           .select(sql`1`.as('one'))
-          .where('d.status', '=', 'pending')
+          .where('d.status', '=', PENDING)
           .whereRef('d.destination_id', '=', 'dst.id')
           .where('d.next_attempt_at', '<=', now)
           .where((eb) => eb.or([eb('d.lease_expires_at', 'is', null), eb('d.lease_expires_at', '<=', now)])),
@@ -109,7 +116,7 @@ function dueCandidates(db: DB, input: LeaseInput) {
     .selectFrom('deliveries')
     .select('id')
     .where('destination_id', '=', destinationId)
-    .where('status', '=', 'pending')
+    .where('status', '=', PENDING)
     .where('next_attempt_at', '<=', now)
     .where((eb) => eb.or([eb('lease_expires_at', 'is', null), eb('lease_expires_at', '<=', now)]))
     .orderBy('next_attempt_at')
@@ -415,7 +422,7 @@ export async function releaseLeases(db: DB, owner: string): Promise<number> {
     .updateTable('deliveries')
     .set({ lease_owner: null, lease_expires_at: null })
     .where('lease_owner', '=', owner)
-    .where('status', '=', 'pending')
+    .where('status', '=', PENDING)
     .executeTakeFirst();
   return Number(result.numUpdatedRows);
 }
@@ -433,7 +440,7 @@ export async function expireDeliveries(db: DB, now: number): Promise<number> {
         lease_expires_at: null,
         last_error: sql`coalesce(last_error, 'retry horizon reached before delivery')`,
       })
-      .where('status', '=', 'pending')
+      .where('status', '=', PENDING)
       .where('give_up_at', '<=', now)
       .where((eb) => eb.or([eb('lease_expires_at', 'is', null), eb('lease_expires_at', '<=', now)]))
       .returning(['id', 'event_pk', 'attempts'])

@@ -8,7 +8,7 @@ import { randomHexToken, type Sealer, sha256Hex } from '../../lib/crypto.js';
 import { newId } from '../../lib/ids.js';
 import type { DB, Dialect } from '../db.js';
 import type { DestinationRow, Domain } from '../schema.js';
-import { erasePersonalData } from './deliveries.js';
+import { erasePersonalData, PENDING } from './deliveries.js';
 import { saveDestination } from './destinations.js';
 
 export const ROUTING_STATUSES = ['active', 'pending_dns', 'disabled', 'deleted'] as const;
@@ -144,7 +144,7 @@ export async function retireDestinations(
       .selectFrom('deliveries')
       .select(['id', 'event_pk', 'attempts'])
       .where('destination_id', 'in', destinationIds)
-      .where('status', '=', 'pending')
+      .where('status', '=', PENDING)
       .where((eb) => eb.or([eb('lease_expires_at', 'is', null), eb('lease_expires_at', '<=', now)]))
       .limit(500)
       .execute();

@@ -236,6 +236,9 @@ export async function replayOrgDeliveries(
       sql<number>`case when e.pii_sealed is null then 0 else 1 end`.as('sealed'),
     ])
     .where('d.org_id', '=', filter.orgId)
+    // The replayable statuses as constants too: the (org_id, status) index holds only those rows
+    // (partial, migration 0005) and SQLite uses it only when the query repeats its condition.
+    .where(sql<boolean>`d.status in (${sql.join(REPLAYABLE_STATUSES.map((s) => sql.lit(s)))})`)
     .where('d.status', 'in', statuses)
     // Outcome and destination type select deliveries here, not events.
     .where((eb) => eventConditions(eb, { ...filter, outcome: undefined, destinationType: undefined }));

@@ -12,6 +12,7 @@ import { sql } from 'kysely';
 import type { DB, Storage } from '../db.js';
 import { type BindValue, type PreparedStatement, param, prepare } from '../prepared.js';
 import type { DeliveriesTable, EventsTable, NewDelivery, NewEvent } from '../schema.js';
+import { PENDING } from './deliveries.js';
 import { addUsage, type UsageIncrement } from './usage.js';
 
 /** A dedup key an event claims: won when the key is new or its previous window has passed. */
@@ -224,7 +225,7 @@ export async function pendingDeliveriesByType(db: DB): Promise<{ destinationType
   const rows = await db
     .selectFrom('deliveries')
     .select(['destination_type', (eb) => eb.fn.countAll<number>().as('n')])
-    .where('status', '=', 'pending')
+    .where('status', '=', PENDING)
     .groupBy('destination_type')
     .execute();
   return rows.map((row) => ({ destinationType: row.destination_type, count: Number(row.n) }));
