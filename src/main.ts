@@ -6,7 +6,6 @@ import { type Logger, pino } from 'pino';
 import type { Config } from './config.js';
 import { UndiciSender } from './delivery/http-client.js';
 import { DeliveryWorker } from './delivery/worker.js';
-import { buildApp } from './http/app.js';
 import type { App } from './http/types.js';
 import { DomainContextCache } from './ingest/domain-context.js';
 import { QuotaTracker } from './ingest/quota.js';
@@ -85,6 +84,9 @@ export async function startService(config: Config, options: StartOptions): Promi
 
   let app: App | null = null;
   if (options.role !== 'worker') {
+    // Loaded only by nodes that serve HTTP: a worker never pays for Fastify, the routes and their
+    // compiled schemas (~20 MB of a worker's memory).
+    const { buildApp } = await import('./http/app.js');
     app = await buildApp({
       config,
       storage,
