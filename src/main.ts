@@ -18,6 +18,7 @@ import { createMailer, type Mailer } from './mail/mailer.js';
 import { Metrics } from './metrics.js';
 import { openStorage, type Storage } from './storage/db.js';
 import { migrateToLatest } from './storage/migrate.js';
+import { openOutbox } from './storage/repos/outbox.js';
 
 export type Role = 'api' | 'worker' | 'all';
 
@@ -71,8 +72,13 @@ export async function startService(config: Config, options: StartOptions): Promi
   const sender = new UndiciSender(config.delivery.requestTimeoutMs);
   const logger = options.logger ?? pino({ level: config.logLevel });
   const mailer: Mailer = options.mailer ?? createMailer(config, logger);
+  const outbox = openOutbox(storage, {
+    testThreadDelayMs: config.ingest.groupCommitTestThreadDelayMs,
+    // Its pending requests already failed; the next group starts a new thread.
+    onThreadExit: (error) => logger.error({ err: error }, 'outbox writer thread died'),
+  });
   const writer = new GroupCommitWriter(
-    storage,
+    outbox,
     clock,
     {
       maxEvents: config.ingest.groupCommitMaxEvents,

@@ -4,7 +4,16 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import SQLite, { type Database as SqliteHandle } from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import {
+  CompiledQuery,
+  type DatabaseConnection,
+  type Driver,
+  Kysely,
+  PostgresDialect,
+  SqliteDialect,
+  SqliteDriver,
+  sql,
+} from 'kysely';
 import type { Database } from './schema.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -17,12 +26,13 @@ export interface Storage {
   file?: string;
   /** For PostgreSQL: the schema holding the tables. */
   schema?: string;
-  /**
-   * For SQLite: the raw handle, for statements prepared once (src/storage/prepared.ts). Use it only while
-   * holding Kysely's connection (`db.connection().execute`), so it never interleaves with a Kysely
-   * transaction.
-   */
+  /** For SQLite: the raw handle of the main connection (Kysely's). */
   sqlite?: SqliteHandle;
+  /**
+   * For SQLite: how the main connection was opened. The outbox's writer thread opens its own connection to
+   * the same file with the same settings (`openSqliteHandle`).
+   */
+  sqliteSettings?: SqliteSettings;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
@@ -42,21 +52,61 @@ export async function openStorage(options: StorageOptions): Promise<Storage> {
   return openSqlite(options);
 }
 
-function openSqlite(options: StorageOptions): Storage {
-  mkdirSync(options.dataDir, { recursive: true });
-  const file = options.sqliteFile ?? join(options.dataDir, 'tagbridge.db');
-  const database = new SQLite(file);
+export interface SqliteSettings {
+  file: string;
+  synchronous: 'FULL' | 'NORMAL';
+}
+
+/**
+ * A connection to the SQLite file with the settings every connection of ours uses: the main one (Kysely's)
+ * and the outbox's writer thread (src/storage/outbox-worker.ts). Both write, so both wait for the other's
+ * write lock (busy_timeout) instead of failing.
+ */
+export function openSqliteHandle(settings: SqliteSettings): SqliteHandle {
+  const database = new SQLite(settings.file);
   database.pragma('journal_mode = WAL');
   // FULL: a commit is on disk before we answer success ("durable before we answer").
-  database.pragma(`synchronous = ${options.sqliteSynchronous ?? 'FULL'}`);
+  database.pragma(`synchronous = ${settings.synchronous}`);
   database.pragma('busy_timeout = 10000');
   database.pragma('foreign_keys = ON');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+  return database;
+}
+
+/**
+ * Kysely's SQLite transactions begin IMMEDIATE: they take the write lock up front (waiting for it under
+ * busy_timeout), since another connection (the outbox's writer thread) commits between statements. A
+ * deferred transaction that read first and writes later would fail with SQLITE_BUSY instead of waiting.
+ */
+class ImmediateSqliteDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+  }
+}
+
+class ImmediateSqliteDialect extends SqliteDialect {
+  constructor(private readonly database: SqliteHandle) {
+    super({ database });
+  }
+
+  override createDriver(): Driver {
+    return new ImmediateSqliteDriver({ database: this.database });
+  }
+}
+
+function openSqlite(options: StorageOptions): Storage {
+  mkdirSync(options.dataDir, { recursive: true });
+  const settings: SqliteSettings = {
+    file: options.sqliteFile ?? join(options.dataDir, 'tagbridge.db'),
+    synchronous: options.sqliteSynchronous ?? 'FULL',
+  };
+  const database = openSqliteHandle(settings);
+  const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect(database) });
   return {
     db,
     dialect: 'sqlite',
-    file,
+    file: settings.file,
     sqlite: database,
+    sqliteSettings: settings,
     async ping() {
       await sql`select 1`.execute(db);
     },
