@@ -18,7 +18,7 @@ import { createMailer, type Mailer } from './mail/mailer.js';
 import { Metrics } from './metrics.js';
 import { openStorage, type Storage } from './storage/db.js';
 import { migrateToLatest } from './storage/migrate.js';
-import { openOutbox } from './storage/repos/outbox.js';
+import { type Outbox, openOutbox } from './storage/repos/outbox.js';
 
 export type Role = 'api' | 'worker' | 'all';
 
@@ -29,6 +29,8 @@ export interface Service {
   app: App | null;
   worker: DeliveryWorker | null;
   writer: GroupCommitWriter;
+  /** The writer's outbox (SQLite: its writer thread). */
+  outbox: Outbox;
   domains: DomainContextCache;
   metrics: Metrics;
   /** The bound address when listening. */
@@ -131,5 +133,5 @@ export async function startService(config: Config, options: StartOptions): Promi
     return closing;
   };
 
-  return { config, storage, sealer, app, worker, writer, domains, metrics, address, close };
+  return { config, storage, sealer, app, worker, writer, outbox, domains, metrics, address, close };
 }
