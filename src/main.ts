@@ -78,6 +78,8 @@ export async function startService(config: Config, options: StartOptions): Promi
     testThreadDelayMs: config.ingest.groupCommitTestThreadDelayMs,
     // Its pending requests already failed; the next group starts a new thread.
     onThreadExit: (error) => logger.error({ err: error }, 'outbox writer thread died'),
+    // A worker-only process never ingests: no writer thread unless something commits.
+    lazy: options.role === 'worker',
   });
   const writer = new GroupCommitWriter(
     outbox,

@@ -135,7 +135,7 @@ describe('the SQLite writer thread', () => {
   );
 
   test(
-    'a main-connection transaction that reads, then writes while the thread holds the write lock, waits instead of failing',
+    'the main connection’s writes wait for the thread’s commit without holding the event loop',
     sqliteOnly,
     async () => {
       const service = await startTestService({
@@ -145,13 +145,35 @@ describe('the SQLite writer thread', () => {
       try {
         const tenant = await createTenant(service);
         await threadStarted(service);
-        const eventId = `lock-${randomBytes(3).toString('hex')}`;
-        const request = post(service, tenant, eventId);
-        await untilCommitting(service, request);
+        const { db } = service.storage;
+        const orgName = async (): Promise<string> =>
+          (
+            await db
+              .selectFrom('orgs')
+              .select('name')
+              .where('id', '=', tenant.org.id)
+              .executeTakeFirstOrThrow()
+          ).name;
 
-        // A deferred transaction would read a snapshot from before the thread's commit and then fail with
-        // SQLITE_BUSY (snapshot) on its write; an IMMEDIATE one waits for the lock (busy_timeout).
-        await service.storage.db.transaction().execute(async (trx) => {
+        // A single statement: SQLite's own wait for the lock would sleep on the event loop.
+        let request = post(service, tenant, `write-${randomBytes(3).toString('hex')}`);
+        await untilCommitting(service, request);
+        await untilThreadHoldsLock(service, request);
+        let turned = false;
+        void delay(1).then(() => {
+          turned = true;
+        });
+        await db.updateTable('orgs').set({ name: 'Renamed once' }).where('id', '=', tenant.org.id).execute();
+        assert.ok(turned, 'a timer fired while the write waited for the commit');
+        assert.equal((await request.response).statusCode, 200);
+
+        // A transaction that reads, then writes: it waits too, and begins IMMEDIATE (a deferred one that read
+        // before a commit of the thread could not write after it: SQLITE_BUSY).
+        const eventId = `trx-${randomBytes(3).toString('hex')}`;
+        request = post(service, tenant, eventId);
+        await untilCommitting(service, request);
+        await untilThreadHoldsLock(service, request);
+        await db.transaction().execute(async (trx) => {
           const org = await trx
             .selectFrom('orgs')
             .select('name')
@@ -159,19 +181,13 @@ describe('the SQLite writer thread', () => {
             .executeTakeFirstOrThrow();
           await trx
             .updateTable('orgs')
-            .set({ name: `${org.name} (renamed)` })
+            .set({ name: `${org.name}, twice` })
             .where('id', '=', tenant.org.id)
             .execute();
         });
-
         assert.equal((await request.response).statusCode, 200);
         assert.equal(await stored(service, eventId), 1);
-        const org = await service.storage.db
-          .selectFrom('orgs')
-          .select('name')
-          .where('id', '=', tenant.org.id)
-          .executeTakeFirstOrThrow();
-        assert.equal(org.name, 'Test shop (renamed)');
+        assert.equal(await orgName(), 'Renamed once, twice');
       } finally {
         await service.destroy();
       }

@@ -10,6 +10,7 @@ import {
   type Driver,
   Kysely,
   PostgresDialect,
+  type QueryResult,
   SqliteDialect,
   SqliteDriver,
   sql,
@@ -33,6 +34,8 @@ export interface Storage {
    * the same file with the same settings (`openSqliteHandle`).
    */
   sqliteSettings?: SqliteSettings;
+  /** For SQLite: where the outbox lets the main connection's writes wait for its thread's commit. */
+  sqliteWriteGate?: SqliteWriteGate;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
@@ -73,23 +76,79 @@ export function openSqliteHandle(settings: SqliteSettings): SqliteHandle {
 }
 
 /**
- * Kysely's SQLite transactions begin IMMEDIATE: they take the write lock up front (waiting for it under
- * busy_timeout), since another connection (the outbox's writer thread) commits between statements. A
- * deferred transaction that read first and writes later would fail with SQLITE_BUSY instead of waiting.
+ * Lets the main connection's writes wait without blocking the event loop while the outbox's writer thread
+ * commits: SQLite's own wait for a lock (busy_timeout) sleeps on the calling thread, here the event loop.
+ * The outbox sets `wait` (resolves once no commit of the thread is in progress).
  */
-class ImmediateSqliteDriver extends SqliteDriver {
+export interface SqliteWriteGate {
+  wait: (() => Promise<void>) | null;
+}
+
+/** Anything but a plain read may take the write lock. */
+const mayWrite = (query: CompiledQuery): boolean => !/^\s*select\b/i.test(query.sql);
+
+/**
+ * The main connection's driver. Its writes and transactions outside a transaction first wait for the
+ * writer thread's commit in progress (`SqliteWriteGate`); statements inside a transaction do not (it
+ * already holds the lock, and the thread waits for it). Transactions begin IMMEDIATE: they take the write
+ * lock up front, since the thread commits between statements, and a deferred transaction that read first
+ * could not write after such a commit (SQLITE_BUSY, without waiting).
+ */
+class MainSqliteDriver extends SqliteDriver {
+  private inTransaction = false;
+
+  constructor(
+    database: SqliteHandle,
+    private readonly gate: SqliteWriteGate,
+  ) {
+    super({ database });
+  }
+
+  override async acquireConnection(): Promise<DatabaseConnection> {
+    const connection = await super.acquireConnection();
+    return {
+      executeQuery: async <R>(query: CompiledQuery): Promise<QueryResult<R>> => {
+        const wait = this.gate.wait;
+        if (wait && !this.inTransaction && mayWrite(query)) await wait();
+        return connection.executeQuery<R>(query);
+      },
+      streamQuery: <R>(query: CompiledQuery, chunkSize?: number): AsyncIterableIterator<QueryResult<R>> =>
+        connection.streamQuery<R>(query, chunkSize),
+    };
+  }
+
   override async beginTransaction(connection: DatabaseConnection): Promise<void> {
     await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+    this.inTransaction = true;
+  }
+
+  override async commitTransaction(connection: DatabaseConnection): Promise<void> {
+    try {
+      await connection.executeQuery(CompiledQuery.raw('commit'));
+    } finally {
+      this.inTransaction = false;
+    }
+  }
+
+  override async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+    try {
+      await connection.executeQuery(CompiledQuery.raw('rollback'));
+    } finally {
+      this.inTransaction = false;
+    }
   }
 }
 
-class ImmediateSqliteDialect extends SqliteDialect {
-  constructor(private readonly database: SqliteHandle) {
+class MainSqliteDialect extends SqliteDialect {
+  constructor(
+    private readonly database: SqliteHandle,
+    private readonly gate: SqliteWriteGate,
+  ) {
     super({ database });
   }
 
   override createDriver(): Driver {
-    return new ImmediateSqliteDriver({ database: this.database });
+    return new MainSqliteDriver(this.database, this.gate);
   }
 }
 
@@ -100,13 +159,15 @@ function openSqlite(options: StorageOptions): Storage {
     synchronous: options.sqliteSynchronous ?? 'FULL',
   };
   const database = openSqliteHandle(settings);
-  const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect(database) });
+  const writeGate: SqliteWriteGate = { wait: null };
+  const db = new Kysely<Database>({ dialect: new MainSqliteDialect(database, writeGate) });
   return {
     db,
     dialect: 'sqlite',
     file: settings.file,
     sqlite: database,
     sqliteSettings: settings,
+    sqliteWriteGate: writeGate,
     async ping() {
       await sql`select 1`.execute(db);
     },

@@ -41,6 +41,8 @@ export interface OutboxThreadOptions {
   testDelayMs?: number;
   /** Called when the thread dies unexpectedly (after its pending commits were rejected). */
   onExit?: (error: Error) => void;
+  /** Start the thread with the first commit rather than now (a process that may never ingest). */
+  lazy?: boolean;
 }
 
 interface InFlight {
@@ -67,10 +69,11 @@ export class OutboxThread {
   private nextId = 1;
   private closed = false;
   private readyPromise: Promise<number> | null = null;
+  private idleWaiters: (() => void)[] = [];
 
   constructor(private readonly options: OutboxThreadOptions) {
     // Started now, so the first request does not wait for the thread to load.
-    this.spawn();
+    if (!options.lazy) this.spawn();
   }
 
   /** Commits one group in the thread; resolves to each event's acceptance once durable. */
@@ -84,6 +87,23 @@ export class OutboxThread {
       worker.ref();
       worker.postMessage({ type: 'commit', id, group } satisfies ThreadRequest);
     });
+  }
+
+  /**
+   * Resolves once no commit is in progress. The main connection's writes wait for it (db.ts
+   * `SqliteWriteGate`) rather than sleeping on the event loop in SQLite's busy handler. Waiters are
+   * released before the commit's own answer, so they run before the writer hands over its next group.
+   */
+  idle(): Promise<void> {
+    if (this.inFlight.size === 0) return Promise.resolve();
+    return new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private releaseIdle(): void {
+    if (this.inFlight.size > 0 || this.idleWaiters.length === 0) return;
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const resolve of waiters) resolve();
   }
 
   /** The thread connection's `synchronous` pragma (2 = FULL, 1 = NORMAL), once it has started. */
@@ -140,6 +160,7 @@ export class OutboxThread {
       if (!pending) return;
       this.inFlight.delete(reply.id);
       if (this.inFlight.size === 0) worker.unref();
+      this.releaseIdle();
       if (reply.type === 'committed') pending.resolve(reply.accepted);
       else pending.reject(Object.assign(new Error(reply.message), reply.code ? { code: reply.code } : {}));
     });
@@ -156,6 +177,7 @@ export class OutboxThread {
       rejectReady(error);
       const pending = [...this.inFlight.values()];
       this.inFlight.clear();
+      this.releaseIdle();
       for (const p of pending) p.reject(error);
       if (!expected) this.options.onExit?.(error);
     });

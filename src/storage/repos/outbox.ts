@@ -40,17 +40,22 @@ export interface OutboxOptions {
   testThreadDelayMs?: number;
   /** Called when the SQLite writer thread dies unexpectedly (its pending commits were rejected). */
   onThreadExit?: (error: Error) => void;
+  /** SQLite: start the writer thread with the first commit, not now (a delivery-only process). */
+  lazy?: boolean;
 }
 
 /** Call after the migrations: the SQLite writer thread prepares its statements when it starts. */
 export function openOutbox(storage: Storage, options: OutboxOptions = {}): Outbox {
   const { db, sqliteSettings } = storage;
   if (sqliteSettings) {
-    return new OutboxThread({
+    const thread = new OutboxThread({
       settings: sqliteSettings,
       ...(options.testThreadDelayMs ? { testDelayMs: options.testThreadDelayMs } : {}),
       ...(options.onThreadExit ? { onExit: options.onThreadExit } : {}),
+      ...(options.lazy ? { lazy: true } : {}),
     });
+    if (storage.sqliteWriteGate) storage.sqliteWriteGate.wait = () => thread.idle();
+    return thread;
   }
   return {
     commit: (group) => db.transaction().execute((trx) => commitPostgres(trx, group)),
