@@ -80,6 +80,8 @@ export async function startService(config: Config, options: StartOptions): Promi
     onThreadExit: (error) => logger.error({ err: error }, 'outbox writer thread died'),
     // A worker-only process never ingests: no writer thread unless something commits.
     lazy: options.role === 'worker',
+    // PostgreSQL commits several groups at once (the pool has more connections than that).
+    postgresConcurrency: 3,
   });
   const writer = new GroupCommitWriter(
     outbox,

@@ -2,7 +2,8 @@
  * Group commit: concurrent ingest requests share one transaction, flushed every few milliseconds or every N
  * events. Each request's promise settles only after the transaction that holds its events has committed,
  * so "success" always means durable. Deduplication happens inside the same transaction. The writer forms
- * the groups (one in commit at a time; requests arriving meanwhile form the next); what a group claims and
+ * the groups (at most `outbox.concurrency` in commit at a time — one on SQLite, a few on PostgreSQL;
+ * requests arriving meanwhile form the next); what a group claims and
  * writes, and the SQL, are the outbox's (storage/outbox-group.ts, storage/repos/outbox.ts). On SQLite the
  * commit runs on the outbox's writer thread, so the event loop keeps serving requests while it syncs.
  */
@@ -49,7 +50,8 @@ export class GroupCommitWriter {
   private pending: Pending[] = [];
   private pendingEvents = 0;
   private timer: NodeJS.Timeout | null = null;
-  private flushing: Promise<void> | null = null;
+  /** Groups handed to the outbox and not yet answered (at most `outbox.concurrency`). */
+  private readonly flushing = new Set<Promise<void>>();
   private closed = false;
   readonly stats: WriterStats = { flushes: 0, events: 0 };
 
@@ -66,7 +68,7 @@ export class GroupCommitWriter {
       this.pending.push({ batch, resolve, reject });
       this.pendingEvents += batch.events.length;
       if (this.pendingEvents >= this.options.maxEvents) this.kick();
-      else if (!this.timer && !this.flushing) {
+      else if (!this.timer && this.flushing.size < this.outbox.concurrency) {
         this.timer = setTimeout(() => this.kick(), this.options.maxWaitMs);
       }
     });
@@ -74,13 +76,13 @@ export class GroupCommitWriter {
 
   /** True while a group is being committed (handed to the outbox and not yet answered). */
   get committing(): boolean {
-    return this.flushing !== null;
+    return this.flushing.size > 0;
   }
 
   /** Flushes everything pending now; resolves when it has committed. */
   async flush(): Promise<void> {
     this.kick();
-    while (this.flushing) await this.flushing;
+    while (this.flushing.size > 0) await Promise.all(this.flushing);
   }
 
   /** Stops accepting, commits what is pending (graceful shutdown) and closes the outbox. */
@@ -95,15 +97,16 @@ export class GroupCommitWriter {
       clearTimeout(this.timer);
       this.timer = null;
     }
-    if (this.flushing || this.pending.length === 0) return;
+    if (this.flushing.size >= this.outbox.concurrency || this.pending.length === 0) return;
     const group = this.pending;
     this.pending = [];
     this.pendingEvents = 0;
-    this.flushing = this.commit(group).finally(() => {
-      this.flushing = null;
+    const flushing: Promise<void> = this.commit(group).finally(() => {
+      this.flushing.delete(flushing);
       // Requests that arrived during the commit form the next group.
       if (this.pending.length > 0) this.kick();
     });
+    this.flushing.add(flushing);
   }
 
   private async commit(group: Pending[]): Promise<void> {

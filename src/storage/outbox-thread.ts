@@ -64,6 +64,8 @@ function startWorker(workerData: ThreadStart): Worker {
 }
 
 export class OutboxThread {
+  /** One writer: groups commit one after the other. */
+  readonly concurrency = 1;
   private worker: Worker | null = null;
   private readonly inFlight = new Map<number, InFlight>();
   private nextId = 1;

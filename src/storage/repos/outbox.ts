@@ -27,6 +27,12 @@ import { addUsage } from './usage.js';
 
 export interface Outbox {
   /**
+   * Groups that may commit at once. SQLite: 1 (one writer). PostgreSQL: a few; concurrent groups claiming
+   * the same key wait for each other on the key's row, and claim in one order (sorted), so they cannot
+   * deadlock; the usage row is locked last.
+   */
+  readonly concurrency: number;
+  /**
    * Claims the group's dedup keys, then writes the rows of the events that won; all in one transaction.
    * Resolves once it has committed: per event of the group, 1 accepted (written) or 0 duplicate.
    */
@@ -40,6 +46,8 @@ export interface OutboxOptions {
   testThreadDelayMs?: number;
   /** Called when the SQLite writer thread dies unexpectedly (its pending commits were rejected). */
   onThreadExit?: (error: Error) => void;
+  /** PostgreSQL: groups that may commit at once (each holds a pool connection meanwhile). */
+  postgresConcurrency?: number;
   /** SQLite: start the writer thread with the first commit, not now (a delivery-only process). */
   lazy?: boolean;
 }
@@ -58,6 +66,7 @@ export function openOutbox(storage: Storage, options: OutboxOptions = {}): Outbo
     return thread;
   }
   return {
+    concurrency: options.postgresConcurrency ?? 1,
     commit: (group) => db.transaction().execute((trx) => commitPostgres(trx, group)),
     close: async () => {},
   };
@@ -119,10 +128,15 @@ function unnestRows<C extends string>(
   return sql`select * from unnest(${sql.join(arrays)})`;
 }
 
-/** The rows at `rows` of every column; the columns themselves when every row is kept. */
-function pick<C extends string>(columns: readonly C[], values: Columns<C>, rows: number[]): Columns<C> {
+/** The rows at `rows` of every column; the columns themselves when every row is kept in order. */
+function pick<C extends string>(
+  columns: readonly C[],
+  values: Columns<C>,
+  rows: number[],
+  reordered = false,
+): Columns<C> {
   const total = values[columns[0]!].length;
-  if (rows.length === total) return values;
+  if (rows.length === total && !reordered) return values;
   const out = {} as Columns<C>;
   for (const c of columns) {
     const from = values[c];
@@ -133,8 +147,19 @@ function pick<C extends string>(columns: readonly C[], values: Columns<C>, rows:
   return out;
 }
 
+/** The claims in key order: concurrent groups lock shared keys in the same order (no deadlock). */
+function sortedClaims(claims: Columns<ClaimColumn>): Columns<ClaimColumn> {
+  const key = (i: number): string =>
+    `${claims.domain_id[i]}\u0000${claims.event_name[i]}\u0000${claims.event_id[i]}`;
+  const keys = claims.event_pk.map((_, i) => key(i));
+  const order = keys
+    .map((_, i) => i)
+    .sort((a, b) => (keys[a]! < keys[b]! ? -1 : keys[a]! > keys[b]! ? 1 : 0));
+  return pick(Object.keys(CLAIM_TYPES) as ClaimColumn[], claims, order, true);
+}
+
 async function commitPostgres(trx: DB, group: OutboxGroup): Promise<Uint8Array> {
-  const claims = groupClaims(group);
+  const claims = sortedClaims(groupClaims(group));
   const claimColumns = Object.keys(CLAIM_TYPES) as ClaimColumn[];
   // A key is claimed when it is new or its window has passed; RETURNING names the events that won.
   const winners = await trx
