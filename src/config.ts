@@ -44,6 +44,11 @@ export interface Config {
      * it, an answer sent before the commit is always caught by a SIGKILL right after the answer.
      */
     groupCommitTestDelayMs: number;
+    /**
+     * Test-only fault point (SQLite): each group commit blocks the outbox's writer thread this long inside
+     * its transaction, like a slow fsync (0 in production). The event loop must keep serving meanwhile.
+     */
+    groupCommitTestThreadDelayMs: number;
   };
   delivery: {
     pollIntervalMs: number;
@@ -266,6 +271,7 @@ export function loadConfig(env: Env = process.env): Config {
       groupCommitMaxEvents: int(env, 'GROUP_COMMIT_MAX_EVENTS', 1000, 1),
       groupCommitMaxWaitMs: int(env, 'GROUP_COMMIT_MAX_WAIT_MS', 2),
       groupCommitTestDelayMs: int(env, 'GROUP_COMMIT_TEST_DELAY_MS', 0),
+      groupCommitTestThreadDelayMs: int(env, 'GROUP_COMMIT_TEST_THREAD_DELAY_MS', 0),
     },
     delivery: {
       pollIntervalMs: int(env, 'DELIVERY_POLL_INTERVAL_MS', 500, 10),

@@ -17,6 +17,7 @@ import { createMailer, type Mailer } from './mail/mailer.js';
 import { Metrics } from './metrics.js';
 import { openStorage, type Storage } from './storage/db.js';
 import { migrateToLatest } from './storage/migrate.js';
+import { type Outbox, openOutbox } from './storage/repos/outbox.js';
 
 export type Role = 'api' | 'worker' | 'all';
 
@@ -27,6 +28,8 @@ export interface Service {
   app: App | null;
   worker: DeliveryWorker | null;
   writer: GroupCommitWriter;
+  /** The writer's outbox (SQLite: its writer thread). */
+  outbox: Outbox;
   domains: DomainContextCache;
   metrics: Metrics;
   /** The bound address when listening. */
@@ -70,8 +73,17 @@ export async function startService(config: Config, options: StartOptions): Promi
   const sender = new UndiciSender(config.delivery.requestTimeoutMs);
   const logger = options.logger ?? pino({ level: config.logLevel });
   const mailer: Mailer = options.mailer ?? createMailer(config, logger);
+  const outbox = openOutbox(storage, {
+    testThreadDelayMs: config.ingest.groupCommitTestThreadDelayMs,
+    // Its pending requests already failed; the next group starts a new thread.
+    onThreadExit: (error) => logger.error({ err: error }, 'outbox writer thread died'),
+    // A worker-only process never ingests: no writer thread unless something commits.
+    lazy: options.role === 'worker',
+    // PostgreSQL commits several groups at once (the pool has more connections than that).
+    postgresConcurrency: 3,
+  });
   const writer = new GroupCommitWriter(
-    storage,
+    outbox,
     clock,
     {
       maxEvents: config.ingest.groupCommitMaxEvents,
@@ -127,5 +139,5 @@ export async function startService(config: Config, options: StartOptions): Promi
     return closing;
   };
 
-  return { config, storage, sealer, app, worker, writer, domains, metrics, address, close };
+  return { config, storage, sealer, app, worker, writer, outbox, domains, metrics, address, close };
 }

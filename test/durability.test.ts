@@ -8,6 +8,7 @@ import { request } from 'undici';
 import { loadConfig } from '../src/config.js';
 import { type FakePlatform, startFakeMeta } from '../src/dev/fakes/index.js';
 import { type Service, startService } from '../src/main.js';
+import { OutboxThread } from '../src/storage/outbox-thread.js';
 import {
   createTenant,
   dialect,
@@ -82,6 +83,9 @@ describe('no accepted event is lost when a process is killed', () => {
     if (dialect === 'sqlite') {
       // The same openStorage as the children: FULL is what the connection really uses (2 = FULL).
       assert.equal(control.storage.sqlite?.pragma('synchronous', { simple: true }), 2);
+      // And the writer thread's connection, which commits the events, too.
+      assert.ok(control.outbox instanceof OutboxThread);
+      assert.equal(await control.outbox.synchronous(), 2);
     }
     // The fault point: every group waits COMMIT_DELAY_MS before its commit starts. A server that answered
     // before its commit would answer at once, and the SIGKILL below would always land before the commit.

@@ -4,7 +4,17 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import SQLite, { type Database as SqliteHandle } from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import {
+  CompiledQuery,
+  type DatabaseConnection,
+  type Driver,
+  Kysely,
+  PostgresDialect,
+  type QueryResult,
+  SqliteDialect,
+  SqliteDriver,
+  sql,
+} from 'kysely';
 import type { Database } from './schema.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -17,12 +27,15 @@ export interface Storage {
   file?: string;
   /** For PostgreSQL: the schema holding the tables. */
   schema?: string;
-  /**
-   * For SQLite: the raw handle, for statements prepared once (src/storage/prepared.ts). Use it only while
-   * holding Kysely's connection (`db.connection().execute`), so it never interleaves with a Kysely
-   * transaction.
-   */
+  /** For SQLite: the raw handle of the main connection (Kysely's). */
   sqlite?: SqliteHandle;
+  /**
+   * For SQLite: how the main connection was opened. The outbox's writer thread opens its own connection to
+   * the same file with the same settings (`openSqliteHandle`).
+   */
+  sqliteSettings?: SqliteSettings;
+  /** For SQLite: where the outbox lets the main connection's writes wait for its thread's commit. */
+  sqliteWriteGate?: SqliteWriteGate;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
@@ -42,21 +55,119 @@ export async function openStorage(options: StorageOptions): Promise<Storage> {
   return openSqlite(options);
 }
 
-function openSqlite(options: StorageOptions): Storage {
-  mkdirSync(options.dataDir, { recursive: true });
-  const file = options.sqliteFile ?? join(options.dataDir, 'tagbridge.db');
-  const database = new SQLite(file);
+export interface SqliteSettings {
+  file: string;
+  synchronous: 'FULL' | 'NORMAL';
+}
+
+/**
+ * A connection to the SQLite file with the settings every connection of ours uses: the main one (Kysely's)
+ * and the outbox's writer thread (src/storage/outbox-worker.ts). Both write, so both wait for the other's
+ * write lock (busy_timeout) instead of failing.
+ */
+export function openSqliteHandle(settings: SqliteSettings): SqliteHandle {
+  const database = new SQLite(settings.file);
   database.pragma('journal_mode = WAL');
   // FULL: a commit is on disk before we answer success ("durable before we answer").
-  database.pragma(`synchronous = ${options.sqliteSynchronous ?? 'FULL'}`);
+  database.pragma(`synchronous = ${settings.synchronous}`);
   database.pragma('busy_timeout = 10000');
   database.pragma('foreign_keys = ON');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+  return database;
+}
+
+/**
+ * Lets the main connection's writes wait without blocking the event loop while the outbox's writer thread
+ * commits: SQLite's own wait for a lock (busy_timeout) sleeps on the calling thread, here the event loop.
+ * The outbox sets `wait` (resolves once no commit of the thread is in progress).
+ */
+export interface SqliteWriteGate {
+  wait: (() => Promise<void>) | null;
+}
+
+/** Anything but a plain read may take the write lock. */
+const mayWrite = (query: CompiledQuery): boolean => !/^\s*select\b/i.test(query.sql);
+
+/**
+ * The main connection's driver. Its writes and transactions outside a transaction first wait for the
+ * writer thread's commit in progress (`SqliteWriteGate`); statements inside a transaction do not (it
+ * already holds the lock, and the thread waits for it). Transactions begin IMMEDIATE: they take the write
+ * lock up front, since the thread commits between statements, and a deferred transaction that read first
+ * could not write after such a commit (SQLITE_BUSY, without waiting).
+ */
+class MainSqliteDriver extends SqliteDriver {
+  private inTransaction = false;
+
+  constructor(
+    database: SqliteHandle,
+    private readonly gate: SqliteWriteGate,
+  ) {
+    super({ database });
+  }
+
+  override async acquireConnection(): Promise<DatabaseConnection> {
+    const connection = await super.acquireConnection();
+    return {
+      executeQuery: async <R>(query: CompiledQuery): Promise<QueryResult<R>> => {
+        const wait = this.gate.wait;
+        if (wait && !this.inTransaction && mayWrite(query)) await wait();
+        return connection.executeQuery<R>(query);
+      },
+      streamQuery: <R>(query: CompiledQuery, chunkSize?: number): AsyncIterableIterator<QueryResult<R>> =>
+        connection.streamQuery<R>(query, chunkSize),
+    };
+  }
+
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+    this.inTransaction = true;
+  }
+
+  override async commitTransaction(connection: DatabaseConnection): Promise<void> {
+    try {
+      await connection.executeQuery(CompiledQuery.raw('commit'));
+    } finally {
+      this.inTransaction = false;
+    }
+  }
+
+  override async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+    try {
+      await connection.executeQuery(CompiledQuery.raw('rollback'));
+    } finally {
+      this.inTransaction = false;
+    }
+  }
+}
+
+class MainSqliteDialect extends SqliteDialect {
+  constructor(
+    private readonly database: SqliteHandle,
+    private readonly gate: SqliteWriteGate,
+  ) {
+    super({ database });
+  }
+
+  override createDriver(): Driver {
+    return new MainSqliteDriver(this.database, this.gate);
+  }
+}
+
+function openSqlite(options: StorageOptions): Storage {
+  mkdirSync(options.dataDir, { recursive: true });
+  const settings: SqliteSettings = {
+    file: options.sqliteFile ?? join(options.dataDir, 'tagbridge.db'),
+    synchronous: options.sqliteSynchronous ?? 'FULL',
+  };
+  const database = openSqliteHandle(settings);
+  const writeGate: SqliteWriteGate = { wait: null };
+  const db = new Kysely<Database>({ dialect: new MainSqliteDialect(database, writeGate) });
   return {
     db,
     dialect: 'sqlite',
-    file,
+    file: settings.file,
     sqlite: database,
+    sqliteSettings: settings,
+    sqliteWriteGate: writeGate,
     async ping() {
       await sql`select 1`.execute(db);
     },

@@ -21,6 +21,14 @@ export type BindValue = string | number | bigint | null;
 export interface PreparedStatement {
   run(values: Record<string, BindValue>): number;
   get<T>(values: Record<string, BindValue>): T | undefined;
+  /** Runs with row `row` of columnar values (one array per name); names absent from `columns` are NULL. */
+  runRow(columns: Readonly<Record<string, readonly BindValue[]>>, row: number): number;
+  /** Like `runRow`, returning the first result row; `extra` names values common to every row. */
+  getRow<T>(
+    columns: Readonly<Record<string, readonly BindValue[]>>,
+    row: number,
+    extra?: Record<string, BindValue>,
+  ): T | undefined;
 }
 
 export function prepare(sqlite: SqliteHandle, query: Compilable): PreparedStatement {
@@ -37,7 +45,22 @@ export function prepare(sqlite: SqliteHandle, query: Compilable): PreparedStatem
       // Optional columns may be absent from a row object: they are NULL (the column lists are type-checked).
       return values[name] ?? null;
     });
+  const bindRow = (
+    columns: Readonly<Record<string, readonly BindValue[]>>,
+    row: number,
+    extra?: Record<string, BindValue>,
+  ): BindValue[] => names.map((name) => columns[name]?.[row] ?? extra?.[name] ?? null);
   return {
+    runRow(columns, row) {
+      return statement.run(bindRow(columns, row)).changes;
+    },
+    getRow<T>(
+      columns: Readonly<Record<string, readonly BindValue[]>>,
+      row: number,
+      extra?: Record<string, BindValue>,
+    ) {
+      return statement.get(bindRow(columns, row, extra)) as T | undefined;
+    },
     run(values) {
       return statement.run(bind(values)).changes;
     },

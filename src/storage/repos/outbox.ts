@@ -1,223 +1,208 @@
 /**
  * The outbox: accepted events, their delivery rows, their dedup keys and the usage counters, written in one
  * transaction so that a delivery row exists exactly when its event does and usage matches what was stored.
- * One group commit of the ingest writer is one `commit`; the writer decides which rows to write once the
- * dedup claims have been settled inside the transaction.
+ * One group commit of the ingest writer is one `commit`. What a group claims and writes is decided by the
+ * pure functions of src/storage/outbox-group.ts, the same on both dialects.
  *
- * On SQLite the four statements are built with Kysely and prepared once on the raw better-sqlite3 handle (the
- * hot path: no build, compile or re-prepare per group); on PostgreSQL they are multi-row Kysely inserts.
+ * SQLite: the transaction runs on a writer thread with its own connection (src/storage/outbox-thread.ts),
+ * off the main thread's event loop. PostgreSQL: one Kysely transaction on the pool, a statement per table
+ * per group, the rows bound as one array per column (`unnest`).
  */
-import type { Database as SqliteHandle } from 'better-sqlite3';
-import { sql } from 'kysely';
+import { type RawBuilder, sql } from 'kysely';
 import type { DB, Storage } from '../db.js';
-import { type BindValue, type PreparedStatement, param, prepare } from '../prepared.js';
-import type { DeliveriesTable, EventsTable, NewDelivery, NewEvent } from '../schema.js';
+import {
+  type ClaimColumn,
+  type Columns,
+  DELIVERY_COLUMNS,
+  type DeliveryColumn,
+  decideGroup,
+  EVENT_COLUMNS,
+  type EventColumn,
+  groupClaims,
+  type OutboxGroup,
+} from '../outbox-group.js';
+import { OutboxThread } from '../outbox-thread.js';
+import type { BindValue } from '../prepared.js';
 import { PENDING } from './deliveries.js';
-import { addUsage, type UsageIncrement } from './usage.js';
-
-/** A dedup key an event claims: won when the key is new or its previous window has passed. */
-export interface DedupClaim {
-  domain_id: string;
-  event_name: string;
-  event_id: string;
-  /** The claiming event's id (`events.id`); the ids of the claims that won are handed to `decide`. */
-  event_pk: string;
-  expires_at: number;
-}
-
-/** What one commit writes. */
-export interface OutboxRows {
-  events: NewEvent[];
-  deliveries: NewDelivery[];
-  usage: UsageIncrement[];
-}
-
-/**
- * Called inside the transaction with the `event_pk`s whose claims won: the rows to write, and the caller's
- * own answer, which `commit` resolves to once the transaction has committed.
- */
-export type DecideRows<T> = (won: ReadonlySet<string>) => { rows: OutboxRows; result: T };
+import { addUsage } from './usage.js';
 
 export interface Outbox {
-  /** Claims the keys (claims must be distinct keys), then writes the decided rows; all in one transaction. */
-  commit<T>(claims: readonly DedupClaim[], now: number, decide: DecideRows<T>): Promise<T>;
+  /**
+   * Groups that may commit at once. SQLite: 1 (one writer). PostgreSQL: a few; concurrent groups claiming
+   * the same key wait for each other on the key's row, and claim in one order (sorted), so they cannot
+   * deadlock; the usage row is locked last.
+   */
+  readonly concurrency: number;
+  /**
+   * Claims the group's dedup keys, then writes the rows of the events that won; all in one transaction.
+   * Resolves once it has committed: per event of the group, 1 accepted (written) or 0 duplicate.
+   */
+  commit(group: OutboxGroup): Promise<Uint8Array>;
+  /** Lets a commit in progress finish, then releases what the outbox holds (SQLite: its thread). */
+  close(): Promise<void>;
 }
 
-export function openOutbox(storage: Storage): Outbox {
-  const { db, sqlite } = storage;
-  if (sqlite) {
-    const statements = prepareOutboxStatements(db, sqlite);
-    return {
-      commit: <T>(claims: readonly DedupClaim[], now: number, decide: DecideRows<T>): Promise<T> =>
-        // Kysely's connection is held so no Kysely transaction interleaves with this synchronous one.
-        db
-          .connection()
-          .execute(async () => statements.transaction(() => writePrepared(statements, claims, now, decide))),
-    };
+export interface OutboxOptions {
+  /** Test-only fault point (SQLite): each commit blocks the writer thread this long inside its transaction. */
+  testThreadDelayMs?: number;
+  /** Called when the SQLite writer thread dies unexpectedly (its pending commits were rejected). */
+  onThreadExit?: (error: Error) => void;
+  /** PostgreSQL: groups that may commit at once (each holds a pool connection meanwhile). */
+  postgresConcurrency?: number;
+  /** SQLite: start the writer thread with the first commit, not now (a delivery-only process). */
+  lazy?: boolean;
+}
+
+/** Call after the migrations: the SQLite writer thread prepares its statements when it starts. */
+export function openOutbox(storage: Storage, options: OutboxOptions = {}): Outbox {
+  const { db, sqliteSettings } = storage;
+  if (sqliteSettings) {
+    const thread = new OutboxThread({
+      settings: sqliteSettings,
+      ...(options.testThreadDelayMs ? { testDelayMs: options.testThreadDelayMs } : {}),
+      ...(options.onThreadExit ? { onExit: options.onThreadExit } : {}),
+      ...(options.lazy ? { lazy: true } : {}),
+    });
+    if (storage.sqliteWriteGate) storage.sqliteWriteGate.wait = () => thread.idle();
+    return thread;
   }
   return {
-    commit: <T>(claims: readonly DedupClaim[], now: number, decide: DecideRows<T>): Promise<T> =>
-      db.transaction().execute((trx) => writeKysely(trx, claims, now, decide)),
+    concurrency: options.postgresConcurrency ?? 1,
+    commit: (group) => db.transaction().execute((trx) => commitPostgres(trx, group)),
+    close: async () => {},
   };
 }
 
-// Rows per INSERT statement: keeps every statement far below SQLite's and PostgreSQL's bound-parameter limits.
-const CHUNK = 400;
+// PostgreSQL element types of the columns bound as arrays (`unnest` needs them spelled out).
+const CLAIM_TYPES: Record<ClaimColumn, string> = {
+  domain_id: 'text',
+  event_name: 'text',
+  event_id: 'text',
+  event_pk: 'text',
+  expires_at: 'int8',
+};
+const EVENT_TYPES: Record<EventColumn, string> = {
+  id: 'text',
+  org_id: 'text',
+  domain_id: 'text',
+  event_name: 'text',
+  custom_event_name: 'text',
+  event_id: 'text',
+  source: 'text',
+  event_time: 'int8',
+  received_at: 'int8',
+  event_source_url: 'text',
+  custom_data: 'text',
+  match_keys: 'text',
+  pii_sealed: 'bytea',
+  pii_erased_at: 'int8',
+  custom_data_sent: 'text',
+};
+const DELIVERY_TYPES: Record<DeliveryColumn, string> = {
+  id: 'text',
+  event_pk: 'text',
+  org_id: 'text',
+  domain_id: 'text',
+  destination_id: 'text',
+  destination_type: 'text',
+  status: 'text',
+  attempts: 'int4',
+  next_attempt_at: 'int8',
+  lease_owner: 'text',
+  lease_expires_at: 'int8',
+  event_time: 'int8',
+  give_up_at: 'int8',
+  last_status_code: 'int4',
+  last_error: 'text',
+  created_at: 'int8',
+  updated_at: 'int8',
+  final_at: 'int8',
+};
 
-function chunks<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+/** `select * from unnest($1::text[], $2::int8[], …)`: the rows of columnar values, one parameter per column. */
+function unnestRows<C extends string>(
+  columns: readonly C[],
+  types: Record<C, string>,
+  values: Columns<C>,
+): RawBuilder<unknown> {
+  const arrays = columns.map((c) => sql`${values[c]}::${sql.raw(types[c])}[]`);
+  return sql`select * from unnest(${sql.join(arrays)})`;
+}
+
+/** The rows at `rows` of every column; the columns themselves when every row is kept in order. */
+function pick<C extends string>(
+  columns: readonly C[],
+  values: Columns<C>,
+  rows: number[],
+  reordered = false,
+): Columns<C> {
+  const total = values[columns[0]!].length;
+  if (rows.length === total && !reordered) return values;
+  const out = {} as Columns<C>;
+  for (const c of columns) {
+    const from = values[c];
+    const to: BindValue[] = new Array(rows.length);
+    for (let k = 0; k < rows.length; k++) to[k] = from[rows[k]!] ?? null;
+    out[c] = to;
+  }
   return out;
 }
 
-async function writeKysely<T>(
-  trx: DB,
-  claims: readonly DedupClaim[],
-  now: number,
-  decide: DecideRows<T>,
-): Promise<T> {
+/** The claims in key order: concurrent groups lock shared keys in the same order (no deadlock). */
+function sortedClaims(claims: Columns<ClaimColumn>): Columns<ClaimColumn> {
+  const key = (i: number): string =>
+    `${claims.domain_id[i]}\u0000${claims.event_name[i]}\u0000${claims.event_id[i]}`;
+  const keys = claims.event_pk.map((_, i) => key(i));
+  const order = keys
+    .map((_, i) => i)
+    .sort((a, b) => (keys[a]! < keys[b]! ? -1 : keys[a]! > keys[b]! ? 1 : 0));
+  return pick(Object.keys(CLAIM_TYPES) as ClaimColumn[], claims, order, true);
+}
+
+async function commitPostgres(trx: DB, group: OutboxGroup): Promise<Uint8Array> {
+  const claims = sortedClaims(groupClaims(group));
+  const claimColumns = Object.keys(CLAIM_TYPES) as ClaimColumn[];
   // A key is claimed when it is new or its window has passed; RETURNING names the events that won.
-  const won = new Set<string>();
-  for (const part of chunks(claims, CHUNK)) {
-    const rows = await trx
-      .insertInto('dedup_keys')
-      .values(part)
-      .onConflict((oc) =>
-        oc
-          .columns(['domain_id', 'event_name', 'event_id'])
-          .doUpdateSet((eb) => ({
-            event_pk: eb.ref('excluded.event_pk'),
-            expires_at: eb.ref('excluded.expires_at'),
-          }))
-          .where('dedup_keys.expires_at', '<=', now),
+  const winners = await trx
+    .insertInto('dedup_keys')
+    .columns(claimColumns)
+    .expression(unnestRows(claimColumns, CLAIM_TYPES, claims))
+    .onConflict((oc) =>
+      oc
+        .columns(['domain_id', 'event_name', 'event_id'])
+        .doUpdateSet((eb) => ({
+          event_pk: eb.ref('excluded.event_pk'),
+          expires_at: eb.ref('excluded.expires_at'),
+        }))
+        .where('dedup_keys.expires_at', '<=', group.now),
+    )
+    .returning('event_pk')
+    .execute();
+  const decision = decideGroup(group, new Set(winners.map((row) => row.event_pk)));
+  if (decision.eventRows.length > 0) {
+    await trx
+      .insertInto('events')
+      .columns(EVENT_COLUMNS)
+      .expression(
+        unnestRows(EVENT_COLUMNS, EVENT_TYPES, pick(EVENT_COLUMNS, group.events, decision.eventRows)),
       )
-      .returning('event_pk')
       .execute();
-    for (const row of rows) won.add(row.event_pk);
   }
-  const { rows, result } = decide(won);
-  for (const part of chunks(rows.events, CHUNK)) await trx.insertInto('events').values(part).execute();
-  for (const part of chunks(rows.deliveries, CHUNK))
-    await trx.insertInto('deliveries').values(part).execute();
-  await addUsage(trx, rows.usage);
-  return result;
-}
-
-function writePrepared<T>(
-  statements: OutboxStatements,
-  claims: readonly DedupClaim[],
-  now: number,
-  decide: DecideRows<T>,
-): T {
-  const won = new Set<string>();
-  for (const claim of claims) {
-    if (statements.claim.get({ ...claim, now })) won.add(claim.event_pk);
-  }
-  const { rows, result } = decide(won);
-  for (const event of rows.events) statements.insertEvent.run(event as unknown as Record<string, BindValue>);
-  for (const delivery of rows.deliveries)
-    statements.insertDelivery.run(delivery as unknown as Record<string, BindValue>);
-  for (const inc of rows.usage)
-    statements.addUsage.run({
-      org_id: inc.orgId,
-      day: inc.day,
-      requests: inc.requests,
-      events: inc.events,
-    });
-  return result;
-}
-
-// Every column, so one prepared INSERT fits every row; the type checks below keep the lists complete.
-const EVENT_COLUMNS = [
-  'id',
-  'org_id',
-  'domain_id',
-  'event_name',
-  'custom_event_name',
-  'event_id',
-  'source',
-  'event_time',
-  'received_at',
-  'event_source_url',
-  'custom_data',
-  'match_keys',
-  'pii_sealed',
-  'pii_erased_at',
-  'custom_data_sent',
-] as const satisfies readonly (keyof EventsTable)[];
-const DELIVERY_COLUMNS = [
-  'id',
-  'event_pk',
-  'org_id',
-  'domain_id',
-  'destination_id',
-  'destination_type',
-  'status',
-  'attempts',
-  'next_attempt_at',
-  'lease_owner',
-  'lease_expires_at',
-  'event_time',
-  'give_up_at',
-  'last_status_code',
-  'last_error',
-  'created_at',
-  'updated_at',
-  'final_at',
-] as const satisfies readonly (keyof DeliveriesTable)[];
-type Exhaustive<T extends never> = T;
-export type EventColumnsComplete = Exhaustive<Exclude<keyof EventsTable, (typeof EVENT_COLUMNS)[number]>>;
-export type DeliveryColumnsComplete = Exhaustive<
-  Exclude<keyof DeliveriesTable, (typeof DELIVERY_COLUMNS)[number]>
->;
-
-// A row of placeholders (typed `never`: the values are sentinels, not the columns' types).
-const templateRow = (columns: readonly string[]): never =>
-  Object.fromEntries(columns.map((c) => [c, param(c)])) as never;
-
-/** SQLite: the commit's four statements, built with Kysely and prepared once. */
-interface OutboxStatements {
-  transaction<T>(fn: () => T): T;
-  claim: PreparedStatement;
-  insertEvent: PreparedStatement;
-  insertDelivery: PreparedStatement;
-  addUsage: PreparedStatement;
-}
-
-function prepareOutboxStatements(db: DB, sqlite: SqliteHandle): OutboxStatements {
-  return {
-    transaction: (fn) => sqlite.transaction(fn)(),
-    claim: prepare(
-      sqlite,
-      db
-        .insertInto('dedup_keys')
-        .values(templateRow(['domain_id', 'event_name', 'event_id', 'event_pk', 'expires_at']))
-        .onConflict((oc) =>
-          oc
-            .columns(['domain_id', 'event_name', 'event_id'])
-            .doUpdateSet((eb) => ({
-              event_pk: eb.ref('excluded.event_pk'),
-              expires_at: eb.ref('excluded.expires_at'),
-            }))
-            .where('dedup_keys.expires_at', '<=', param('now')),
-        )
-        .returning('event_pk'),
-    ),
-    insertEvent: prepare(sqlite, db.insertInto('events').values(templateRow(EVENT_COLUMNS))),
-    insertDelivery: prepare(sqlite, db.insertInto('deliveries').values(templateRow(DELIVERY_COLUMNS))),
-    addUsage: prepare(
-      sqlite,
-      db
-        .insertInto('usage_daily')
-        .values(templateRow(['org_id', 'day', 'requests', 'events']))
-        .onConflict((oc) =>
-          oc.columns(['org_id', 'day']).doUpdateSet({
-            requests: sql`usage_daily.requests + ${param('requests')}`,
-            events: sql`usage_daily.events + ${param('events')}`,
-          }),
+  if (decision.deliveryRows.length > 0) {
+    await trx
+      .insertInto('deliveries')
+      .columns(DELIVERY_COLUMNS)
+      .expression(
+        unnestRows(
+          DELIVERY_COLUMNS,
+          DELIVERY_TYPES,
+          pick(DELIVERY_COLUMNS, group.deliveries, decision.deliveryRows),
         ),
-    ),
-  };
+      )
+      .execute();
+  }
+  await addUsage(trx, decision.usage);
+  return decision.accepted;
 }
 
 /** Pending deliveries per destination type: the outbox's backlog (the queue-depth gauge). */

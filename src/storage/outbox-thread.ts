@@ -1,0 +1,188 @@
+/**
+ * The SQLite outbox on a writer thread: the main thread hands each group commit to a dedicated
+ * node:worker_threads thread (src/storage/outbox-worker.ts) that owns its own connection to the database
+ * file, so the main thread keeps reading and parsing requests while a group's transaction and its fsync
+ * run. The ingest writer forms the next group meanwhile.
+ *
+ * Protocol (structured clone over the worker's port):
+ *   start    workerData `ThreadStart`: the connection settings (the main connection's, `SqliteSettings`)
+ *            and the test-only in-transaction delay
+ *   → thread `{type:'commit', id, group}`: one columnar `OutboxGroup` (src/storage/outbox-group.ts)
+ *   ← main   `{type:'committed', id, accepted}` once the transaction committed (durable under
+ *            synchronous=FULL): one byte per event of the group, 1 accepted / 0 duplicate (transferred)
+ *            `{type:'failed', id, message, code?}`: the transaction failed and was rolled back
+ *            `{type:'ready', synchronous}` once, after start-up (the connection's synchronous pragma)
+ *   → thread `{type:'close'}`: the thread closes its connection and ends once the commits before it ran
+ *
+ * A thread that dies (an uncaught error, out of memory, terminated) rejects every commit it had not
+ * answered, and the next commit starts a new thread. A commit that was not answered may still have been
+ * written (the thread died between COMMIT and its answer): the request failed, and a retry of it is a
+ * duplicate of a stored event, as after any failure past the commit.
+ */
+import { Worker } from 'node:worker_threads';
+import type { SqliteSettings } from './db.js';
+import type { OutboxGroup } from './outbox-group.js';
+
+export interface ThreadStart {
+  settings: SqliteSettings;
+  testDelayMs: number;
+}
+
+export type ThreadRequest = { type: 'commit'; id: number; group: OutboxGroup } | { type: 'close' };
+
+export type ThreadReply =
+  | { type: 'ready'; synchronous: number }
+  | { type: 'committed'; id: number; accepted: Uint8Array }
+  | { type: 'failed'; id: number; message: string; code?: string };
+
+export interface OutboxThreadOptions {
+  settings: SqliteSettings;
+  /** Test-only fault point: each commit blocks the thread this long inside its transaction. */
+  testDelayMs?: number;
+  /** Called when the thread dies unexpectedly (after its pending commits were rejected). */
+  onExit?: (error: Error) => void;
+  /** Start the thread with the first commit rather than now (a process that may never ingest). */
+  lazy?: boolean;
+}
+
+interface InFlight {
+  resolve: (accepted: Uint8Array) => void;
+  reject: (error: Error) => void;
+}
+
+// The entry file next to this one: JavaScript in the compiled dist/; TypeScript under tsx (tests, `npm run
+// dev`), where Node 20 does not apply the parent's `--import tsx` hooks to a worker's entry: the thread
+// registers tsx itself before loading it.
+const RUNNING_TS = import.meta.url.endsWith('.ts');
+const ENTRY = new URL(RUNNING_TS ? './outbox-worker.ts' : './outbox-worker.js', import.meta.url);
+
+function startWorker(workerData: ThreadStart): Worker {
+  if (!RUNNING_TS) return new Worker(ENTRY, { workerData });
+  const tsx = import.meta.resolve('tsx/esm/api');
+  const bootstrap = `import(${JSON.stringify(tsx)}).then((api) => { api.register(); return import(${JSON.stringify(ENTRY.href)}); });`;
+  return new Worker(bootstrap, { eval: true, workerData });
+}
+
+export class OutboxThread {
+  /** One writer: groups commit one after the other. */
+  readonly concurrency = 1;
+  private worker: Worker | null = null;
+  private readonly inFlight = new Map<number, InFlight>();
+  private nextId = 1;
+  private closed = false;
+  private readyPromise: Promise<number> | null = null;
+  private idleWaiters: (() => void)[] = [];
+
+  constructor(private readonly options: OutboxThreadOptions) {
+    // Started now, so the first request does not wait for the thread to load.
+    if (!options.lazy) this.spawn();
+  }
+
+  /** Commits one group in the thread; resolves to each event's acceptance once durable. */
+  commit(group: OutboxGroup): Promise<Uint8Array> {
+    if (this.closed) return Promise.reject(new Error('The outbox writer thread is closed'));
+    const worker = this.worker ?? this.spawn();
+    const id = this.nextId++;
+    return new Promise<Uint8Array>((resolve, reject) => {
+      this.inFlight.set(id, { resolve, reject });
+      // Keeps the process alive while a commit is in flight, and only then.
+      worker.ref();
+      worker.postMessage({ type: 'commit', id, group } satisfies ThreadRequest);
+    });
+  }
+
+  /**
+   * Resolves once no commit is in progress. The main connection's writes wait for it (db.ts
+   * `SqliteWriteGate`) rather than sleeping on the event loop in SQLite's busy handler. Waiters are
+   * released before the commit's own answer, so they run before the writer hands over its next group.
+   */
+  idle(): Promise<void> {
+    if (this.inFlight.size === 0) return Promise.resolve();
+    return new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private releaseIdle(): void {
+    if (this.inFlight.size > 0 || this.idleWaiters.length === 0) return;
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const resolve of waiters) resolve();
+  }
+
+  /** The thread connection's `synchronous` pragma (2 = FULL, 1 = NORMAL), once it has started. */
+  async synchronous(): Promise<number> {
+    const worker = this.worker ?? this.spawn();
+    worker.ref();
+    try {
+      return await this.readyPromise!;
+    } finally {
+      if (this.inFlight.size === 0) worker.unref();
+    }
+  }
+
+  /** Lets the commits already handed over finish, then closes the thread's connection and ends it. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const worker = this.worker;
+    if (!worker) return;
+    const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+    worker.ref();
+    worker.postMessage({ type: 'close' } satisfies ThreadRequest);
+    await exited;
+  }
+
+  /** Ends the thread at once, as a crash would: commits not yet answered are rejected (tests). */
+  async terminate(): Promise<void> {
+    await this.worker?.terminate();
+  }
+
+  private spawn(): Worker {
+    const start: ThreadStart = {
+      settings: this.options.settings,
+      testDelayMs: this.options.testDelayMs ?? 0,
+    };
+    const worker = startWorker(start);
+    worker.unref();
+    this.worker = worker;
+    let failure: Error | null = null;
+    let resolveReady: (synchronous: number) => void = () => {};
+    let rejectReady: (error: Error) => void = () => {};
+    this.readyPromise = new Promise<number>((resolve, reject) => {
+      resolveReady = resolve;
+      rejectReady = reject;
+    });
+    // Nobody may be waiting for it; a start-up failure is reported through the commits and `onExit`.
+    this.readyPromise.catch(() => {});
+    worker.on('message', (reply: ThreadReply) => {
+      if (reply.type === 'ready') {
+        resolveReady(reply.synchronous);
+        return;
+      }
+      const pending = this.inFlight.get(reply.id);
+      if (!pending) return;
+      this.inFlight.delete(reply.id);
+      if (this.inFlight.size === 0) worker.unref();
+      this.releaseIdle();
+      if (reply.type === 'committed') pending.resolve(reply.accepted);
+      else pending.reject(Object.assign(new Error(reply.message), reply.code ? { code: reply.code } : {}));
+    });
+    worker.on('error', (error) => {
+      failure = error;
+    });
+    worker.on('exit', (code) => {
+      if (this.worker === worker) this.worker = null;
+      const expected = this.closed && failure === null;
+      const error = new Error(
+        `The outbox writer thread exited (code ${code})${failure ? `: ${failure.message}` : ''}`,
+        failure ? { cause: failure } : undefined,
+      );
+      rejectReady(error);
+      const pending = [...this.inFlight.values()];
+      this.inFlight.clear();
+      this.releaseIdle();
+      for (const p of pending) p.reject(error);
+      if (!expected) this.options.onExit?.(error);
+    });
+    return worker;
+  }
+}
