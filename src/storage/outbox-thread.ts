@@ -56,11 +56,15 @@ interface InFlight {
 const RUNNING_TS = import.meta.url.endsWith('.ts');
 const ENTRY = new URL(RUNNING_TS ? './outbox-worker.ts' : './outbox-worker.js', import.meta.url);
 
+// The thread only decodes groups and binds them: a small heap is plenty, and V8's defaults would let an idle
+// writer keep tens of megabytes of garbage (the process's peak RSS).
+const RESOURCE_LIMITS = { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: 96 };
+
 function startWorker(workerData: ThreadStart): Worker {
-  if (!RUNNING_TS) return new Worker(ENTRY, { workerData });
+  if (!RUNNING_TS) return new Worker(ENTRY, { workerData, resourceLimits: RESOURCE_LIMITS });
   const tsx = import.meta.resolve('tsx/esm/api');
   const bootstrap = `import(${JSON.stringify(tsx)}).then((api) => { api.register(); return import(${JSON.stringify(ENTRY.href)}); });`;
-  return new Worker(bootstrap, { eval: true, workerData });
+  return new Worker(bootstrap, { eval: true, workerData, resourceLimits: RESOURCE_LIMITS });
 }
 
 export class OutboxThread {
