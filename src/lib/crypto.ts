@@ -41,6 +41,11 @@ const TAG_BYTES = 16;
 /** What `open` accepts: a text-sealed value, or a binary one as the database returns it (Buffer). */
 export type SealedValue = string | Uint8Array;
 
+/** A Buffer over the same bytes (no copy): the database drivers return Buffers, a worker thread Uint8Arrays. */
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
 /**
  * AES-256-GCM sealing of small JSON values (personal data of waiting events, destination credentials).
  * Two formats, both opened by `open`:
@@ -53,11 +58,17 @@ export class Sealer {
   private readonly keys = new Map<string, Buffer>();
   private readonly currentId: string;
 
+  /** Version byte and current key id: the first bytes of every binary value sealed now. */
+  private readonly binaryPrefix: Buffer;
+
   constructor(keys: Buffer[]) {
     const [current] = keys;
     if (!current) throw new Error('Sealer needs at least one key');
     this.currentId = keyId(current);
     for (const key of keys) this.keys.set(keyId(key), key);
+    this.binaryPrefix = Buffer.allocUnsafe(1 + KEY_ID_BYTES);
+    this.binaryPrefix[0] = BINARY_VERSION;
+    this.binaryPrefix.write(this.currentId, 1, 'hex');
   }
 
   get currentKeyId(): string {
@@ -65,42 +76,20 @@ export class Sealer {
   }
 
   seal(value: unknown, associatedData?: string): string {
-    const key = this.keys.get(this.currentId)!;
-    const iv = randomBytesPooled(12);
-    const cipher = createCipheriv('aes-256-gcm', key, iv);
-    if (associatedData) cipher.setAAD(Buffer.from(associatedData, 'utf8'));
-    const body = Buffer.concat([
-      cipher.update(JSON.stringify(value), 'utf8'),
-      cipher.final(),
-      cipher.getAuthTag(),
-    ]);
+    const { iv, ciphertext, tag } = this.encrypt(value, associatedData);
+    const body = Buffer.concat([ciphertext, tag]);
     return `${VERSION}.${this.currentId}.${iv.toString('base64url')}.${body.toString('base64url')}`;
   }
 
   /** The binary format: 33 bytes of overhead per value instead of the text format's ~60. */
   sealBinary(value: unknown, associatedData?: string): Buffer {
-    const key = this.keys.get(this.currentId)!;
-    const iv = randomBytesPooled(IV_BYTES);
-    const cipher = createCipheriv('aes-256-gcm', key, iv);
-    if (associatedData) cipher.setAAD(Buffer.from(associatedData, 'utf8'));
-    const header = Buffer.allocUnsafe(1 + KEY_ID_BYTES);
-    header[0] = BINARY_VERSION;
-    header.write(this.currentId, 1, 'hex');
-    return Buffer.concat([
-      header,
-      iv,
-      cipher.update(JSON.stringify(value), 'utf8'),
-      cipher.final(),
-      cipher.getAuthTag(),
-    ]);
+    const { iv, ciphertext, tag } = this.encrypt(value, associatedData);
+    return Buffer.concat([this.binaryPrefix, iv, ciphertext, tag]);
   }
 
   /** The binary prefix (version byte and key id) of values sealed with the current key (key rotation). */
   get currentBinaryPrefix(): Buffer {
-    const prefix = Buffer.allocUnsafe(1 + KEY_ID_BYTES);
-    prefix[0] = BINARY_VERSION;
-    prefix.write(this.currentId, 1, 'hex');
-    return prefix;
+    return Buffer.from(this.binaryPrefix);
   }
 
   open<T>(sealed: SealedValue, associatedData?: string): T {
@@ -108,36 +97,49 @@ export class Sealer {
       // A text value stored in a binary column (PostgreSQL's migration to bytea kept the old values' bytes).
       if (sealed[0] !== BINARY_VERSION)
         return this.open<T>(Buffer.from(sealed).toString('utf8'), associatedData);
-      return this.openBinary<T>(
-        Buffer.from(sealed.buffer, sealed.byteOffset, sealed.byteLength),
-        associatedData,
-      );
+      return this.openBinary<T>(asBuffer(sealed), associatedData);
     }
     const [version, id, ivText, bodyText] = sealed.split('.');
     if (version !== VERSION || !id || !ivText || !bodyText) throw new Error('Malformed sealed value');
-    const key = this.keys.get(id);
-    if (!key)
-      throw new Error(`No key with id ${id} is configured (was it removed from ENCRYPTION_KEYS_PREVIOUS?)`);
     const body = Buffer.from(bodyText, 'base64url');
-    const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(ivText, 'base64url'));
-    if (associatedData) decipher.setAAD(Buffer.from(associatedData, 'utf8'));
-    decipher.setAuthTag(body.subarray(body.length - 16));
-    const plain = Buffer.concat([decipher.update(body.subarray(0, body.length - 16)), decipher.final()]);
-    return JSON.parse(plain.toString('utf8')) as T;
+    return this.decrypt<T>(id, Buffer.from(ivText, 'base64url'), body, associatedData);
   }
 
   private openBinary<T>(sealed: Buffer, associatedData?: string): T {
     const bodyStart = 1 + KEY_ID_BYTES + IV_BYTES;
     if (sealed.length < bodyStart + TAG_BYTES) throw new Error('Malformed sealed value');
     const id = sealed.toString('hex', 1, 1 + KEY_ID_BYTES);
+    return this.decrypt<T>(
+      id,
+      sealed.subarray(1 + KEY_ID_BYTES, bodyStart),
+      sealed.subarray(bodyStart),
+      associatedData,
+    );
+  }
+
+  /** AES-256-GCM of the value's JSON under the current key, with a fresh IV. */
+  private encrypt(
+    value: unknown,
+    associatedData: string | undefined,
+  ): { iv: Buffer; ciphertext: Buffer; tag: Buffer } {
+    const key = this.keys.get(this.currentId)!;
+    const iv = randomBytesPooled(IV_BYTES);
+    const cipher = createCipheriv('aes-256-gcm', key, iv);
+    if (associatedData) cipher.setAAD(Buffer.from(associatedData, 'utf8'));
+    const ciphertext = Buffer.concat([cipher.update(JSON.stringify(value), 'utf8'), cipher.final()]);
+    return { iv, ciphertext, tag: cipher.getAuthTag() };
+  }
+
+  /** Opens `body` (ciphertext then tag) with the key `id` names; both formats end here. */
+  private decrypt<T>(id: string, iv: Buffer, body: Buffer, associatedData: string | undefined): T {
     const key = this.keys.get(id);
     if (!key)
       throw new Error(`No key with id ${id} is configured (was it removed from ENCRYPTION_KEYS_PREVIOUS?)`);
-    const decipher = createDecipheriv('aes-256-gcm', key, sealed.subarray(1 + KEY_ID_BYTES, bodyStart));
+    const decipher = createDecipheriv('aes-256-gcm', key, iv);
     if (associatedData) decipher.setAAD(Buffer.from(associatedData, 'utf8'));
-    decipher.setAuthTag(sealed.subarray(sealed.length - TAG_BYTES));
+    decipher.setAuthTag(body.subarray(body.length - TAG_BYTES));
     const plain = Buffer.concat([
-      decipher.update(sealed.subarray(bodyStart, sealed.length - TAG_BYTES)),
+      decipher.update(body.subarray(0, body.length - TAG_BYTES)),
       decipher.final(),
     ]);
     return JSON.parse(plain.toString('utf8')) as T;
@@ -147,11 +149,7 @@ export class Sealer {
   static keyIdOf(sealed: SealedValue): string | undefined {
     if (typeof sealed === 'string') return sealed.split('.')[1];
     if (sealed[0] !== BINARY_VERSION) return Buffer.from(sealed).toString('utf8').split('.')[1];
-    return Buffer.from(sealed.buffer, sealed.byteOffset, sealed.byteLength).toString(
-      'hex',
-      1,
-      1 + KEY_ID_BYTES,
-    );
+    return asBuffer(sealed).toString('hex', 1, 1 + KEY_ID_BYTES);
   }
 }
 
