@@ -4,10 +4,10 @@
  * with FOR UPDATE SKIP LOCKED so several workers share the queue without waiting on each other; SQLite
  * serializes writers, so the same statement is atomic there.
  */
-import { sql } from 'kysely';
+import { type ExpressionBuilder, sql } from 'kysely';
 import { newId } from '../../lib/ids.js';
 import type { DB, Dialect } from '../db.js';
-import type { Delivery, DeliveryAttempt, EventRow } from '../schema.js';
+import type { Database, Delivery, DeliveryAttempt, EventRow } from '../schema.js';
 
 export const FINAL_STATUSES = ['delivered', 'failed', 'skipped', 'dead'] as const;
 export type DeliveryStatus = 'pending' | (typeof FINAL_STATUSES)[number];
@@ -315,20 +315,23 @@ function eraseWhenFinal(db: DB, dialect: Dialect, eventPks: string[], now: numbe
 
 /** The erasure statement, to be narrowed to some events: sealed data goes once no delivery is pending. */
 function erasure(db: DB, now: number) {
-  return db
-    .updateTable('events')
-    .set({ pii_sealed: null, pii_erased_at: now })
-    .where('pii_sealed', 'is not', null)
-    .where(({ not, exists, selectFrom }) =>
-      not(
-        exists(
-          selectFrom('deliveries')
-            .select(sql`1`.as('one'))
-            .whereRef('deliveries.event_pk', '=', 'events.id')
-            .where('deliveries.status', '=', 'pending'),
-        ),
+  return db.updateTable('events').set({ pii_sealed: null, pii_erased_at: now }).where(sealedAndFinal);
+}
+
+/** An event whose sealed data is still there although none of its deliveries is pending any more. */
+function sealedAndFinal(eb: ExpressionBuilder<Database, 'events'>) {
+  return eb.and([
+    eb('pii_sealed', 'is not', null),
+    eb.not(
+      eb.exists(
+        eb
+          .selectFrom('deliveries')
+          .select(sql`1`.as('one'))
+          .whereRef('deliveries.event_pk', '=', 'events.id')
+          .where('deliveries.status', '=', 'pending'),
       ),
-    );
+    ),
+  ]);
 }
 
 /**
@@ -472,22 +475,7 @@ export async function expireDeliveries(db: DB, now: number): Promise<number> {
  * died between its last outcome and the erasure). Bounded per call.
  */
 export async function eraseFinishedEvents(db: DB, now: number, limit = 1000): Promise<void> {
-  const rows = await db
-    .selectFrom('events')
-    .select('id')
-    .where('pii_sealed', 'is not', null)
-    .where(({ not, exists, selectFrom }) =>
-      not(
-        exists(
-          selectFrom('deliveries')
-            .select(sql`1`.as('one'))
-            .whereRef('deliveries.event_pk', '=', 'events.id')
-            .where('deliveries.status', '=', 'pending'),
-        ),
-      ),
-    )
-    .limit(limit)
-    .execute();
+  const rows = await db.selectFrom('events').select('id').where(sealedAndFinal).limit(limit).execute();
   await erasePersonalData(
     db,
     rows.map((r) => r.id),
