@@ -128,6 +128,17 @@ async function openPostgres({ url }) {
   };
 }
 
+/** One query on a connection of its own (the disk figures, read once per phase). */
+async function queryOnce(url, text) {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query(text)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
 /**
  * Bytes the run's data takes on disk. SQLite: the database file plus its WAL (after the server stopped,
  * the WAL is usually checkpointed away). PostgreSQL: pg_total_relation_size (heap, indexes, TOAST) of
@@ -135,17 +146,12 @@ async function openPostgres({ url }) {
  */
 export async function bytesOnDisk(target) {
   if (target.dialect === 'postgres') {
-    const client = new pg.Client({ connectionString: target.url });
-    await client.connect();
-    try {
-      const { rows } = await client.query(
-        `select coalesce(sum(pg_total_relation_size(format('%I.%I', schemaname, tablename)::regclass)), 0)::bigint as n
-           from pg_tables where schemaname not in ('pg_catalog', 'information_schema')`,
-      );
-      return { total: rows[0].n, parts: { tables: rows[0].n } };
-    } finally {
-      await client.end();
-    }
+    const [{ n }] = await queryOnce(
+      target.url,
+      `select coalesce(sum(pg_total_relation_size(format('%I.%I', schemaname, tablename)::regclass)), 0)::bigint as n
+         from pg_tables where schemaname not in ('pg_catalog', 'information_schema')`,
+    );
+    return { total: n, parts: { tables: n } };
   }
   const size = (path) => {
     try {
@@ -166,20 +172,15 @@ export async function bytesOnDisk(target) {
  */
 export async function diskBreakdown(target) {
   if (target.dialect === 'postgres') {
-    const client = new pg.Client({ connectionString: target.url });
-    await client.connect();
-    try {
-      const { rows } = await client.query(
-        `select c.relname as name,
-                (pg_relation_size(c.oid) + coalesce(pg_total_relation_size(nullif(c.reltoastrelid, 0)), 0))::bigint as bytes
-           from pg_class c join pg_namespace n on n.oid = c.relnamespace
-          where n.nspname not in ('pg_catalog', 'information_schema', 'pg_toast') and c.relkind in ('r', 'i')
-          order by 2 desc`,
-      );
-      return rows.filter((r) => r.bytes > 0);
-    } finally {
-      await client.end();
-    }
+    const rows = await queryOnce(
+      target.url,
+      `select c.relname as name,
+              (pg_relation_size(c.oid) + coalesce(pg_total_relation_size(nullif(c.reltoastrelid, 0)), 0))::bigint as bytes
+         from pg_class c join pg_namespace n on n.oid = c.relnamespace
+        where n.nspname not in ('pg_catalog', 'information_schema', 'pg_toast') and c.relkind in ('r', 'i')
+        order by 2 desc`,
+    );
+    return rows.filter((r) => r.bytes > 0);
   }
   const db = new SQLite(target.file, { readonly: true, fileMustExist: true });
   try {
