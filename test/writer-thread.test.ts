@@ -94,6 +94,22 @@ async function threadStarted(service: TestService): Promise<void> {
   await service.outbox.synchronous();
 }
 
+/** An API node whose writer thread holds every commit for THREAD_DELAY_MS, with a tenant, thread started. */
+async function slowThreadService(): Promise<{ service: TestService; tenant: Tenant }> {
+  const service = await startTestService({
+    role: 'api',
+    env: { GROUP_COMMIT_TEST_THREAD_DELAY_MS: THREAD_DELAY_MS },
+  });
+  try {
+    const tenant = await createTenant(service);
+    await threadStarted(service);
+    return { service, tenant };
+  } catch (error) {
+    await service.destroy();
+    throw error;
+  }
+}
+
 const stored = async (service: TestService, eventId: string): Promise<number> =>
   (await service.storage.db.selectFrom('events').select('id').where('event_id', '=', eventId).execute())
     .length;
@@ -103,13 +119,8 @@ describe('the SQLite writer thread', () => {
     'while a group commits, the event loop keeps serving; the answer waits for the commit',
     sqliteOnly,
     async () => {
-      const service = await startTestService({
-        role: 'api',
-        env: { GROUP_COMMIT_TEST_THREAD_DELAY_MS: THREAD_DELAY_MS },
-      });
+      const { service, tenant } = await slowThreadService();
       try {
-        const tenant = await createTenant(service);
-        await threadStarted(service);
         const eventId = `loop-${randomBytes(3).toString('hex')}`;
         const request = post(service, tenant, eventId);
         await untilCommitting(service, request);
@@ -138,13 +149,8 @@ describe('the SQLite writer thread', () => {
     'the main connection’s writes wait for the thread’s commit without holding the event loop',
     sqliteOnly,
     async () => {
-      const service = await startTestService({
-        role: 'api',
-        env: { GROUP_COMMIT_TEST_THREAD_DELAY_MS: THREAD_DELAY_MS },
-      });
+      const { service, tenant } = await slowThreadService();
       try {
-        const tenant = await createTenant(service);
-        await threadStarted(service);
         const { db } = service.storage;
         const orgName = async (): Promise<string> =>
           (
@@ -198,13 +204,8 @@ describe('the SQLite writer thread', () => {
     'a thread that dies mid-commit fails the requests of its group, and the next request gets a new thread',
     sqliteOnly,
     async () => {
-      const service = await startTestService({
-        role: 'api',
-        env: { GROUP_COMMIT_TEST_THREAD_DELAY_MS: THREAD_DELAY_MS },
-      });
+      const { service, tenant } = await slowThreadService();
       try {
-        const tenant = await createTenant(service);
-        await threadStarted(service);
         assert.ok(service.outbox instanceof OutboxThread);
         const lost = `crash-${randomBytes(3).toString('hex')}`;
         const request = post(service, tenant, lost);
