@@ -2,12 +2,13 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Type } from 'typebox';
 import { buildBatches } from '../destinations/shared/build.js';
-import type {
-  Classification,
-  Destination,
-  HttpRequest,
-  HttpResponse,
-  OutboundEvent,
+import {
+  type Classification,
+  CONSENT_GRANTED,
+  type Destination,
+  type HttpRequest,
+  type HttpResponse,
+  type OutboundEvent,
 } from '../destinations/types.js';
 import { ManualClock } from '../lib/clock.js';
 import { type Attempted, deliverBatch } from './deliver-batch.js';
@@ -92,6 +93,7 @@ const event = (ref: string, customEventName?: string): OutboundEvent => ({
   userData: { email: 'jane@example.com' },
   customData: {},
   defaultCountry: 'US',
+  consent: CONSENT_GRANTED,
 });
 
 /** Deliveries a, b, c…: first attempt, giving up an hour after T0. */

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
 import { getDestination } from '../destinations/registry.js';
-import type { HttpRequest, OutboundEvent } from '../destinations/types.js';
+import { CONSENT_GRANTED, type HttpRequest, type OutboundEvent } from '../destinations/types.js';
 import { ManualClock } from '../lib/clock.js';
 import { Sealer } from '../lib/crypto.js';
 import type { DeliverableEvent, LeasedDelivery } from '../storage/repos/deliveries.js';
@@ -112,6 +112,7 @@ test('building a 2,000-event batch lets the event loop turn before the first req
     userData: userData(i),
     customData: { currency: 'USD', value: 10 + i },
     defaultCountry: 'US',
+    consent: CONSENT_GRANTED,
   }));
   const deliveries = new Map<string, Attempted>(
     events.map((e) => [e.ref, { id: e.ref, attempts: 0, give_up_at: T0 + 3600_000 }]),

@@ -44,6 +44,16 @@ export interface UserData {
   scCookie1?: string;
   rdtClickId?: string;
   rdtUuid?: string;
+  /** Google Analytics client id: the `_ga` cookie's last two parts (`1234567890.1700000000`). */
+  gaClientId?: string;
+  /** Google Analytics session id (the `_ga_<container>` cookie's session number). */
+  gaSessionId?: string;
+  /** Google Ads click ids: `gclid` (web), `gbraid`/`wbraid` (iOS app-to-web and web-to-app). */
+  gclid?: string;
+  gbraid?: string;
+  wbraid?: string;
+  /** Microsoft Advertising click id (`msclkid` URL parameter / `_uetmsclkid` cookie). */
+  msclkid?: string;
 }
 export const USER_DATA_KEYS = [
   'email',
@@ -68,6 +78,12 @@ export const USER_DATA_KEYS = [
   'scCookie1',
   'rdtClickId',
   'rdtUuid',
+  'gaClientId',
+  'gaSessionId',
+  'gclid',
+  'gbraid',
+  'wbraid',
+  'msclkid',
 ] as const satisfies readonly (keyof UserData)[];
 export type UserDataKey = (typeof USER_DATA_KEYS)[number];
 
@@ -94,6 +110,36 @@ export interface CustomData {
   [extra: string]: unknown;
 }
 
+/**
+ * What the shopper allowed, resolved once per event from what the shop sent (`consent`, a TCF string,
+ * `dataProcessing`) and the domain's default (ingest/consent.ts). Each destination applies it with its own
+ * mechanism (Meta LDU, Google consent fields, Microsoft `adStorageConsent`, …) or, where a platform has none
+ * and ads were refused, skips the event with reason `consent`.
+ */
+export interface ConsentDecision {
+  /** Device storage for ads (TCF purpose 1): identifiers read from cookies (fbp, _ga, _ttp, …) may be sent. */
+  adStorage: boolean;
+  /** Personal data may be sent to ad platforms for measurement (Google `ad_user_data`; TCF purposes 1 and 7). */
+  adUserData: boolean;
+  /** Personalised advertising (Google `ad_personalization`; TCF purposes 3 and 4). */
+  adPersonalization: boolean;
+  /** Analytics measurement (GA4). */
+  analytics: boolean;
+  /** US-state restricted processing (Meta/Reddit LDU, TikTok `limited_data_use`); country/state when known. */
+  limitedDataUse?: { country?: string; state?: string };
+  /** Where the decision came from: the event's own flags, its TCF string, or the domain's default. */
+  source: 'event' | 'tcf' | 'default';
+}
+
+/** Everything allowed: events stored before consent existed, and domains whose default is to forward. */
+export const CONSENT_GRANTED: ConsentDecision = Object.freeze({
+  adStorage: true,
+  adUserData: true,
+  adPersonalization: true,
+  analytics: true,
+  source: 'default',
+});
+
 /** One event, opened for delivery to one destination. */
 export interface OutboundEvent {
   /** The delivery id: results are reported against it. */
@@ -111,6 +157,8 @@ export interface OutboundEvent {
   customData: CustomData;
   /** The domain's default country (ISO alpha-2, upper case), used to parse national phone numbers. */
   defaultCountry: string;
+  /** What the shopper allowed (CONSENT_GRANTED when the event carried nothing and the domain forwards). */
+  consent: ConsentDecision;
   /**
    * Set for `/v1/pmw-events`: a platform-ready event object built by the shop's browser script. It is
    * forwarded as it is, inside the platform's request envelope with the destination's credentials.

@@ -36,6 +36,12 @@ const USER_DATA_FIELDS = {
   scCookie1: Type.Optional(text(512, 'Snapchat _scid cookie.')),
   rdtClickId: Type.Optional(text(512, 'Reddit click id (rdt_cid).')),
   rdtUuid: Type.Optional(text(512, 'Reddit _rdt_uuid cookie.')),
+  gaClientId: Type.Optional(text(100, 'Google Analytics client id: the _ga cookie, or its last two parts.')),
+  gaSessionId: Type.Optional(text(100, 'Google Analytics session id (from the _ga_<container> cookie).')),
+  gclid: Type.Optional(text(512, 'Google Ads click id (gclid).')),
+  gbraid: Type.Optional(text(512, 'Google Ads app-to-web click id (gbraid).')),
+  wbraid: Type.Optional(text(512, 'Google Ads web-to-app click id (wbraid).')),
+  msclkid: Type.Optional(text(512, 'Microsoft Advertising click id (msclkid).')),
 } satisfies Record<UserDataKey, TSchema>;
 
 export const UserDataSchema = Type.Object(USER_DATA_FIELDS, {

@@ -40,6 +40,12 @@ const CODES = {
   scCookie1: 's1',
   rdtClickId: 'rc',
   rdtUuid: 'ru',
+  gaClientId: 'ga',
+  gaSessionId: 'gs',
+  gclid: 'gc',
+  gbraid: 'gb',
+  wbraid: 'wb',
+  msclkid: 'ms',
 } as const satisfies Record<UserDataKey, string>;
 
 const KEYS_BY_CODE = new Map<string, UserDataKey>(

@@ -3,7 +3,7 @@
  * event, and a builder taking partials over sensible defaults. Kept small enough to review.
  */
 import { sha256Hex } from '../normalize/hash.js';
-import type { HttpRequest, HttpResponse, OutboundEvent } from '../types.js';
+import { CONSENT_GRANTED, type HttpRequest, type HttpResponse, type OutboundEvent } from '../types.js';
 
 /** 2026-11-20T12:00:00Z */
 export const EVENT_TIME = 1795176000;
@@ -17,6 +17,7 @@ export function outboundEvent(partial: Partial<OutboundEvent> = {}): OutboundEve
     userData: {},
     customData: {},
     defaultCountry: 'US',
+    consent: CONSENT_GRANTED,
     ...partial,
   };
 }

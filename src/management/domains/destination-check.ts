@@ -8,7 +8,7 @@ import type { Config } from '../../config.js';
 import { deliverBatch } from '../../delivery/deliver-batch.js';
 import { type HttpSender, UndiciSender } from '../../delivery/http-client.js';
 import { getDestination, isDestinationType } from '../../destinations/registry.js';
-import type { OutboundEvent } from '../../destinations/types.js';
+import { CONSENT_GRANTED, type OutboundEvent } from '../../destinations/types.js';
 import type { Sealer } from '../../lib/crypto.js';
 import { randomId } from '../../lib/ids.js';
 import type { DB } from '../../storage/db.js';
@@ -49,6 +49,7 @@ export function syntheticTestEvent(domain: Domain, nowMs: number): OutboundEvent
     },
     customData: {},
     defaultCountry: domain.default_country,
+    consent: CONSENT_GRANTED,
   };
 }
 
