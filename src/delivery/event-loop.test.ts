@@ -81,6 +81,7 @@ test('opening a 2,000-event batch lets the event loop turn between chunks', asyn
       custom_data: JSON.stringify({ currency: 'USD', value: 10 + i }),
       match_keys: 'email,phone',
       pii_sealed: sealer.seal({ u: userData(i) }, pk),
+      consent: null,
     });
   }
   const loop = watchLoop();

@@ -4,12 +4,8 @@
  * already erased, a PMW event without this platform's member). No I/O: the worker reads the rows.
  */
 
-import {
-  CONSENT_GRANTED,
-  type DestinationType,
-  type EventName,
-  type OutboundEvent,
-} from '../destinations/types.js';
+import type { DestinationType, EventName, OutboundEvent } from '../destinations/types.js';
+import { decodeConsent } from '../ingest/consent.js';
 import { openPayload, type SealedPayload } from '../ingest/sealed-payload.js';
 import type { Sealer } from '../lib/crypto.js';
 import { canRebuildEvent } from '../storage/event-rebuild.js';
@@ -108,7 +104,7 @@ export async function openEvents(
       userData: payload.u,
       customData: event.custom_data ? JSON.parse(event.custom_data) : {},
       defaultCountry: domain?.default_country ?? 'US',
-      consent: CONSENT_GRANTED,
+      consent: decodeConsent(event.consent),
       ...(passthrough ? { passthrough } : {}),
     });
   }

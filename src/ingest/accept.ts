@@ -10,6 +10,7 @@ import { ApiError, type ErrorCode } from '../errors.js';
 import type { Clock } from '../lib/clock.js';
 import type { Sealer } from '../lib/crypto.js';
 import { admitIngest, type IngestingOrg } from './admission.js';
+import { ConsentError } from './consent.js';
 import type { DomainContext } from './domain-context.js';
 import {
   type EventSource,
@@ -134,8 +135,23 @@ export function inboundEvents(
     events.forEach((event, index) => {
       checkInboundEvent(event, index, nowSeconds);
     });
-    return events.map((event) => prepareInboundEvent(ctx, event, source, options));
+    return events.map((event, index) =>
+      refuseBadConsent(`events[${index}]`, index, () => prepareInboundEvent(ctx, event, source, options)),
+    );
   };
+}
+
+/** A TC string that does not decode refuses the request, naming the event (like every other bad field). */
+function refuseBadConsent<T>(path: string, index: number, prepare: () => T): T {
+  try {
+    return prepare();
+  } catch (error) {
+    if (!(error instanceof ConsentError)) throw error;
+    throw new ApiError('invalid_payload', `${path}.${error.message}`, {
+      field: `${path}.consent.tcString`,
+      index,
+    });
+  }
 }
 
 /** PMW's passthrough events, with the request's IP and user agent. */
@@ -144,7 +160,10 @@ export function pmwEvents(
   items: readonly PmwEvent[],
   client: { ipAddress?: string | undefined; userAgent?: string | undefined },
 ): PrepareEvents {
-  return (_now, options) => items.map((item) => preparePmwEvent(ctx, item, client, options));
+  return (_now, options) =>
+    items.map((item, index) =>
+      refuseBadConsent(`[${index}]`, index, () => preparePmwEvent(ctx, item, client, options)),
+    );
 }
 
 /** The one way in. Resolves once the accepted events are durable; throws ApiError to refuse the request. */

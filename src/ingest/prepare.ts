@@ -12,6 +12,7 @@ import {
 import type { Sealer } from '../lib/crypto.js';
 import { newId, randomId } from '../lib/ids.js';
 import type { NewDelivery, NewEvent } from '../storage/schema.js';
+import { type ConsentDefault, encodeConsent, resolveConsent } from './consent.js';
 import type { DomainContext } from './domain-context.js';
 import type { InboundEvent, PmwEvent } from './schema.js';
 import { matchKeysColumn, type SealedPayload, sealPayload } from './sealed-payload.js';
@@ -90,6 +91,14 @@ function deliveriesFor(
   return deliveries;
 }
 
+/** The event's consent decision in its column form; throws ConsentError for a TC string that does not decode. */
+function consentColumn(ctx: DomainContext, inbound: Pick<InboundEvent, 'consent' | 'dataProcessing'>): string | null {
+  if (!inbound.consent && !inbound.dataProcessing && ctx.domain.consent_default === 'forward') return null;
+  return encodeConsent(
+    resolveConsent(inbound.consent, inbound.dataProcessing, ctx.domain.consent_default as ConsentDefault),
+  );
+}
+
 export function prepareInboundEvent(
   ctx: DomainContext,
   inbound: InboundEvent,
@@ -114,6 +123,7 @@ export function prepareInboundEvent(
     match_keys: matchKeysColumn(userData),
     pii_sealed: sealPayload(options.sealer, payload, pk),
     pii_erased_at: null,
+    consent: consentColumn(ctx, inbound),
   };
   return { event, deliveries: deliveriesFor(ctx, pk, inbound.eventTime, null, options) };
 }
@@ -204,6 +214,7 @@ export function preparePmwEvent(
     match_keys: matchKeysColumn(userData),
     pii_sealed: sealPayload(options.sealer, payload, pk),
     pii_erased_at: null,
+    consent: consentColumn(ctx, inbound),
   };
   const types = new Set(Object.keys(members) as DestinationType[]);
   return { event, deliveries: deliveriesFor(ctx, pk, eventTime, types, options) };

@@ -71,6 +71,36 @@ export const CustomDataSchema = Type.Object({
   contentCategory: Type.Optional(text(500)),
 });
 
+export const ConsentSchema = Type.Object(
+  {
+    ads: Type.Optional(
+      Type.Boolean({ description: 'Advertising: personal data may be sent to ad platforms, ads may be personalised.' }),
+    ),
+    analytics: Type.Optional(Type.Boolean({ description: 'Analytics measurement (Google Analytics 4).' })),
+    tcString: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 8192, description: 'IAB TCF v2.2 consent string from the CMP.' }),
+    ),
+    gdprApplies: Type.Optional(
+      Type.Boolean({ description: 'Whether GDPR applies (TCF `gdprApplies`); false ignores tcString.' }),
+    ),
+  },
+  {
+    description:
+      "What the shopper allowed. Without it the domain's `consentDefault` applies (forward, or hold back).",
+  },
+);
+
+export const DataProcessingSchema = Type.Object(
+  {
+    ldu: Type.Boolean({ description: 'US-state limited data use (restricted processing).' }),
+    country: Type.Optional(Type.String({ pattern: '^[A-Za-z]{2}$', description: 'ISO alpha-2, e.g. US.' })),
+    state: Type.Optional(
+      Type.String({ pattern: '^[A-Za-z]{2}$', description: 'US state code, e.g. CA.' }),
+    ),
+  },
+  { description: 'Restricted processing: Meta and Reddit LDU, TikTok limited_data_use.' },
+);
+
 export const InboundEventSchema = Type.Object({
   eventName: Type.Enum([...EVENT_NAMES], { description: 'One of the nine event types.' }),
   eventTime: Type.Integer({ minimum: 1_000_000_000, description: 'Unix time in seconds.' }),
@@ -88,6 +118,8 @@ export const InboundEventSchema = Type.Object({
   referrerUrl: Type.Optional(text(2048)),
   userData: Type.Optional(UserDataSchema),
   customData: Type.Optional(CustomDataSchema),
+  consent: Type.Optional(ConsentSchema),
+  dataProcessing: Type.Optional(DataProcessingSchema),
 });
 export type InboundEvent = Static<typeof InboundEventSchema>;
 
@@ -104,6 +136,8 @@ export const PmwEventSchema = Type.Object({
   pinterest: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
   snapchat: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
   reddit: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+  consent: Type.Optional(ConsentSchema),
+  dataProcessing: Type.Optional(DataProcessingSchema),
 });
 export type PmwEvent = Static<typeof PmwEventSchema>;
 

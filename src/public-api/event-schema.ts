@@ -62,6 +62,8 @@ export const ApiEventSchema = Type.Object({
   referrerUrl: InboundEventSchema.properties.referrerUrl,
   userData: Type.Optional(UserDataSchema),
   customData: Type.Optional(ApiCustomDataSchema),
+  consent: InboundEventSchema.properties.consent,
+  dataProcessing: InboundEventSchema.properties.dataProcessing,
 });
 export type ApiEvent = Static<typeof ApiEventSchema>;
 
@@ -129,5 +131,7 @@ export function toInboundEvent(event: ApiEvent, name: ResolvedEventName): Inboun
   if (event.referrerUrl !== undefined) inbound.referrerUrl = event.referrerUrl;
   if (event.userData !== undefined) inbound.userData = event.userData;
   if (event.customData !== undefined) inbound.customData = mapCustomData(event.customData);
+  if (event.consent !== undefined) inbound.consent = event.consent;
+  if (event.dataProcessing !== undefined) inbound.dataProcessing = event.dataProcessing;
   return inbound;
 }

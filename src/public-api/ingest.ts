@@ -1,6 +1,7 @@
 import type { AppDeps } from '../app-deps.js';
 import type { ErrorCode } from '../errors.js';
 import { acceptEvents, EventRefusal } from '../ingest/accept.js';
+import { ConsentError } from '../ingest/consent.js';
 import type { DomainContext } from '../ingest/domain-context.js';
 import {
   orderEventId,
@@ -155,7 +156,13 @@ async function prepareOne(
   if (inbound.eventId === undefined && orderEventId(inbound) === null && secret) {
     inbound.eventId = fingerprintEventId(secret, domain.id, inbound);
   }
-  const prepared = prepareInboundEvent(context, inbound, 'API', options);
+  let prepared: PreparedEvent;
+  try {
+    prepared = prepareInboundEvent(context, inbound, 'API', options);
+  } catch (error) {
+    if (!(error instanceof ConsentError)) throw error;
+    return new EventRefusal('validation_failed', error.message, { field: 'consent.tcString' });
+  }
   if (event.customData !== undefined) {
     const sent = JSON.stringify(event.customData);
     if (sent !== prepared.event.custom_data) prepared.event.custom_data_sent = sent;

@@ -30,6 +30,7 @@ export const EVENT_COLUMNS = [
   'pii_sealed',
   'pii_erased_at',
   'custom_data_sent',
+  'consent',
 ] as const satisfies readonly (keyof EventsTable)[];
 export const DELIVERY_COLUMNS = [
   'id',

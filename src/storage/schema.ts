@@ -44,6 +44,8 @@ export interface DomainsTable {
   deleted_at: number | null;
   /** The host a deleted domain had (the event log still shows it). */
   deleted_host: string | null;
+  /** Events without a consent signal: `forward` (treated as granted) or `deny` (held back). */
+  consent_default: Generated<string>;
 }
 
 export interface DestinationsTable {
@@ -88,6 +90,8 @@ export interface EventsTable {
   pii_erased_at: number | null;
   /** Public API: customData exactly as sent, when mapping the seed's aliases changed it (else null). */
   custom_data_sent: string | null;
+  /** The consent decision resolved at ingest (ingest/consent.ts encodeConsent); null: granted by default. */
+  consent: string | null;
 }
 
 export interface DedupKeysTable {

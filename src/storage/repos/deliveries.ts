@@ -79,6 +79,7 @@ export type DeliverableEvent = Pick<
   | 'custom_data'
   | 'match_keys'
   | 'pii_sealed'
+  | 'consent'
 >;
 
 const LEASED_COLUMNS = [
@@ -100,6 +101,7 @@ const DELIVERABLE_COLUMNS = [
   'custom_data',
   'match_keys',
   'pii_sealed',
+  'consent',
 ] as const satisfies readonly (keyof DeliverableEvent)[];
 
 export interface LeaseInput {
@@ -189,6 +191,7 @@ export async function leaseBatch(db: DB, dialect: Dialect, input: LeaseInput): P
         'e.custom_data',
         'e.match_keys',
         'e.pii_sealed',
+        'e.consent',
       ])
       .execute();
     const deliveries: LeasedDelivery[] = [];
@@ -214,6 +217,7 @@ export async function leaseBatch(db: DB, dialect: Dialect, input: LeaseInput): P
           custom_data: row.custom_data,
           match_keys: row.match_keys!,
           pii_sealed: row.pii_sealed,
+          consent: row.consent,
         });
       }
     }

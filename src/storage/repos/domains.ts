@@ -61,6 +61,8 @@ export async function createDomain(
     host: string;
     shopUrl?: string | null;
     defaultCountry?: string;
+    /** Events without a consent signal: forwarded (default) or held back. */
+    consentDefault?: 'forward' | 'deny';
     /** The operator CLI creates `active` domains; the management API starts them `pending_dns`. */
     status?: 'active' | 'pending_dns';
     now: number;
@@ -87,9 +89,32 @@ export async function createDomain(
     verification_token: randomHexToken(16),
     deleted_at: null,
     deleted_host: null,
+    consent_default: input.consentDefault ?? 'forward',
   };
   await db.insertInto('domains').values(domain).execute();
   return { domain, proxyToken, syncToken };
+}
+
+/** Changes a domain's settings (those given); false when the org has no such live domain. */
+export async function updateDomainSettings(
+  db: DB,
+  orgId: string,
+  domainId: string,
+  settings: { defaultCountry?: string; consentDefault?: 'forward' | 'deny' },
+  now: number,
+): Promise<boolean> {
+  const result = await db
+    .updateTable('domains')
+    .set({
+      ...(settings.defaultCountry ? { default_country: settings.defaultCountry.toUpperCase() } : {}),
+      ...(settings.consentDefault ? { consent_default: settings.consentDefault } : {}),
+      updated_at: now,
+    })
+    .where('org_id', '=', orgId)
+    .where('id', '=', domainId)
+    .where('status', '!=', 'deleted')
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
 }
 
 export async function getDomain(db: DB, orgId: string, domainId: string): Promise<Domain | undefined> {

@@ -97,6 +97,7 @@ const EVENT_TYPES: Record<EventColumn, string> = {
   pii_sealed: 'bytea',
   pii_erased_at: 'int8',
   custom_data_sent: 'text',
+  consent: 'text',
 };
 const DELIVERY_TYPES: Record<DeliveryColumn, string> = {
   id: 'text',
