@@ -4,6 +4,7 @@
  * already erased, a PMW event without this platform's member). No I/O: the worker reads the rows.
  */
 
+import { consentedUserData } from '../destinations/shared/consent.js';
 import type { DestinationType, EventName, OutboundEvent } from '../destinations/types.js';
 import { decodeConsent } from '../ingest/consent.js';
 import { openPayload, type SealedPayload } from '../ingest/sealed-payload.js';
@@ -94,6 +95,7 @@ export async function openEvents(
     opened.deliveries.set(delivery.id, delivery);
     // Website events need a page URL (Meta rejects them without one): the shop's own URL stands in.
     const pageUrl = event.event_source_url ?? domain?.shop_url ?? null;
+    const consent = decodeConsent(event.consent);
     opened.outbound.push({
       ref: delivery.id,
       eventName: event.event_name as EventName,
@@ -101,10 +103,10 @@ export async function openEvents(
       eventId: event.event_id,
       eventTime: event.event_time,
       ...(pageUrl ? { eventSourceUrl: pageUrl } : {}),
-      userData: payload.u,
+      userData: consentedUserData(payload.u, consent),
       customData: event.custom_data ? JSON.parse(event.custom_data) : {},
       defaultCountry: domain?.default_country ?? 'US',
-      consent: decodeConsent(event.consent),
+      consent,
       ...(passthrough ? { passthrough } : {}),
     });
   }

@@ -92,7 +92,10 @@ function deliveriesFor(
 }
 
 /** The event's consent decision in its column form; throws ConsentError for a TC string that does not decode. */
-function consentColumn(ctx: DomainContext, inbound: Pick<InboundEvent, 'consent' | 'dataProcessing'>): string | null {
+function consentColumn(
+  ctx: DomainContext,
+  inbound: Pick<InboundEvent, 'consent' | 'dataProcessing'>,
+): string | null {
   if (!inbound.consent && !inbound.dataProcessing && ctx.domain.consent_default === 'forward') return null;
   return encodeConsent(
     resolveConsent(inbound.consent, inbound.dataProcessing, ctx.domain.consent_default as ConsentDefault),

@@ -74,11 +74,17 @@ export const CustomDataSchema = Type.Object({
 export const ConsentSchema = Type.Object(
   {
     ads: Type.Optional(
-      Type.Boolean({ description: 'Advertising: personal data may be sent to ad platforms, ads may be personalised.' }),
+      Type.Boolean({
+        description: 'Advertising: personal data may be sent to ad platforms, ads may be personalised.',
+      }),
     ),
     analytics: Type.Optional(Type.Boolean({ description: 'Analytics measurement (Google Analytics 4).' })),
     tcString: Type.Optional(
-      Type.String({ minLength: 1, maxLength: 8192, description: 'IAB TCF v2.2 consent string from the CMP.' }),
+      Type.String({
+        minLength: 1,
+        maxLength: 8192,
+        description: 'IAB TCF v2.2 consent string from the CMP.',
+      }),
     ),
     gdprApplies: Type.Optional(
       Type.Boolean({ description: 'Whether GDPR applies (TCF `gdprApplies`); false ignores tcString.' }),
@@ -94,9 +100,7 @@ export const DataProcessingSchema = Type.Object(
   {
     ldu: Type.Boolean({ description: 'US-state limited data use (restricted processing).' }),
     country: Type.Optional(Type.String({ pattern: '^[A-Za-z]{2}$', description: 'ISO alpha-2, e.g. US.' })),
-    state: Type.Optional(
-      Type.String({ pattern: '^[A-Za-z]{2}$', description: 'US state code, e.g. CA.' }),
-    ),
+    state: Type.Optional(Type.String({ pattern: '^[A-Za-z]{2}$', description: 'US state code, e.g. CA.' })),
   },
   { description: 'Restricted processing: Meta and Reddit LDU, TikTok limited_data_use.' },
 );

@@ -1,13 +1,30 @@
 import { buildBatches, FORCED_TEST_CODE, JSON_CONTENT_TYPE, type Mapped, origin } from '../shared/build.js';
+import { adsAllowed, CONSENT_SKIP } from '../shared/consent.js';
 import { plain } from '../shared/identity.js';
-import { compact } from '../shared/json.js';
+import { compact, type JsonObject } from '../shared/json.js';
 import { clientIp, fillNested, passthroughObject } from '../shared/passthrough.js';
-import type { Destination, OutboundEvent } from '../types.js';
+import type { ConsentDecision, Destination, OutboundEvent } from '../types.js';
 import { classifyMeta } from './classify.js';
 import { META_DEFAULT_API_VERSION, type MetaConfig, metaConfigSchema, parseMetaConfig } from './config.js';
 import { metaEvent, metaSkipReason } from './map.js';
 
+/** Meta's limited data use: country 1 is the US, state 1000 California; 0 lets Meta geolocate. */
+function limitedDataUse(target: JsonObject, consent: ConsentDecision): void {
+  const ldu = consent.limitedDataUse;
+  if (!ldu) return;
+  target.data_processing_options = ['LDU'];
+  target.data_processing_options_country = ldu.country === 'US' ? 1 : 0;
+  target.data_processing_options_state = ldu.country === 'US' && ldu.state === 'CA' ? 1000 : 0;
+}
+
 function mapEvent(event: OutboundEvent, config: MetaConfig): Mapped {
+  const mapped = mapAllowedEvent(event, config);
+  if ('event' in mapped) limitedDataUse(mapped.event, event.consent);
+  return mapped;
+}
+
+function mapAllowedEvent(event: OutboundEvent, config: MetaConfig): Mapped {
+  if (!adsAllowed(event)) return CONSENT_SKIP;
   if (event.passthrough !== undefined) {
     const ready = passthroughObject(event);
     if (ready === undefined) return { skip: 'passthrough event is not a JSON object' };

@@ -1,4 +1,5 @@
 import { buildBatches, JSON_CONTENT_TYPE, type Mapped, origin } from '../shared/build.js';
+import { adsAllowed, CONSENT_SKIP, optedOut } from '../shared/consent.js';
 import { plain } from '../shared/identity.js';
 import { clientIp, fillNested, passthroughObject } from '../shared/passthrough.js';
 import type { Destination, OutboundEvent } from '../types.js';
@@ -7,6 +8,7 @@ import { type PinterestConfig, parsePinterestConfig, pinterestConfigSchema } fro
 import { pinterestEvent, pinterestMissingIdentifier } from './map.js';
 
 function mapEvent(event: OutboundEvent, config: PinterestConfig): Mapped {
+  if (!adsAllowed(event)) return CONSENT_SKIP;
   let ready: Mapped;
   if (event.passthrough === undefined) {
     ready = { event: pinterestEvent(event, config) };
@@ -20,7 +22,10 @@ function mapEvent(event: OutboundEvent, config: PinterestConfig): Mapped {
     ready = { event: object };
   }
   const missing = pinterestMissingIdentifier(ready.event.user_data);
-  return missing === undefined ? ready : { skip: missing };
+  if (missing !== undefined) return { skip: missing };
+  // Pinterest has no limited-data-use mode of its own: its opt-out flag is the conservative equivalent.
+  if (optedOut(event.consent)) ready.event.opt_out = true;
+  return ready;
 }
 
 export const pinterest: Destination<PinterestConfig> = {

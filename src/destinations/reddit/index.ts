@@ -1,15 +1,36 @@
 import { hashNormalized } from '../normalize/hash.js';
 import { normalizeIp } from '../normalize/ip.js';
 import { buildBatches, FORCED_TEST_CODE, JSON_CONTENT_TYPE, type Mapped, origin } from '../shared/build.js';
+import { adsAllowed, CONSENT_SKIP } from '../shared/consent.js';
 import { plain } from '../shared/identity.js';
-import { compact } from '../shared/json.js';
-import { fillNested, passthroughObject } from '../shared/passthrough.js';
-import type { Destination, OutboundEvent } from '../types.js';
+import { compact, type JsonObject } from '../shared/json.js';
+import { childObject, fillNested, passthroughObject } from '../shared/passthrough.js';
+import type { ConsentDecision, Destination, OutboundEvent } from '../types.js';
 import { classifyReddit } from './classify.js';
 import { parseRedditConfig, type RedditConfig, redditConfigSchema } from './config.js';
 import { redditEvent } from './map.js';
 
+/** Reddit's restricted processing sits in the user object: `{modes: ['LDU'], country, region}`. */
+function limitedDataUse(event: JsonObject, consent: ConsentDecision): void {
+  const ldu = consent.limitedDataUse;
+  if (!ldu) return;
+  const user = childObject(event, 'user');
+  if (!user) return;
+  user.data_processing_options = {
+    modes: ['LDU'],
+    ...(ldu.country ? { country: ldu.country } : {}),
+    ...(ldu.country && ldu.state ? { region: `${ldu.country}-${ldu.state}` } : {}),
+  };
+}
+
 function mapEvent(event: OutboundEvent, config: RedditConfig): Mapped {
+  if (!adsAllowed(event)) return CONSENT_SKIP;
+  const mapped = mapAllowedEvent(event, config);
+  if ('event' in mapped) limitedDataUse(mapped.event, event.consent);
+  return mapped;
+}
+
+function mapAllowedEvent(event: OutboundEvent, config: RedditConfig): Mapped {
   if (event.passthrough === undefined) return { event: redditEvent(event, config) };
   const ready = passthroughObject(event);
   if (ready === undefined) return { skip: 'passthrough event is not a JSON object' };

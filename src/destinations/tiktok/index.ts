@@ -1,4 +1,5 @@
 import { buildBatches, FORCED_TEST_CODE, JSON_CONTENT_TYPE, type Mapped, origin } from '../shared/build.js';
+import { adsAllowed, CONSENT_SKIP } from '../shared/consent.js';
 import { plain } from '../shared/identity.js';
 import { compact, isJsonObject } from '../shared/json.js';
 import { clientIp, fillNested, passthroughObject } from '../shared/passthrough.js';
@@ -8,6 +9,14 @@ import { parseTiktokConfig, type TiktokConfig, tiktokConfigSchema } from './conf
 import { tiktokEvent } from './map.js';
 
 function mapEvent(event: OutboundEvent, config: TiktokConfig): Mapped {
+  if (!adsAllowed(event)) return CONSENT_SKIP;
+  const mapped = mapAllowedEvent(event, config);
+  // TikTok's US-state restricted processing is one event-level flag.
+  if ('event' in mapped && event.consent.limitedDataUse) mapped.event.limited_data_use = true;
+  return mapped;
+}
+
+function mapAllowedEvent(event: OutboundEvent, config: TiktokConfig): Mapped {
   if (event.passthrough === undefined) return { event: tiktokEvent(event, config) };
   const ready = passthroughObject(event);
   if (ready === undefined) return { skip: 'passthrough event is not a JSON object' };
