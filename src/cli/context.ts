@@ -26,6 +26,7 @@ export const CLI_OPTIONS = {
   host: { type: 'string' },
   'shop-url': { type: 'string' },
   country: { type: 'string' },
+  'consent-default': { type: 'string' },
   domain: { type: 'string' },
   type: { type: 'string' },
   config: { type: 'string' },

@@ -15,6 +15,7 @@ import { deliveriesShow } from './commands/deliveries-show.js';
 import { destinationSet } from './commands/destination-set.js';
 import { dev } from './commands/dev.js';
 import { domainAdd } from './commands/domain-add.js';
+import { domainSet } from './commands/domain-set.js';
 import { keysRotate } from './commands/keys-rotate.js';
 import { migrate } from './commands/migrate.js';
 import { orgAddMember } from './commands/org-add-member.js';
@@ -39,6 +40,7 @@ export const COMMANDS: readonly Command[] = [
   orgSet,
   orgAddMember,
   domainAdd,
+  domainSet,
   destinationSet,
   deliveriesList,
   deliveriesReplay,
@@ -111,6 +113,7 @@ const FIELD_FLAGS: Record<string, string> = {
   host: '--host',
   shopUrl: '--shop-url',
   defaultCountry: '--country',
+  consentDefault: '--consent-default',
   type: '--type',
   config: '--config',
   scopes: '--scopes',

@@ -48,7 +48,10 @@ test('TCF v2.2: purpose 1 is storage, 1+7 ad user data, 1+3+4 personalisation', 
 test('a TC string can only be narrowed by the shop, and is ignored where GDPR does not apply', () => {
   const all = tcStringWith([1, 3, 4, 7]);
   assert.equal(flags(resolveConsent({ tcString: all, ads: false }, undefined, 'forward')), '0001');
-  assert.equal(flags(resolveConsent({ tcString: tcStringWith([]), ads: true }, undefined, 'forward')), '0000');
+  assert.equal(
+    flags(resolveConsent({ tcString: tcStringWith([]), ads: true }, undefined, 'forward')),
+    '0000',
+  );
   const outside = resolveConsent({ tcString: tcStringWith([]), gdprApplies: false }, undefined, 'forward');
   assert.deepEqual(outside, CONSENT_GRANTED);
 });

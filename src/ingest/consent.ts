@@ -13,6 +13,7 @@
  * mechanism, or skips the event with reason `consent` where it has none.
  */
 import { TCString } from '@iabtechlabtcf/core';
+import { type Static, Type } from 'typebox';
 import { CONSENT_GRANTED, type ConsentDecision } from '../destinations/types.js';
 
 export const CONSENT_DEFAULTS = ['forward', 'deny'] as const;
@@ -159,4 +160,41 @@ export function decodeConsent(column: string | null): ConsentDecision {
     };
   }
   return decision;
+}
+
+/** How the event log and the public API show an event's consent decision. */
+export const ConsentViewSchema = Type.Object(
+  {
+    source: Type.Union([Type.Literal('event'), Type.Literal('tcf'), Type.Literal('default')], {
+      description: "event: the event's own flags; tcf: its TCF string; default: the domain's consentDefault.",
+    }),
+    adStorage: Type.Boolean({ description: 'Ad identifiers from cookies and click ids may be sent.' }),
+    adUserData: Type.Boolean({ description: 'Personal data may be sent to ad platforms.' }),
+    adPersonalization: Type.Boolean(),
+    analytics: Type.Boolean(),
+    limitedDataUse: Type.Union(
+      [
+        Type.Object({ country: Type.Optional(Type.String()), state: Type.Optional(Type.String()) }),
+        Type.Null(),
+      ],
+      { description: 'US-state restricted processing, when the shop asked for it.' },
+    ),
+  },
+  {
+    description:
+      'What the shopper allowed, as applied to every destination (a destination that cannot honour it skips the event with reason consent).',
+  },
+);
+export type ConsentView = Static<typeof ConsentViewSchema>;
+
+export function consentView(column: string | null): ConsentView {
+  const decision = decodeConsent(column);
+  return {
+    source: decision.source,
+    adStorage: decision.adStorage,
+    adUserData: decision.adUserData,
+    adPersonalization: decision.adPersonalization,
+    analytics: decision.analytics,
+    limitedDataUse: decision.limitedDataUse ?? null,
+  };
 }

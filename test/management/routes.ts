@@ -182,6 +182,15 @@ export const MANAGEMENT_ROUTES: ManagementRoute[] = [
     ['GET', '/destinations', 'viewer'],
   ]),
   {
+    method: 'PATCH',
+    path: '/v1/domains/:id',
+    url: (ctx) => `/v1/domains/${ctx.fixture.domainId}`,
+    minRole: 'admin',
+    idScoped: true,
+    setup: async (ctx) => ({ domainId: ctx.tenant.domain.id }),
+    body: () => ({ consentDefault: 'deny' }),
+  },
+  {
     method: 'PUT',
     path: '/v1/domains/:id/destinations/:type',
     url: (ctx) => `/v1/domains/${ctx.fixture.domainId}/destinations/meta`,

@@ -1,6 +1,7 @@
 import { type Static, Type } from 'typebox';
 import type { AppDeps } from '../../app-deps.js';
 import { ApiError } from '../../errors.js';
+import { ConsentViewSchema, consentView } from '../../ingest/consent.js';
 import { EVENT_SOURCES } from '../../ingest/prepare.js';
 import { matchKeyNames } from '../../ingest/sealed-payload.js';
 import { readDomainScope } from '../../public-api/domain-scope.js';
@@ -61,6 +62,7 @@ export const ApiEventView = Type.Object({
   customData: Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Null()], {
     description: 'Exactly as sent.',
   }),
+  consent: ConsentViewSchema,
   destinations: Type.Array(
     Type.Object({
       destinationId: Type.String(),
@@ -159,6 +161,7 @@ export function registerApiEventsList(app: App, deps: AppDeps): void {
             eventSourceUrl: row.event_source_url ? redactUrl(row.event_source_url) : null,
             matchKeys: matchKeyNames(row.match_keys),
             customData: customData ? (JSON.parse(customData) as Record<string, unknown>) : null,
+            consent: consentView(row.consent),
             destinations: (deliveries.get(row.id) ?? []).map((d) => ({
               destinationId: d.destination_id,
               type: d.destination_type,

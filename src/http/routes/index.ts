@@ -20,6 +20,7 @@ import { registerDomainsGet } from './domains.get.js';
 import { registerDomainsList } from './domains.list.js';
 import { registerDomainsRegenerateToken } from './domains.regenerate-token.js';
 import { registerDomainsResync } from './domains.resync.js';
+import { registerDomainsUpdate } from './domains.update.js';
 import { registerDomainsVerify } from './domains.verify.js';
 import { registerEventsCreate } from './events.create.js';
 import { registerHealth } from './health.js';
@@ -83,6 +84,7 @@ export async function registerRoutes(app: App, deps: AppDeps): Promise<void> {
   registerDomainsList(app, deps);
   registerDomainsCreate(app, deps);
   registerDomainsGet(app, deps);
+  registerDomainsUpdate(app, deps);
   registerDomainsDelete(app, deps);
   registerDomainsVerify(app, deps);
   registerDomainsRegenerateToken(app, deps);

@@ -23,6 +23,9 @@ export const DomainSummarySchema = Type.Object({
   host: Type.String({ description: 'The proxy host, e.g. ssp.yourshop.com.' }),
   shopUrl: Nullable(Type.String({ description: 'The shop URL (its origin is allowed by CORS).' })),
   defaultCountry: Type.String({ description: 'ISO alpha-2; parses national phone numbers.' }),
+  consentDefault: Type.Union([Type.Literal('forward'), Type.Literal('deny')], {
+    description: 'Events without a consent signal: forwarded as granted, or held back from ad platforms.',
+  }),
   status: Type.Union([Type.Literal('active'), Type.Literal('pending_dns'), Type.Literal('disabled')], {
     description: 'Routing: pending_dns until the DNS check passes.',
   }),
@@ -70,6 +73,7 @@ export function domainSummary(domain: Domain): DomainSummary {
     host: domain.host,
     shopUrl: domain.shop_url,
     defaultCountry: domain.default_country,
+    consentDefault: domain.consent_default as DomainSummary['consentDefault'],
     status: domain.status as DomainSummary['status'],
     configStatus: domain.config_status as DomainSummary['configStatus'],
     verifiedAt: iso(domain.verified_at),

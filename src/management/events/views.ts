@@ -7,6 +7,7 @@
 import { type Static, type TSchema, Type } from 'typebox';
 import { EVENT_NAMES } from '../../destinations/types.js';
 import { ApiError } from '../../errors.js';
+import { ConsentViewSchema, consentView } from '../../ingest/consent.js';
 import { EVENT_SOURCES } from '../../ingest/prepare.js';
 import { matchKeyNames } from '../../ingest/sealed-payload.js';
 import type { EventLogCursor, EventLogEntry, EventLogFilter } from '../../storage/repos/event-log.js';
@@ -123,6 +124,7 @@ export const EventLogItemSchema = Type.Object({
   matchKeys: Type.Array(Type.String(), {
     description: 'Names of the personal fields that were present (no values).',
   }),
+  consent: ConsentViewSchema,
   personalData: Type.Union([Type.Literal('sealed'), Type.Literal('erased'), Type.Literal('none')], {
     description: 'sealed: still held encrypted for pending deliveries; erased: deleted once all were final.',
   }),
@@ -163,6 +165,7 @@ export function eventLogItem(entry: EventLogEntry): EventLogItem {
     eventSourceUrl: pageUrl(event.event_source_url),
     customData: parseJson(event.custom_data),
     matchKeys: matchKeyNames(event.match_keys),
+    consent: consentView(event.consent),
     personalData: event.sealed ? 'sealed' : event.pii_erased_at !== null ? 'erased' : 'none',
     deliveries: entry.deliveries.map(({ delivery, attempts }) => ({
       id: delivery.id,

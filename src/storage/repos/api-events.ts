@@ -33,6 +33,7 @@ export interface EventListRow {
   custom_data: string | null;
   custom_data_sent: string | null;
   match_keys: string;
+  consent: string | null;
 }
 
 export async function listEventsPage(db: DB, filter: EventListFilter): Promise<EventListRow[]> {
@@ -51,6 +52,7 @@ export async function listEventsPage(db: DB, filter: EventListFilter): Promise<E
       'custom_data',
       'custom_data_sent',
       'match_keys',
+      'consent',
     ])
     .where('org_id', '=', filter.orgId);
   if (filter.domainId !== undefined) query = query.where('domain_id', '=', filter.domainId);

@@ -66,6 +66,7 @@ export interface EventLogRow {
   event_source_url: string | null;
   custom_data: string | null;
   match_keys: string;
+  consent: string | null;
   sealed: boolean;
   pii_erased_at: number | null;
 }
@@ -105,6 +106,7 @@ export async function listEventLog(
       'e.event_source_url',
       'e.custom_data',
       'e.match_keys',
+      'e.consent',
       'e.pii_erased_at',
       // Whether sealed personal data remains, never the blob itself.
       sql<number>`case when e.pii_sealed is null then 0 else 1 end`.as('sealed'),
