@@ -23,6 +23,13 @@ export const EventFilterFields = {
     Type.String({ minLength: 1, maxLength: 100, description: 'Only this domain (dom_…).' }),
   ),
   eventName: Type.Optional(Type.Union(EVENT_NAMES.map((n) => Type.Literal(n)))),
+  eventId: Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 200,
+      description: 'Only events with this dedup id (eventId as sent).',
+    }),
+  ),
   source: Type.Optional(
     Type.Union(
       EVENT_SOURCES.map((s) => Type.Literal(s)),
@@ -50,6 +57,7 @@ export const EventFilterFields = {
 export interface FilterInput {
   domainId?: string | undefined;
   eventName?: string | undefined;
+  eventId?: string | undefined;
   source?: string | undefined;
   outcome?: (typeof DELIVERY_STATUSES)[number] | undefined;
   destinationType?: string | undefined;
@@ -61,6 +69,7 @@ export function toFilter(orgId: string, input: FilterInput): EventLogFilter {
   const filter: EventLogFilter = { orgId };
   if (input.domainId) filter.domainId = input.domainId;
   if (input.eventName) filter.eventName = input.eventName;
+  if (input.eventId) filter.eventId = input.eventId;
   if (input.source) filter.source = input.source;
   if (input.outcome) filter.outcome = input.outcome;
   if (input.destinationType) filter.destinationType = input.destinationType;

@@ -14,6 +14,11 @@ export interface EventLogFilter {
   orgId: string;
   domainId?: string;
   eventName?: string;
+  /**
+   * The shop's event id. No index of its own (every byte per event counts, docs/architecture.md): the
+   * listing walks the org's events newest first, so a time range keeps a search in a large org short.
+   */
+  eventId?: string;
   source?: string;
   /** Events with at least one delivery in this status (of `destinationType`, when given). */
   outcome?: DeliveryStatus;
@@ -36,6 +41,7 @@ function eventConditions(eb: EventScope, filter: EventLogFilter): Expression<Sql
   const conditions: Expression<SqlBool>[] = [eb('e.org_id', '=', filter.orgId)];
   if (filter.domainId) conditions.push(eb('e.domain_id', '=', filter.domainId));
   if (filter.eventName) conditions.push(eb('e.event_name', '=', filter.eventName));
+  if (filter.eventId) conditions.push(eb('e.event_id', '=', filter.eventId));
   if (filter.source) conditions.push(eb('e.source', '=', filter.source));
   if (filter.from !== undefined) conditions.push(eb('e.received_at', '>=', filter.from));
   if (filter.to !== undefined) conditions.push(eb('e.received_at', '<', filter.to));
