@@ -124,6 +124,35 @@ describe('POST /v1/pmw-events: Pixel Manager passthrough', () => {
     assert.equal(bad.json().error.details.index, 0);
   });
 
+  test('consent rides along: refused ads keep the event from the platform; a bad TC string is invalid_payload', async () => {
+    const refused = await service.app!.inject({
+      method: 'POST',
+      url: '/v1/pmw-events',
+      headers: proxyHeaders(tenant),
+      payload: { event: 'page_view', facebook: { event_id: 'pmw_consent_1' }, consent: { ads: false } },
+    });
+    assert.equal(refused.statusCode, 200, refused.body);
+    const row = await eventually(async () => {
+      const found = await service.storage.db
+        .selectFrom('deliveries as d')
+        .innerJoin('events as e', 'e.id', 'd.event_pk')
+        .select(['e.consent', 'd.status', 'd.last_error'])
+        .where('e.event_id', '=', 'pmw_consent_1')
+        .executeTakeFirst();
+      return found && found.status !== 'pending' ? found : undefined;
+    });
+    assert.deepEqual(row, { consent: 'e0001', status: 'skipped', last_error: 'consent' });
+    const bad = await service.app!.inject({
+      method: 'POST',
+      url: '/v1/pmw-events',
+      headers: proxyHeaders(tenant),
+      payload: [{ event: 'page_view' }, { event: 'page_view', consent: { tcString: 'nope' } }],
+    });
+    assert.equal(bad.statusCode, 400);
+    assert.equal(bad.json().error.code, 'invalid_payload');
+    assert.equal(bad.json().error.details.field, '[1].consent.tcString');
+  });
+
   test('a batch rejected for one invalid event is bisected: the valid events still arrive', async () => {
     fakes.reset();
     const now = Math.floor(Date.now() / 1000);

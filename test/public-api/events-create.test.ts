@@ -210,6 +210,29 @@ describe('POST /api/v1/events', () => {
     }
   });
 
+  test('consent: a TC string that does not decode fails that event alone; a good one is stored with the decision', async () => {
+    const res = await post([
+      apiEvent({ consent: { tcString: 'not-a-tc-string' } }),
+      apiEvent({ eventId: 'api-consent-ok', consent: { ads: false }, dataProcessing: { ldu: true } }),
+    ]);
+    const results = res.json().results as Array<{
+      status: string;
+      error?: { code: string; details: { field: string } };
+    }>;
+    assert.deepEqual(
+      results.map((r) => r.status),
+      ['failed', 'accepted'],
+    );
+    assert.equal(results[0]!.error!.code, 'validation_failed');
+    assert.equal(results[0]!.error!.details.field, 'consent.tcString');
+    const stored = await service.storage.db
+      .selectFrom('events')
+      .select('consent')
+      .where('event_id', '=', 'api-consent-ok')
+      .executeTakeFirstOrThrow();
+    assert.equal(stored.consent, 'e0001;ldu');
+  });
+
   test('schema errors fail the event with its field; the envelope is checked for the whole request', async () => {
     const res = await post([
       apiEvent({ eventTime: 'yesterday' }),
