@@ -106,12 +106,6 @@ describe('POST /v1/events: errors of the seed table store nothing', () => {
       events: [purchaseEvent({ userData: { email: 42 } })],
     });
     assert.equal(badEmail.json().error.details.field, 'events[0].userData.email');
-    const custom = await post(proxyHeaders(tenant), {
-      events: [purchaseEvent(), purchaseEvent({ eventName: 'Custom' })],
-    });
-    assert.equal(custom.statusCode, 400);
-    assert.equal(custom.json().error.details.field, 'events[1].customEventName');
-    assert.equal(custom.json().error.details.index, 1);
   });
 
   test('invalid_payload for millisecond timestamps, missing events, bad JSON, wrong content type and >100 KB', async () => {
@@ -327,6 +321,22 @@ describe('POST /v1/events: acceptance, dedup, CORS, health', () => {
       .where('event_id', '=', 'c-1')
       .execute();
     assert.deepEqual(rows.map((r) => r.custom_event_name).sort(), ['NewsletterSignup', 'QuizDone']);
+  });
+
+  test('a Custom event without its own name passes through (seed 000): each platform has a default name', async () => {
+    const res = await service.app!.inject({
+      method: 'POST',
+      url: '/v1/events',
+      headers: proxyHeaders(tenant),
+      payload: { events: [purchaseEvent({ eventName: 'Custom', eventId: 'custom-without-name' })] },
+    });
+    assert.equal(res.statusCode, 200, res.body);
+    const stored = await service.storage.db
+      .selectFrom('events')
+      .select(['event_name', 'custom_event_name'])
+      .where('event_id', '=', 'custom-without-name')
+      .executeTakeFirstOrThrow();
+    assert.deepEqual(stored, { event_name: 'Custom', custom_event_name: null });
   });
 
   test('CORS preflight is answered for the shop origin only', async () => {

@@ -105,12 +105,6 @@ export interface AcceptResult {
 
 /** Checks the schema cannot express for /v1/events' body: they depend on the event type or on the clock. */
 export function checkInboundEvent(event: InboundEvent, index: number, nowSeconds: number): void {
-  if (event.eventName === 'Custom' && !event.customEventName) {
-    throw new ApiError('invalid_payload', `events[${index}].customEventName is required for Custom events`, {
-      field: `events[${index}].customEventName`,
-      index,
-    });
-  }
   // Five minutes of clock skew; a millisecond timestamp lands far in the future and is caught here.
   if (event.eventTime > nowSeconds + 300) {
     throw new ApiError(

@@ -79,13 +79,18 @@ export type ResolvedEventName =
   | { kind: 'standard'; eventName: EventName }
   | { kind: 'custom'; customEventName: string };
 
-/** Standard (or an alias of one) or custom; `Custom` without customEventName is undefined. */
+/**
+ * Standard (or an alias of one) or custom. `Custom` without customEventName is the standard `Custom` type:
+ * seed 000 passes custom events through, and each platform has a default name for one (seed 001).
+ */
 export function resolveEventName(
   event: Pick<ApiEvent, 'eventName' | 'customEventName'>,
-): ResolvedEventName | null {
+): ResolvedEventName {
   const name = event.eventName;
   if (name === 'Custom') {
-    return event.customEventName ? { kind: 'custom', customEventName: event.customEventName } : null;
+    return event.customEventName
+      ? { kind: 'custom', customEventName: event.customEventName }
+      : { kind: 'standard', eventName: 'Custom' };
   }
   if ((EVENT_NAMES as readonly string[]).includes(name))
     return { kind: 'standard', eventName: name as EventName };
@@ -97,7 +102,6 @@ export function resolveEventName(
 /** The name a filter or a definition uses for a standard name or alias; custom names stay as they are. */
 export function canonicalEventName(name: string): { eventName: EventName } | { customEventName: string } {
   const resolved = resolveEventName({ eventName: name });
-  if (!resolved) return { eventName: 'Custom' };
   return resolved.kind === 'standard'
     ? { eventName: resolved.eventName }
     : { customEventName: resolved.customEventName };

@@ -132,11 +132,6 @@ async function prepareOne(
     );
   }
   const name = resolveEventName(event);
-  if (!name) {
-    return new EventRefusal('validation_failed', 'customEventName is required for Custom events', {
-      field: 'customEventName',
-    });
-  }
   if (name.kind === 'custom' && !(await request.customEventNames()).has(name.customEventName)) {
     return new EventRefusal(
       'event_not_found',

@@ -44,7 +44,7 @@ export function registerOrgCustomEventsCreate(app: App, deps: AppDeps): void {
       const now = deps.clock.now();
       const { name, description, isActive } = request.body;
       const resolved = resolveEventName({ eventName: name });
-      if (!resolved || resolved.kind === 'standard') {
+      if (resolved.kind === 'standard') {
         throw new ApiError('validation_failed', `${name} is a standard event type, not a custom event`, {
           field: 'name',
         });
