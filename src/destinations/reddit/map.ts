@@ -112,6 +112,8 @@ export function redditEvent(event: OutboundEvent, config: RedditConfig): JsonObj
   return compact({
     event_at: Math.floor(event.eventTime) * 1000,
     action_source: 'WEBSITE',
+    // v3 events carry the page (Reddit's docs and the reference example); it helps attribution.
+    event_source_url: plain(event.eventSourceUrl),
     click_id: plain(event.userData.rdtClickId),
     type,
     user: nonEmpty(redditUser(event)),

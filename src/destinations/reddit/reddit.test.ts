@@ -47,6 +47,7 @@ describe('reddit build', () => {
             {
               event_at: EVENT_TIME * 1000,
               action_source: 'WEBSITE',
+              event_source_url: 'https://shop.example.com/checkout/order-received/1001',
               click_id: 'rdt-click-1',
               type: { tracking_type: 'PURCHASE' },
               user: {
@@ -95,6 +96,7 @@ describe('reddit build', () => {
     assert.deepEqual(eventsOf(only([customEvent]).request.body)[0], {
       event_at: EVENT_TIME * 1000,
       action_source: 'WEBSITE',
+      event_source_url: 'https://shop.example.com/',
       type: { tracking_type: 'CUSTOM', custom_event_name: 'newsletter_signup_popup' },
       user: { email: h('fan@example.com'), ip_address: h('198.51.100.4'), user_agent: 'Mozilla/5.0 Bare' },
       metadata: { conversion_id: 'evt-custom-1', value: 5, currency: 'EUR' },
