@@ -98,6 +98,33 @@ describe('every platform end to end: /v1/events → delivery → fake platform',
     assert.ok(reddit.event_at > 1e12, 'Reddit event_at is in milliseconds');
   });
 
+  test('a customer id sent as a JSON number reaches the platforms as its decimal string, hashed', async () => {
+    const res = await service.app!.inject({
+      method: 'POST',
+      url: '/v1/events',
+      headers: proxyHeaders(tenant),
+      payload: {
+        events: [
+          purchaseEvent({
+            eventId: 'e2e-numeric-id',
+            userData: { ...(purchaseEvent().userData as object), externalId: 4711 },
+          }),
+        ],
+      },
+    });
+    assert.equal(res.statusCode, 200, res.body);
+    await eventually(async () => {
+      const r = await statuses('e2e-numeric-id');
+      return r.length === 5 && r.every((d) => d.status !== 'pending') ? r : undefined;
+    });
+    for (const row of await statuses('e2e-numeric-id'))
+      assert.equal(row.status, 'delivered', `${row.destination_type}: ${row.last_error}`);
+    const meta = (
+      fakes.meta.accepted as Array<{ event_id: string; user_data: { external_id: string[] } }>
+    ).find((e) => e.event_id === 'e2e-numeric-id')!;
+    assert.deepEqual(meta.user_data.external_id, [sha('4711')]);
+  });
+
   test('an invalid access token marks each destination needs_attention with the platform’s message on the outcome', async () => {
     const bad = await createTenant(service, {
       destinations: Object.fromEntries(TYPES.map((t) => [t, withToken(t, `${t}-revoked-token`)])),

@@ -38,6 +38,8 @@ function pickUserData(raw: Record<string, unknown> | undefined): UserData {
   for (const key of USER_DATA_KEYS) {
     const value = raw[key];
     if (typeof value === 'string' && value.trim() !== '') picked[key] = value;
+    // Customer ids arrive as JSON numbers from many shops (the schema allows it where it does).
+    else if (typeof value === 'number' && Number.isSafeInteger(value)) picked[key] = String(value);
   }
   return picked;
 }

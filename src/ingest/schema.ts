@@ -24,7 +24,11 @@ const USER_DATA_FIELDS = {
   state: Type.Optional(text(200)),
   zip: Type.Optional(text(32)),
   country: Type.Optional(text(100, 'ISO alpha-2, alpha-3 or English name.')),
-  externalId: Type.Optional(text(512)),
+  externalId: Type.Optional(
+    Type.Union([text(512), Type.Integer({ minimum: 0 })], {
+      description: "The shop's customer id; a JSON number is read as its decimal string.",
+    }),
+  ),
   ipAddress: Type.Optional(text(64)),
   userAgent: Type.Optional(text(1024)),
   fbc: Type.Optional(text(512, 'Meta click id cookie (_fbc).')),
