@@ -5,6 +5,7 @@
 
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
+import type { SharedIpTracker } from './ingest/diagnostics.js';
 import type { DomainContextCache } from './ingest/domain-context.js';
 import type { QuotaTracker } from './ingest/quota.js';
 import type { GroupCommitWriter } from './ingest/writer.js';
@@ -23,6 +24,8 @@ export interface AppDeps {
   writer: GroupCommitWriter;
   domains: DomainContextCache;
   quota: QuotaTracker;
+  /** Which IPs come with many different shoppers (events.diagnostics); per process, bounded. */
+  sharedIps?: SharedIpTracker;
   rateLimiter: RateLimiter;
   metrics: Metrics;
   mailer: Mailer;

@@ -7,6 +7,7 @@ import type { Config } from './config.js';
 import { UndiciSender } from './delivery/http-client.js';
 import { DeliveryWorker } from './delivery/worker.js';
 import type { App } from './http/types.js';
+import { SharedIpTracker } from './ingest/diagnostics.js';
 import { DomainContextCache } from './ingest/domain-context.js';
 import { QuotaTracker } from './ingest/quota.js';
 import { GroupCommitWriter } from './ingest/writer.js';
@@ -107,6 +108,7 @@ export async function startService(config: Config, options: StartOptions): Promi
       writer,
       domains,
       quota,
+      sharedIps: new SharedIpTracker(),
       rateLimiter,
       metrics,
       mailer,

@@ -9,8 +9,15 @@
 import { ApiError, type ErrorCode } from '../errors.js';
 import type { Clock } from '../lib/clock.js';
 import type { Sealer } from '../lib/crypto.js';
+import type { DB } from '../storage/db.js';
+import {
+  BROWSER_SOURCES,
+  type DuplicateArrival,
+  markPairedAcrossPaths,
+} from '../storage/repos/diagnostics.js';
 import { admitIngest, type IngestingOrg } from './admission.js';
 import { ConsentError } from './consent.js';
+import type { SharedIpTracker } from './diagnostics.js';
 import type { DomainContext } from './domain-context.js';
 import {
   type EventSource,
@@ -35,6 +42,9 @@ export interface AcceptDeps {
   sealer: Sealer;
   metrics: IngestMetrics;
   config: { delivery: { retryHorizonMs: number } };
+  sharedIps?: SharedIpTracker | undefined;
+  /** Where duplicates from the other path mark the stored event (absent: not recorded). */
+  storage?: { db: DB };
 }
 
 /** Why one event was not accepted, when the entry point answers per event (the public API's bulk). */
@@ -160,6 +170,27 @@ export function pmwEvents(
     );
 }
 
+/** Duplicates that came from the other path mark the stored event: the shop's ids line up (diagnostics). */
+async function markPaired(
+  db: DB,
+  events: readonly PreparedEvent[],
+  statuses: readonly EventStatus[],
+): Promise<void> {
+  const arrivals: DuplicateArrival[] = [];
+  statuses.forEach((status, i) => {
+    const event = events[i]?.event;
+    if (status !== 'duplicate' || !event) return;
+    arrivals.push({
+      domainId: event.domain_id,
+      eventName: event.event_name,
+      customEventName: event.custom_event_name ?? null,
+      eventId: event.event_id,
+      fromBrowser: (BROWSER_SOURCES as readonly string[]).includes(event.source),
+    });
+  });
+  await markPairedAcrossPaths(db, arrivals);
+}
+
 /** The one way in. Resolves once the accepted events are durable; throws ApiError to refuse the request. */
 export async function acceptEvents(deps: AcceptDeps, input: AcceptInput): Promise<AcceptResult> {
   const { org, route } = input;
@@ -169,6 +200,7 @@ export async function acceptEvents(deps: AcceptDeps, input: AcceptInput): Promis
     sealer: deps.sealer,
     now,
     retryHorizonMs: deps.config.delivery.retryHorizonMs,
+    sharedIps: deps.sharedIps,
   });
   const prepared = Array.isArray(outcome)
     ? (outcome as ReadonlyArray<PreparedEvent | EventRefusal>)
@@ -196,6 +228,7 @@ export async function acceptEvents(deps: AcceptDeps, input: AcceptInput): Promis
   let accepted = 0;
   for (const status of written.statuses) if (status === 'accepted') accepted += 1;
   const duplicate = written.statuses.length - accepted;
+  if (duplicate > 0 && deps.storage) await markPaired(deps.storage.db, events, written.statuses);
   deps.metrics.ingested(route, accepted, duplicate, (performance.now() - started) / 1000);
 
   if (refused === 0) return { prepared, statuses: written.statuses, accepted, duplicate };

@@ -13,6 +13,7 @@ import type { Sealer } from '../lib/crypto.js';
 import { newId, randomId } from '../lib/ids.js';
 import type { NewDelivery, NewEvent } from '../storage/schema.js';
 import { type ConsentDefault, encodeConsent, resolveConsent } from './consent.js';
+import { DIAGNOSTIC_FLAGS, diagnosticFlags, type SharedIpTracker } from './diagnostics.js';
 import type { DomainContext } from './domain-context.js';
 import type { InboundEvent, PmwEvent } from './schema.js';
 import { matchKeysColumn, type SealedPayload, sealPayload } from './sealed-payload.js';
@@ -30,6 +31,8 @@ export interface PrepareOptions {
   sealer: Sealer;
   now: number;
   retryHorizonMs: number;
+  /** Flags IPs that come with many shoppers (absent: that one diagnostic is not computed). */
+  sharedIps?: SharedIpTracker | undefined;
 }
 
 function pickUserData(raw: Record<string, unknown> | undefined): UserData {
@@ -129,9 +132,15 @@ export function prepareInboundEvent(
     pii_sealed: sealPayload(options.sealer, payload, pk),
     pii_erased_at: null,
     consent: consentColumn(ctx, inbound),
+    diagnostics: diagnosticFlags(
+      { domainId: ctx.domain.id, userData, eventSourceUrl: inbound.eventSourceUrl, now: options.now },
+      options.sharedIps,
+    ),
   };
   return { event, deliveries: deliveriesFor(ctx, pk, inbound.eventTime, null, options) };
 }
+
+const IP_FLAGS = DIAGNOSTIC_FLAGS.ipNotPublic | DIAGNOSTIC_FLAGS.ipWithPort | DIAGNOSTIC_FLAGS.ipMalformed;
 
 /** PMW's browser event names (GA4 style) to our event types. Anything else is a Custom event. */
 const PMW_EVENT_NAMES: Record<string, EventName> = {
@@ -220,6 +229,9 @@ export function preparePmwEvent(
     pii_sealed: sealPayload(options.sealer, payload, pk),
     pii_erased_at: null,
     consent: consentColumn(ctx, inbound),
+    // A browser-built event's identifiers sit in its platform objects: only the request's IP is ours to judge.
+    diagnostics:
+      diagnosticFlags({ domainId: ctx.domain.id, userData, now: options.now }, undefined) & IP_FLAGS,
   };
   const types = new Set(Object.keys(members) as DestinationType[]);
   return { event, deliveries: deliveriesFor(ctx, pk, eventTime, types, options) };

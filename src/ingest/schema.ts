@@ -120,7 +120,11 @@ export const InboundEventSchema = Type.Object({
     }),
   ),
   customEventName: Type.Optional(
-    Type.String({ minLength: 1, maxLength: 100, description: "A Custom event's own name; without it each platform uses its default custom name." }),
+    Type.String({
+      minLength: 1,
+      maxLength: 100,
+      description: "A Custom event's own name; without it each platform uses its default custom name.",
+    }),
   ),
   eventSourceUrl: Type.Optional(text(2048)),
   referrerUrl: Type.Optional(text(2048)),

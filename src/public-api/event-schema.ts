@@ -83,9 +83,7 @@ export type ResolvedEventName =
  * Standard (or an alias of one) or custom. `Custom` without customEventName is the standard `Custom` type:
  * seed 000 passes custom events through, and each platform has a default name for one (seed 001).
  */
-export function resolveEventName(
-  event: Pick<ApiEvent, 'eventName' | 'customEventName'>,
-): ResolvedEventName {
+export function resolveEventName(event: Pick<ApiEvent, 'eventName' | 'customEventName'>): ResolvedEventName {
   const name = event.eventName;
   if (name === 'Custom') {
     return event.customEventName

@@ -22,6 +22,7 @@ function event(id: string, eventId: string, extra: Partial<NewEvent> = {}): NewE
     match_keys: 'em',
     pii_sealed: 'sealed',
     pii_erased_at: null,
+    diagnostics: 0,
     ...extra,
   };
 }

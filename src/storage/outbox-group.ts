@@ -31,6 +31,7 @@ export const EVENT_COLUMNS = [
   'pii_erased_at',
   'custom_data_sent',
   'consent',
+  'diagnostics',
 ] as const satisfies readonly (keyof EventsTable)[];
 export const DELIVERY_COLUMNS = [
   'id',
@@ -51,6 +52,8 @@ export const DELIVERY_COLUMNS = [
   'created_at',
   'updated_at',
   'final_at',
+  'sent_keys',
+  'match_score',
 ] as const satisfies readonly (keyof DeliveriesTable)[];
 type Exhaustive<T extends never> = T;
 export type EventColumnsComplete = Exhaustive<Exclude<keyof EventsTable, (typeof EVENT_COLUMNS)[number]>>;
@@ -162,7 +165,7 @@ export function groupClaims(group: OutboxGroup): Columns<ClaimColumn> {
 }
 
 /** Custom events deduplicate by their own name: two different custom events may share an eventId. */
-function dedupName(eventName: string, customName: string | null): string {
+export function dedupName(eventName: string, customName: string | null): string {
   return eventName === 'Custom' && customName ? `Custom:${customName}` : eventName;
 }
 

@@ -92,6 +92,8 @@ export interface EventsTable {
   custom_data_sent: string | null;
   /** The consent decision resolved at ingest (ingest/consent.ts encodeConsent); null: granted by default. */
   consent: string | null;
+  /** Flags decided at ingest (ingest/diagnostics.ts DIAGNOSTIC_FLAGS); never personal values. */
+  diagnostics: number;
 }
 
 export interface DedupKeysTable {
@@ -123,6 +125,10 @@ export interface DeliveriesTable {
   created_at: number;
   updated_at: number;
   final_at: number | null;
+  /** The identifiers this delivery carries for its platform: a bit per user-data key (USER_DATA_KEYS order). */
+  sent_keys: number | null;
+  /** Match-quality score 0–10 derived from sent_keys with the platform's weights (docs/diagnostics.md). */
+  match_score: number | null;
 }
 
 export interface DeliveryAttemptsTable {

@@ -98,6 +98,7 @@ const EVENT_TYPES: Record<EventColumn, string> = {
   pii_erased_at: 'int8',
   custom_data_sent: 'text',
   consent: 'text',
+  diagnostics: 'integer',
 };
 const DELIVERY_TYPES: Record<DeliveryColumn, string> = {
   id: 'text',
@@ -118,6 +119,8 @@ const DELIVERY_TYPES: Record<DeliveryColumn, string> = {
   created_at: 'int8',
   updated_at: 'int8',
   final_at: 'int8',
+  sent_keys: 'int4',
+  match_score: 'int4',
 };
 
 /** `select * from unnest($1::text[], $2::int8[], …)`: the rows of columnar values, one parameter per column. */
