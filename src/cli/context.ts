@@ -27,6 +27,8 @@ export const CLI_OPTIONS = {
   'shop-url': { type: 'string' },
   country: { type: 'string' },
   'consent-default': { type: 'string' },
+  from: { type: 'string' },
+  to: { type: 'string' },
   domain: { type: 'string' },
   type: { type: 'string' },
   config: { type: 'string' },

@@ -14,6 +14,7 @@ import { deliveriesReplay } from './commands/deliveries-replay.js';
 import { deliveriesShow } from './commands/deliveries-show.js';
 import { destinationSet } from './commands/destination-set.js';
 import { dev } from './commands/dev.js';
+import { diagnostics } from './commands/diagnostics.js';
 import { domainAdd } from './commands/domain-add.js';
 import { domainSet } from './commands/domain-set.js';
 import { keysRotate } from './commands/keys-rotate.js';
@@ -45,6 +46,7 @@ export const COMMANDS: readonly Command[] = [
   deliveriesList,
   deliveriesReplay,
   deliveriesShow,
+  diagnostics,
   keysRotate,
   apikeyCreate,
   apikeyList,

@@ -61,3 +61,20 @@ export function decodeEventCursor(value: string): EventCursor {
     field: 'cursor',
   });
 }
+
+/** Diagnostics cover a week unless told otherwise, and at most 92 days (the counts scan the range). */
+const DIAGNOSTICS_DEFAULT_MS = 7 * DAY_MS;
+const DIAGNOSTICS_MAX_MS = 92 * DAY_MS;
+
+export function diagnosticsRange(
+  now: number,
+  query: { from?: string | undefined; to?: string | undefined },
+): { from: number; to: number } {
+  const to = query.to !== undefined ? parseTimeBound(query.to, 'to') : now;
+  const from = query.from !== undefined ? parseTimeBound(query.from, 'from') : to - DIAGNOSTICS_DEFAULT_MS;
+  if (from >= to) throw new ApiError('validation_failed', 'from must be before to', { field: 'from' });
+  if (to - from > DIAGNOSTICS_MAX_MS) {
+    throw new ApiError('validation_failed', 'a diagnostics range is at most 92 days', { field: 'from' });
+  }
+  return { from, to };
+}

@@ -175,6 +175,7 @@ export const MANAGEMENT_ROUTES: ManagementRoute[] = [
   },
   ...domainRows([
     ['GET', '', 'viewer'],
+    ['GET', '/diagnostics', 'viewer'],
     ['DELETE', '', 'admin'],
     ['POST', '/verify', 'member'],
     ['POST', '/regenerate-token', 'admin'],

@@ -62,7 +62,8 @@ export async function markPairedAcrossPaths(db: DB, arrivals: readonly Duplicate
 
 export interface DiagnosticsRange {
   orgId: string;
-  domainId: string;
+  /** One domain, or every domain of the org. */
+  domainId?: string | undefined;
   /** received_at ≥ from (ms). */
   from: number;
   /** received_at < to (ms). */
@@ -95,12 +96,15 @@ export async function countEventDiagnostics(
       count(eb('source', 'in', [...BROWSER_SOURCES])).as('browser_events'),
       count(eb('event_name', '=', 'Purchase')).as('purchases'),
       count(
-        eb.and([eb('event_name', '=', 'Purchase'), sql<boolean>`(diagnostics & ${sql.lit(clickIdBit)}) <> 0`]),
+        eb.and([
+          eb('event_name', '=', 'Purchase'),
+          sql<boolean>`(diagnostics & ${sql.lit(clickIdBit)}) <> 0`,
+        ]),
       ).as('purchases_with_click_id'),
       ...bits.map((bit) => count(sql<boolean>`(diagnostics & ${sql.lit(bit)}) <> 0`).as(`bit_${bit}`)),
     ])
     .where('org_id', '=', range.orgId)
-    .where('domain_id', '=', range.domainId)
+    .$if(range.domainId !== undefined, (q) => q.where('domain_id', '=', range.domainId!))
     .where('received_at', '>=', range.from)
     .where('received_at', '<', range.to)
     .executeTakeFirstOrThrow();
@@ -146,7 +150,7 @@ export async function countDestinationKeys(
       ...bits.map((bit) => count(sql<boolean>`(sent_keys & ${sql.lit(bit)}) <> 0`).as(`bit_${bit}`)),
     ])
     .where('org_id', '=', range.orgId)
-    .where('domain_id', '=', range.domainId)
+    .$if(range.domainId !== undefined, (q) => q.where('domain_id', '=', range.domainId!))
     .where('created_at', '>=', range.from)
     .where('created_at', '<', range.to)
     .groupBy(['destination_id', 'destination_type'])
