@@ -5,10 +5,11 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import type { OutboundEvent } from './contract.js';
 import { destinations, getDestination, isDestinationType } from './registry.js';
 import { buildInChunks } from './shared/build.js';
 import { barePageVisit, customEvent, outboundEvent, response, richPurchase } from './testing/fixtures.js';
-import { DESTINATION_TYPES, type DestinationType, type OutboundEvent } from './types.js';
+import { DESTINATION_TYPES, type DestinationType } from './types.js';
 
 /** A valid config per type, as a user would paste it. */
 const SAMPLE_CONFIGS: Record<DestinationType, Record<string, unknown>> = {

@@ -1,28 +1,35 @@
+import type { Destination } from './contract.js';
 import { meta } from './meta/index.js';
 import { pinterest } from './pinterest/index.js';
 import { reddit } from './reddit/index.js';
 import { snapchat } from './snapchat/index.js';
 import { tiktok } from './tiktok/index.js';
-import { DESTINATION_TYPES, type Destination, type DestinationType } from './types.js';
 
 /**
- * Every destination, by type. Adding one is a folder plus a line here; the `Record` makes the
- * compiler insist on an entry for every DestinationType.
+ * Every destination, in the order lists show them. Adding one is its folder plus a line here: the type
+ * names, config's base URLs, the fake platforms, `tagbridge dev` and the contract test all read this list.
+ */
+const REGISTERED = [meta, tiktok, pinterest, snapchat, reddit] as const;
+
+export type DestinationType = (typeof REGISTERED)[number]['type'];
+
+export const DESTINATION_TYPES: readonly DestinationType[] = REGISTERED.map(
+  (destination) => destination.type,
+);
+
+/**
+ * Every destination, by type.
  *
  * `Destination<MetaConfig>` is assignable to `Destination<unknown>` because the interface declares
  * `isTestMode`, `build` and `classify` with method syntax, whose parameters TypeScript checks
  * bivariantly. That is sound here only because callers always pass a config obtained from the same
  * destination's `parseConfig` (the worker stores and re-parses it), never one from another type.
  */
-export const destinations: Record<DestinationType, Destination<unknown>> = {
-  meta,
-  tiktok,
-  pinterest,
-  snapchat,
-  reddit,
-};
+export const destinations = Object.fromEntries(
+  REGISTERED.map((destination) => [destination.type, destination]),
+) as Record<DestinationType, Destination<unknown, DestinationType>>;
 
-export function getDestination(type: DestinationType): Destination<unknown> {
+export function getDestination(type: DestinationType): Destination<unknown, DestinationType> {
   return destinations[type];
 }
 

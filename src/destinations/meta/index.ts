@@ -1,9 +1,9 @@
+import type { ConsentDecision, Destination, OutboundEvent } from '../contract.js';
 import { buildBatches, FORCED_TEST_CODE, JSON_CONTENT_TYPE, type Mapped, origin } from '../shared/build.js';
 import { adsAllowed, CONSENT_SKIP } from '../shared/consent.js';
 import { plain } from '../shared/identity.js';
 import { compact, type JsonObject } from '../shared/json.js';
 import { clientIp, fillNested, passthroughObject } from '../shared/passthrough.js';
-import type { ConsentDecision, Destination, OutboundEvent } from '../types.js';
 import { classifyMeta } from './classify.js';
 import { META_DEFAULT_API_VERSION, type MetaConfig, metaConfigSchema, parseMetaConfig } from './config.js';
 import { metaEvent, metaSkipReason } from './map.js';
@@ -43,7 +43,7 @@ function testEventCode(config: MetaConfig, force: boolean | undefined): string |
   return config.testEventCode ?? (force === true ? FORCED_TEST_CODE : undefined);
 }
 
-export const meta: Destination<MetaConfig> = {
+export const meta: Destination<MetaConfig, 'meta'> = {
   type: 'meta',
   label: 'Meta (Facebook, Instagram)',
   configSchema: metaConfigSchema,

@@ -1,8 +1,8 @@
+import type { Destination, OutboundEvent } from '../contract.js';
 import { buildBatches, JSON_CONTENT_TYPE, type Mapped, origin } from '../shared/build.js';
 import { adsAllowed, CONSENT_SKIP, optedOut } from '../shared/consent.js';
 import { plain } from '../shared/identity.js';
 import { clientIp, fillNested, passthroughObject } from '../shared/passthrough.js';
-import type { Destination, OutboundEvent } from '../types.js';
 import { classifyPinterest } from './classify.js';
 import { type PinterestConfig, parsePinterestConfig, pinterestConfigSchema } from './config.js';
 import { pinterestEvent, pinterestMissingIdentifier } from './map.js';
@@ -28,7 +28,7 @@ function mapEvent(event: OutboundEvent, config: PinterestConfig): Mapped {
   return ready;
 }
 
-export const pinterest: Destination<PinterestConfig> = {
+export const pinterest: Destination<PinterestConfig, 'pinterest'> = {
   type: 'pinterest',
   label: 'Pinterest',
   configSchema: pinterestConfigSchema,

@@ -1,3 +1,4 @@
+import type { ConsentDecision, Destination, OutboundEvent } from '../contract.js';
 import { hashNormalized } from '../normalize/hash.js';
 import { normalizeIp } from '../normalize/ip.js';
 import { buildBatches, FORCED_TEST_CODE, JSON_CONTENT_TYPE, type Mapped, origin } from '../shared/build.js';
@@ -5,7 +6,6 @@ import { adsAllowed, CONSENT_SKIP } from '../shared/consent.js';
 import { plain } from '../shared/identity.js';
 import { compact, type JsonObject } from '../shared/json.js';
 import { childObject, fillNested, passthroughObject } from '../shared/passthrough.js';
-import type { ConsentDecision, Destination, OutboundEvent } from '../types.js';
 import { classifyReddit } from './classify.js';
 import { parseRedditConfig, type RedditConfig, redditConfigSchema } from './config.js';
 import { redditEvent } from './map.js';
@@ -42,7 +42,7 @@ function mapAllowedEvent(event: OutboundEvent, config: RedditConfig): Mapped {
   return { event: ready };
 }
 
-export const reddit: Destination<RedditConfig> = {
+export const reddit: Destination<RedditConfig, 'reddit'> = {
   type: 'reddit',
   label: 'Reddit',
   configSchema: redditConfigSchema,

@@ -1,8 +1,8 @@
+import type { Destination, OutboundEvent } from '../contract.js';
 import { buildBatches, JSON_CONTENT_TYPE, type Mapped, origin } from '../shared/build.js';
 import { adsAllowed, CONSENT_SKIP, optedOut } from '../shared/consent.js';
 import { plain } from '../shared/identity.js';
 import { clientIp, fillNested, passthroughObject } from '../shared/passthrough.js';
-import type { Destination, OutboundEvent } from '../types.js';
 import { classifySnapchat } from './classify.js';
 import { parseSnapchatConfig, type SnapchatConfig, snapchatConfigSchema } from './config.js';
 import { snapchatEvent, snapchatMissingIdentifier } from './map.js';
@@ -28,7 +28,7 @@ function mapEvent(event: OutboundEvent, config: SnapchatConfig): Mapped {
   return ready;
 }
 
-export const snapchat: Destination<SnapchatConfig> = {
+export const snapchat: Destination<SnapchatConfig, 'snapchat'> = {
   type: 'snapchat',
   label: 'Snapchat',
   configSchema: snapchatConfigSchema,

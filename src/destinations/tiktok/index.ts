@@ -1,9 +1,9 @@
+import type { Destination, OutboundEvent } from '../contract.js';
 import { buildBatches, FORCED_TEST_CODE, JSON_CONTENT_TYPE, type Mapped, origin } from '../shared/build.js';
 import { adsAllowed, CONSENT_SKIP } from '../shared/consent.js';
 import { plain } from '../shared/identity.js';
 import { compact, isJsonObject } from '../shared/json.js';
 import { clientIp, fillNested, passthroughObject } from '../shared/passthrough.js';
-import type { Destination, OutboundEvent } from '../types.js';
 import { classifyTiktok } from './classify.js';
 import { parseTiktokConfig, type TiktokConfig, tiktokConfigSchema } from './config.js';
 import { tiktokEvent } from './map.js';
@@ -27,7 +27,7 @@ function mapAllowedEvent(event: OutboundEvent, config: TiktokConfig): Mapped {
   return { event: ready };
 }
 
-export const tiktok: Destination<TiktokConfig> = {
+export const tiktok: Destination<TiktokConfig, 'tiktok'> = {
   type: 'tiktok',
   label: 'TikTok',
   configSchema: tiktokConfigSchema,
