@@ -7,6 +7,7 @@
  * registry).
  */
 import type { TObject } from 'typebox';
+import type { StartFake } from './fakes/common.js';
 
 export const EVENT_NAMES = [
   'PageVisit',
@@ -266,4 +267,18 @@ export interface Destination<C, T extends string = string> {
   plan(config: C, env: BuildEnv): BatchPlan;
   build(events: OutboundEvent[], config: C, env: BuildEnv): BuildResult;
   classify(response: HttpResponse, request: HttpRequest): Classification;
+}
+
+/**
+ * Everything a destination folder declares about itself (its `index.ts` exports one of these, and the
+ * registry lists it): the adapter the worker runs, and what the rest of the application derives from the
+ * registry instead of a list of its own.
+ */
+export interface DestinationDeclaration<C, T extends string = string> extends Destination<C, T> {
+  /**
+   * The platform's fake: a local HTTP server (`fake.ts` in the destination's folder) that the tests and
+   * `tagbridge dev` send to instead of the platform. Loaded through `import()` only when asked for, so the
+   * worker never loads it.
+   */
+  fake(): Promise<StartFake>;
 }

@@ -1,4 +1,4 @@
-import type { Destination } from './contract.js';
+import type { DestinationDeclaration } from './contract.js';
 import { meta } from './meta/index.js';
 import { pinterest } from './pinterest/index.js';
 import { reddit } from './reddit/index.js';
@@ -20,16 +20,16 @@ export const DESTINATION_TYPES: readonly DestinationType[] = REGISTERED.map(
 /**
  * Every destination, by type.
  *
- * `Destination<MetaConfig>` is assignable to `Destination<unknown>` because the interface declares
- * `isTestMode`, `build` and `classify` with method syntax, whose parameters TypeScript checks
- * bivariantly. That is sound here only because callers always pass a config obtained from the same
+ * `DestinationDeclaration<MetaConfig>` is assignable to `DestinationDeclaration<unknown>` because the
+ * contract declares `isTestMode`, `build` and `classify` with method syntax, whose parameters TypeScript
+ * checks bivariantly. That is sound here only because callers always pass a config obtained from the same
  * destination's `parseConfig` (the worker stores and re-parses it), never one from another type.
  */
 export const destinations = Object.fromEntries(
   REGISTERED.map((destination) => [destination.type, destination]),
-) as Record<DestinationType, Destination<unknown, DestinationType>>;
+) as Record<DestinationType, DestinationDeclaration<unknown, DestinationType>>;
 
-export function getDestination(type: DestinationType): Destination<unknown, DestinationType> {
+export function getDestination(type: DestinationType): DestinationDeclaration<unknown, DestinationType> {
   return destinations[type];
 }
 

@@ -1,4 +1,4 @@
-import type { ConsentDecision, Destination, OutboundEvent } from '../contract.js';
+import type { ConsentDecision, DestinationDeclaration, OutboundEvent } from '../contract.js';
 import { buildBatches, FORCED_TEST_CODE, JSON_CONTENT_TYPE, type Mapped, origin } from '../shared/build.js';
 import { adsAllowed, CONSENT_SKIP } from '../shared/consent.js';
 import { plain } from '../shared/identity.js';
@@ -43,7 +43,7 @@ function testEventCode(config: MetaConfig, force: boolean | undefined): string |
   return config.testEventCode ?? (force === true ? FORCED_TEST_CODE : undefined);
 }
 
-export const meta: Destination<MetaConfig, 'meta'> = {
+export const meta: DestinationDeclaration<MetaConfig, 'meta'> = {
   type: 'meta',
   label: 'Meta (Facebook, Instagram)',
   configSchema: metaConfigSchema,
@@ -81,4 +81,5 @@ export const meta: Destination<MetaConfig, 'meta'> = {
   classify(response) {
     return classifyMeta(response);
   },
+  fake: async () => (await import('./fake.js')).startFakeMeta,
 };

@@ -1,4 +1,4 @@
-import type { Destination, OutboundEvent } from '../contract.js';
+import type { DestinationDeclaration, OutboundEvent } from '../contract.js';
 import { buildBatches, JSON_CONTENT_TYPE, type Mapped, origin } from '../shared/build.js';
 import { adsAllowed, CONSENT_SKIP, optedOut } from '../shared/consent.js';
 import { plain } from '../shared/identity.js';
@@ -28,7 +28,7 @@ function mapEvent(event: OutboundEvent, config: PinterestConfig): Mapped {
   return ready;
 }
 
-export const pinterest: Destination<PinterestConfig, 'pinterest'> = {
+export const pinterest: DestinationDeclaration<PinterestConfig, 'pinterest'> = {
   type: 'pinterest',
   label: 'Pinterest',
   configSchema: pinterestConfigSchema,
@@ -63,4 +63,5 @@ export const pinterest: Destination<PinterestConfig, 'pinterest'> = {
   classify(response, request) {
     return classifyPinterest(response, request);
   },
+  fake: async () => (await import('./fake.js')).startFakePinterest,
 };

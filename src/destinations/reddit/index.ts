@@ -1,4 +1,4 @@
-import type { ConsentDecision, Destination, OutboundEvent } from '../contract.js';
+import type { ConsentDecision, DestinationDeclaration, OutboundEvent } from '../contract.js';
 import { hashNormalized } from '../normalize/hash.js';
 import { normalizeIp } from '../normalize/ip.js';
 import { buildBatches, FORCED_TEST_CODE, JSON_CONTENT_TYPE, type Mapped, origin } from '../shared/build.js';
@@ -42,7 +42,7 @@ function mapAllowedEvent(event: OutboundEvent, config: RedditConfig): Mapped {
   return { event: ready };
 }
 
-export const reddit: Destination<RedditConfig, 'reddit'> = {
+export const reddit: DestinationDeclaration<RedditConfig, 'reddit'> = {
   type: 'reddit',
   label: 'Reddit',
   configSchema: redditConfigSchema,
@@ -75,4 +75,5 @@ export const reddit: Destination<RedditConfig, 'reddit'> = {
   classify(response) {
     return classifyReddit(response);
   },
+  fake: async () => (await import('./fake.js')).startFakeReddit,
 };

@@ -1,4 +1,4 @@
-import type { Destination, OutboundEvent } from '../contract.js';
+import type { DestinationDeclaration, OutboundEvent } from '../contract.js';
 import { buildBatches, JSON_CONTENT_TYPE, type Mapped, origin } from '../shared/build.js';
 import { adsAllowed, CONSENT_SKIP, optedOut } from '../shared/consent.js';
 import { plain } from '../shared/identity.js';
@@ -28,7 +28,7 @@ function mapEvent(event: OutboundEvent, config: SnapchatConfig): Mapped {
   return ready;
 }
 
-export const snapchat: Destination<SnapchatConfig, 'snapchat'> = {
+export const snapchat: DestinationDeclaration<SnapchatConfig, 'snapchat'> = {
   type: 'snapchat',
   label: 'Snapchat',
   configSchema: snapchatConfigSchema,
@@ -60,4 +60,5 @@ export const snapchat: Destination<SnapchatConfig, 'snapchat'> = {
   classify(response, request) {
     return classifySnapchat(response, request);
   },
+  fake: async () => (await import('./fake.js')).startFakeSnapchat,
 };

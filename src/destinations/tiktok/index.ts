@@ -1,4 +1,4 @@
-import type { Destination, OutboundEvent } from '../contract.js';
+import type { DestinationDeclaration, OutboundEvent } from '../contract.js';
 import { buildBatches, FORCED_TEST_CODE, JSON_CONTENT_TYPE, type Mapped, origin } from '../shared/build.js';
 import { adsAllowed, CONSENT_SKIP } from '../shared/consent.js';
 import { plain } from '../shared/identity.js';
@@ -27,7 +27,7 @@ function mapAllowedEvent(event: OutboundEvent, config: TiktokConfig): Mapped {
   return { event: ready };
 }
 
-export const tiktok: Destination<TiktokConfig, 'tiktok'> = {
+export const tiktok: DestinationDeclaration<TiktokConfig, 'tiktok'> = {
   type: 'tiktok',
   label: 'TikTok',
   configSchema: tiktokConfigSchema,
@@ -66,4 +66,5 @@ export const tiktok: Destination<TiktokConfig, 'tiktok'> = {
   classify(response) {
     return classifyTiktok(response);
   },
+  fake: async () => (await import('./fake.js')).startFakeTikTok,
 };

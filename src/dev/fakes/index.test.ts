@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { describe, it } from 'node:test';
+import { DESTINATION_TYPES } from '../../destinations/registry.js';
 import { startFakePlatforms } from './index.js';
 
 async function freePortRange(size: number): Promise<number> {
@@ -24,17 +25,17 @@ async function freePortRange(size: number): Promise<number> {
 }
 
 describe('startFakePlatforms', () => {
-  it('starts all five on ephemeral ports and exposes their origins', async () => {
+  it('starts one fake per registered destination on ephemeral ports and exposes their origins', async () => {
     const fakes = await startFakePlatforms();
     try {
       const urls = Object.values(fakes.urls);
-      assert.equal(new Set(urls).size, 5);
+      assert.equal(new Set(urls).size, DESTINATION_TYPES.length);
       for (const url of urls) assert.match(url, /^http:\/\/127\.0\.0\.1:\d+$/);
       assert.equal(fakes.urls.META_GRAPH_URL, fakes.meta.url);
       assert.equal(fakes.urls.REDDIT_API_URL, fakes.reddit.url);
       assert.deepEqual(
-        [fakes.meta.name, fakes.tiktok.name, fakes.pinterest.name, fakes.snapchat.name, fakes.reddit.name],
-        ['meta', 'tiktok', 'pinterest', 'snapchat', 'reddit'],
+        DESTINATION_TYPES.map((type) => fakes[type].name),
+        [...DESTINATION_TYPES],
       );
       const res = await fetch(`${fakes.urls.TIKTOK_API_URL}/open_api/v1.3/event/track/`, {
         method: 'POST',
@@ -51,7 +52,7 @@ describe('startFakePlatforms', () => {
   });
 
   it('uses fixed consecutive ports from basePort, and passes shared options down', async () => {
-    const base = await freePortRange(5);
+    const base = await freePortRange(DESTINATION_TYPES.length);
     const fakes = await startFakePlatforms({ basePort: base, validTokens: ['only-this'] });
     try {
       assert.equal(fakes.urls.META_GRAPH_URL, `http://127.0.0.1:${base}`);
@@ -70,7 +71,7 @@ describe('startFakePlatforms', () => {
   it('fails cleanly when a port is taken, closing the fakes that did start', async () => {
     const first = await startFakePlatforms();
     try {
-      const taken = Number(new URL(first.urls.SNAPCHAT_API_URL).port);
+      const taken = Number(new URL(first.snapchat.url).port);
       await assert.rejects(startFakePlatforms({ snapchat: { port: taken } }), /EADDRINUSE/);
     } finally {
       await first.close();
