@@ -41,6 +41,13 @@ describe('registry', () => {
     }
     assert.equal(isDestinationType('myspace'), false);
   });
+
+  it('no two destinations read the same URL variable', () => {
+    const variables = DESTINATION_TYPES.flatMap((type) =>
+      Object.values(destinations[type].urls).map((url) => url.env),
+    );
+    assert.deepEqual([...new Set(variables)], variables);
+  });
 });
 
 for (const type of DESTINATION_TYPES) {
@@ -68,6 +75,16 @@ for (const type of DESTINATION_TYPES) {
         const result = destination.parseConfig(raw);
         assert.equal(result.ok, false);
         if (!result.ok) assert.ok(result.errors.length > 0 && result.errors.every((e) => e.length > 0));
+      }
+    });
+
+    it('declares its base URL (and any other) with a variable, an https default and a description', () => {
+      assert.ok(destination.urls.api, 'the api URL is the base of every request');
+      for (const url of Object.values(destination.urls)) {
+        assert.match(url.env, /^[A-Z][A-Z0-9_]*_URL$/);
+        assert.match(url.default, /^https:\/\/\S+[^/]$/, `${url.env}: no trailing slash`);
+        assert.ok(url.description.endsWith('.'), `${url.env}: a sentence for the README`);
+        if (url.fakePath !== undefined) assert.match(url.fakePath, /^\/\S*$/);
       }
     });
 

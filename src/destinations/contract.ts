@@ -269,12 +269,30 @@ export interface Destination<C, T extends string = string> {
   classify(response: HttpResponse, request: HttpRequest): Classification;
 }
 
+/** A URL a destination sends to, which an environment variable overrides (tests and `dev` point it at the fake). */
+export interface PlatformUrl {
+  /** The variable config reads (`META_GRAPH_URL`); documented in the README's configuration table. */
+  env: string;
+  /** The platform's own URL, used when the variable is unset. */
+  default: string;
+  /** The configuration table's "meaning" cell. */
+  description: string;
+  /** Where the fake serves this URL, under its origin (an OAuth token endpoint's path); none: the origin. */
+  fakePath?: string;
+}
+
 /**
  * Everything a destination folder declares about itself (its `index.ts` exports one of these, and the
  * registry lists it): the adapter the worker runs, and what the rest of the application derives from the
  * registry instead of a list of its own.
  */
 export interface DestinationDeclaration<C, T extends string = string> extends Destination<C, T> {
+  /**
+   * Where the platform is reached: `api` is the base URL of its requests (`BuildEnv.baseUrl`); a platform
+   * that needs more (an OAuth token endpoint…) names them beside it. Config reads and validates every
+   * variable at start-up.
+   */
+  urls: { api: PlatformUrl } & Readonly<Record<string, PlatformUrl>>;
   /**
    * The platform's fake: a local HTTP server (`fake.ts` in the destination's folder) that the tests and
    * `tagbridge dev` send to instead of the platform. Loaded through `import()` only when asked for, so the

@@ -47,6 +47,13 @@ export const meta: DestinationDeclaration<MetaConfig, 'meta'> = {
   type: 'meta',
   label: 'Meta (Facebook, Instagram)',
   configSchema: metaConfigSchema,
+  urls: {
+    api: {
+      env: 'META_GRAPH_URL',
+      default: 'https://graph.facebook.com',
+      description: 'Meta Graph API base URL.',
+    },
+  },
   limits: {
     maxBatchSize: 1000,
     maxEventAgeSeconds: 7 * 24 * 3600,

@@ -32,6 +32,13 @@ export const pinterest: DestinationDeclaration<PinterestConfig, 'pinterest'> = {
   type: 'pinterest',
   label: 'Pinterest',
   configSchema: pinterestConfigSchema,
+  urls: {
+    api: {
+      env: 'PINTEREST_API_URL',
+      default: 'https://api.pinterest.com',
+      description: 'Pinterest API base URL.',
+    },
+  },
   limits: {
     maxBatchSize: 1000,
     maxEventAgeSeconds: 7 * 24 * 3600,

@@ -46,6 +46,13 @@ export const reddit: DestinationDeclaration<RedditConfig, 'reddit'> = {
   type: 'reddit',
   label: 'Reddit',
   configSchema: redditConfigSchema,
+  urls: {
+    api: {
+      env: 'REDDIT_API_URL',
+      default: 'https://ads-api.reddit.com',
+      description: 'Reddit Ads API base URL.',
+    },
+  },
   limits: {
     maxBatchSize: 1000,
     maxEventAgeSeconds: 7 * 24 * 3600,

@@ -32,6 +32,13 @@ export const snapchat: DestinationDeclaration<SnapchatConfig, 'snapchat'> = {
   type: 'snapchat',
   label: 'Snapchat',
   configSchema: snapchatConfigSchema,
+  urls: {
+    api: {
+      env: 'SNAPCHAT_API_URL',
+      default: 'https://tr.snapchat.com',
+      description: 'Snapchat Conversions API base URL.',
+    },
+  },
   limits: {
     maxBatchSize: 2000,
     maxEventAgeSeconds: 37 * 24 * 3600,

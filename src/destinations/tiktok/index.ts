@@ -31,6 +31,13 @@ export const tiktok: DestinationDeclaration<TiktokConfig, 'tiktok'> = {
   type: 'tiktok',
   label: 'TikTok',
   configSchema: tiktokConfigSchema,
+  urls: {
+    api: {
+      env: 'TIKTOK_API_URL',
+      default: 'https://business-api.tiktok.com',
+      description: 'TikTok Business API base URL.',
+    },
+  },
   limits: {
     maxBatchSize: 1000,
     maxEventAgeSeconds: 7 * 24 * 3600,

@@ -43,14 +43,6 @@ export type FakePlatforms = Record<DestinationType, FakePlatform> & {
   close(): Promise<void>;
 };
 
-const URL_VARIABLES: Record<DestinationType, string> = {
-  meta: 'META_GRAPH_URL',
-  tiktok: 'TIKTOK_API_URL',
-  pinterest: 'PINTEREST_API_URL',
-  snapchat: 'SNAPCHAT_API_URL',
-  reddit: 'REDDIT_API_URL',
-};
-
 export async function startFakePlatforms(options: FakePlatformsOptions = {}): Promise<FakePlatforms> {
   const optionsFor = (type: DestinationType, index: number): FakeOptions => {
     const merged: FakeOptions = {};
@@ -80,7 +72,11 @@ export async function startFakePlatforms(options: FakePlatformsOptions = {}): Pr
     FakePlatform
   >;
   const urls: Record<string, string> = {};
-  for (const type of DESTINATION_TYPES) urls[URL_VARIABLES[type]] = byType[type].url;
+  for (const type of DESTINATION_TYPES) {
+    for (const url of Object.values(destinations[type].urls)) {
+      urls[url.env] = `${byType[type].url}${url.fakePath ?? ''}`;
+    }
+  }
   return {
     ...byType,
     urls,
