@@ -8,17 +8,9 @@ import { describe, it } from 'node:test';
 import type { OutboundEvent } from './contract.js';
 import { destinations, getDestination, isDestinationType } from './registry.js';
 import { buildInChunks } from './shared/build.js';
+import { secretFields } from './shared/config.js';
 import { barePageVisit, customEvent, outboundEvent, response, richPurchase } from './testing/fixtures.js';
-import { DESTINATION_TYPES, type DestinationType } from './types.js';
-
-/** A valid config per type, as a user would paste it. */
-const SAMPLE_CONFIGS: Record<DestinationType, Record<string, unknown>> = {
-  meta: { pixelId: '1234567890', accessToken: 'meta-token' },
-  tiktok: { pixelCode: 'C4ABCDEF123', accessToken: 'tiktok-token' },
-  pinterest: { adAccountId: '549755885175', accessToken: 'pinterest-token' },
-  snapchat: { pixelId: 'a1b2c3d4-0000-4000-8000-000000000001', accessToken: 'snap-token' },
-  reddit: { pixelId: 't2_abc123', accessToken: 'reddit-token' },
-};
+import { DESTINATION_TYPES } from './types.js';
 
 const SECRET_NAME = /token|secret|password|apikey|api_key|privatekey/i;
 const BASE_URL = 'http://127.0.0.1:4010';
@@ -54,7 +46,7 @@ for (const type of DESTINATION_TYPES) {
   const destination = destinations[type];
 
   describe(`contract: ${type}`, () => {
-    const parsed = destination.parseConfig(SAMPLE_CONFIGS[type]);
+    const parsed = destination.parseConfig(destination.sampleConfig);
     assert.ok(parsed.ok, `sample config for ${type} must parse`);
     const config = parsed.config;
 
@@ -154,10 +146,15 @@ for (const type of DESTINATION_TYPES) {
       assert.notDeepEqual({ url: test.url, body: test.body }, { url: live.url, body: live.body });
     });
 
-    it('never puts the access token in a response-visible place other than its auth slot', () => {
+    it('never puts a secret (the access token…) in the body: only in its auth slot', () => {
       const request = destination.build([barePageVisit], config, { baseUrl: BASE_URL }).requests[0];
       assert.ok(request);
-      assert.equal(JSON.stringify(request.body).includes(String(SAMPLE_CONFIGS[type].accessToken)), false);
+      const sample = destination.sampleConfig as Record<string, unknown>;
+      const secrets = secretFields(destination.configSchema).filter((name) => sample[name] !== undefined);
+      assert.ok(secrets.length > 0, 'the sample config has its secrets');
+      for (const name of secrets) {
+        assert.equal(JSON.stringify(request.body).includes(String(sample[name])), false, name);
+      }
     });
 
     describe('classification', () => {

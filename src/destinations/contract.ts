@@ -294,6 +294,11 @@ export interface DestinationDeclaration<C, T extends string = string> extends De
    */
   urls: { api: PlatformUrl } & Readonly<Record<string, PlatformUrl>>;
   /**
+   * A valid live-mode config, as a user would paste it: `tagbridge dev` gives it to its demo domain, the
+   * contract test builds with it, and the fake takes what the adapter builds from it.
+   */
+  sampleConfig: C;
+  /**
    * The platform's fake: a local HTTP server (`fake.ts` in the destination's folder) that the tests and
    * `tagbridge dev` send to instead of the platform. Loaded through `import()` only when asked for, so the
    * worker never loads it.

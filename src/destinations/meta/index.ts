@@ -54,6 +54,7 @@ export const meta: DestinationDeclaration<MetaConfig, 'meta'> = {
       description: 'Meta Graph API base URL.',
     },
   },
+  sampleConfig: { pixelId: '100000000000001', accessToken: 'EAAB-dev-token' },
   limits: {
     maxBatchSize: 1000,
     maxEventAgeSeconds: 7 * 24 * 3600,

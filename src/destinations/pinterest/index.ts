@@ -39,6 +39,7 @@ export const pinterest: DestinationDeclaration<PinterestConfig, 'pinterest'> = {
       description: 'Pinterest API base URL.',
     },
   },
+  sampleConfig: { adAccountId: '549755800001', accessToken: 'pina-dev-token' },
   limits: {
     maxBatchSize: 1000,
     maxEventAgeSeconds: 7 * 24 * 3600,

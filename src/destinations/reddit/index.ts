@@ -53,6 +53,7 @@ export const reddit: DestinationDeclaration<RedditConfig, 'reddit'> = {
       description: 'Reddit Ads API base URL.',
     },
   },
+  sampleConfig: { pixelId: 't2_devpixel', accessToken: 'reddit-dev-token' },
   limits: {
     maxBatchSize: 1000,
     maxEventAgeSeconds: 7 * 24 * 3600,

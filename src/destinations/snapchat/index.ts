@@ -39,6 +39,7 @@ export const snapchat: DestinationDeclaration<SnapchatConfig, 'snapchat'> = {
       description: 'Snapchat Conversions API base URL.',
     },
   },
+  sampleConfig: { pixelId: '00000000-0000-4000-8000-000000000001', accessToken: 'snap-dev-token' },
   limits: {
     maxBatchSize: 2000,
     maxEventAgeSeconds: 37 * 24 * 3600,

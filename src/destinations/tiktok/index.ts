@@ -38,6 +38,7 @@ export const tiktok: DestinationDeclaration<TiktokConfig, 'tiktok'> = {
       description: 'TikTok Business API base URL.',
     },
   },
+  sampleConfig: { pixelCode: 'CDEVPIXEL00001', accessToken: 'tiktok-dev-token' },
   limits: {
     maxBatchSize: 1000,
     maxEventAgeSeconds: 7 * 24 * 3600,

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { describe, it } from 'node:test';
-import { DESTINATION_TYPES } from '../../destinations/registry.js';
+import { UndiciSender } from '../../delivery/http-client.js';
+import { DESTINATION_TYPES, destinations } from '../../destinations/registry.js';
+import { customEvent, EVENT_TIME, richPurchase } from '../../destinations/testing/fixtures.js';
 import { startFakePlatforms } from './index.js';
 
 async function freePortRange(size: number): Promise<number> {
@@ -77,4 +79,41 @@ describe('startFakePlatforms', () => {
       await first.close();
     }
   });
+});
+
+describe('every registered destination has a fake', () => {
+  for (const type of DESTINATION_TYPES) {
+    it(`${type}: its fake takes what the adapter builds from the sample config, live and in test mode`, async () => {
+      const destination = destinations[type];
+      const parsed = destination.parseConfig(destination.sampleConfig);
+      assert.ok(parsed.ok);
+      const start = await destination.fake();
+      // The fixtures' events happened at EVENT_TIME; an hour later none is too old for any platform.
+      const fake = await start({ now: () => (EVENT_TIME + 3600) * 1000 });
+      const sender = new UndiciSender(5000);
+      try {
+        assert.equal(fake.name, type);
+        const modes: boolean[] = [];
+        for (const forceTestMode of [false, true]) {
+          const env = { baseUrl: fake.url, forceTestMode };
+          const { requests } = destination.build([richPurchase, customEvent], parsed.config, env);
+          assert.ok(requests.length > 0);
+          for (const request of requests) {
+            const sent = await sender.send(request);
+            assert.ok(sent.ok, JSON.stringify(sent));
+            const verdict = destination.classify(sent.response, request);
+            assert.deepEqual(verdict, { kind: 'delivered' }, sent.response.body);
+            modes.push(forceTestMode);
+          }
+        }
+        assert.deepEqual(
+          fake.received.map((request) => request.testMode),
+          modes,
+        );
+      } finally {
+        await sender.close();
+        await fake.close();
+      }
+    });
+  }
 });
