@@ -40,6 +40,14 @@ describe('registry', () => {
     );
     assert.deepEqual([...new Set(variables)], variables);
   });
+
+  it('no two destinations answer to the same Pixel Manager name (sync type or event member)', () => {
+    const names = DESTINATION_TYPES.map((type) => destinations[type].pixelManager);
+    const syncTypes = names.flatMap((n) => n?.syncTypes ?? []);
+    const members = names.flatMap((n) => (n?.eventMember === undefined ? [] : [n.eventMember]));
+    assert.deepEqual([...new Set(syncTypes)], syncTypes);
+    assert.deepEqual([...new Set(members)], members);
+  });
 });
 
 for (const type of DESTINATION_TYPES) {
@@ -78,6 +86,16 @@ for (const type of DESTINATION_TYPES) {
         assert.ok(url.description.endsWith('.'), `${url.env}: a sentence for the README`);
         if (url.fakePath !== undefined) assert.match(url.fakePath, /^\/\S*$/);
       }
+    });
+
+    it('maps Pixel Manager settings only onto fields its config schema has', () => {
+      const names = destination.pixelManager;
+      if (names === undefined) return;
+      const fields = Object.keys(destination.configSchema.properties);
+      const targets = Object.keys(names.syncFields);
+      if (names.syncTestSwitch !== undefined) targets.push(names.syncTestSwitch.target);
+      for (const target of targets) assert.ok(fields.includes(target), `${target} is a config field`);
+      for (const paths of Object.values(names.syncFields)) assert.ok(paths.length > 0);
     });
 
     it('limits are positive and within the platform maxima', () => {

@@ -282,6 +282,24 @@ export interface PlatformUrl {
 }
 
 /**
+ * How the shop plugin (Pixel Manager for WooCommerce) names a platform it knows. Its wire format is not
+ * public (reference/clients.md §1.5): these are the names it is known to use, their camelCase twins and ours.
+ */
+export interface PixelManagerNames {
+  /** Key of the platform's member in a `/v1/pmw-events` event (`facebook`): that member is forwarded here. */
+  eventMember?: string;
+  /** Destination type names the plugin's settings sync sends for the platform (ours included). */
+  syncTypes: readonly string[];
+  /** Our config field → paths in the plugin's settings entry (`capi.token`); the first non-empty one wins. */
+  syncFields: Readonly<Record<string, readonly string[]>>;
+  /**
+   * A test mode that is a switch, not a code: `target` is set when the entry's `test_mode` says so or, with
+   * no `test_mode`, when the entry carries a test event code at one of `codePaths`.
+   */
+  syncTestSwitch?: { target: string; codePaths: readonly string[] };
+}
+
+/**
  * Everything a destination folder declares about itself (its `index.ts` exports one of these, and the
  * registry lists it): the adapter the worker runs, and what the rest of the application derives from the
  * registry instead of a list of its own.
@@ -298,6 +316,8 @@ export interface DestinationDeclaration<C, T extends string = string> extends De
    * contract test builds with it, and the fake takes what the adapter builds from it.
    */
   sampleConfig: C;
+  /** Its names in the shop plugin (settings sync, browser events); absent when the plugin has none. */
+  pixelManager?: PixelManagerNames;
   /**
    * The platform's fake: a local HTTP server (`fake.ts` in the destination's folder) that the tests and
    * `tagbridge dev` send to instead of the platform. Loaded through `import()` only when asked for, so the

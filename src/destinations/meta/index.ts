@@ -4,6 +4,7 @@ import { adsAllowed, CONSENT_SKIP } from '../shared/consent.js';
 import { plain } from '../shared/identity.js';
 import { compact, type JsonObject } from '../shared/json.js';
 import { clientIp, fillNested, passthroughObject } from '../shared/passthrough.js';
+import { testCodePaths, tokenPaths } from '../shared/pixel-manager.js';
 import { classifyMeta } from './classify.js';
 import { META_DEFAULT_API_VERSION, type MetaConfig, metaConfigSchema, parseMetaConfig } from './config.js';
 import { metaEvent, metaSkipReason } from './map.js';
@@ -55,6 +56,16 @@ export const meta: DestinationDeclaration<MetaConfig, 'meta'> = {
     },
   },
   sampleConfig: { pixelId: '100000000000001', accessToken: 'EAAB-dev-token' },
+  pixelManager: {
+    eventMember: 'facebook',
+    syncTypes: ['facebook', 'meta'],
+    syncFields: {
+      pixelId: ['pixel_id', 'pixelId', 'dataset_id', 'capi.pixel_id'],
+      accessToken: tokenPaths('capi'),
+      testEventCode: testCodePaths('capi'),
+      apiVersion: ['api_version', 'apiVersion'],
+    },
+  },
   limits: {
     maxBatchSize: 1000,
     maxEventAgeSeconds: 7 * 24 * 3600,

@@ -3,6 +3,7 @@ import { buildBatches, JSON_CONTENT_TYPE, type Mapped, origin } from '../shared/
 import { adsAllowed, CONSENT_SKIP, optedOut } from '../shared/consent.js';
 import { plain } from '../shared/identity.js';
 import { clientIp, fillNested, passthroughObject } from '../shared/passthrough.js';
+import { testCodePaths, tokenPaths } from '../shared/pixel-manager.js';
 import { classifyPinterest } from './classify.js';
 import { type PinterestConfig, parsePinterestConfig, pinterestConfigSchema } from './config.js';
 import { pinterestEvent, pinterestMissingIdentifier } from './map.js';
@@ -40,6 +41,16 @@ export const pinterest: DestinationDeclaration<PinterestConfig, 'pinterest'> = {
     },
   },
   sampleConfig: { adAccountId: '549755800001', accessToken: 'pina-dev-token' },
+  pixelManager: {
+    eventMember: 'pinterest',
+    syncTypes: ['pinterest'],
+    syncFields: {
+      // Pinterest's server API is keyed by the ad account; the plugin's pixel_id (the tag id) is not used.
+      adAccountId: ['ad_account_id', 'adAccountId', 'apic.ad_account_id'],
+      accessToken: tokenPaths('apic'),
+    },
+    syncTestSwitch: { target: 'testMode', codePaths: testCodePaths('apic') },
+  },
   limits: {
     maxBatchSize: 1000,
     maxEventAgeSeconds: 7 * 24 * 3600,

@@ -6,6 +6,7 @@ import { adsAllowed, CONSENT_SKIP } from '../shared/consent.js';
 import { plain } from '../shared/identity.js';
 import { compact, type JsonObject } from '../shared/json.js';
 import { childObject, fillNested, passthroughObject } from '../shared/passthrough.js';
+import { testCodePaths, tokenPaths } from '../shared/pixel-manager.js';
 import { classifyReddit } from './classify.js';
 import { parseRedditConfig, type RedditConfig, redditConfigSchema } from './config.js';
 import { redditEvent } from './map.js';
@@ -54,6 +55,15 @@ export const reddit: DestinationDeclaration<RedditConfig, 'reddit'> = {
     },
   },
   sampleConfig: { pixelId: 't2_devpixel', accessToken: 'reddit-dev-token' },
+  pixelManager: {
+    eventMember: 'reddit',
+    syncTypes: ['reddit'],
+    syncFields: {
+      pixelId: ['pixel_id', 'pixelId', 'advertiser_id', 'advertiserId', 'capi.pixel_id'],
+      accessToken: tokenPaths('capi'),
+      testId: ['test_id', 'testId', ...testCodePaths('capi')],
+    },
+  },
   limits: {
     maxBatchSize: 1000,
     maxEventAgeSeconds: 7 * 24 * 3600,

@@ -3,6 +3,7 @@ import { buildBatches, JSON_CONTENT_TYPE, type Mapped, origin } from '../shared/
 import { adsAllowed, CONSENT_SKIP, optedOut } from '../shared/consent.js';
 import { plain } from '../shared/identity.js';
 import { clientIp, fillNested, passthroughObject } from '../shared/passthrough.js';
+import { testCodePaths, tokenPaths } from '../shared/pixel-manager.js';
 import { classifySnapchat } from './classify.js';
 import { parseSnapchatConfig, type SnapchatConfig, snapchatConfigSchema } from './config.js';
 import { snapchatEvent, snapchatMissingIdentifier } from './map.js';
@@ -40,6 +41,15 @@ export const snapchat: DestinationDeclaration<SnapchatConfig, 'snapchat'> = {
     },
   },
   sampleConfig: { pixelId: '00000000-0000-4000-8000-000000000001', accessToken: 'snap-dev-token' },
+  pixelManager: {
+    eventMember: 'snapchat',
+    syncTypes: ['snapchat'],
+    syncFields: {
+      pixelId: ['pixel_id', 'pixelId', 'capi.pixel_id'],
+      accessToken: tokenPaths('capi'),
+    },
+    syncTestSwitch: { target: 'testMode', codePaths: testCodePaths('capi') },
+  },
   limits: {
     maxBatchSize: 2000,
     maxEventAgeSeconds: 37 * 24 * 3600,

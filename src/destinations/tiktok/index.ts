@@ -4,6 +4,7 @@ import { adsAllowed, CONSENT_SKIP } from '../shared/consent.js';
 import { plain } from '../shared/identity.js';
 import { compact, isJsonObject } from '../shared/json.js';
 import { clientIp, fillNested, passthroughObject } from '../shared/passthrough.js';
+import { testCodePaths, tokenPaths } from '../shared/pixel-manager.js';
 import { classifyTiktok } from './classify.js';
 import { parseTiktokConfig, type TiktokConfig, tiktokConfigSchema } from './config.js';
 import { tiktokEvent } from './map.js';
@@ -39,6 +40,15 @@ export const tiktok: DestinationDeclaration<TiktokConfig, 'tiktok'> = {
     },
   },
   sampleConfig: { pixelCode: 'CDEVPIXEL00001', accessToken: 'tiktok-dev-token' },
+  pixelManager: {
+    eventMember: 'tiktok',
+    syncTypes: ['tiktok'],
+    syncFields: {
+      pixelCode: ['pixel_code', 'pixelCode', 'pixel_id', 'pixelId', 'eapi.pixel_id'],
+      accessToken: tokenPaths('eapi'),
+      testEventCode: testCodePaths('eapi'),
+    },
+  },
   limits: {
     maxBatchSize: 1000,
     maxEventAgeSeconds: 7 * 24 * 3600,
