@@ -4,6 +4,7 @@
  * build that accounts for every event, and the shared classification of 5xx / 429 / 401 / 4xx.
  */
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import type { OutboundEvent } from './contract.js';
 import { destinations, getDestination, isDestinationType } from './registry.js';
@@ -96,6 +97,11 @@ for (const type of DESTINATION_TYPES) {
       if (names.syncTestSwitch !== undefined) targets.push(names.syncTestSwitch.target);
       for (const target of targets) assert.ok(fields.includes(target), `${target} is a config field`);
       for (const paths of Object.values(names.syncFields)) assert.ok(paths.length > 0);
+    });
+
+    it('states how it applies consent: its folder has a consent.test.ts (testing/consent-matrix.ts)', () => {
+      const file = new URL(`./${type}/consent.test.ts`, import.meta.url);
+      assert.ok(existsSync(file), `${type}: add ${type}/consent.test.ts with its consent expectations`);
     });
 
     it('limits are positive and within the platform maxima', () => {

@@ -1,0 +1,15 @@
+import assert from 'node:assert/strict';
+import { consentMatrix } from '../testing/consent-matrix.js';
+import { pinterest } from './index.js';
+
+consentMatrix(pinterest, {
+  ldu(event) {
+    assert.equal(event.opt_out, true);
+  },
+  measurementOnly(event) {
+    assert.equal(event.opt_out, true);
+  },
+  granted(event) {
+    assert.equal(event.opt_out, undefined);
+  },
+});
