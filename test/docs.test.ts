@@ -38,10 +38,12 @@ test('every environment variable config.ts reads is in the README configuration 
 
 test("each destination's URL variable has the default and meaning the destination declares", () => {
   const table = section('Configuration');
-  for (const variable of URL_VARIABLES) {
-    const row = `| \`${variable.env}\` | \`${variable.default}\` | ${variable.description} |`;
-    assert.ok(table.includes(row), `the README configuration table has the row\n${row}`);
-  }
+  const rows = URL_VARIABLES.map((v) => `| \`${v.env}\` | \`${v.default}\` | ${v.description} |`);
+  assert.deepEqual(
+    rows.filter((row) => !table.includes(row)),
+    [],
+    'rows missing from the README configuration table',
+  );
 });
 
 /** The README's config cell of a destination: its own fields in schema order, `?` when optional, any default. */

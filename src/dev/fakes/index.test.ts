@@ -30,9 +30,15 @@ describe('startFakePlatforms', () => {
   it('starts one fake per registered destination on ephemeral ports and exposes their origins', async () => {
     const fakes = await startFakePlatforms();
     try {
-      const urls = Object.values(fakes.urls);
-      assert.equal(new Set(urls).size, DESTINATION_TYPES.length);
-      for (const url of urls) assert.match(url, /^http:\/\/127\.0\.0\.1:\d+$/);
+      const origins = DESTINATION_TYPES.map((type) => fakes[type].url);
+      assert.equal(new Set(origins).size, DESTINATION_TYPES.length);
+      for (const origin of origins) assert.match(origin, /^http:\/\/127\.0\.0\.1:\d+$/);
+      // Every URL variable a destination declares points at its fake (under the path the fake serves it on).
+      for (const type of DESTINATION_TYPES) {
+        for (const url of Object.values(destinations[type].urls)) {
+          assert.equal(fakes.urls[url.env], `${fakes[type].url}${url.fakePath ?? ''}`, url.env);
+        }
+      }
       assert.equal(fakes.urls.META_GRAPH_URL, fakes.meta.url);
       assert.equal(fakes.urls.REDDIT_API_URL, fakes.reddit.url);
       assert.deepEqual(
