@@ -1,15 +1,5 @@
-import assert from 'node:assert/strict';
-import { consentMatrix } from '../testing/consent-matrix.js';
+import { consentMatrix, OPT_OUT_FLAG } from '../testing/consent-matrix.js';
 import { pinterest } from './index.js';
 
-consentMatrix(pinterest, {
-  ldu(event) {
-    assert.equal(event.opt_out, true);
-  },
-  measurementOnly(event) {
-    assert.equal(event.opt_out, true);
-  },
-  granted(event) {
-    assert.equal(event.opt_out, undefined);
-  },
-});
+// Limited data use and refused personalised ads both set the event's opt_out.
+consentMatrix(pinterest, OPT_OUT_FLAG);

@@ -27,6 +27,19 @@ export interface ConsentExpectations {
   granted(event: JsonObject): void;
 }
 
+/** Platforms whose one restriction flag is the event's `opt_out` (Pinterest, Snapchat). */
+export const OPT_OUT_FLAG: ConsentExpectations = {
+  ldu(event) {
+    assert.equal(event.opt_out, true);
+  },
+  measurementOnly(event) {
+    assert.equal(event.opt_out, true);
+  },
+  granted(event) {
+    assert.equal(event.opt_out, undefined);
+  },
+};
+
 const NO_ADS: ConsentDecision = {
   adStorage: false,
   adUserData: false,
