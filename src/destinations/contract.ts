@@ -2,9 +2,9 @@
  * The destination contract. A destination is pure: it turns opened events into HTTP requests and
  * classifies HTTP responses. The delivery worker owns I/O, timeouts, backoff and persistence.
  *
- * Files inside destinations/ import this file; the rest of the application imports `types.ts`, which adds
- * the registered type names (importing `types.ts` from a destination would be an import circle through the
- * registry).
+ * The destination folders and what they use (shared/, normalize/, fakes/) import this file: `types.ts`,
+ * which the rest of the application imports, adds the registered type names from the registry, so importing
+ * it from code the registry loads would be an import circle (src/architecture.test.ts fails on one).
  */
 import type { TObject } from 'typebox';
 import type { StartFake } from './fakes/common.js';
