@@ -6,8 +6,9 @@ import { snapchat } from './snapchat/index.js';
 import { tiktok } from './tiktok/index.js';
 
 /**
- * Every destination, in the order lists show them. Adding one is its folder plus a line here: the type
- * names, config's base URLs, the fake platforms, `tagbridge dev` and the contract test all read this list.
+ * Every destination, in the order lists show them. Adding one is its folder, its import above and its name
+ * here: the type names, config's URL variables, the fake platforms, `tagbridge dev`, the plugin mapping and
+ * the tests over every destination all read this list (test/new-destination.test.ts keeps that true).
  */
 const REGISTERED = [meta, tiktok, pinterest, snapchat, reddit] as const;
 
