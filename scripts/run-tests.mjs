@@ -19,6 +19,8 @@ function find(dir) {
   const out = [];
   for (const name of readdirSync(dir)) {
     const path = join(dir, name);
+    // Fixture folders hold inputs that tests copy elsewhere (a destination's own tests among them).
+    if (name === 'fixtures') continue;
     if (statSync(path).isDirectory()) out.push(...find(path));
     else if (name.endsWith('.test.ts')) out.push(path);
   }

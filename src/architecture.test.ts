@@ -18,8 +18,10 @@ const SRC = resolve(import.meta.dirname);
  */
 const LAYERS: string[][] = [
   ['lib', 'errors'],
+  // Destinations are pure and read no configuration; config reads the base-URL variables they declare.
+  ['destinations', 'storage'],
   ['config'],
-  ['destinations', 'storage', 'mail'],
+  ['mail'],
   ['ingest'],
   ['delivery'],
   ['metrics'],

@@ -4,7 +4,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { ConfigError, loadConfig } from './config.js';
+import { type Config, ConfigError, loadConfig } from './config.js';
+import { DESTINATION_TYPES, type DestinationType, destinations } from './destinations/registry.js';
 
 const key = randomBytes(32).toString('base64');
 
@@ -102,4 +103,26 @@ test('TRUST_PROXY: off by default, a boolean word, or the proxy addresses to tru
   assert.equal(trust('true'), true);
   assert.equal(trust('0'), false);
   assert.deepEqual(trust('10.0.0.0/8, 127.0.0.1,::1'), ['10.0.0.0/8', '127.0.0.1', '::1']);
+});
+
+/** A destination's URL by the name it declares it under (`api` is its base URL). */
+function platformUrl(config: Config, type: DestinationType, name: string): string | undefined {
+  return name === 'api' ? config.platformUrls[type] : config.platformExtraUrls[type][name];
+}
+
+test("every destination's URL variables are read, validated and defaulted, as the destination declares them", () => {
+  const base = { DATA_DIR: tmpdir(), ENCRYPTION_KEY: key };
+  const defaults = loadConfig(base);
+  for (const type of DESTINATION_TYPES) {
+    for (const [name, declared] of Object.entries(destinations[type].urls)) {
+      assert.equal(platformUrl(defaults, type, name), declared.default, `${type} ${name}`);
+      const set = loadConfig({ ...base, [declared.env]: ' http://127.0.0.1:4010/fake/ ' });
+      assert.equal(platformUrl(set, type, name), 'http://127.0.0.1:4010/fake', declared.env);
+      assert.throws(
+        () => loadConfig({ ...base, [declared.env]: 'ftp://x' }),
+        (error: unknown) =>
+          error instanceof ConfigError && error.message.startsWith(`${declared.env} must be an http(s) URL`),
+      );
+    }
+  }
 });

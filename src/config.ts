@@ -1,12 +1,14 @@
 /**
  * The only reader of process.env. Every variable is validated once at start-up and documented in the
- * README's configuration table (a test keeps the two in sync).
+ * README's configuration table (a test keeps the two in sync). The destinations' base-URL variables are
+ * declared in their folders (`urls` in each destination's index.ts) and read here from the registry.
  */
 
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { join, resolve } from 'node:path';
+import { DESTINATION_TYPES, type DestinationType, destinations } from './destinations/registry.js';
 import type { Plan } from './lib/plans.js';
 
 export interface Config {
@@ -62,13 +64,10 @@ export interface Config {
     circuitOpenMs: number;
     shutdownGraceMs: number;
   };
-  platformUrls: {
-    meta: string;
-    tiktok: string;
-    pinterest: string;
-    snapchat: string;
-    reddit: string;
-  };
+  /** Each destination's base URL (its `urls.api`): where its requests go. */
+  platformUrls: Record<DestinationType, string>;
+  /** Each destination's further URLs (an OAuth token endpoint…), by the names it gives them. */
+  platformExtraUrls: Record<DestinationType, Readonly<Record<string, string>>>;
   sqliteSynchronous: 'FULL' | 'NORMAL';
   management: {
     /** Origin of the dashboard and management API, e.g. https://tagbridge.example.com (magic links, CSRF). */
@@ -193,6 +192,23 @@ function quota(env: Env, plan: Plan, fallback: number | null): number | null {
   return int(env, name, 0);
 }
 
+/** Every destination's URLs, each from the variable the destination declares, or its default. */
+function platformUrls(env: Env): Pick<Config, 'platformUrls' | 'platformExtraUrls'> {
+  const api: Partial<Config['platformUrls']> = {};
+  const extra: Partial<Config['platformExtraUrls']> = {};
+  for (const type of DESTINATION_TYPES) {
+    const { api: base, ...others } = destinations[type].urls;
+    api[type] = url(env, base.env, base.default);
+    extra[type] = Object.fromEntries(
+      Object.entries(others).map(([name, other]) => [name, url(env, other.env, other.default)]),
+    );
+  }
+  return {
+    platformUrls: api as Config['platformUrls'],
+    platformExtraUrls: extra as Config['platformExtraUrls'],
+  };
+}
+
 /**
  * Reads and validates the environment. In embedded mode without ENCRYPTION_KEY, a key is generated into
  * DATA_DIR (the caller logs a warning); with DATABASE_URL set, a missing key is an error, because nodes
@@ -285,13 +301,7 @@ export function loadConfig(env: Env = process.env): Config {
       circuitOpenMs: int(env, 'CIRCUIT_OPEN_MS', 30_000, 1),
       shutdownGraceMs: int(env, 'SHUTDOWN_GRACE_MS', 10_000, 0),
     },
-    platformUrls: {
-      meta: url(env, 'META_GRAPH_URL', 'https://graph.facebook.com'),
-      tiktok: url(env, 'TIKTOK_API_URL', 'https://business-api.tiktok.com'),
-      pinterest: url(env, 'PINTEREST_API_URL', 'https://api.pinterest.com'),
-      snapchat: url(env, 'SNAPCHAT_API_URL', 'https://tr.snapchat.com'),
-      reddit: url(env, 'REDDIT_API_URL', 'https://ads-api.reddit.com'),
-    },
+    ...platformUrls(env),
     sqliteSynchronous: sync,
     management: {
       publicBaseUrl: url(env, 'PUBLIC_BASE_URL', `http://localhost:${env.PORT?.trim() || '8080'}`),

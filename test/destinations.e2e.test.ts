@@ -16,15 +16,17 @@ import {
 
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
 
-const GOOD: Record<DestinationType, Record<string, unknown>> = {
+/** The platforms this file covers, each with a config its fake accepts (a new destination brings its own). */
+const GOOD = {
   meta: { pixelId: '1234567890', accessToken: 'meta-good-token' },
   tiktok: { pixelCode: 'CABC1234567', accessToken: 'tiktok-good-token' },
   pinterest: { adAccountId: '549755885175', accessToken: 'pinterest-good-token' },
   snapchat: { pixelId: '0a1b2c3d-0000-4000-8000-000000000001', accessToken: 'snap-good-token' },
   reddit: { pixelId: 't2_abc123', accessToken: 'reddit-good-token' },
-};
-const TYPES = Object.keys(GOOD) as DestinationType[];
-const withToken = (type: DestinationType, accessToken: string) => ({ ...GOOD[type], accessToken });
+} satisfies Partial<Record<DestinationType, Record<string, unknown>>>;
+type Covered = keyof typeof GOOD;
+const TYPES = Object.keys(GOOD) as Covered[];
+const withToken = (type: Covered, accessToken: string) => ({ ...GOOD[type], accessToken });
 
 describe('every platform end to end: /v1/events → delivery → fake platform', () => {
   let fakes: FakePlatforms;

@@ -5,10 +5,11 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { request } from 'undici';
 import { ConfigError } from '../src/config.js';
-import { devInstructions, parseFakePortBase, startDev } from '../src/dev/dev.js';
+import { DESTINATION_TYPES } from '../src/destinations/registry.js';
+import { devInstructions, FAKE_PORTS, parseFakePortBase, startDev } from '../src/dev/dev.js';
 import { dialect, eventually } from './harness.js';
 
-test('tagbridge dev: a demo domain whose events reach all five fake platforms', {
+test("tagbridge dev: a demo domain whose events reach every registered platform's fake", {
   skip: dialect === 'postgres' && 'dev runs on embedded SQLite only',
 }, async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'tagbridge-dev-'));
@@ -21,8 +22,8 @@ test('tagbridge dev: a demo domain whose events reach all five fake platforms', 
     DELIVERY_POLL_INTERVAL_MS: '20',
   });
   try {
-    const ports = Object.values(session.fakes.urls).map((url) => Number(new URL(url).port));
-    assert.equal(new Set(ports).size, 5);
+    const ports = DESTINATION_TYPES.map((type) => Number(new URL(session.fakes[type].url).port));
+    assert.equal(new Set(ports).size, DESTINATION_TYPES.length);
     for (const port of ports) assert.ok(port < 9901 || port > 9905, `fake on a free port, got ${port}`);
     const help = devInstructions(session);
     const servicePort = new URL(session.service.address!).port;
@@ -52,25 +53,25 @@ test('tagbridge dev: a demo domain whose events reach all five fake platforms', 
         .selectFrom('deliveries')
         .select(['destination_type', 'status', 'last_error'])
         .execute();
-      return rows.length === 5 && rows.every((r) => r.status !== 'pending') ? rows : undefined;
+      return rows.length === DESTINATION_TYPES.length && rows.every((r) => r.status !== 'pending')
+        ? rows
+        : undefined;
     });
     for (const row of outcomes)
       assert.equal(row.status, 'delivered', `${row.destination_type}: ${row.last_error}`);
-    await eventually(async () =>
-      [fakes.meta, fakes.tiktok, fakes.pinterest, fakes.snapchat, fakes.reddit].every(
-        (f) => f.accepted.length === 1,
-      ),
-    );
+    await eventually(async () => DESTINATION_TYPES.every((type) => fakes[type].accepted.length === 1));
   } finally {
     await session.close();
     rmSync(dataDir, { recursive: true, force: true });
   }
 });
 
-test('tagbridge dev --fake-port-base: N for Meta … N+4 for Reddit; bad values are a usage error', () => {
+test('tagbridge dev --fake-port-base: N for Meta, N+1 for TikTok…; bad values are a usage error', () => {
   assert.equal(parseFakePortBase(undefined), null);
   assert.equal(parseFakePortBase('9901'), 9901);
-  for (const bad of ['', 'abc', '80', '65532', '9901.5', '-1']) {
+  // The last fake must still get a port: N + FAKE_PORTS - 1 ≤ 65535.
+  assert.equal(parseFakePortBase(String(65536 - FAKE_PORTS)), 65536 - FAKE_PORTS);
+  for (const bad of ['', 'abc', '80', String(65537 - FAKE_PORTS), '9901.5', '-1']) {
     assert.throws(() => parseFakePortBase(bad), ConfigError, bad);
   }
 });

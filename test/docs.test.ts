@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import { META_EVENT_NAMES } from '../src/destinations/meta/map.js';
 import { PINTEREST_EVENT_NAMES } from '../src/destinations/pinterest/map.js';
 import { REDDIT_EVENT_NAMES } from '../src/destinations/reddit/map.js';
+import { DESTINATION_TYPES, destinations, isDestinationType } from '../src/destinations/registry.js';
 import { SNAPCHAT_EVENT_NAMES } from '../src/destinations/snapchat/map.js';
 import { TIKTOK_EVENT_NAMES } from '../src/destinations/tiktok/map.js';
 import { EVENT_NAMES, type EventName } from '../src/destinations/types.js';
@@ -20,15 +21,56 @@ function section(title: string): string {
   return readme.slice(start, end < 0 ? undefined : end);
 }
 
+/** The URL variables the destinations declare (config.ts reads them from the registry). */
+const URL_VARIABLES = DESTINATION_TYPES.flatMap((type) => Object.values(destinations[type].urls));
+
 test('every environment variable config.ts reads is in the README configuration table, and no other', () => {
   const read = new Set<string>();
   for (const m of configSource.matchAll(/env\.([A-Z][A-Z0-9_]+)/g)) read.add(m[1]!);
   for (const m of configSource.matchAll(/\(env, '([A-Z][A-Z0-9_]+)'/g)) read.add(m[1]!);
   for (const plan of PLANS) read.add(`PLAN_${plan.toUpperCase()}_MONTHLY_REQUESTS`);
+  for (const variable of URL_VARIABLES) read.add(variable.env);
   const documented = new Set(
     [...section('Configuration').matchAll(/^\| `([A-Z][A-Z0-9_]+)` \|/gm)].map((m) => m[1]!),
   );
   assert.deepEqual([...read].sort(), [...documented].sort());
+});
+
+test("each destination's URL variable has the default and meaning the destination declares", () => {
+  const table = section('Configuration');
+  const rows = URL_VARIABLES.map((v) => `| \`${v.env}\` | \`${v.default}\` | ${v.description} |`);
+  assert.deepEqual(
+    rows.filter((row) => !table.includes(row)),
+    [],
+    'rows missing from the README configuration table',
+  );
+});
+
+/** The README's config cell of a destination: its own fields in schema order, `?` when optional, any default. */
+function configFieldsCell(type: string): string {
+  if (!isDestinationType(type)) return `(${type} is not a registered destination)`;
+  const schema = destinations[type].configSchema;
+  return Object.entries(schema.properties)
+    .filter(([name]) => name !== 'enabled' && name !== 'eventNames')
+    .map(([name, property]) => {
+      const optional = schema.required?.includes(name) ? '' : '?';
+      const fallback = (property as { default?: unknown }).default;
+      return `\`${name}${optional}\`${fallback === undefined ? '' : ` (default \`${String(fallback)}\`)`}`;
+    })
+    .join(', ');
+}
+
+test('the README destinations table: every registered type in order, its config fields, its base URL variable', () => {
+  const rows = [...section('Destinations').matchAll(/^\| `([a-z0-9_]+)` \| (.*) \| (.*) \|$/gm)];
+  assert.deepEqual(
+    rows.map((row) => row[1]),
+    [...DESTINATION_TYPES],
+  );
+  for (const [, type = '', fields, endpoint = ''] of rows) {
+    assert.equal(fields, configFieldsCell(type), `${type}: the config cell`);
+    const variable = isDestinationType(type) ? destinations[type].urls.api.env : '?';
+    assert.ok(endpoint.includes(`{${variable}}`), `${type}: the endpoint names {${variable}}`);
+  }
 });
 
 test('every error code is documented with its HTTP status', () => {

@@ -4,20 +4,14 @@
  * build that accounts for every event, and the shared classification of 5xx / 429 / 401 / 4xx.
  */
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
 import { describe, it } from 'node:test';
+import type { OutboundEvent } from './contract.js';
 import { destinations, getDestination, isDestinationType } from './registry.js';
 import { buildInChunks } from './shared/build.js';
+import { secretFields } from './shared/config.js';
 import { barePageVisit, customEvent, outboundEvent, response, richPurchase } from './testing/fixtures.js';
-import { DESTINATION_TYPES, type DestinationType, type OutboundEvent } from './types.js';
-
-/** A valid config per type, as a user would paste it. */
-const SAMPLE_CONFIGS: Record<DestinationType, Record<string, unknown>> = {
-  meta: { pixelId: '1234567890', accessToken: 'meta-token' },
-  tiktok: { pixelCode: 'C4ABCDEF123', accessToken: 'tiktok-token' },
-  pinterest: { adAccountId: '549755885175', accessToken: 'pinterest-token' },
-  snapchat: { pixelId: 'a1b2c3d4-0000-4000-8000-000000000001', accessToken: 'snap-token' },
-  reddit: { pixelId: 't2_abc123', accessToken: 'reddit-token' },
-};
+import { DESTINATION_TYPES } from './types.js';
 
 const SECRET_NAME = /token|secret|password|apikey|api_key|privatekey/i;
 const BASE_URL = 'http://127.0.0.1:4010';
@@ -40,13 +34,28 @@ describe('registry', () => {
     }
     assert.equal(isDestinationType('myspace'), false);
   });
+
+  it('no two destinations read the same URL variable', () => {
+    const variables = DESTINATION_TYPES.flatMap((type) =>
+      Object.values(destinations[type].urls).map((url) => url.env),
+    );
+    assert.deepEqual([...new Set(variables)], variables);
+  });
+
+  it('no two destinations answer to the same Pixel Manager name (sync type or event member)', () => {
+    const names = DESTINATION_TYPES.map((type) => destinations[type].pixelManager);
+    const syncTypes = names.flatMap((n) => n?.syncTypes ?? []);
+    const members = names.flatMap((n) => (n?.eventMember === undefined ? [] : [n.eventMember]));
+    assert.deepEqual([...new Set(syncTypes)], syncTypes);
+    assert.deepEqual([...new Set(members)], members);
+  });
 });
 
 for (const type of DESTINATION_TYPES) {
   const destination = destinations[type];
 
   describe(`contract: ${type}`, () => {
-    const parsed = destination.parseConfig(SAMPLE_CONFIGS[type]);
+    const parsed = destination.parseConfig(destination.sampleConfig);
     assert.ok(parsed.ok, `sample config for ${type} must parse`);
     const config = parsed.config;
 
@@ -68,6 +77,31 @@ for (const type of DESTINATION_TYPES) {
         assert.equal(result.ok, false);
         if (!result.ok) assert.ok(result.errors.length > 0 && result.errors.every((e) => e.length > 0));
       }
+    });
+
+    it('declares its base URL (and any other) with a variable, an https default and a description', () => {
+      assert.ok(destination.urls.api, 'the api URL is the base of every request');
+      for (const url of Object.values(destination.urls)) {
+        assert.match(url.env, /^[A-Z][A-Z0-9_]*_URL$/);
+        assert.match(url.default, /^https:\/\/\S+[^/]$/, `${url.env}: no trailing slash`);
+        assert.ok(url.description.endsWith('.'), `${url.env}: a sentence for the README`);
+        if (url.fakePath !== undefined) assert.match(url.fakePath, /^\/\S*$/);
+      }
+    });
+
+    it('maps Pixel Manager settings only onto fields its config schema has', () => {
+      const names = destination.pixelManager;
+      if (names === undefined) return;
+      const fields = Object.keys(destination.configSchema.properties);
+      const targets = Object.keys(names.syncFields);
+      if (names.syncTestSwitch !== undefined) targets.push(names.syncTestSwitch.target);
+      for (const target of targets) assert.ok(fields.includes(target), `${target} is a config field`);
+      for (const paths of Object.values(names.syncFields)) assert.ok(paths.length > 0);
+    });
+
+    it('states how it applies consent: its folder has a consent.test.ts (testing/consent-matrix.ts)', () => {
+      const file = new URL(`./${type}/consent.test.ts`, import.meta.url);
+      assert.ok(existsSync(file), `${type}: add ${type}/consent.test.ts with its consent expectations`);
     });
 
     it('limits are positive and within the platform maxima', () => {
@@ -136,10 +170,15 @@ for (const type of DESTINATION_TYPES) {
       assert.notDeepEqual({ url: test.url, body: test.body }, { url: live.url, body: live.body });
     });
 
-    it('never puts the access token in a response-visible place other than its auth slot', () => {
+    it('never puts a secret (the access token…) in the body: only in its auth slot', () => {
       const request = destination.build([barePageVisit], config, { baseUrl: BASE_URL }).requests[0];
       assert.ok(request);
-      assert.equal(JSON.stringify(request.body).includes(String(SAMPLE_CONFIGS[type].accessToken)), false);
+      const sample = destination.sampleConfig as Record<string, unknown>;
+      const secrets = secretFields(destination.configSchema).filter((name) => sample[name] !== undefined);
+      assert.ok(secrets.length > 0, 'the sample config has its secrets');
+      for (const name of secrets) {
+        assert.equal(JSON.stringify(request.body).includes(String(sample[name])), false, name);
+      }
     });
 
     describe('classification', () => {

@@ -1,24 +1,16 @@
 /**
- * `npx tagbridge dev`: Tagbridge with the five fake platforms, for trying it without ad accounts. A demo
- * org and a `localhost` domain with every destination are created on first run (in ./data/dev unless
- * DATA_DIR is set), and a ready curl command is printed.
+ * `npx tagbridge dev`: Tagbridge with the fake of every registered platform, for trying it without ad
+ * accounts. A demo org and a `localhost` domain with every destination (each with its sample config) are
+ * created on first run (in ./data/dev unless DATA_DIR is set), and a ready curl command is printed.
  */
 import { join } from 'node:path';
 import { type Config, ConfigError, loadConfig } from '../config.js';
-import { DESTINATION_TYPES, type DestinationType } from '../destinations/types.js';
+import { DESTINATION_TYPES, destinations } from '../destinations/registry.js';
 import { type Service, startService } from '../main.js';
 import { validateAndSaveDestination } from '../management/domains/validate-and-save-destination.js';
 import { createDomain, findDomainByHost, openProxyToken } from '../storage/repos/domains.js';
 import { createOrg } from '../storage/repos/orgs.js';
 import { type FakePlatforms, startFakePlatforms } from './fakes/index.js';
-
-const DEMO_CONFIGS: Record<DestinationType, Record<string, unknown>> = {
-  meta: { pixelId: '100000000000001', accessToken: 'EAAB-dev-token' },
-  tiktok: { pixelCode: 'CDEVPIXEL00001', accessToken: 'tiktok-dev-token' },
-  pinterest: { adAccountId: '549755800001', accessToken: 'pina-dev-token' },
-  snapchat: { pixelId: '00000000-0000-4000-8000-000000000001', accessToken: 'snap-dev-token' },
-  reddit: { pixelId: 't2_devpixel', accessToken: 'reddit-dev-token' },
-};
 
 export interface DevSession {
   service: Service;
@@ -28,15 +20,19 @@ export interface DevSession {
   close(): Promise<void>;
 }
 
+/** How many ports the fakes take from `--fake-port-base N`: N to N + FAKE_PORTS - 1. */
+export const FAKE_PORTS = DESTINATION_TYPES.length;
+
 /**
- * `--fake-port-base N`: the fakes listen on N (Meta), N+1 (TikTok), N+2 (Pinterest), N+3 (Snapchat), N+4
- * (Reddit). Without it they take free ports, so `dev` never fails on a port something else holds.
+ * `--fake-port-base N`: the fakes listen on N, N+1… in registry order (N for Meta, N+1 for TikTok…).
+ * Without it they take free ports, so `dev` never fails on a port something else holds.
  */
 export function parseFakePortBase(raw: string | undefined): number | null {
   if (raw === undefined) return null;
   const base = /^\d{1,5}$/.test(raw.trim()) ? Number(raw.trim()) : Number.NaN;
-  if (!(base >= 1024 && base + 4 <= 65535)) {
-    throw new ConfigError(`--fake-port-base must be a port from 1024 to 65531, got "${raw}"`);
+  const highest = 65535 - (FAKE_PORTS - 1);
+  if (!(base >= 1024 && base <= highest)) {
+    throw new ConfigError(`--fake-port-base must be a port from 1024 to ${highest}, got "${raw}"`);
   }
   return base;
 }
@@ -68,7 +64,7 @@ export async function startDev(
         orgId: org.id,
         domainId: domain.id,
         type,
-        config: DEMO_CONFIGS[type],
+        config: destinations[type].sampleConfig,
         now,
       });
       if (!result.ok) throw new Error(`demo ${type} config rejected: ${result.errors.join('; ')}`);

@@ -4,6 +4,7 @@
  */
 import { getDestination } from '../destinations/registry.js';
 import {
+  DESTINATION_TYPES,
   type DestinationType,
   type EventName,
   USER_DATA_KEYS,
@@ -154,13 +155,13 @@ const PMW_EVENT_NAMES: Record<string, EventName> = {
   sign_up: 'SignUp',
 };
 
-const PMW_MEMBERS: Record<string, DestinationType> = {
-  facebook: 'meta',
-  tiktok: 'tiktok',
-  pinterest: 'pinterest',
-  snapchat: 'snapchat',
-  reddit: 'reddit',
-};
+/** PMW's member key (`facebook`) → the destination it is forwarded to, as each destination declares. */
+const PMW_MEMBERS: Record<string, DestinationType> = Object.fromEntries(
+  DESTINATION_TYPES.flatMap((type) => {
+    const member = getDestination(type).pixelManager?.eventMember;
+    return member === undefined ? [] : [[member, type]];
+  }),
+);
 
 function stringField(member: Record<string, unknown> | undefined, ...keys: string[]): string | undefined {
   for (const key of keys) {

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
+import { DESTINATION_TYPES } from '../../src/destinations/registry.js';
 import { type FakePlatforms, startFakePlatforms } from '../../src/dev/fakes/index.js';
 import { newId } from '../../src/lib/ids.js';
 import { startDnsServer, type TestDnsServer } from '../dns-server.js';
@@ -669,13 +670,17 @@ describe('management API: domains and destinations', () => {
     const res = await call(viewer, 'GET', '/v1/destination-types');
     assert.equal(res.status, 200);
     const types = res.body.types.map((t: { type: string }) => t.type);
-    assert.deepEqual(types, ['meta', 'tiktok', 'pinterest', 'snapchat', 'reddit']);
+    assert.deepEqual(types, [...DESTINATION_TYPES]);
+    assert.deepEqual(types.slice(0, 5), ['meta', 'tiktok', 'pinterest', 'snapchat', 'reddit']);
     for (const type of res.body.types) {
       assert.ok(type.label);
-      assert.deepEqual(type.secretFields, ['accessToken']);
-      assert.equal(type.configSchema.properties.accessToken.secret, true);
+      const properties: Record<string, { secret?: boolean }> = type.configSchema.properties;
+      const flagged = Object.keys(properties).filter((name) => properties[name]?.secret === true);
+      assert.ok(flagged.length > 0, `${type.type} has a secret`);
+      assert.deepEqual(type.secretFields, flagged);
       assert.equal(type.configSchema.type, 'object');
     }
+    assert.deepEqual(res.body.types[0].secretFields, ['accessToken']);
     assert.equal((await call(null, 'GET', '/v1/destination-types')).status, 401);
   });
 });

@@ -1,10 +1,9 @@
-import { devInstructions, parseFakePortBase, startDev } from '../../dev/dev.js';
+import { devInstructions, FAKE_PORTS, parseFakePortBase, startDev } from '../../dev/dev.js';
 import { type Command, untilSignal } from '../context.js';
 
 export const dev: Command = {
   name: 'dev',
-  usage:
-    'dev [--fake-port-base N]                 run with five fake ad platforms (free ports, or N…N+4) and a demo domain',
+  usage: `dev [--fake-port-base N]                 run with a fake of every ad platform (free ports, or N…N+${FAKE_PORTS - 1}) and a demo domain`,
   async run({ out, values }) {
     const session = await startDev(process.env, parseFakePortBase(values['fake-port-base']));
     out.print(devInstructions(session), {

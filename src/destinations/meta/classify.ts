@@ -1,3 +1,4 @@
+import type { Classification, HttpResponse } from '../contract.js';
 import { isJsonObject, type JsonObject } from '../shared/json.js';
 import {
   classifyByStatus,
@@ -9,7 +10,6 @@ import {
   throttled,
   truncate,
 } from '../shared/response.js';
-import type { Classification, HttpResponse } from '../types.js';
 
 // Graph API error codes (Graph "Handling Errors" and the reference's retry table).
 /** Rate limiting: 4 app, 17 user, 341 app limit, 613 call rate, 80003 ad account; 368 temporarily blocked. */

@@ -1,6 +1,6 @@
 import { type Static, Type } from 'typebox';
+import type { ConfigResult } from '../contract.js';
 import { commonFields, credentialString, parseConfigWith } from '../shared/config.js';
-import type { ConfigResult } from '../types.js';
 
 /** The Graph API version the product targets; configurable because Meta retires versions after ~2 years. */
 export const META_DEFAULT_API_VERSION = 'v21.0';

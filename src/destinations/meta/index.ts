@@ -1,9 +1,10 @@
+import type { ConsentDecision, DestinationDeclaration, OutboundEvent } from '../contract.js';
 import { buildBatches, FORCED_TEST_CODE, JSON_CONTENT_TYPE, type Mapped, origin } from '../shared/build.js';
 import { adsAllowed, CONSENT_SKIP } from '../shared/consent.js';
 import { plain } from '../shared/identity.js';
 import { compact, type JsonObject } from '../shared/json.js';
 import { clientIp, fillNested, passthroughObject } from '../shared/passthrough.js';
-import type { ConsentDecision, Destination, OutboundEvent } from '../types.js';
+import { testCodePaths, tokenPaths } from '../shared/pixel-manager.js';
 import { classifyMeta } from './classify.js';
 import { META_DEFAULT_API_VERSION, type MetaConfig, metaConfigSchema, parseMetaConfig } from './config.js';
 import { metaEvent, metaSkipReason } from './map.js';
@@ -43,10 +44,28 @@ function testEventCode(config: MetaConfig, force: boolean | undefined): string |
   return config.testEventCode ?? (force === true ? FORCED_TEST_CODE : undefined);
 }
 
-export const meta: Destination<MetaConfig> = {
+export const meta: DestinationDeclaration<MetaConfig, 'meta'> = {
   type: 'meta',
   label: 'Meta (Facebook, Instagram)',
   configSchema: metaConfigSchema,
+  urls: {
+    api: {
+      env: 'META_GRAPH_URL',
+      default: 'https://graph.facebook.com',
+      description: 'Meta Graph API base URL.',
+    },
+  },
+  sampleConfig: { pixelId: '100000000000001', accessToken: 'EAAB-dev-token' },
+  pixelManager: {
+    eventMember: 'facebook',
+    syncTypes: ['facebook', 'meta'],
+    syncFields: {
+      pixelId: ['pixel_id', 'pixelId', 'dataset_id', 'capi.pixel_id'],
+      accessToken: tokenPaths('capi'),
+      testEventCode: testCodePaths('capi'),
+      apiVersion: ['api_version', 'apiVersion'],
+    },
+  },
   limits: {
     maxBatchSize: 1000,
     maxEventAgeSeconds: 7 * 24 * 3600,
@@ -81,4 +100,5 @@ export const meta: Destination<MetaConfig> = {
   classify(response) {
     return classifyMeta(response);
   },
+  fake: async () => (await import('./fake.js')).startFakeMeta,
 };

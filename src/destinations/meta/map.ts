@@ -1,9 +1,9 @@
+import type { EventName, OutboundEvent } from '../contract.js';
 import { commerce } from '../shared/commerce.js';
 import { freeFormEventName } from '../shared/event-name.js';
 import { plain } from '../shared/identity.js';
 import { compact, type JsonObject, nonEmpty } from '../shared/json.js';
 import { metaStyleUserData } from '../shared/meta-style-user-data.js';
-import type { EventName, OutboundEvent } from '../types.js';
 import type { MetaConfig } from './config.js';
 
 /** Meta's standard events (the product's table, which matches Meta's own list). */

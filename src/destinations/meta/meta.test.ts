@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import type { Classification, OutboundEvent, UserData } from '../contract.js';
 import {
   barePageVisit,
   customEvent,
@@ -10,7 +11,6 @@ import {
   response,
   richPurchase,
 } from '../testing/fixtures.js';
-import type { Classification, OutboundEvent, UserData } from '../types.js';
 import type { MetaConfig } from './config.js';
 import { meta } from './index.js';
 

@@ -1,3 +1,4 @@
+import type { Classification, HttpRequest, HttpResponse } from '../contract.js';
 import { isJsonObject, type JsonObject } from '../shared/json.js';
 import {
   classifyByStatus,
@@ -9,7 +10,6 @@ import {
   throttled,
   truncate,
 } from '../shared/response.js';
-import type { Classification, HttpRequest, HttpResponse } from '../types.js';
 
 function pinterestMessage(body: JsonObject | undefined, response: HttpResponse): string {
   const message = stringField(body, 'message');

@@ -1,6 +1,6 @@
 import { type Static, Type } from 'typebox';
+import type { ConfigResult } from '../contract.js';
 import { commonFields, credentialString, parseConfigWith } from '../shared/config.js';
-import type { ConfigResult } from '../types.js';
 
 /** Pinterest's `event_name` enum (PIN-OAS): overrides must be one of these or Pinterest rejects the event. */
 export const PINTEREST_EVENT_ENUM = [

@@ -1,8 +1,9 @@
+import type { DestinationDeclaration, OutboundEvent } from '../contract.js';
 import { buildBatches, JSON_CONTENT_TYPE, type Mapped, origin } from '../shared/build.js';
 import { adsAllowed, CONSENT_SKIP, optedOut } from '../shared/consent.js';
 import { plain } from '../shared/identity.js';
 import { clientIp, fillNested, passthroughObject } from '../shared/passthrough.js';
-import type { Destination, OutboundEvent } from '../types.js';
+import { testCodePaths, tokenPaths } from '../shared/pixel-manager.js';
 import { classifyPinterest } from './classify.js';
 import { type PinterestConfig, parsePinterestConfig, pinterestConfigSchema } from './config.js';
 import { pinterestEvent, pinterestMissingIdentifier } from './map.js';
@@ -28,10 +29,28 @@ function mapEvent(event: OutboundEvent, config: PinterestConfig): Mapped {
   return ready;
 }
 
-export const pinterest: Destination<PinterestConfig> = {
+export const pinterest: DestinationDeclaration<PinterestConfig, 'pinterest'> = {
   type: 'pinterest',
   label: 'Pinterest',
   configSchema: pinterestConfigSchema,
+  urls: {
+    api: {
+      env: 'PINTEREST_API_URL',
+      default: 'https://api.pinterest.com',
+      description: 'Pinterest API base URL.',
+    },
+  },
+  sampleConfig: { adAccountId: '549755800001', accessToken: 'pina-dev-token' },
+  pixelManager: {
+    eventMember: 'pinterest',
+    syncTypes: ['pinterest'],
+    syncFields: {
+      // Pinterest's server API is keyed by the ad account; the plugin's pixel_id (the tag id) is not used.
+      adAccountId: ['ad_account_id', 'adAccountId', 'apic.ad_account_id'],
+      accessToken: tokenPaths('apic'),
+    },
+    syncTestSwitch: { target: 'testMode', codePaths: testCodePaths('apic') },
+  },
   limits: {
     maxBatchSize: 1000,
     maxEventAgeSeconds: 7 * 24 * 3600,
@@ -63,4 +82,5 @@ export const pinterest: Destination<PinterestConfig> = {
   classify(response, request) {
     return classifyPinterest(response, request);
   },
+  fake: async () => (await import('./fake.js')).startFakePinterest,
 };

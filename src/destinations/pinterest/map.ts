@@ -1,3 +1,4 @@
+import type { EventName, OutboundEvent } from '../contract.js';
 import { normalizeCity } from '../normalize/city.js';
 import { normalizeCountry } from '../normalize/country.js';
 import { normalizeDateOfBirth } from '../normalize/date-of-birth.js';
@@ -14,7 +15,6 @@ import { commerce, decimalString } from '../shared/commerce.js';
 import { platformEventName } from '../shared/event-name.js';
 import { addressCountry, customerCountry, plain } from '../shared/identity.js';
 import { compact, isJsonObject, type JsonObject, listOf, nonEmpty } from '../shared/json.js';
-import type { EventName, OutboundEvent } from '../types.js';
 import type { PinterestConfig } from './config.js';
 
 /**

@@ -1,6 +1,6 @@
+import type { Classification, HttpResponse } from '../contract.js';
 import { isJsonObject, type JsonObject } from '../shared/json.js';
 import { classifyByStatus, jsonBody, statusMessage, stringField, truncate } from '../shared/response.js';
-import type { Classification, HttpResponse } from '../types.js';
 
 /** Reddit's message: top-level `message`, `error.explanation`/`reason`, plus each invalid event's error. */
 function redditMessage(body: JsonObject | undefined, response: HttpResponse): string {

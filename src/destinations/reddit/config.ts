@@ -1,6 +1,6 @@
 import { type Static, Type } from 'typebox';
+import type { ConfigResult } from '../contract.js';
 import { commonFields, credentialString, parseConfigWith } from '../shared/config.js';
-import type { ConfigResult } from '../types.js';
 
 export const redditConfigSchema = Type.Object(
   {

@@ -1,3 +1,4 @@
+import type { ConsentDecision, DestinationDeclaration, OutboundEvent } from '../contract.js';
 import { hashNormalized } from '../normalize/hash.js';
 import { normalizeIp } from '../normalize/ip.js';
 import { buildBatches, FORCED_TEST_CODE, JSON_CONTENT_TYPE, type Mapped, origin } from '../shared/build.js';
@@ -5,7 +6,7 @@ import { adsAllowed, CONSENT_SKIP } from '../shared/consent.js';
 import { plain } from '../shared/identity.js';
 import { compact, type JsonObject } from '../shared/json.js';
 import { childObject, fillNested, passthroughObject } from '../shared/passthrough.js';
-import type { ConsentDecision, Destination, OutboundEvent } from '../types.js';
+import { testCodePaths, tokenPaths } from '../shared/pixel-manager.js';
 import { classifyReddit } from './classify.js';
 import { parseRedditConfig, type RedditConfig, redditConfigSchema } from './config.js';
 import { redditEvent } from './map.js';
@@ -42,10 +43,27 @@ function mapAllowedEvent(event: OutboundEvent, config: RedditConfig): Mapped {
   return { event: ready };
 }
 
-export const reddit: Destination<RedditConfig> = {
+export const reddit: DestinationDeclaration<RedditConfig, 'reddit'> = {
   type: 'reddit',
   label: 'Reddit',
   configSchema: redditConfigSchema,
+  urls: {
+    api: {
+      env: 'REDDIT_API_URL',
+      default: 'https://ads-api.reddit.com',
+      description: 'Reddit Ads API base URL.',
+    },
+  },
+  sampleConfig: { pixelId: 't2_devpixel', accessToken: 'reddit-dev-token' },
+  pixelManager: {
+    eventMember: 'reddit',
+    syncTypes: ['reddit'],
+    syncFields: {
+      pixelId: ['pixel_id', 'pixelId', 'advertiser_id', 'advertiserId', 'capi.pixel_id'],
+      accessToken: tokenPaths('capi'),
+      testId: ['test_id', 'testId', ...testCodePaths('capi')],
+    },
+  },
   limits: {
     maxBatchSize: 1000,
     maxEventAgeSeconds: 7 * 24 * 3600,
@@ -75,4 +93,5 @@ export const reddit: Destination<RedditConfig> = {
   classify(response) {
     return classifyReddit(response);
   },
+  fake: async () => (await import('./fake.js')).startFakeReddit,
 };

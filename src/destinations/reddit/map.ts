@@ -1,3 +1,4 @@
+import type { EventName, OutboundEvent } from '../contract.js';
 import { normalizeRedditEmail } from '../normalize/email.js';
 import { normalizeExternalId } from '../normalize/external-id.js';
 import { hashNormalized } from '../normalize/hash.js';
@@ -6,7 +7,6 @@ import { normalizePhone } from '../normalize/phone.js';
 import { commerce } from '../shared/commerce.js';
 import { customerCountry, plain } from '../shared/identity.js';
 import { compact, type JsonObject, nonEmpty } from '../shared/json.js';
-import type { EventName, OutboundEvent } from '../types.js';
 import type { RedditConfig } from './config.js';
 
 /** Reddit v3 `tracking_type` values (the product table's PageVisit… are v2 spellings, reference §6). */

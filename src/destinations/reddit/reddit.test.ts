@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import type { BuildEnv, Classification, OutboundEvent, UserData } from '../contract.js';
 import {
   barePageVisit,
   customEvent,
@@ -10,7 +11,6 @@ import {
   response,
   richPurchase,
 } from '../testing/fixtures.js';
-import type { BuildEnv, Classification, OutboundEvent, UserData } from '../types.js';
 import type { RedditConfig } from './config.js';
 import { reddit } from './index.js';
 

@@ -1,9 +1,9 @@
+import type { BatchPlan, BuildResult, HttpRequest, OutboundEvent } from '../contract.js';
 import { HashMemo, withHashMemo } from '../normalize/hash.js';
-import type { BatchPlan, BuildResult, HttpRequest, OutboundEvent } from '../types.js';
 import { chunk } from './batch.js';
 import type { JsonObject } from './json.js';
 
-export type { BatchPlan, Envelope, Mapped } from '../types.js';
+export type { BatchPlan, Envelope, Mapped } from '../contract.js';
 
 /** The shape every adapter's `build` shares: the plan run over all events in one go. */
 export function buildBatches(events: readonly OutboundEvent[], plan: BatchPlan): BuildResult {

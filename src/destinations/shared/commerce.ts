@@ -1,5 +1,5 @@
+import type { ContentItem, CustomData } from '../contract.js';
 import { normalizeCurrency } from '../normalize/currency.js';
-import type { ContentItem, CustomData } from '../types.js';
 
 /**
  * Commerce fields read defensively: custom data is "kept as sent", so a field of the wrong type or an

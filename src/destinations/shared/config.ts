@@ -8,7 +8,7 @@ import {
   Type,
 } from 'typebox';
 import { Value } from 'typebox/value';
-import type { ConfigResult } from '../types.js';
+import type { ConfigResult } from '../contract.js';
 
 function makeEventNames<T extends TSchema>(name: T) {
   return Type.Object(

@@ -3,7 +3,7 @@
  * adapter: Meta `data_processing_options`, TikTok `limited_data_use`, Pinterest/Snapchat `opt_out`, Reddit
  * `user.data_processing_options`, Google consent fields, Microsoft `adStorageConsent`).
  */
-import type { ConsentDecision, Mapped, OutboundEvent, UserData, UserDataKey } from '../types.js';
+import type { ConsentDecision, Mapped, OutboundEvent, UserData, UserDataKey } from '../contract.js';
 
 /** Identifiers a browser stored or read from a cookie or landing URL for advertising (TCF purpose 1). */
 const AD_DEVICE_IDENTIFIERS = [

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import type { EventName } from '../contract.js';
 import { outboundEvent } from '../testing/fixtures.js';
-import type { EventName } from '../types.js';
 import { freeFormEventName, platformEventName } from './event-name.js';
 
 const DEFAULTS: Record<EventName, string> = {

@@ -1,4 +1,4 @@
-import type { CommonDestinationConfig, EventName, OutboundEvent } from '../types.js';
+import type { CommonDestinationConfig, EventName, OutboundEvent } from '../contract.js';
 
 /**
  * The platform event name: the destination's override for this event type if configured (it must

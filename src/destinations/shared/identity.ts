@@ -1,5 +1,5 @@
+import type { OutboundEvent } from '../contract.js';
 import { countryCode } from '../normalize/country.js';
-import type { OutboundEvent } from '../types.js';
 
 /** The customer's own country (ISO alpha-2, upper case) when it can be read. */
 export function customerCountry(event: OutboundEvent): string | undefined {

@@ -1,4 +1,4 @@
-import type { JsonValue } from '../types.js';
+import type { JsonValue } from '../contract.js';
 
 export type JsonObject = { [key: string]: JsonValue };
 

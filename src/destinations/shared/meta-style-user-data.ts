@@ -3,6 +3,8 @@
  * CAPI v3 uses the same keys and, where it does not spell a rule out, Meta's normalization (reference §4),
  * so both map through this one function and add their own click ids.
  */
+
+import type { OutboundEvent } from '../contract.js';
 import { normalizeCity } from '../normalize/city.js';
 import { normalizeCountry } from '../normalize/country.js';
 import { normalizeDateOfBirth } from '../normalize/date-of-birth.js';
@@ -15,7 +17,6 @@ import { normalizeName } from '../normalize/name.js';
 import { normalizePhoneDigits } from '../normalize/phone.js';
 import { normalizeState } from '../normalize/state.js';
 import { normalizeZip } from '../normalize/zip.js';
-import type { OutboundEvent } from '../types.js';
 import { addressCountry, customerCountry, plain } from './identity.js';
 import { type JsonObject, listOf } from './json.js';
 

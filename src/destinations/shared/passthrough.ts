@@ -1,5 +1,5 @@
+import type { OutboundEvent } from '../contract.js';
 import { normalizeIp } from '../normalize/ip.js';
-import type { OutboundEvent } from '../types.js';
 import { isJsonObject, type JsonObject, toJson } from './json.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { Classification, HttpResponse } from '../types.js';
+import type { Classification, HttpResponse } from '../contract.js';
 import { isJsonObject, type JsonObject } from './json.js';
 
 const MAX_MESSAGE = 500;

@@ -1,3 +1,4 @@
+import type { Classification, HttpRequest, HttpResponse } from '../contract.js';
 import { isJsonObject, type JsonObject } from '../shared/json.js';
 import {
   classifyByStatus,
@@ -8,7 +9,6 @@ import {
   throttled,
   truncate,
 } from '../shared/response.js';
-import type { Classification, HttpRequest, HttpResponse } from '../types.js';
 
 function errorMessages(source: JsonObject): string[] {
   const errors = source.errors;

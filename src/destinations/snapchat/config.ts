@@ -1,6 +1,6 @@
 import { type Static, Type } from 'typebox';
+import type { ConfigResult } from '../contract.js';
 import { commonFields, credentialString, parseConfigWith } from '../shared/config.js';
-import type { ConfigResult } from '../types.js';
 
 /**
  * Snap's v3 web event names (reference §4). Snap has no LEAD event and only five custom slots, so

@@ -1,8 +1,9 @@
+import type { DestinationDeclaration, OutboundEvent } from '../contract.js';
 import { buildBatches, JSON_CONTENT_TYPE, type Mapped, origin } from '../shared/build.js';
 import { adsAllowed, CONSENT_SKIP, optedOut } from '../shared/consent.js';
 import { plain } from '../shared/identity.js';
 import { clientIp, fillNested, passthroughObject } from '../shared/passthrough.js';
-import type { Destination, OutboundEvent } from '../types.js';
+import { testCodePaths, tokenPaths } from '../shared/pixel-manager.js';
 import { classifySnapchat } from './classify.js';
 import { parseSnapchatConfig, type SnapchatConfig, snapchatConfigSchema } from './config.js';
 import { snapchatEvent, snapchatMissingIdentifier } from './map.js';
@@ -28,10 +29,27 @@ function mapEvent(event: OutboundEvent, config: SnapchatConfig): Mapped {
   return ready;
 }
 
-export const snapchat: Destination<SnapchatConfig> = {
+export const snapchat: DestinationDeclaration<SnapchatConfig, 'snapchat'> = {
   type: 'snapchat',
   label: 'Snapchat',
   configSchema: snapchatConfigSchema,
+  urls: {
+    api: {
+      env: 'SNAPCHAT_API_URL',
+      default: 'https://tr.snapchat.com',
+      description: 'Snapchat Conversions API base URL.',
+    },
+  },
+  sampleConfig: { pixelId: '00000000-0000-4000-8000-000000000001', accessToken: 'snap-dev-token' },
+  pixelManager: {
+    eventMember: 'snapchat',
+    syncTypes: ['snapchat'],
+    syncFields: {
+      pixelId: ['pixel_id', 'pixelId', 'capi.pixel_id'],
+      accessToken: tokenPaths('capi'),
+    },
+    syncTestSwitch: { target: 'testMode', codePaths: testCodePaths('capi') },
+  },
   limits: {
     maxBatchSize: 2000,
     maxEventAgeSeconds: 37 * 24 * 3600,
@@ -60,4 +78,5 @@ export const snapchat: Destination<SnapchatConfig> = {
   classify(response, request) {
     return classifySnapchat(response, request);
   },
+  fake: async () => (await import('./fake.js')).startFakeSnapchat,
 };

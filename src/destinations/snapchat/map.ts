@@ -1,9 +1,9 @@
+import type { EventName, OutboundEvent } from '../contract.js';
 import { commerce, decimalString } from '../shared/commerce.js';
 import { platformEventName } from '../shared/event-name.js';
 import { plain } from '../shared/identity.js';
 import { compact, isJsonObject, type JsonObject, nonEmpty } from '../shared/json.js';
 import { metaStyleUserData } from '../shared/meta-style-user-data.js';
-import type { EventName, OutboundEvent } from '../types.js';
 import type { SnapchatConfig } from './config.js';
 
 /**

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import type { Classification, OutboundEvent, UserData } from '../contract.js';
 import {
   barePageVisit,
   customEvent,
@@ -11,7 +12,6 @@ import {
   response,
   richPurchase,
 } from '../testing/fixtures.js';
-import type { Classification, OutboundEvent, UserData } from '../types.js';
 import type { SnapchatConfig } from './config.js';
 import { snapchat } from './index.js';
 

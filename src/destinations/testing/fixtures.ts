@@ -2,8 +2,9 @@
  * Test-only fixtures shared by the adapter tests: one rich Purchase, one bare PageVisit, one Custom
  * event, and a builder taking partials over sensible defaults. Kept small enough to review.
  */
+
+import { CONSENT_GRANTED, type HttpRequest, type HttpResponse, type OutboundEvent } from '../contract.js';
 import { sha256Hex } from '../normalize/hash.js';
-import { CONSENT_GRANTED, type HttpRequest, type HttpResponse, type OutboundEvent } from '../types.js';
 
 /** 2026-11-20T12:00:00Z */
 export const EVENT_TIME = 1795176000;

@@ -1,3 +1,4 @@
+import type { Classification, HttpResponse } from '../contract.js';
 import {
   classifyByStatus,
   jsonBody,
@@ -8,7 +9,6 @@ import {
   throttled,
   truncate,
 } from '../shared/response.js';
-import type { Classification, HttpResponse } from '../types.js';
 
 const OK = 0;
 /** "Partial success": [RT] treats it as success; TikTok's semantics are unconfirmed. */

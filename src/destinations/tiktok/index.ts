@@ -1,9 +1,10 @@
+import type { DestinationDeclaration, OutboundEvent } from '../contract.js';
 import { buildBatches, FORCED_TEST_CODE, JSON_CONTENT_TYPE, type Mapped, origin } from '../shared/build.js';
 import { adsAllowed, CONSENT_SKIP } from '../shared/consent.js';
 import { plain } from '../shared/identity.js';
 import { compact, isJsonObject } from '../shared/json.js';
 import { clientIp, fillNested, passthroughObject } from '../shared/passthrough.js';
-import type { Destination, OutboundEvent } from '../types.js';
+import { testCodePaths, tokenPaths } from '../shared/pixel-manager.js';
 import { classifyTiktok } from './classify.js';
 import { parseTiktokConfig, type TiktokConfig, tiktokConfigSchema } from './config.js';
 import { tiktokEvent } from './map.js';
@@ -27,10 +28,27 @@ function mapAllowedEvent(event: OutboundEvent, config: TiktokConfig): Mapped {
   return { event: ready };
 }
 
-export const tiktok: Destination<TiktokConfig> = {
+export const tiktok: DestinationDeclaration<TiktokConfig, 'tiktok'> = {
   type: 'tiktok',
   label: 'TikTok',
   configSchema: tiktokConfigSchema,
+  urls: {
+    api: {
+      env: 'TIKTOK_API_URL',
+      default: 'https://business-api.tiktok.com',
+      description: 'TikTok Business API base URL.',
+    },
+  },
+  sampleConfig: { pixelCode: 'CDEVPIXEL00001', accessToken: 'tiktok-dev-token' },
+  pixelManager: {
+    eventMember: 'tiktok',
+    syncTypes: ['tiktok'],
+    syncFields: {
+      pixelCode: ['pixel_code', 'pixelCode', 'pixel_id', 'pixelId', 'eapi.pixel_id'],
+      accessToken: tokenPaths('eapi'),
+      testEventCode: testCodePaths('eapi'),
+    },
+  },
   limits: {
     maxBatchSize: 1000,
     maxEventAgeSeconds: 7 * 24 * 3600,
@@ -66,4 +84,5 @@ export const tiktok: Destination<TiktokConfig> = {
   classify(response) {
     return classifyTiktok(response);
   },
+  fake: async () => (await import('./fake.js')).startFakeTikTok,
 };

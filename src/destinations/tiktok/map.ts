@@ -1,3 +1,4 @@
+import type { EventName, OutboundEvent } from '../contract.js';
 import { normalizeCity } from '../normalize/city.js';
 import { normalizeCountry } from '../normalize/country.js';
 import { normalizeEmail } from '../normalize/email.js';
@@ -12,7 +13,6 @@ import { commerce } from '../shared/commerce.js';
 import { freeFormEventName } from '../shared/event-name.js';
 import { addressCountry, customerCountry, plain } from '../shared/identity.js';
 import { compact, type JsonObject, nonEmpty } from '../shared/json.js';
-import type { EventName, OutboundEvent } from '../types.js';
 import type { TiktokConfig } from './config.js';
 
 /**

@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { describe, it } from 'node:test';
+import { UndiciSender } from '../../delivery/http-client.js';
+import { DESTINATION_TYPES, destinations } from '../../destinations/registry.js';
+import { customEvent, EVENT_TIME, richPurchase } from '../../destinations/testing/fixtures.js';
 import { startFakePlatforms } from './index.js';
 
 async function freePortRange(size: number): Promise<number> {
@@ -24,17 +27,23 @@ async function freePortRange(size: number): Promise<number> {
 }
 
 describe('startFakePlatforms', () => {
-  it('starts all five on ephemeral ports and exposes their origins', async () => {
+  it('starts one fake per registered destination on ephemeral ports and exposes their origins', async () => {
     const fakes = await startFakePlatforms();
     try {
-      const urls = Object.values(fakes.urls);
-      assert.equal(new Set(urls).size, 5);
-      for (const url of urls) assert.match(url, /^http:\/\/127\.0\.0\.1:\d+$/);
+      const origins = DESTINATION_TYPES.map((type) => fakes[type].url);
+      assert.equal(new Set(origins).size, DESTINATION_TYPES.length);
+      for (const origin of origins) assert.match(origin, /^http:\/\/127\.0\.0\.1:\d+$/);
+      // Every URL variable a destination declares points at its fake (under the path the fake serves it on).
+      for (const type of DESTINATION_TYPES) {
+        for (const url of Object.values(destinations[type].urls)) {
+          assert.equal(fakes.urls[url.env], `${fakes[type].url}${url.fakePath ?? ''}`, url.env);
+        }
+      }
       assert.equal(fakes.urls.META_GRAPH_URL, fakes.meta.url);
       assert.equal(fakes.urls.REDDIT_API_URL, fakes.reddit.url);
       assert.deepEqual(
-        [fakes.meta.name, fakes.tiktok.name, fakes.pinterest.name, fakes.snapchat.name, fakes.reddit.name],
-        ['meta', 'tiktok', 'pinterest', 'snapchat', 'reddit'],
+        DESTINATION_TYPES.map((type) => fakes[type].name),
+        [...DESTINATION_TYPES],
       );
       const res = await fetch(`${fakes.urls.TIKTOK_API_URL}/open_api/v1.3/event/track/`, {
         method: 'POST',
@@ -51,7 +60,7 @@ describe('startFakePlatforms', () => {
   });
 
   it('uses fixed consecutive ports from basePort, and passes shared options down', async () => {
-    const base = await freePortRange(5);
+    const base = await freePortRange(DESTINATION_TYPES.length);
     const fakes = await startFakePlatforms({ basePort: base, validTokens: ['only-this'] });
     try {
       assert.equal(fakes.urls.META_GRAPH_URL, `http://127.0.0.1:${base}`);
@@ -70,10 +79,47 @@ describe('startFakePlatforms', () => {
   it('fails cleanly when a port is taken, closing the fakes that did start', async () => {
     const first = await startFakePlatforms();
     try {
-      const taken = Number(new URL(first.urls.SNAPCHAT_API_URL).port);
+      const taken = Number(new URL(first.snapchat.url).port);
       await assert.rejects(startFakePlatforms({ snapchat: { port: taken } }), /EADDRINUSE/);
     } finally {
       await first.close();
     }
   });
+});
+
+describe('every registered destination has a fake', () => {
+  for (const type of DESTINATION_TYPES) {
+    it(`${type}: its fake takes what the adapter builds from the sample config, live and in test mode`, async () => {
+      const destination = destinations[type];
+      const parsed = destination.parseConfig(destination.sampleConfig);
+      assert.ok(parsed.ok);
+      const start = await destination.fake();
+      // The fixtures' events happened at EVENT_TIME; an hour later none is too old for any platform.
+      const fake = await start({ now: () => (EVENT_TIME + 3600) * 1000 });
+      const sender = new UndiciSender(5000);
+      try {
+        assert.equal(fake.name, type);
+        const modes: boolean[] = [];
+        for (const forceTestMode of [false, true]) {
+          const env = { baseUrl: fake.url, forceTestMode };
+          const { requests } = destination.build([richPurchase, customEvent], parsed.config, env);
+          assert.ok(requests.length > 0);
+          for (const request of requests) {
+            const sent = await sender.send(request);
+            assert.ok(sent.ok, JSON.stringify(sent));
+            const verdict = destination.classify(sent.response, request);
+            assert.deepEqual(verdict, { kind: 'delivered' }, sent.response.body);
+            modes.push(forceTestMode);
+          }
+        }
+        assert.deepEqual(
+          fake.received.map((request) => request.testMode),
+          modes,
+        );
+      } finally {
+        await sender.close();
+        await fake.close();
+      }
+    });
+  }
 });

@@ -1,85 +1,64 @@
 /**
- * All five fake platforms at once, for end-to-end tests and `npx tagbridge dev`. The `urls` are the
- * origins to pass as each destination's base URL (the env names match what the config reads).
+ * The fake platform of every registered destination at once, for end-to-end tests and `npx tagbridge dev`.
+ * Each destination brings its own fake (`fake.ts` in its folder, reached through its `fake()`); the `urls`
+ * are the values to give the base-URL variables config reads, so the service sends to the fakes.
  */
-import type { FakeOptions, FakePlatform, PlatformName } from './common.js';
-import { startFakeMeta } from './meta.js';
-import { startFakePinterest } from './pinterest.js';
-import { startFakeReddit } from './reddit.js';
-import { startFakeSnapchat } from './snapchat.js';
-import { startFakeTikTok } from './tiktok.js';
+import type { FakeOptions, FakePlatform } from '../../destinations/fakes/common.js';
+import { DESTINATION_TYPES, type DestinationType, destinations } from '../../destinations/registry.js';
 
 export type {
   AcceptedEvent,
   FakeOptions,
   FakePlatform,
   InjectedResponse,
-  PlatformName,
   ReceivedRequest,
-} from './common.js';
-export { startFakeMeta } from './meta.js';
-export { startFakePinterest } from './pinterest.js';
-export { startFakeReddit } from './reddit.js';
-export { startFakeSnapchat } from './snapchat.js';
-export { startFakeTikTok } from './tiktok.js';
+} from '../../destinations/fakes/common.js';
+// The first five fakes by name, as tests and the benchmark (through dist/) import them.
+export { startFakeMeta } from '../../destinations/meta/fake.js';
+export { startFakePinterest } from '../../destinations/pinterest/fake.js';
+export { startFakeReddit } from '../../destinations/reddit/fake.js';
+export { startFakeSnapchat } from '../../destinations/snapchat/fake.js';
+export { startFakeTikTok } from '../../destinations/tiktok/fake.js';
 
-export interface FakePlatformsOptions {
+export type PlatformName = DestinationType;
+
+/** Options for every fake, and per destination type (a `port` there wins over `basePort`). */
+export type FakePlatformsOptions = {
   /** Default `127.0.0.1`. */
   host?: string;
-  /** Fixed ports: meta = basePort, tiktok + 1, pinterest + 2, snapchat + 3, reddit + 4. Default: ephemeral. */
+  /** Fixed ports in registry order: the first destination's fake on basePort, the next on + 1… Default: ephemeral. */
   basePort?: number;
   /** Applied to every platform unless its own options say otherwise. */
   validTokens?: string[];
   now?: () => number;
-  /** Per-platform options (a `port` here wins over `basePort`). */
-  meta?: FakeOptions;
-  tiktok?: FakeOptions;
-  pinterest?: FakeOptions;
-  snapchat?: FakeOptions;
-  reddit?: FakeOptions;
-}
+} & { [T in DestinationType]?: FakeOptions };
 
-export interface FakePlatformUrls {
-  META_GRAPH_URL: string;
-  TIKTOK_API_URL: string;
-  PINTEREST_API_URL: string;
-  SNAPCHAT_API_URL: string;
-  REDDIT_API_URL: string;
-}
+/** Variable name → the fake's URL for it (`META_GRAPH_URL` → `http://127.0.0.1:43121`). */
+export type FakePlatformUrls = Readonly<Record<string, string>>;
 
-export interface FakePlatforms {
-  meta: FakePlatform;
-  tiktok: FakePlatform;
-  pinterest: FakePlatform;
-  snapchat: FakePlatform;
-  reddit: FakePlatform;
+export type FakePlatforms = Record<DestinationType, FakePlatform> & {
   urls: FakePlatformUrls;
   /** Resets every fake. */
   reset(): void;
   close(): Promise<void>;
-}
-
-const ORDER: readonly PlatformName[] = ['meta', 'tiktok', 'pinterest', 'snapchat', 'reddit'];
-
-const STARTERS: Record<PlatformName, (options: FakeOptions) => Promise<FakePlatform>> = {
-  meta: startFakeMeta,
-  tiktok: startFakeTikTok,
-  pinterest: startFakePinterest,
-  snapchat: startFakeSnapchat,
-  reddit: startFakeReddit,
 };
 
 export async function startFakePlatforms(options: FakePlatformsOptions = {}): Promise<FakePlatforms> {
-  const optionsFor = (name: PlatformName, index: number): FakeOptions => {
+  const optionsFor = (type: DestinationType, index: number): FakeOptions => {
     const merged: FakeOptions = {};
     if (options.host !== undefined) merged.host = options.host;
     if (options.validTokens !== undefined) merged.validTokens = options.validTokens;
     if (options.now !== undefined) merged.now = options.now;
     if (options.basePort !== undefined) merged.port = options.basePort + index;
-    return { ...merged, ...options[name] };
+    return { ...merged, ...options[type] };
   };
 
-  const results = await Promise.allSettled(ORDER.map((name, i) => STARTERS[name](optionsFor(name, i))));
+  const results = await Promise.allSettled(
+    DESTINATION_TYPES.map(async (type, i) => {
+      const start = await destinations[type].fake();
+      return start(optionsFor(type, i));
+    }),
+  );
   const started = results.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
   const failure = results.find((result) => result.status === 'rejected');
   if (failure !== undefined) {
@@ -88,26 +67,19 @@ export async function startFakePlatforms(options: FakePlatformsOptions = {}): Pr
     throw (failure as PromiseRejectedResult).reason;
   }
 
-  const [meta, tiktok, pinterest, snapchat, reddit] = started as [
-    FakePlatform,
-    FakePlatform,
-    FakePlatform,
-    FakePlatform,
-    FakePlatform,
-  ];
+  const byType = Object.fromEntries(DESTINATION_TYPES.map((type, i) => [type, started[i]])) as Record<
+    DestinationType,
+    FakePlatform
+  >;
+  const urls: Record<string, string> = {};
+  for (const type of DESTINATION_TYPES) {
+    for (const url of Object.values(destinations[type].urls)) {
+      urls[url.env] = `${byType[type].url}${url.fakePath ?? ''}`;
+    }
+  }
   return {
-    meta,
-    tiktok,
-    pinterest,
-    snapchat,
-    reddit,
-    urls: {
-      META_GRAPH_URL: meta.url,
-      TIKTOK_API_URL: tiktok.url,
-      PINTEREST_API_URL: pinterest.url,
-      SNAPCHAT_API_URL: snapchat.url,
-      REDDIT_API_URL: reddit.url,
-    },
+    ...byType,
+    urls,
     reset(): void {
       for (const fake of started) fake.reset();
     },

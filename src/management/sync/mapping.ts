@@ -1,71 +1,20 @@
 /**
- * Pixel Manager's destination settings → our destination configs. The plugin's wire format is not public
- * (reference/clients.md §1.5), so each field is looked up under the names the plugin is known to use for
- * its options (`pixel_id`, `capi.token`, …), their camelCase twins and our own names. Empty strings count
- * as absent (PHP sends '' for unset options). Fields we do not use are ignored; unknown destination types
- * are kept whole.
+ * Pixel Manager's destination settings → our destination configs. Each destination declares where the
+ * plugin keeps its fields (`pixelManager` in its index.ts: `pixel_id`, `capi.token`, …); this file applies
+ * those declarations. Empty strings count as absent (PHP sends '' for unset options). Fields we do not use
+ * are ignored; unknown destination types are kept whole.
  */
-import { getDestination } from '../../destinations/registry.js';
+import { DESTINATION_TYPES, getDestination } from '../../destinations/registry.js';
 import { secretFields } from '../../destinations/shared/config.js';
 import type { DestinationType, EventName } from '../../destinations/types.js';
 import type { SyncedDestination } from '../../storage/repos/domain-admin.js';
 
-/** The plugin's type names (and ours) → our destination types. */
-export const SYNC_TYPE_ALIASES: Record<string, DestinationType> = {
-  facebook: 'meta',
-  meta: 'meta',
-  tiktok: 'tiktok',
-  pinterest: 'pinterest',
-  snapchat: 'snapchat',
-  reddit: 'reddit',
-};
-
-interface FieldSpec {
-  /** Where the platform's id goes in our config, and where to find it in the entry. */
-  id: { target: string; sources: string[] };
-  /** The plugin nests a platform's server-side settings under this key (facebook.capi.token, …). */
-  nest: string;
-  /** How the platform's test mode is configured. */
-  test: { kind: 'code'; target: string; sources: string[] } | { kind: 'flag'; target: string };
-}
-
-const TEST_CODE_SOURCES = (nest: string): string[] => [
-  'test_event_code',
-  'testEventCode',
-  `${nest}.test_event_code`,
-];
-
-const FIELDS: Record<DestinationType, FieldSpec> = {
-  meta: {
-    id: { target: 'pixelId', sources: ['pixel_id', 'pixelId', 'dataset_id', 'capi.pixel_id'] },
-    nest: 'capi',
-    test: { kind: 'code', target: 'testEventCode', sources: TEST_CODE_SOURCES('capi') },
-  },
-  tiktok: {
-    id: { target: 'pixelCode', sources: ['pixel_code', 'pixelCode', 'pixel_id', 'pixelId', 'eapi.pixel_id'] },
-    nest: 'eapi',
-    test: { kind: 'code', target: 'testEventCode', sources: TEST_CODE_SOURCES('eapi') },
-  },
-  pinterest: {
-    // Pinterest's server API is keyed by the ad account; the plugin's pixel_id (the tag id) is not used.
-    id: { target: 'adAccountId', sources: ['ad_account_id', 'adAccountId', 'apic.ad_account_id'] },
-    nest: 'apic',
-    test: { kind: 'flag', target: 'testMode' },
-  },
-  snapchat: {
-    id: { target: 'pixelId', sources: ['pixel_id', 'pixelId', 'capi.pixel_id'] },
-    nest: 'capi',
-    test: { kind: 'flag', target: 'testMode' },
-  },
-  reddit: {
-    id: {
-      target: 'pixelId',
-      sources: ['pixel_id', 'pixelId', 'advertiser_id', 'advertiserId', 'capi.pixel_id'],
-    },
-    nest: 'capi',
-    test: { kind: 'code', target: 'testId', sources: ['test_id', 'testId', ...TEST_CODE_SOURCES('capi')] },
-  },
-};
+/** The plugin's type names (and ours) → our destination types, as each destination declares them. */
+export const SYNC_TYPE_ALIASES: Record<string, DestinationType> = Object.fromEntries(
+  DESTINATION_TYPES.flatMap((type) =>
+    (getDestination(type).pixelManager?.syncTypes ?? []).map((name) => [name, type]),
+  ),
+);
 
 /** Event-name override keys: ours, and the plugin's GA4-style names. */
 const EVENT_KEYS: Record<string, EventName> = {
@@ -99,7 +48,7 @@ function at(entry: Record<string, unknown>, path: string): unknown {
   return value;
 }
 
-function text(entry: Record<string, unknown>, sources: string[]): string | undefined {
+function text(entry: Record<string, unknown>, sources: readonly string[]): string | undefined {
   for (const source of sources) {
     const value = at(entry, source);
     if (typeof value === 'string' && value.trim() !== '') return value.trim();
@@ -148,30 +97,18 @@ export function mapSupportedEntry(
   type: DestinationType,
   entry: Record<string, unknown>,
 ): Record<string, unknown> {
-  const spec = FIELDS[type];
+  const names = getDestination(type).pixelManager;
   const config: Record<string, unknown> = {};
-  const id = text(entry, spec.id.sources);
-  if (id !== undefined) config[spec.id.target] = id;
-  const token = text(entry, [
-    'access_token',
-    'accessToken',
-    'token',
-    `${spec.nest}.token`,
-    `${spec.nest}.access_token`,
-  ]);
-  if (token !== undefined) config.accessToken = token;
-  if (spec.test.kind === 'code') {
-    const code = text(entry, spec.test.sources);
-    if (code !== undefined) config[spec.test.target] = code;
-  } else {
+  for (const [field, paths] of Object.entries(names?.syncFields ?? {})) {
+    const value = text(entry, paths);
+    if (value !== undefined) config[field] = value;
+  }
+  const testSwitch = names?.syncTestSwitch;
+  if (testSwitch !== undefined) {
     const explicit = flag(entry.test_mode ?? entry.testMode);
     // A test event code means "test mode" to the plugin; these platforms only have a switch.
-    const viaCode = text(entry, TEST_CODE_SOURCES(spec.nest)) !== undefined;
-    if (explicit === true || (explicit === undefined && viaCode)) config[spec.test.target] = true;
-  }
-  if (type === 'meta') {
-    const version = text(entry, ['api_version', 'apiVersion']);
-    if (version !== undefined) config.apiVersion = version;
+    const viaCode = text(entry, testSwitch.codePaths) !== undefined;
+    if (explicit === true || (explicit === undefined && viaCode)) config[testSwitch.target] = true;
   }
   config.enabled = enabledOf(entry);
   const eventNames = eventNamesOf(entry);

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import type { FakePlatform } from './common.js';
-import { startFakeMeta } from './meta.js';
+import type { FakePlatform } from '../fakes/common.js';
 import {
   clock,
   DAY_S,
@@ -15,7 +14,8 @@ import {
   sha256,
   text,
   UA,
-} from './test-helpers.js';
+} from '../fakes/test-helpers.js';
+import { startFakeMeta } from './fake.js';
 
 const TOKEN = 'EAAB-good-token';
 const PIXEL = '1234567890';

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import type { FakePlatform } from './common.js';
-import { clock, EMAIL_HASH, IP, NOW_S, pick, post, repeat, sha256, text, UA } from './test-helpers.js';
-import { startFakeTikTok, TIKTOK_TRACK_PATH } from './tiktok.js';
+import type { FakePlatform } from '../fakes/common.js';
+import { clock, EMAIL_HASH, IP, NOW_S, pick, post, repeat, sha256, text, UA } from '../fakes/test-helpers.js';
+import { startFakeTikTok, TIKTOK_TRACK_PATH } from './fake.js';
 
 const TOKEN = 'tt-good-token';
 const PIXEL = 'C4ABCDEFGHIJKLMNOPQR';

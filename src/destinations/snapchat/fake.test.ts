@@ -1,8 +1,20 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import type { FakePlatform } from './common.js';
-import { startFakeSnapchat } from './snapchat.js';
-import { clock, DAY_S, EMAIL_HASH, IP, NOW_S, pick, post, repeat, sha256, text, UA } from './test-helpers.js';
+import type { FakePlatform } from '../fakes/common.js';
+import {
+  clock,
+  DAY_S,
+  EMAIL_HASH,
+  IP,
+  NOW_S,
+  pick,
+  post,
+  repeat,
+  sha256,
+  text,
+  UA,
+} from '../fakes/test-helpers.js';
+import { startFakeSnapchat } from './fake.js';
 
 const TOKEN = 'snap-good-token';
 const PIXEL = '5bf81ee1-15b1-4dc1-b636-d7dae49b950e';

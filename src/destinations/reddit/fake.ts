@@ -22,8 +22,8 @@ import {
   jsPath,
   type Path,
   present,
-} from './checks.js';
-import type { FakeOptions, FakePlatform, Json } from './common.js';
+} from '../fakes/checks.js';
+import type { FakeOptions, FakePlatform, Json } from '../fakes/common.js';
 import {
   bearerToken,
   type FakeRequest,
@@ -32,7 +32,7 @@ import {
   type RenderableFailure,
   startFakeServer,
   tokenIsValid,
-} from './server.js';
+} from '../fakes/server.js';
 
 export type FakeRedditOptions = FakeOptions;
 

@@ -11,7 +11,6 @@ import type {
   FakePlatform,
   InjectedResponse,
   Json,
-  PlatformName,
   ReceivedRequest,
 } from './common.js';
 
@@ -41,7 +40,7 @@ export interface PlatformReply {
 export type RenderableFailure = Exclude<InjectedResponse, { kind: 'hang' } | { kind: 'destroy' }>;
 
 export interface PlatformBehaviour {
-  name: PlatformName;
+  name: string;
   isTestMode(request: FakeRequest): boolean;
   handle(request: FakeRequest): PlatformReply;
   renderFailure(failure: RenderableFailure): PlatformReply;

@@ -3,9 +3,10 @@
  * validates requests the way its platform documents (see /work/shared/reference/destinations.md) and
  * answers with the platform's own success and error shapes, so the adapters' build and classify code
  * is exercised end to end without network access to the real APIs.
+ *
+ * A platform's fake lives in its destination folder (`fake.ts`), written from the platform's documentation
+ * and not from the adapter, so the two check each other. Only tests and `tagbridge dev` start fakes.
  */
-
-export type PlatformName = 'meta' | 'tiktok' | 'pinterest' | 'snapchat' | 'reddit';
 
 export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
 
@@ -53,7 +54,8 @@ export interface ReceivedRequest {
 }
 
 export interface FakePlatform {
-  readonly name: PlatformName;
+  /** The destination type it stands in for (`meta`). */
+  readonly name: string;
   /** Origin without a trailing slash, e.g. `http://127.0.0.1:43121`. */
   readonly url: string;
   /** Every request, in arrival order. Cleared (in place) by `reset()`. */
@@ -81,3 +83,6 @@ export interface FakeOptions {
   /** Clock in ms, for event-age checks and `at`. Default `Date.now`. */
   now?: () => number;
 }
+
+/** How a destination's fake is started (`startFakeMeta`…): what its `fake()` declaration resolves to. */
+export type StartFake = (options?: FakeOptions) => Promise<FakePlatform>;

@@ -27,8 +27,8 @@ import {
   jsPath,
   type Path,
   present,
-} from './checks.js';
-import type { FakeOptions, FakePlatform } from './common.js';
+} from '../fakes/checks.js';
+import type { FakeOptions, FakePlatform } from '../fakes/common.js';
 import {
   bearerToken,
   type FakeRequest,
@@ -37,7 +37,7 @@ import {
   type RenderableFailure,
   startFakeServer,
   tokenIsValid,
-} from './server.js';
+} from '../fakes/server.js';
 
 export type FakePinterestOptions = FakeOptions;
 

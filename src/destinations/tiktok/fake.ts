@@ -22,8 +22,8 @@ import {
   isRecord,
   type Path,
   present,
-} from './checks.js';
-import type { FakeOptions, FakePlatform, Json } from './common.js';
+} from '../fakes/checks.js';
+import type { FakeOptions, FakePlatform, Json } from '../fakes/common.js';
 import {
   type FakeRequest,
   idIsKnown,
@@ -31,7 +31,7 @@ import {
   type RenderableFailure,
   startFakeServer,
   tokenIsValid,
-} from './server.js';
+} from '../fakes/server.js';
 
 export type FakeTikTokOptions = FakeOptions;
 

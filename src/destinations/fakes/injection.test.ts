@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
+import { startFakeReddit } from '../reddit/fake.js';
 import type { FakePlatform } from './common.js';
-import { startFakeReddit } from './reddit.js';
 import { clock, NOW_MS, post, sha256 } from './test-helpers.js';
 
 const body = {

@@ -24,8 +24,8 @@ import {
   jsPath,
   type Path,
   present,
-} from './checks.js';
-import type { FakeOptions, FakePlatform, Json } from './common.js';
+} from '../fakes/checks.js';
+import type { FakeOptions, FakePlatform, Json } from '../fakes/common.js';
 import {
   type FakeRequest,
   idIsKnown,
@@ -33,7 +33,7 @@ import {
   type RenderableFailure,
   startFakeServer,
   tokenIsValid,
-} from './server.js';
+} from '../fakes/server.js';
 
 export type FakeSnapchatOptions = FakeOptions;
 

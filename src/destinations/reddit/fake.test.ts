@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import type { FakePlatform } from './common.js';
-import { startFakeReddit } from './reddit.js';
+import type { FakePlatform } from '../fakes/common.js';
 import {
   clock,
   EMAIL_HASH,
@@ -14,7 +13,8 @@ import {
   sha256,
   text,
   UA,
-} from './test-helpers.js';
+} from '../fakes/test-helpers.js';
+import { startFakeReddit } from './fake.js';
 
 const TOKEN = 'reddit-good-token';
 const PIXEL = 't2_abc123';

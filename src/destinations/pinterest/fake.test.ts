@@ -1,8 +1,20 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import type { FakePlatform } from './common.js';
-import { startFakePinterest } from './pinterest.js';
-import { clock, DAY_S, EMAIL_HASH, IP, NOW_S, pick, post, repeat, sha256, text, UA } from './test-helpers.js';
+import type { FakePlatform } from '../fakes/common.js';
+import {
+  clock,
+  DAY_S,
+  EMAIL_HASH,
+  IP,
+  NOW_S,
+  pick,
+  post,
+  repeat,
+  sha256,
+  text,
+  UA,
+} from '../fakes/test-helpers.js';
+import { startFakePinterest } from './fake.js';
 
 const TOKEN = 'pina_good_token';
 const AD_ACCOUNT = '549755885175';
