@@ -7,7 +7,7 @@ import { REDDIT_EVENT_NAMES } from '../src/destinations/reddit/map.js';
 import { DESTINATION_TYPES, destinations, isDestinationType } from '../src/destinations/registry.js';
 import { SNAPCHAT_EVENT_NAMES } from '../src/destinations/snapchat/map.js';
 import { TIKTOK_EVENT_NAMES } from '../src/destinations/tiktok/map.js';
-import { EVENT_NAMES, type EventName } from '../src/destinations/types.js';
+import { EVENT_NAMES, type EventName, USER_DATA_KEYS } from '../src/destinations/types.js';
 import { ERROR_CODES } from '../src/errors.js';
 import { PLANS } from '../src/lib/plans.js';
 
@@ -151,4 +151,30 @@ test('docs/event-mapping.md: every difference from seed 001 is listed with a rea
   const listed = rows.map(([event, platform, seed, sent]) => `${event} ${platform} ${seed} → ${sent}`);
   assert.deepEqual([...listed].sort(), [...expected].sort());
   for (const row of rows) assert.ok((row[4] ?? '').length > 10, `${row[0]} ${row[1]} gives a reason`);
+});
+
+test('docs/diagnostics.md: the match-weights table is what every registered destination declares', () => {
+  const doc = readFileSync(new URL('../docs/diagnostics.md', import.meta.url), 'utf8');
+  const lines = doc.split('\n').filter((line) => line.startsWith('| '));
+  const header = lines.find((line) => line.startsWith('| identifier |'));
+  assert.ok(header, 'the weights table is there');
+  const columns = header.split('|').slice(2, -1).map((cell) => cell.trim());
+  assert.deepEqual(columns, [...DESTINATION_TYPES], 'one column per registered destination, in order');
+  const documented = new Map<string, string[]>();
+  for (const line of lines) {
+    const cells = line.split('|').slice(1, -1).map((cell) => cell.trim());
+    const key = /^`(\w+)`$/.exec(cells[0] ?? '')?.[1];
+    if (key && (USER_DATA_KEYS as readonly string[]).includes(key)) documented.set(key, cells.slice(1));
+  }
+  for (const key of USER_DATA_KEYS) {
+    const declared = DESTINATION_TYPES.map((type) => {
+      const weight = destinations[type].matchWeights[key];
+      return weight === undefined ? '—' : String(weight);
+    });
+    if (declared.every((cell) => cell === '—')) {
+      assert.equal(documented.has(key), false, `${key} is used by no destination`);
+      continue;
+    }
+    assert.deepEqual(documented.get(key), declared, `weights of ${key}`);
+  }
 });

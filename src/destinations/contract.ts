@@ -316,6 +316,12 @@ export interface DestinationDeclaration<C, T extends string = string> extends De
    * contract test builds with it, and the fake takes what the adapter builds from it.
    */
   sampleConfig: C;
+  /**
+   * The identifiers the adapter sends and what each is worth to the platform's matching: each delivery
+   * records which of them it carries and a score, their weights summed and capped at 10
+   * (docs/diagnostics.md shows the table; a test keeps it equal to these declarations).
+   */
+  matchWeights: Readonly<Partial<Record<UserDataKey, number>>>;
   /** Its names in the shop plugin (settings sync, browser events); absent when the plugin has none. */
   pixelManager?: PixelManagerNames;
   /**

@@ -2,8 +2,12 @@
  * Turns validated inbound events into rows: the event (personal data sealed, only match-key names in the
  * clear) and one pending delivery per enabled destination.
  */
+import { matchOf } from '../destinations/match-quality.js';
 import { getDestination } from '../destinations/registry.js';
+import { consentedUserData } from '../destinations/shared/consent.js';
 import {
+  CONSENT_GRANTED,
+  type ConsentDecision,
   DESTINATION_TYPES,
   type DestinationType,
   type EventName,
@@ -15,6 +19,7 @@ import { newId, randomId } from '../lib/ids.js';
 import type { NewDelivery, NewEvent } from '../storage/schema.js';
 import { type ConsentDefault, encodeConsent, resolveConsent } from './consent.js';
 import { DIAGNOSTIC_FLAGS, diagnosticFlags, type SharedIpTracker } from './diagnostics.js';
+import { sentKeysMask } from './diagnostics-report.js';
 import type { DomainContext } from './domain-context.js';
 import type { InboundEvent, PmwEvent } from './schema.js';
 import { matchKeysColumn, type SealedPayload, sealPayload } from './sealed-payload.js';
@@ -97,15 +102,33 @@ function deliveriesFor(
   return deliveries;
 }
 
-/** The event's consent decision in its column form; throws ConsentError for a TC string that does not decode. */
-function consentColumn(
+/** The event's consent decision; throws ConsentError for a TC string that does not decode. */
+function consentOf(
   ctx: DomainContext,
   inbound: Pick<InboundEvent, 'consent' | 'dataProcessing'>,
-): string | null {
-  if (!inbound.consent && !inbound.dataProcessing && ctx.domain.consent_default === 'forward') return null;
-  return encodeConsent(
-    resolveConsent(inbound.consent, inbound.dataProcessing, ctx.domain.consent_default as ConsentDefault),
+): ConsentDecision {
+  if (!inbound.consent && !inbound.dataProcessing && ctx.domain.consent_default === 'forward') {
+    return CONSENT_GRANTED;
+  }
+  return resolveConsent(
+    inbound.consent,
+    inbound.dataProcessing,
+    ctx.domain.consent_default as ConsentDefault,
   );
+}
+
+/**
+ * What each delivery will carry for its platform, as recorded for diagnostics: the identifiers consent
+ * lets through that the platform uses, and their score. Unknown (null) for browser-built events, whose
+ * identifiers sit in their platform objects.
+ */
+function matchFor(userData: UserData | null): (delivery: NewDelivery) => void {
+  return (delivery) => {
+    if (!userData) return;
+    const { keys, score } = matchOf(delivery.destination_type, userData);
+    delivery.sent_keys = sentKeysMask(keys);
+    delivery.match_score = score;
+  };
 }
 
 export function prepareInboundEvent(
@@ -116,6 +139,7 @@ export function prepareInboundEvent(
 ): PreparedEvent {
   const pk = newId('evt', options.now);
   const userData = pickUserData(inbound.userData as Record<string, unknown> | undefined);
+  const consent = consentOf(ctx, inbound);
   const payload: SealedPayload = { u: userData };
   const event: NewEvent = {
     id: pk,
@@ -132,13 +156,15 @@ export function prepareInboundEvent(
     match_keys: matchKeysColumn(userData),
     pii_sealed: sealPayload(options.sealer, payload, pk),
     pii_erased_at: null,
-    consent: consentColumn(ctx, inbound),
+    consent: encodeConsent(consent),
     diagnostics: diagnosticFlags(
       { domainId: ctx.domain.id, userData, eventSourceUrl: inbound.eventSourceUrl, now: options.now },
       options.sharedIps,
     ),
   };
-  return { event, deliveries: deliveriesFor(ctx, pk, inbound.eventTime, null, options) };
+  const deliveries = deliveriesFor(ctx, pk, inbound.eventTime, null, options);
+  deliveries.forEach(matchFor(consentedUserData(userData, consent)));
+  return { event, deliveries };
 }
 
 const IP_FLAGS = DIAGNOSTIC_FLAGS.ipNotPublic | DIAGNOSTIC_FLAGS.ipWithPort | DIAGNOSTIC_FLAGS.ipMalformed;
@@ -229,7 +255,7 @@ export function preparePmwEvent(
     match_keys: matchKeysColumn(userData),
     pii_sealed: sealPayload(options.sealer, payload, pk),
     pii_erased_at: null,
-    consent: consentColumn(ctx, inbound),
+    consent: encodeConsent(consentOf(ctx, inbound)),
     // A browser-built event's identifiers sit in its platform objects: only the request's IP is ours to judge.
     diagnostics:
       diagnosticFlags({ domainId: ctx.domain.id, userData, now: options.now }, undefined) & IP_FLAGS,

@@ -1,8 +1,8 @@
 import { identifiersOf } from '../../destinations/match-quality.js';
+import { ApiError } from '../../errors.js';
 import { diagnosticsReport } from '../../ingest/diagnostics-report.js';
 import { diagnosticsRange } from '../../public-api/query.js';
 import { getDomainById } from '../../storage/repos/domains.js';
-import { ApiError } from '../../errors.js';
 import { type Command, required } from '../context.js';
 
 const percent = (value: number | null) => (value === null ? '—' : `${Math.round(value * 100)} %`);
@@ -32,7 +32,9 @@ export const diagnostics: Command = {
             .map(([key, share]) => `${key} ${percent(share)}`)
             .join(', '),
       ),
-      ...report.warnings.map((w) => `warning ${w.code}: ${w.events} events (${percent(w.share)}). ${w.message}`),
+      ...report.warnings.map(
+        (w) => `warning ${w.code}: ${w.events} events (${percent(w.share)}). ${w.message}`,
+      ),
     ];
     out.print(lines.join('\n'), report);
     return 0;

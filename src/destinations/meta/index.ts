@@ -3,6 +3,7 @@ import { buildBatches, FORCED_TEST_CODE, JSON_CONTENT_TYPE, type Mapped, origin 
 import { adsAllowed, CONSENT_SKIP } from '../shared/consent.js';
 import { plain } from '../shared/identity.js';
 import { compact, type JsonObject } from '../shared/json.js';
+import { META_STYLE_WEIGHTS } from '../shared/match-weights.js';
 import { clientIp, fillNested, passthroughObject } from '../shared/passthrough.js';
 import { testCodePaths, tokenPaths } from '../shared/pixel-manager.js';
 import { classifyMeta } from './classify.js';
@@ -55,6 +56,7 @@ export const meta: DestinationDeclaration<MetaConfig, 'meta'> = {
       description: 'Meta Graph API base URL.',
     },
   },
+  matchWeights: { ...META_STYLE_WEIGHTS, fbc: 2, fbp: 1 },
   sampleConfig: { pixelId: '100000000000001', accessToken: 'EAAB-dev-token' },
   pixelManager: {
     eventMember: 'facebook',

@@ -2,6 +2,7 @@ import type { DestinationDeclaration, OutboundEvent } from '../contract.js';
 import { buildBatches, JSON_CONTENT_TYPE, type Mapped, origin } from '../shared/build.js';
 import { adsAllowed, CONSENT_SKIP, optedOut } from '../shared/consent.js';
 import { plain } from '../shared/identity.js';
+import { META_STYLE_WEIGHTS } from '../shared/match-weights.js';
 import { clientIp, fillNested, passthroughObject } from '../shared/passthrough.js';
 import { testCodePaths, tokenPaths } from '../shared/pixel-manager.js';
 import { classifyPinterest } from './classify.js';
@@ -40,6 +41,7 @@ export const pinterest: DestinationDeclaration<PinterestConfig, 'pinterest'> = {
       description: 'Pinterest API base URL.',
     },
   },
+  matchWeights: { ...META_STYLE_WEIGHTS, epik: 2 },
   sampleConfig: { adAccountId: '549755800001', accessToken: 'pina-dev-token' },
   pixelManager: {
     eventMember: 'pinterest',

@@ -5,6 +5,7 @@ import { buildBatches, FORCED_TEST_CODE, JSON_CONTENT_TYPE, type Mapped, origin 
 import { adsAllowed, CONSENT_SKIP } from '../shared/consent.js';
 import { plain } from '../shared/identity.js';
 import { compact, type JsonObject } from '../shared/json.js';
+import { CONTACT_WEIGHTS } from '../shared/match-weights.js';
 import { childObject, fillNested, passthroughObject } from '../shared/passthrough.js';
 import { testCodePaths, tokenPaths } from '../shared/pixel-manager.js';
 import { classifyReddit } from './classify.js';
@@ -54,6 +55,7 @@ export const reddit: DestinationDeclaration<RedditConfig, 'reddit'> = {
       description: 'Reddit Ads API base URL.',
     },
   },
+  matchWeights: { ...CONTACT_WEIGHTS, rdtClickId: 2, rdtUuid: 1 },
   sampleConfig: { pixelId: 't2_devpixel', accessToken: 'reddit-dev-token' },
   pixelManager: {
     eventMember: 'reddit',

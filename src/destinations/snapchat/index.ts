@@ -2,6 +2,7 @@ import type { DestinationDeclaration, OutboundEvent } from '../contract.js';
 import { buildBatches, JSON_CONTENT_TYPE, type Mapped, origin } from '../shared/build.js';
 import { adsAllowed, CONSENT_SKIP, optedOut } from '../shared/consent.js';
 import { plain } from '../shared/identity.js';
+import { META_STYLE_WEIGHTS } from '../shared/match-weights.js';
 import { clientIp, fillNested, passthroughObject } from '../shared/passthrough.js';
 import { testCodePaths, tokenPaths } from '../shared/pixel-manager.js';
 import { classifySnapchat } from './classify.js';
@@ -40,6 +41,7 @@ export const snapchat: DestinationDeclaration<SnapchatConfig, 'snapchat'> = {
       description: 'Snapchat Conversions API base URL.',
     },
   },
+  matchWeights: { ...META_STYLE_WEIGHTS, scClickId: 2, scCookie1: 1 },
   sampleConfig: { pixelId: '00000000-0000-4000-8000-000000000001', accessToken: 'snap-dev-token' },
   pixelManager: {
     eventMember: 'snapchat',

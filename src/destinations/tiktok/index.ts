@@ -3,6 +3,7 @@ import { buildBatches, FORCED_TEST_CODE, JSON_CONTENT_TYPE, type Mapped, origin 
 import { adsAllowed, CONSENT_SKIP } from '../shared/consent.js';
 import { plain } from '../shared/identity.js';
 import { compact, isJsonObject } from '../shared/json.js';
+import { CONTACT_WEIGHTS, PERSON_WEIGHTS } from '../shared/match-weights.js';
 import { clientIp, fillNested, passthroughObject } from '../shared/passthrough.js';
 import { testCodePaths, tokenPaths } from '../shared/pixel-manager.js';
 import { classifyTiktok } from './classify.js';
@@ -39,6 +40,7 @@ export const tiktok: DestinationDeclaration<TiktokConfig, 'tiktok'> = {
       description: 'TikTok Business API base URL.',
     },
   },
+  matchWeights: { ...CONTACT_WEIGHTS, ...PERSON_WEIGHTS, ttclid: 2, ttp: 1 },
   sampleConfig: { pixelCode: 'CDEVPIXEL00001', accessToken: 'tiktok-dev-token' },
   pixelManager: {
     eventMember: 'tiktok',

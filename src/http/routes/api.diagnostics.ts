@@ -13,7 +13,10 @@ export const ApiDiagnosticsQuery = Type.Object(
   {
     ...DiagnosticsQuery.properties,
     domainId: Type.Optional(
-      Type.String({ maxLength: 100, description: 'Only this domain (org-wide keys; default: every domain).' }),
+      Type.String({
+        maxLength: 100,
+        description: 'Only this domain (org-wide keys; default: every domain).',
+      }),
     ),
   },
   { additionalProperties: false },

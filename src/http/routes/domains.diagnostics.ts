@@ -9,8 +9,12 @@ import type { App } from '../types.js';
 
 export const DiagnosticsQuery = Type.Object(
   {
-    from: Type.Optional(Type.String({ description: 'ISO date or date-time (inclusive). Default: 7 days ago.' })),
-    to: Type.Optional(Type.String({ description: 'ISO date (through its end) or date-time (exclusive). Default: now.' })),
+    from: Type.Optional(
+      Type.String({ description: 'ISO date or date-time (inclusive). Default: 7 days ago.' }),
+    ),
+    to: Type.Optional(
+      Type.String({ description: 'ISO date (through its end) or date-time (exclusive). Default: now.' }),
+    ),
   },
   { additionalProperties: false },
 );

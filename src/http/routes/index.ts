@@ -1,8 +1,8 @@
 import type { AppDeps } from '../../app-deps.js';
 import type { App } from '../types.js';
+import { registerApiDiagnostics } from './api.diagnostics.js';
 import { registerApiEventsCreate } from './api.events.create.js';
 import { registerApiEventsList } from './api.events.list.js';
-import { registerApiDiagnostics } from './api.diagnostics.js';
 import { registerApiStats } from './api.stats.js';
 import { registerAuthCallback } from './auth.callback.js';
 import { registerAuthCallbackConfirm } from './auth.callback-confirm.js';
