@@ -5,6 +5,7 @@
  * each delivery carried; no personal value is read.
  */
 import { type Static, Type } from 'typebox';
+import { keyBit } from '../destinations/match-quality.js';
 import { USER_DATA_KEYS, type UserDataKey } from '../destinations/types.js';
 import type { DB } from '../storage/db.js';
 import {
@@ -13,18 +14,6 @@ import {
   type DiagnosticsRange,
 } from '../storage/repos/diagnostics.js';
 import { DIAGNOSTIC_FLAGS, type DiagnosticFlag } from './diagnostics.js';
-
-/** The bit of a user-data key in `deliveries.sent_keys` (its position in USER_DATA_KEYS; 31 at most). */
-export function keyBit(key: UserDataKey): number {
-  return 2 ** USER_DATA_KEYS.indexOf(key);
-}
-
-/** `deliveries.sent_keys` for these keys. */
-export function sentKeysMask(keys: Iterable<UserDataKey>): number {
-  let mask = 0;
-  for (const key of keys) mask += keyBit(key);
-  return mask;
-}
 
 const WARNINGS: Array<{ flag: DiagnosticFlag; code: string; advice: string }> = [
   {

@@ -19,7 +19,6 @@ import { newId, randomId } from '../lib/ids.js';
 import type { NewDelivery, NewEvent } from '../storage/schema.js';
 import { type ConsentDefault, encodeConsent, resolveConsent } from './consent.js';
 import { DIAGNOSTIC_FLAGS, diagnosticFlags, type SharedIpTracker } from './diagnostics.js';
-import { sentKeysMask } from './diagnostics-report.js';
 import type { DomainContext } from './domain-context.js';
 import type { InboundEvent, PmwEvent } from './schema.js';
 import { matchKeysColumn, type SealedPayload, sealPayload } from './sealed-payload.js';
@@ -125,8 +124,8 @@ function consentOf(
 function matchFor(userData: UserData | null): (delivery: NewDelivery) => void {
   return (delivery) => {
     if (!userData) return;
-    const { keys, score } = matchOf(delivery.destination_type, userData);
-    delivery.sent_keys = sentKeysMask(keys);
+    const { sentKeys, score } = matchOf(delivery.destination_type, userData);
+    delivery.sent_keys = sentKeys;
     delivery.match_score = score;
   };
 }
