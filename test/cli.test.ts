@@ -87,7 +87,7 @@ describe('operator CLI (npx tagbridge)', () => {
         headers: proxyHeaders({ domain: { host: 'ssp.acme.co.uk' }, proxyToken: domain.proxyToken } as never),
         payload: { events: [purchaseEvent({ eventId: 'cli-1' })] },
       });
-      assert.equal(res.statusCode, 200);
+      assert.equal(res.statusCode, 200, res.body);
       await service.storage.db
         .updateTable('deliveries')
         .set({ status: 'dead', last_error: 'retry horizon reached', final_at: Date.now() })
