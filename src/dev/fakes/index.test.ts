@@ -24,17 +24,27 @@ async function freePortRange(size: number): Promise<number> {
 }
 
 describe('startFakePlatforms', () => {
-  it('starts all five on ephemeral ports and exposes their origins', async () => {
+  it('starts all seven on ephemeral ports and exposes their origins', async () => {
     const fakes = await startFakePlatforms();
     try {
       const urls = Object.values(fakes.urls);
-      assert.equal(new Set(urls).size, 5);
+      assert.equal(new Set(urls).size, 7);
       for (const url of urls) assert.match(url, /^http:\/\/127\.0\.0\.1:\d+$/);
       assert.equal(fakes.urls.META_GRAPH_URL, fakes.meta.url);
       assert.equal(fakes.urls.REDDIT_API_URL, fakes.reddit.url);
+      assert.equal(fakes.urls.GA4_API_URL, fakes.ga4.url);
+      assert.equal(fakes.urls.MICROSOFT_CAPI_URL, fakes.microsoft.url);
       assert.deepEqual(
-        [fakes.meta.name, fakes.tiktok.name, fakes.pinterest.name, fakes.snapchat.name, fakes.reddit.name],
-        ['meta', 'tiktok', 'pinterest', 'snapchat', 'reddit'],
+        [
+          fakes.meta.name,
+          fakes.tiktok.name,
+          fakes.pinterest.name,
+          fakes.snapchat.name,
+          fakes.reddit.name,
+          fakes.ga4.name,
+          fakes.microsoft.name,
+        ],
+        ['meta', 'tiktok', 'pinterest', 'snapchat', 'reddit', 'ga4', 'microsoft'],
       );
       const res = await fetch(`${fakes.urls.TIKTOK_API_URL}/open_api/v1.3/event/track/`, {
         method: 'POST',
@@ -51,11 +61,12 @@ describe('startFakePlatforms', () => {
   });
 
   it('uses fixed consecutive ports from basePort, and passes shared options down', async () => {
-    const base = await freePortRange(5);
+    const base = await freePortRange(7);
     const fakes = await startFakePlatforms({ basePort: base, validTokens: ['only-this'] });
     try {
       assert.equal(fakes.urls.META_GRAPH_URL, `http://127.0.0.1:${base}`);
       assert.equal(fakes.urls.REDDIT_API_URL, `http://127.0.0.1:${base + 4}`);
+      assert.equal(fakes.urls.MICROSOFT_CAPI_URL, `http://127.0.0.1:${base + 6}`);
       const res = await fetch(`${fakes.urls.PINTEREST_API_URL}/v5/ad_accounts/1/events`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: 'Bearer other' },

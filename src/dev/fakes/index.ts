@@ -1,9 +1,11 @@
 /**
- * All five fake platforms at once, for end-to-end tests and `npx tagbridge dev`. The `urls` are the
+ * All seven fake platforms at once, for end-to-end tests and `npx tagbridge dev`. The `urls` are the
  * origins to pass as each destination's base URL (the env names match what the config reads).
  */
 import type { FakeOptions, FakePlatform, PlatformName } from './common.js';
+import { startFakeGa4 } from './ga4.js';
 import { startFakeMeta } from './meta.js';
+import { startFakeMicrosoft } from './microsoft.js';
 import { startFakePinterest } from './pinterest.js';
 import { startFakeReddit } from './reddit.js';
 import { startFakeSnapchat } from './snapchat.js';
@@ -17,7 +19,9 @@ export type {
   PlatformName,
   ReceivedRequest,
 } from './common.js';
+export { startFakeGa4 } from './ga4.js';
 export { startFakeMeta } from './meta.js';
+export { startFakeMicrosoft } from './microsoft.js';
 export { startFakePinterest } from './pinterest.js';
 export { startFakeReddit } from './reddit.js';
 export { startFakeSnapchat } from './snapchat.js';
@@ -26,7 +30,10 @@ export { startFakeTikTok } from './tiktok.js';
 export interface FakePlatformsOptions {
   /** Default `127.0.0.1`. */
   host?: string;
-  /** Fixed ports: meta = basePort, tiktok + 1, pinterest + 2, snapchat + 3, reddit + 4. Default: ephemeral. */
+  /**
+   * Fixed ports: meta = basePort, tiktok + 1, pinterest + 2, snapchat + 3, reddit + 4, ga4 + 5,
+   * microsoft + 6. Default: ephemeral.
+   */
   basePort?: number;
   /** Applied to every platform unless its own options say otherwise. */
   validTokens?: string[];
@@ -37,6 +44,8 @@ export interface FakePlatformsOptions {
   pinterest?: FakeOptions;
   snapchat?: FakeOptions;
   reddit?: FakeOptions;
+  ga4?: FakeOptions;
+  microsoft?: FakeOptions;
 }
 
 export interface FakePlatformUrls {
@@ -45,6 +54,8 @@ export interface FakePlatformUrls {
   PINTEREST_API_URL: string;
   SNAPCHAT_API_URL: string;
   REDDIT_API_URL: string;
+  GA4_API_URL: string;
+  MICROSOFT_CAPI_URL: string;
 }
 
 export interface FakePlatforms {
@@ -53,13 +64,23 @@ export interface FakePlatforms {
   pinterest: FakePlatform;
   snapchat: FakePlatform;
   reddit: FakePlatform;
+  ga4: FakePlatform;
+  microsoft: FakePlatform;
   urls: FakePlatformUrls;
   /** Resets every fake. */
   reset(): void;
   close(): Promise<void>;
 }
 
-const ORDER: readonly PlatformName[] = ['meta', 'tiktok', 'pinterest', 'snapchat', 'reddit'];
+const ORDER: readonly PlatformName[] = [
+  'meta',
+  'tiktok',
+  'pinterest',
+  'snapchat',
+  'reddit',
+  'ga4',
+  'microsoft',
+];
 
 const STARTERS: Record<PlatformName, (options: FakeOptions) => Promise<FakePlatform>> = {
   meta: startFakeMeta,
@@ -67,6 +88,8 @@ const STARTERS: Record<PlatformName, (options: FakeOptions) => Promise<FakePlatf
   pinterest: startFakePinterest,
   snapchat: startFakeSnapchat,
   reddit: startFakeReddit,
+  ga4: startFakeGa4,
+  microsoft: startFakeMicrosoft,
 };
 
 export async function startFakePlatforms(options: FakePlatformsOptions = {}): Promise<FakePlatforms> {
@@ -88,7 +111,9 @@ export async function startFakePlatforms(options: FakePlatformsOptions = {}): Pr
     throw (failure as PromiseRejectedResult).reason;
   }
 
-  const [meta, tiktok, pinterest, snapchat, reddit] = started as [
+  const [meta, tiktok, pinterest, snapchat, reddit, ga4, microsoft] = started as [
+    FakePlatform,
+    FakePlatform,
     FakePlatform,
     FakePlatform,
     FakePlatform,
@@ -101,12 +126,16 @@ export async function startFakePlatforms(options: FakePlatformsOptions = {}): Pr
     pinterest,
     snapchat,
     reddit,
+    ga4,
+    microsoft,
     urls: {
       META_GRAPH_URL: meta.url,
       TIKTOK_API_URL: tiktok.url,
       PINTEREST_API_URL: pinterest.url,
       SNAPCHAT_API_URL: snapchat.url,
       REDDIT_API_URL: reddit.url,
+      GA4_API_URL: ga4.url,
+      MICROSOFT_CAPI_URL: microsoft.url,
     },
     reset(): void {
       for (const fake of started) fake.reset();
