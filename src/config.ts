@@ -68,6 +68,8 @@ export interface Config {
     pinterest: string;
     snapchat: string;
     reddit: string;
+    ga4: string;
+    microsoft: string;
   };
   sqliteSynchronous: 'FULL' | 'NORMAL';
   management: {
@@ -291,6 +293,8 @@ export function loadConfig(env: Env = process.env): Config {
       pinterest: url(env, 'PINTEREST_API_URL', 'https://api.pinterest.com'),
       snapchat: url(env, 'SNAPCHAT_API_URL', 'https://tr.snapchat.com'),
       reddit: url(env, 'REDDIT_API_URL', 'https://ads-api.reddit.com'),
+      ga4: url(env, 'GA4_API_URL', 'https://www.google-analytics.com'),
+      microsoft: url(env, 'MICROSOFT_CAPI_URL', 'https://capi.uet.microsoft.com'),
     },
     sqliteSynchronous: sync,
     management: {

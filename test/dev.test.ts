@@ -8,11 +8,11 @@ import { ConfigError } from '../src/config.js';
 import { devInstructions, parseFakePortBase, startDev } from '../src/dev/dev.js';
 import { dialect, eventually } from './harness.js';
 
-test('tagbridge dev: a demo domain whose events reach all five fake platforms', {
+test('tagbridge dev: a demo domain whose events reach all seven fake platforms', {
   skip: dialect === 'postgres' && 'dev runs on embedded SQLite only',
 }, async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'tagbridge-dev-'));
-  // No port base: the fakes take free ports, so dev never collides with whatever holds 9901–9905.
+  // No port base: the fakes take free ports, so dev never collides with whatever holds 9901–9907.
   const session = await startDev({
     DATA_DIR: dataDir,
     PORT: '0',
@@ -22,8 +22,8 @@ test('tagbridge dev: a demo domain whose events reach all five fake platforms', 
   });
   try {
     const ports = Object.values(session.fakes.urls).map((url) => Number(new URL(url).port));
-    assert.equal(new Set(ports).size, 5);
-    for (const port of ports) assert.ok(port < 9901 || port > 9905, `fake on a free port, got ${port}`);
+    assert.equal(new Set(ports).size, 7);
+    for (const port of ports) assert.ok(port < 9901 || port > 9907, `fake on a free port, got ${port}`);
     const help = devInstructions(session);
     const servicePort = new URL(session.service.address!).port;
     assert.match(help, new RegExp(`curl -s http://localhost:${servicePort}/v1/events`));
@@ -52,14 +52,20 @@ test('tagbridge dev: a demo domain whose events reach all five fake platforms', 
         .selectFrom('deliveries')
         .select(['destination_type', 'status', 'last_error'])
         .execute();
-      return rows.length === 5 && rows.every((r) => r.status !== 'pending') ? rows : undefined;
+      return rows.length === 7 && rows.every((r) => r.status !== 'pending') ? rows : undefined;
     });
     for (const row of outcomes)
       assert.equal(row.status, 'delivered', `${row.destination_type}: ${row.last_error}`);
     await eventually(async () =>
-      [fakes.meta, fakes.tiktok, fakes.pinterest, fakes.snapchat, fakes.reddit].every(
-        (f) => f.accepted.length === 1,
-      ),
+      [
+        fakes.meta,
+        fakes.tiktok,
+        fakes.pinterest,
+        fakes.snapchat,
+        fakes.reddit,
+        fakes.ga4,
+        fakes.microsoft,
+      ].every((f) => f.accepted.length === 1),
     );
   } finally {
     await session.close();
@@ -67,10 +73,10 @@ test('tagbridge dev: a demo domain whose events reach all five fake platforms', 
   }
 });
 
-test('tagbridge dev --fake-port-base: N for Meta … N+4 for Reddit; bad values are a usage error', () => {
+test('tagbridge dev --fake-port-base: N for Meta … N+6 for Microsoft; bad values are a usage error', () => {
   assert.equal(parseFakePortBase(undefined), null);
   assert.equal(parseFakePortBase('9901'), 9901);
-  for (const bad of ['', 'abc', '80', '65532', '9901.5', '-1']) {
+  for (const bad of ['', 'abc', '80', '65530', '9901.5', '-1']) {
     assert.throws(() => parseFakePortBase(bad), ConfigError, bad);
   }
 });

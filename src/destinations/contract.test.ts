@@ -17,10 +17,18 @@ const SAMPLE_CONFIGS: Record<DestinationType, Record<string, unknown>> = {
   pinterest: { adAccountId: '549755885175', accessToken: 'pinterest-token' },
   snapchat: { pixelId: 'a1b2c3d4-0000-4000-8000-000000000001', accessToken: 'snap-token' },
   reddit: { pixelId: 't2_abc123', accessToken: 'reddit-token' },
+  ga4: { measurementId: 'G-ABC123', apiSecret: 'ga4-secret' },
+  microsoft: { tagId: '187012345', accessToken: 'microsoft-token' },
 };
 
 const SECRET_NAME = /token|secret|password|apikey|api_key|privatekey/i;
 const BASE_URL = 'http://127.0.0.1:4010';
+
+/**
+ * A page view as the worker opens it: the page URL is always there (the shop's URL stands in when the event
+ * had none), and Microsoft's page load requires it.
+ */
+const PAGE_VIEW: OutboundEvent = { ...barePageVisit, eventSourceUrl: 'https://shop.example.com/' };
 
 const EVENTS: OutboundEvent[] = [
   richPurchase,
@@ -130,21 +138,21 @@ for (const type of DESTINATION_TYPES) {
 
     it('forced test mode changes the request; the sample config is live', () => {
       assert.equal(destination.isTestMode(config), false);
-      const live = destination.build([barePageVisit], config, { baseUrl: BASE_URL }).requests[0];
-      const test = destination.build([barePageVisit], config, { baseUrl: BASE_URL, forceTestMode: true })
+      const live = destination.build([PAGE_VIEW], config, { baseUrl: BASE_URL }).requests[0];
+      const test = destination.build([PAGE_VIEW], config, { baseUrl: BASE_URL, forceTestMode: true })
         .requests[0];
       assert.ok(live && test);
       assert.notDeepEqual({ url: test.url, body: test.body }, { url: live.url, body: live.body });
     });
 
     it('never puts the access token in a response-visible place other than its auth slot', () => {
-      const request = destination.build([barePageVisit], config, { baseUrl: BASE_URL }).requests[0];
+      const request = destination.build([PAGE_VIEW], config, { baseUrl: BASE_URL }).requests[0];
       assert.ok(request);
       assert.equal(JSON.stringify(request.body).includes(String(SAMPLE_CONFIGS[type].accessToken)), false);
     });
 
     describe('classification', () => {
-      const request = destination.build([barePageVisit], config, { baseUrl: BASE_URL }).requests[0];
+      const request = destination.build([PAGE_VIEW], config, { baseUrl: BASE_URL }).requests[0];
       assert.ok(request);
 
       for (const status of [500, 502, 503, 504]) {

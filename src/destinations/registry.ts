@@ -1,4 +1,6 @@
+import { ga4 } from './ga4/index.js';
 import { meta } from './meta/index.js';
+import { microsoft } from './microsoft/index.js';
 import { pinterest } from './pinterest/index.js';
 import { reddit } from './reddit/index.js';
 import { snapchat } from './snapchat/index.js';
@@ -20,6 +22,8 @@ export const destinations: Record<DestinationType, Destination<unknown>> = {
   pinterest,
   snapchat,
   reddit,
+  ga4,
+  microsoft,
 };
 
 export function getDestination(type: DestinationType): Destination<unknown> {

@@ -17,7 +17,15 @@ export const EVENT_NAMES = [
 ] as const;
 export type EventName = (typeof EVENT_NAMES)[number];
 
-export const DESTINATION_TYPES = ['meta', 'tiktok', 'pinterest', 'snapchat', 'reddit'] as const;
+export const DESTINATION_TYPES = [
+  'meta',
+  'tiktok',
+  'pinterest',
+  'snapchat',
+  'reddit',
+  'ga4',
+  'microsoft',
+] as const;
 export type DestinationType = (typeof DESTINATION_TYPES)[number];
 
 /** Personal and identifying fields of an event, in cleartext, as the shop sent them. Sealed at rest. */

@@ -1,5 +1,5 @@
 /**
- * `npx tagbridge dev`: Tagbridge with the five fake platforms, for trying it without ad accounts. A demo
+ * `npx tagbridge dev`: Tagbridge with the seven fake platforms, for trying it without ad accounts. A demo
  * org and a `localhost` domain with every destination are created on first run (in ./data/dev unless
  * DATA_DIR is set), and a ready curl command is printed.
  */
@@ -18,6 +18,8 @@ const DEMO_CONFIGS: Record<DestinationType, Record<string, unknown>> = {
   pinterest: { adAccountId: '549755800001', accessToken: 'pina-dev-token' },
   snapchat: { pixelId: '00000000-0000-4000-8000-000000000001', accessToken: 'snap-dev-token' },
   reddit: { pixelId: 't2_devpixel', accessToken: 'reddit-dev-token' },
+  ga4: { measurementId: 'G-DEV0000001', apiSecret: 'ga4-dev-secret' },
+  microsoft: { tagId: '100000001', accessToken: 'microsoft-dev-token' },
 };
 
 export interface DevSession {
@@ -30,13 +32,14 @@ export interface DevSession {
 
 /**
  * `--fake-port-base N`: the fakes listen on N (Meta), N+1 (TikTok), N+2 (Pinterest), N+3 (Snapchat), N+4
- * (Reddit). Without it they take free ports, so `dev` never fails on a port something else holds.
+ * (Reddit), N+5 (GA4), N+6 (Microsoft). Without it they take free ports, so `dev` never fails on a port
+ * something else holds.
  */
 export function parseFakePortBase(raw: string | undefined): number | null {
   if (raw === undefined) return null;
   const base = /^\d{1,5}$/.test(raw.trim()) ? Number(raw.trim()) : Number.NaN;
-  if (!(base >= 1024 && base + 4 <= 65535)) {
-    throw new ConfigError(`--fake-port-base must be a port from 1024 to 65531, got "${raw}"`);
+  if (!(base >= 1024 && base + 6 <= 65535)) {
+    throw new ConfigError(`--fake-port-base must be a port from 1024 to 65529, got "${raw}"`);
   }
   return base;
 }

@@ -4,7 +4,7 @@ import { type Command, untilSignal } from '../context.js';
 export const dev: Command = {
   name: 'dev',
   usage:
-    'dev [--fake-port-base N]                 run with five fake ad platforms (free ports, or N…N+4) and a demo domain',
+    'dev [--fake-port-base N]                 run with seven fake ad platforms (free ports, or N…N+6) and a demo domain',
   async run({ out, values }) {
     const session = await startDev(process.env, parseFakePortBase(values['fake-port-base']));
     out.print(devInstructions(session), {

@@ -10,8 +10,14 @@ import { secretFields } from '../../destinations/shared/config.js';
 import type { DestinationType, EventName } from '../../destinations/types.js';
 import type { SyncedDestination } from '../../storage/repos/domain-admin.js';
 
+/**
+ * The destinations the plugin configures. GA4 and Microsoft are not among them: the plugin's settings for
+ * them (if it has server-side ones) are not known, so such entries are kept as unsupported.
+ */
+type SyncedType = Exclude<DestinationType, 'ga4' | 'microsoft'>;
+
 /** The plugin's type names (and ours) → our destination types. */
-export const SYNC_TYPE_ALIASES: Record<string, DestinationType> = {
+export const SYNC_TYPE_ALIASES: Record<string, SyncedType> = {
   facebook: 'meta',
   meta: 'meta',
   tiktok: 'tiktok',
@@ -35,7 +41,7 @@ const TEST_CODE_SOURCES = (nest: string): string[] => [
   `${nest}.test_event_code`,
 ];
 
-const FIELDS: Record<DestinationType, FieldSpec> = {
+const FIELDS: Record<SyncedType, FieldSpec> = {
   meta: {
     id: { target: 'pixelId', sources: ['pixel_id', 'pixelId', 'dataset_id', 'capi.pixel_id'] },
     nest: 'capi',
@@ -144,10 +150,7 @@ function eventNamesOf(entry: Record<string, unknown>): Record<string, string> | 
 }
 
 /** Our config for a supported type, before validation (the adapter's parseConfig validates it). */
-export function mapSupportedEntry(
-  type: DestinationType,
-  entry: Record<string, unknown>,
-): Record<string, unknown> {
+export function mapSupportedEntry(type: SyncedType, entry: Record<string, unknown>): Record<string, unknown> {
   const spec = FIELDS[type];
   const config: Record<string, unknown> = {};
   const id = text(entry, spec.id.sources);
