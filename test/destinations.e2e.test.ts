@@ -195,114 +195,88 @@ describe('every platform end to end: /v1/events → delivery → fake platform',
   });
 });
 
-describe('batching: 2,500 events to Meta arrive as 3 requests', () => {
-  test('1000 + 1000 + 500', async () => {
-    const fakes = await startFakePlatforms();
-    const env = {
-      ...fakes.urls,
-      PROXY_RATE_LIMIT_PER_MINUTE: '0',
-      PROXY_BODY_LIMIT_BYTES: String(4 * 1024 * 1024),
-    };
-    const api = await startTestService({ role: 'api', env });
-    try {
-      const tenant = await createTenant(api, { plan: 'enterprise', destinations: { meta: GOOD.meta } });
-      const base = purchaseEvent();
-      for (let chunk = 0; chunk < 5; chunk += 1) {
-        const events = Array.from({ length: 500 }, (_, i) => ({ ...base, eventId: `batch-${chunk}-${i}` }));
-        const res = await api.app!.inject({
-          method: 'POST',
-          url: '/v1/events',
-          headers: proxyHeaders(tenant),
-          payload: { events },
-        });
-        assert.equal(res.statusCode, 200);
-      }
-      // A worker on the same database finds all 2,500 queued.
-      const worker = await startTestService({
-        role: 'worker',
-        env: {
-          ...env,
-          ...sameDatabaseEnv(api),
-          DELIVERY_CONCURRENCY: '1',
-        },
+/**
+ * A backlog: 2,500 Purchases (one shopper, one order each) queued by an API-only service, then drained by
+ * one worker on the same database; `check` waits for and inspects what the fakes received.
+ */
+async function drainBacklog(
+  destinations: Partial<Record<DestinationType, Record<string, unknown>>>,
+  check: (fakes: FakePlatforms) => Promise<void>,
+): Promise<void> {
+  const fakes = await startFakePlatforms();
+  const env = {
+    ...fakes.urls,
+    PROXY_RATE_LIMIT_PER_MINUTE: '0',
+    PROXY_BODY_LIMIT_BYTES: String(4 * 1024 * 1024),
+  };
+  const api = await startTestService({ role: 'api', env });
+  try {
+    const tenant = await createTenant(api, { plan: 'enterprise', destinations });
+    const base = purchaseEvent();
+    for (let chunk = 0; chunk < 5; chunk += 1) {
+      const events = Array.from({ length: 500 }, (_, i) => ({
+        ...base,
+        eventId: `batch-${chunk}-${i}`,
+        // One order each: GA4 deduplicates purchases by transaction id.
+        customData: { ...(base.customData as object), orderId: `O-${chunk}-${i}` },
+      }));
+      const res = await api.app!.inject({
+        method: 'POST',
+        url: '/v1/events',
+        headers: proxyHeaders(tenant),
+        payload: { events },
       });
-      try {
-        await eventually(async () => fakes.meta.accepted.length === 2500, 30_000);
-        assert.deepEqual(
-          fakes.meta.received.map((r) => (r.body as { data: unknown[] }).data.length),
-          [1000, 1000, 500],
-        );
-      } finally {
-        await worker.close();
-      }
-    } finally {
-      await api.destroy();
-      await fakes.close();
+      assert.equal(res.statusCode, 200);
     }
-  });
-});
+    // A worker on the same database finds all 2,500 queued.
+    const worker = await startTestService({
+      role: 'worker',
+      env: { ...env, ...sameDatabaseEnv(api), DELIVERY_CONCURRENCY: '1' },
+    });
+    try {
+      await check(fakes);
+    } finally {
+      await worker.close();
+    }
+  } finally {
+    await api.destroy();
+    await fakes.close();
+  }
+}
 
-describe('batching: a 2,500-event backlog to GA4 and Microsoft', () => {
+describe('batching: a 2,500-event backlog, in the right number of requests to each platform', () => {
+  test('Meta: 1000 + 1000 + 500', async () => {
+    await drainBacklog({ meta: GOOD.meta }, async (fakes) => {
+      await eventually(async () => fakes.meta.accepted.length === 2500, 30_000);
+      assert.deepEqual(
+        fakes.meta.received.map((r) => (r.body as { data: unknown[] }).data.length),
+        [1000, 1000, 500],
+      );
+    });
+  });
+
   test('Microsoft: 1000 + 1000 + 500; GA4 (one shopper): 100 requests of 25', async () => {
-    const fakes = await startFakePlatforms();
-    const env = {
-      ...fakes.urls,
-      PROXY_RATE_LIMIT_PER_MINUTE: '0',
-      PROXY_BODY_LIMIT_BYTES: String(4 * 1024 * 1024),
-    };
-    const api = await startTestService({ role: 'api', env });
-    try {
-      const tenant = await createTenant(api, {
-        plan: 'enterprise',
-        destinations: { ga4: GOOD.ga4, microsoft: GOOD.microsoft },
-      });
-      const base = purchaseEvent();
-      for (let chunk = 0; chunk < 5; chunk += 1) {
-        const events = Array.from({ length: 500 }, (_, i) => ({
-          ...base,
-          eventId: `backlog-${chunk}-${i}`,
-          // One order each: GA4 deduplicates purchases by transaction id.
-          customData: { ...(base.customData as object), orderId: `O-${chunk}-${i}` },
-        }));
-        const res = await api.app!.inject({
-          method: 'POST',
-          url: '/v1/events',
-          headers: proxyHeaders(tenant),
-          payload: { events },
-        });
-        assert.equal(res.statusCode, 200);
-      }
-      const worker = await startTestService({
-        role: 'worker',
-        env: { ...env, ...sameDatabaseEnv(api), DELIVERY_CONCURRENCY: '1' },
-      });
-      try {
-        await eventually(
-          async () => fakes.microsoft.accepted.length === 2500 && fakes.ga4.accepted.length === 2500,
-          90_000,
-        );
-        assert.deepEqual(
-          fakes.microsoft.received.map((r) => (r.body as { data: unknown[] }).data.length),
-          [1000, 1000, 500],
-        );
-        // Every event is the same shopper's (one derived client id), so GA4 requests are full.
-        const ga4Sizes = fakes.ga4.received.map((r) => (r.body as { events: unknown[] }).events.length);
-        assert.equal(ga4Sizes.length, 100);
-        assert.ok(
-          ga4Sizes.every((size) => size === 25),
-          JSON.stringify(ga4Sizes),
-        );
-        assert.equal(
-          new Set(fakes.ga4.received.map((r) => (r.body as { client_id: string }).client_id)).size,
-          1,
-        );
-        assert.ok(fakes.ga4.received.every((r) => r.note === undefined));
-      } finally {
-        await worker.close();
-      }
-    } finally {
-      await api.destroy();
-      await fakes.close();
-    }
+    await drainBacklog({ ga4: GOOD.ga4, microsoft: GOOD.microsoft }, async (fakes) => {
+      await eventually(
+        async () => fakes.microsoft.accepted.length === 2500 && fakes.ga4.accepted.length === 2500,
+        90_000,
+      );
+      assert.deepEqual(
+        fakes.microsoft.received.map((r) => (r.body as { data: unknown[] }).data.length),
+        [1000, 1000, 500],
+      );
+      // Every event is the same shopper's (one derived client id), so GA4's requests are full.
+      const ga4Sizes = fakes.ga4.received.map((r) => (r.body as { events: unknown[] }).events.length);
+      assert.equal(ga4Sizes.length, 100);
+      assert.ok(
+        ga4Sizes.every((size) => size === 25),
+        JSON.stringify(ga4Sizes),
+      );
+      assert.equal(
+        new Set(fakes.ga4.received.map((r) => (r.body as { client_id: string }).client_id)).size,
+        1,
+      );
+      assert.ok(fakes.ga4.received.every((r) => r.note === undefined));
+    });
   });
 });
