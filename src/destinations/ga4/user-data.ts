@@ -7,10 +7,9 @@ import { countryCode } from '../normalize/country.js';
 import { normalizeGoogleEmail } from '../normalize/email.js';
 import { hashNormalized } from '../normalize/hash.js';
 import { normalizeName } from '../normalize/name.js';
-import { normalizePhone } from '../normalize/phone.js';
 import { normalizeState } from '../normalize/state.js';
 import { normalizeGooglePostalCode } from '../normalize/zip.js';
-import { addressCountry, customerCountry } from '../shared/identity.js';
+import { addressCountry, hashedE164Phone } from '../shared/identity.js';
 import { compact, type JsonObject, listOf, nonEmpty } from '../shared/json.js';
 import type { OutboundEvent } from '../types.js';
 
@@ -43,18 +42,11 @@ function address(event: OutboundEvent): JsonObject | undefined {
 /** `user_data`, or undefined when there is nothing to send. */
 export function ga4UserData(event: OutboundEvent): JsonObject | undefined {
   const user = event.userData;
-  const own = customerCountry(event);
   const place = address(event);
   return nonEmpty(
     compact({
       sha256_email_address: listOf(hashNormalized(user.email, normalizeGoogleEmail, 'g:em')),
-      sha256_phone_number: listOf(
-        hashNormalized(
-          user.phone,
-          (v) => normalizePhone(v, own, event.defaultCountry),
-          `g:ph:${own}:${event.defaultCountry}`,
-        ),
-      ),
+      sha256_phone_number: listOf(hashedE164Phone(event)),
       address: place === undefined ? undefined : [place],
     }),
   );

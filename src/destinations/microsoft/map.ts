@@ -6,10 +6,9 @@ import { normalizeMicrosoftEmail } from '../normalize/email.js';
 import { normalizeExternalId } from '../normalize/external-id.js';
 import { hashNormalized } from '../normalize/hash.js';
 import { normalizeIp } from '../normalize/ip.js';
-import { normalizePhone } from '../normalize/phone.js';
 import { type Commerce, commerce } from '../shared/commerce.js';
 import { freeFormEventName } from '../shared/event-name.js';
-import { customerCountry, plain } from '../shared/identity.js';
+import { hashedE164Phone, plain } from '../shared/identity.js';
 import { compact, type JsonObject, nonEmpty } from '../shared/json.js';
 import { derivedShopperDigest } from '../shared/shopper-id.js';
 import type { EventName, JsonValue, OutboundEvent } from '../types.js';
@@ -58,19 +57,12 @@ function anonymousId(event: OutboundEvent, config: MicrosoftConfig, sending: Mic
  */
 function userData(event: OutboundEvent, config: MicrosoftConfig, sending: MicrosoftSending): JsonObject {
   const user = event.userData;
-  const own = customerCountry(event);
   const personal = sending.adUserData;
   return compact({
     anonymousId: anonymousId(event, config, sending),
     externalId: personal ? hashNormalized(user.externalId, normalizeExternalId, 'external_id') : undefined,
     em: personal ? hashNormalized(user.email, normalizeMicrosoftEmail, 'ms:em') : undefined,
-    ph: personal
-      ? hashNormalized(
-          user.phone,
-          (v) => normalizePhone(v, own, event.defaultCountry),
-          `ms:ph:${own}:${event.defaultCountry}`,
-        )
-      : undefined,
+    ph: personal ? hashedE164Phone(event) : undefined,
     msclkid: sending.adStorage ? plain(user.msclkid) : undefined,
     clientIpAddress: user.ipAddress === undefined ? undefined : normalizeIp(user.ipAddress),
     clientUserAgent: plain(user.userAgent),

@@ -25,6 +25,7 @@ import {
   expectString,
   expectStringArray,
   expectUnixSeconds,
+  expectUrl,
   ISO_CURRENCY,
   type Issue,
   Issues,
@@ -260,11 +261,6 @@ function checkCustomData(customData: unknown, path: Path, pageLoad: boolean, iss
       if (item.name !== undefined) expectString(item.name, [...itemPath, 'name'], issues);
     });
   }
-}
-
-function expectUrl(value: unknown, path: Path, issues: Issues): void {
-  if (!expectString(value, path, issues, { nonEmpty: true })) return;
-  if (!/^https?:\/\/[^\s/]+/i.test(value)) issues.add(path, 'invalid', 'must be an absolute http(s) URL');
 }
 
 /**
