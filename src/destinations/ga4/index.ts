@@ -46,8 +46,7 @@ export const ga4: DestinationDeclaration<Ga4Config, 'ga4'> = {
     api: {
       env: 'GA4_API_URL',
       default: GA4_DEFAULT_URL,
-      description:
-        'GA4 Measurement Protocol base URL (`region: "eu"` uses `https://region1.google-analytics.com` unless this is overridden).',
+      description: `GA4 Measurement Protocol base URL (\`region: "eu"\` uses \`${GA4_EU_URL}\` unless this is overridden).`,
     },
   },
   // What GA4 joins on: the browser's client id (`client_id`, the Google tag's own browser id), the shop's
