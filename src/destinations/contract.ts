@@ -226,6 +226,13 @@ export interface Envelope {
 export interface BatchPlan {
   maxBatchSize: number;
   map(event: OutboundEvent): Mapped;
+  /**
+   * For platforms whose request carries per-person fields every event in it shares (GA4: one `client_id`,
+   * `user_data` and `consent` per request): mapped events with the same key go in the same requests, in
+   * order of first appearance; events with different keys never share one. Without it, consecutive events
+   * are batched as they come.
+   */
+  batchKey?(event: { [key: string]: JsonValue }): string;
   envelope(batch: Array<{ [key: string]: JsonValue }>): Envelope;
 }
 

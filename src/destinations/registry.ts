@@ -1,5 +1,7 @@
 import type { DestinationDeclaration } from './contract.js';
+import { ga4 } from './ga4/index.js';
 import { meta } from './meta/index.js';
+import { microsoft } from './microsoft/index.js';
 import { pinterest } from './pinterest/index.js';
 import { reddit } from './reddit/index.js';
 import { snapchat } from './snapchat/index.js';
@@ -10,7 +12,7 @@ import { tiktok } from './tiktok/index.js';
  * here: the type names, config's URL variables, the fake platforms, `tagbridge dev`, the plugin mapping and
  * the tests over every destination all read this list (test/new-destination.test.ts keeps that true).
  */
-const REGISTERED = [meta, tiktok, pinterest, snapchat, reddit] as const;
+const REGISTERED = [meta, tiktok, pinterest, snapchat, reddit, ga4, microsoft] as const;
 
 export type DestinationType = (typeof REGISTERED)[number]['type'];
 

@@ -630,6 +630,33 @@ describe('management API: domains and destinations', () => {
     );
   });
 
+  test('test event to GA4 and Microsoft: validated by GA4, "D" events at Microsoft, nothing counted', async () => {
+    const tenant = await createTenant(service, {
+      destinations: {
+        ga4: { measurementId: 'G-TEST000001', apiSecret: BAD },
+        microsoft: { tagId: '187012345', accessToken: GOOD },
+      },
+    });
+    const member = await ownerOf(tenant, 'member');
+    fakes.reset();
+    const test = (type: 'ga4' | 'microsoft') =>
+      call(member, 'POST', `/v1/domains/${tenant.domain.id}/destinations/${tenant.destinations[type]}/test`);
+    // GA4's validation endpoint does not check the API secret (nor does /mp/collect tell): a wrong one
+    // passes; the event itself is checked, and none reaches the reports.
+    const ga4 = await test('ga4');
+    assert.equal(ga4.body.ok, true, JSON.stringify(ga4.body));
+    assert.equal(ga4.body.testMode, true);
+    assert.equal(fakes.ga4.received[0]!.path, '/debug/mp/collect');
+    assert.deepEqual(fakes.ga4.received[0]!.response.body, { validationMessages: [] });
+    const microsoft = await test('microsoft');
+    assert.equal(microsoft.body.ok, true, JSON.stringify(microsoft.body));
+    assert.equal(fakes.microsoft.received[0]!.testMode, true, 'only "D" events, used for no advertising');
+    assert.equal(
+      (fakes.microsoft.received[0]!.body as { continueOnValidationError: boolean }).continueOnValidationError,
+      false,
+    );
+  });
+
   test('another org’s domain or destination is not_found, also under one’s own domain', async () => {
     const mine = await createTenant(service);
     const theirs = await createTenant(service, {
@@ -681,6 +708,9 @@ describe('management API: domains and destinations', () => {
       assert.equal(type.configSchema.type, 'object');
     }
     assert.deepEqual(res.body.types[0].secretFields, ['accessToken']);
+    // GA4's credential is its Measurement Protocol API secret.
+    const ga4 = res.body.types.find((t: { type: string }) => t.type === 'ga4');
+    assert.deepEqual(ga4.secretFields, ['apiSecret']);
     assert.equal((await call(null, 'GET', '/v1/destination-types')).status, 401);
   });
 });

@@ -244,6 +244,12 @@ export function expectIp(value: unknown, path: Path, issues: Issues): value is s
   return true;
 }
 
+/** A page URL (event_source_url, eventSourceUrl, referrers): absolute http(s). */
+export function expectUrl(value: unknown, path: Path, issues: Issues): void {
+  if (!expectString(value, path, issues, { nonEmpty: true })) return;
+  if (!/^https?:\/\/[^\s/]+/i.test(value)) issues.add(path, 'invalid', 'must be an absolute http(s) URL');
+}
+
 /** Everything below this is plausibly seconds; above, milliseconds (1e11 s is the year 5138). */
 const SECONDS_CEILING = 1e11;
 

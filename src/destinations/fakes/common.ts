@@ -49,6 +49,11 @@ export interface ReceivedRequest {
   testMode: boolean;
   /** Which injected failure answered it, if any. */
   injected?: InjectedResponse['kind'];
+  /**
+   * What the platform did without saying so: GA4's `/mp/collect` answers 2xx to anything and drops what it
+   * cannot use; the fake records why here, so a test can tell a dropped request from a taken one.
+   */
+  note?: string;
   /** What the fake answered; `status: 0, body: null` when the socket was destroyed. */
   response: { status: number; body: unknown };
 }

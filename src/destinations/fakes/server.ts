@@ -34,6 +34,8 @@ export interface PlatformReply {
   headers?: Record<string, string>;
   /** Events the platform took in (only on success or partial success). */
   accepted?: AcceptedEvent[];
+  /** Recorded on the request (`ReceivedRequest.note`), never sent. */
+  note?: string;
 }
 
 /** Injected failures a platform renders in its own shape (hang and destroy are handled here). */
@@ -115,6 +117,7 @@ export async function startFakeServer(
       if (reply.accepted !== undefined) accepted.push(...reply.accepted);
     }
     entry.response = { status: reply.status, body: reply.body };
+    if (reply.note !== undefined) entry.note = reply.note;
     received.push(entry);
 
     const wait = delayMs + (failure?.kind === 'hang' ? failure.ms : 0);
@@ -172,6 +175,12 @@ export async function startFakeServer(
 
 function send(res: ServerResponse, reply: PlatformReply): void {
   if (res.destroyed || res.writableEnded) return;
+  if (reply.status === 204) {
+    // No Content: no body and no body headers (GA4's /mp/collect answers so).
+    res.writeHead(204, reply.headers);
+    res.end();
+    return;
+  }
   const text = JSON.stringify(reply.body);
   res.writeHead(reply.status, {
     'content-type': 'application/json; charset=utf-8',

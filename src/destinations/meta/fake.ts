@@ -18,6 +18,7 @@ import {
   expectString,
   expectStringArray,
   expectUnixSeconds,
+  expectUrl,
   type Issue,
   Issues,
   isRecord,
@@ -294,11 +295,6 @@ function checkCustomData(customData: unknown, path: Path, purchase: boolean, iss
   if (customData.predicted_ltv !== undefined) {
     expectNumber(customData.predicted_ltv, [...path, 'predicted_ltv'], issues);
   }
-}
-
-function expectUrl(value: unknown, path: Path, issues: Issues): void {
-  if (!expectString(value, path, issues, { nonEmpty: true })) return;
-  if (!/^https?:\/\/[^\s/]+/i.test(value)) issues.add(path, 'invalid', 'must be an absolute http(s) URL');
 }
 
 /**

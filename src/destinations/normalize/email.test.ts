@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { normalizeEmail, normalizeRedditEmail } from './email.js';
+import {
+  normalizeEmail,
+  normalizeGoogleEmail,
+  normalizeMicrosoftEmail,
+  normalizeRedditEmail,
+} from './email.js';
 
 describe('normalizeEmail', () => {
   const cases: Array<[string, string | undefined]> = [
@@ -38,5 +43,39 @@ describe('normalizeRedditEmail', () => {
   for (const [input, expected] of cases) {
     it(`${JSON.stringify(input)} → ${String(expected)}`, () =>
       assert.equal(normalizeRedditEmail(input), expected));
+  }
+});
+
+describe('normalizeGoogleEmail', () => {
+  const cases: Array<[string, string | undefined]> = [
+    // Only gmail.com and googlemail.com lose their dots and +suffix.
+    [' Jane.Doe+shop@Gmail.com ', 'janedoe@gmail.com'],
+    ['j.o.h.n@googlemail.com', 'john@googlemail.com'],
+    // Other domains are kept as they are (the reference's GA4 example).
+    ['jane.doe+shop@example.com', 'jane.doe+shop@example.com'],
+    ['First.Last@Gmail.Co.Uk', 'first.last@gmail.co.uk'],
+    ['+tag@gmail.com', undefined],
+    ['not an email', undefined],
+  ];
+  for (const [input, expected] of cases) {
+    it(`${JSON.stringify(input)} → ${String(expected)}`, () =>
+      assert.equal(normalizeGoogleEmail(input), expected));
+  }
+});
+
+describe('normalizeMicrosoftEmail', () => {
+  const cases: Array<[string, string | undefined]> = [
+    // Microsoft strips dots and +alias on every domain.
+    ['Jane.Doe+shop@Example.com', 'janedoe@example.com'],
+    ['john@contoso.com', 'john@contoso.com'],
+    ['first.last+a+b@sub.example.org', 'firstlast@sub.example.org'],
+    ['  J.Smith@Gmail.com ', 'jsmith@gmail.com'],
+    ["o'brien@example.ie", "o'brien@example.ie"],
+    ['.+x@example.com', undefined],
+    ['nope', undefined],
+  ];
+  for (const [input, expected] of cases) {
+    it(`${JSON.stringify(input)} → ${String(expected)}`, () =>
+      assert.equal(normalizeMicrosoftEmail(input), expected));
   }
 });

@@ -26,3 +26,37 @@ export function normalizeRedditEmail(raw: string): string | undefined {
   local = local.replace(/[^\p{L}\p{N}]/gu, '');
   return local === '' ? undefined : `${local}@${domain}`;
 }
+
+/** The local part without dots and without a `+alias` (`Jane.Doe+shop` → `JaneDoe`); empty stays empty. */
+function withoutDotsAndAlias(email: string): string | undefined {
+  const at = email.lastIndexOf('@');
+  let local = email.slice(0, at);
+  const plus = local.indexOf('+');
+  if (plus !== -1) local = local.slice(0, plus);
+  local = local.replaceAll('.', '');
+  return local === '' ? undefined : `${local}@${email.slice(at + 1)}`;
+}
+
+const GOOGLE_MAIL_DOMAINS = new Set(['gmail.com', 'googlemail.com']);
+
+/**
+ * Google's email rule (GA4 Measurement Protocol `user_data`, Google Ads / Data Manager): trim, lowercase,
+ * and for `gmail.com` / `googlemail.com` only, drop the dots and the `+suffix` of the local part. Other
+ * domains keep both (`jane.doe+shop@example.com` stays as it is).
+ */
+export function normalizeGoogleEmail(raw: string): string | undefined {
+  const email = normalizeEmail(raw);
+  if (email === undefined) return undefined;
+  const domain = email.slice(email.lastIndexOf('@') + 1);
+  return GOOGLE_MAIL_DOMAINS.has(domain) ? withoutDotsAndAlias(email) : email;
+}
+
+/**
+ * Microsoft's email rule (UET Conversions API `em`): trim, drop every dot of the local part and the
+ * `+alias`, lowercase, for every domain, not only gmail (`Jane.Doe+shop@Example.com` →
+ * `janedoe@example.com`).
+ */
+export function normalizeMicrosoftEmail(raw: string): string | undefined {
+  const email = normalizeEmail(raw);
+  return email === undefined ? undefined : withoutDotsAndAlias(email);
+}

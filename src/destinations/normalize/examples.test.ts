@@ -1,13 +1,19 @@
 /**
- * Every example hash documented in the reference (destinations.md), recomputed through our own
- * normalizers: Meta's Customer Information Parameters, Snap's Parameters page, Reddit's Manual
- * Advanced Matching, and the reference implementations' fixtures it verified.
+ * Every example hash documented in the references (destinations.md, destinations-2.md), recomputed
+ * through our own normalizers: Meta's Customer Information Parameters, Snap's Parameters page, Reddit's
+ * Manual Advanced Matching, the GA4 and Microsoft CAPI examples, and the reference implementations'
+ * fixtures they verified.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { normalizeCountry } from './country.js';
 import { normalizeDateOfBirth } from './date-of-birth.js';
-import { normalizeEmail, normalizeRedditEmail } from './email.js';
+import {
+  normalizeEmail,
+  normalizeGoogleEmail,
+  normalizeMicrosoftEmail,
+  normalizeRedditEmail,
+} from './email.js';
 import { normalizeExternalId } from './external-id.js';
 import { hashNormalized } from './hash.js';
 import { normalizeIp } from './ip.js';
@@ -124,6 +130,43 @@ const EXAMPLES: Array<[string, string, (v: string) => string | undefined, string
     '+919912345678',
     '241102c24fa8a642e3d1346a31fbce3dd312563c015ae577a2253cb8652581eb',
   ],
+  // destinations-2.md §1: the GA4 Measurement Protocol Purchase example.
+  [
+    'GA4 sha256_email_address (not gmail: kept)',
+    'jane.doe+shop@example.com',
+    normalizeGoogleEmail,
+    'jane.doe+shop@example.com',
+    'bb55843f3da2af28071cd4be7ae1e05989dc6d3ea4833906f7d8fe4be35afad8',
+  ],
+  [
+    'GA4 sha256_phone_number (US)',
+    '(650) 555-1212',
+    (v) => normalizePhone(v, undefined, 'US'),
+    '+16505551212',
+    '1e231c66011e7a2d867a9cfae267a6aff103cf4913640b6e71a99850fc0ffbc8',
+  ],
+  // destinations-2.md §3: Microsoft's CAPI guide and the reference's example.
+  [
+    'Microsoft em',
+    'john@contoso.com',
+    normalizeMicrosoftEmail,
+    'john@contoso.com',
+    'ec81f3ac7b2b19675bab9d54cf416f9f18cff87c97da5cca82c0f0891bc40602',
+  ],
+  [
+    'Microsoft ph',
+    '+14255551234',
+    (v) => normalizePhone(v, undefined, 'US'),
+    '+14255551234',
+    'c59475d96e9f01d7d18d06cfad84dd02333207f02c0c2c5663ef2782cda0390e',
+  ],
+  [
+    'Microsoft em (dots and +alias, any domain)',
+    'Jane.Doe+shop@Example.com',
+    normalizeMicrosoftEmail,
+    'janedoe@example.com',
+    'c4d25e9c90ff23e9145397bc6fbd5385ca5fbe78211222ccbecd0b369ebb19a6',
+  ],
 ];
 
 // The prefixes as printed in destinations.md, so a typo in the table above cannot go unnoticed.
@@ -143,6 +186,11 @@ const DOCUMENTED_PREFIXES = [
   '7b023241',
   'e80bd55a',
   '241102c2',
+  'bb55843f',
+  '1e231c66',
+  'ec81f3ac',
+  'c59475d9',
+  'c4d25e9c',
 ];
 
 describe('documented example hashes', () => {

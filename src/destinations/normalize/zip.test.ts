@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { normalizeZip, normalizeZipDigits } from './zip.js';
+import { normalizeGooglePostalCode, normalizeZip, normalizeZipDigits } from './zip.js';
 
 describe('normalizeZip', () => {
   // [input, country, expected]
@@ -43,5 +43,18 @@ describe('normalizeZipDigits (Pinterest)', () => {
   for (const [input, country, expected] of cases) {
     it(`${JSON.stringify(input)} (${String(country)}) → ${String(expected)}`, () =>
       assert.equal(normalizeZipDigits(input, country), expected));
+  }
+});
+
+describe('normalizeGooglePostalCode', () => {
+  const cases: Array<[string, string | undefined]> = [
+    [' 94107-1234 ', '94107-1234'],
+    ['SW1A 1AA', 'SW1A 1AA'],
+    ['1.012~AB', '1012AB'],
+    [' . ~ ', undefined],
+  ];
+  for (const [input, expected] of cases) {
+    it(`${JSON.stringify(input)} → ${String(expected)}`, () =>
+      assert.equal(normalizeGooglePostalCode(input), expected));
   }
 });

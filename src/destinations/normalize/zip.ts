@@ -25,3 +25,12 @@ export function normalizeZipDigits(raw: string, country: string | undefined): st
   const zip = normalizeZip(raw, country);
   return zip !== undefined && /^\d+$/u.test(zip) ? zip : undefined;
 }
+
+/**
+ * Google's `postal_code` (GA4 `user_data.address`, sent in clear): trimmed, without `.` and `~`; case and
+ * inner spaces kept, because Google's rule says nothing more.
+ */
+export function normalizeGooglePostalCode(raw: string): string | undefined {
+  const code = raw.replace(/[.~]/gu, '').trim();
+  return code === '' ? undefined : code;
+}

@@ -3,9 +3,8 @@ import { normalizeRedditEmail } from '../normalize/email.js';
 import { normalizeExternalId } from '../normalize/external-id.js';
 import { hashNormalized } from '../normalize/hash.js';
 import { normalizeIp } from '../normalize/ip.js';
-import { normalizePhone } from '../normalize/phone.js';
 import { commerce } from '../shared/commerce.js';
-import { customerCountry, plain } from '../shared/identity.js';
+import { hashedE164Phone, plain } from '../shared/identity.js';
 import { compact, type JsonObject, nonEmpty } from '../shared/json.js';
 import type { RedditConfig } from './config.js';
 
@@ -70,14 +69,9 @@ export function redditType(event: OutboundEvent, config: RedditConfig): JsonObje
  */
 export function redditUser(event: OutboundEvent): JsonObject {
   const user = event.userData;
-  const own = customerCountry(event);
   return compact({
     email: hashNormalized(user.email, normalizeRedditEmail, 'email'),
-    phone_number: hashNormalized(
-      user.phone,
-      (v) => normalizePhone(v, own, event.defaultCountry),
-      `phone:${own}:${event.defaultCountry}`,
-    ),
+    phone_number: hashedE164Phone(event),
     external_id: hashNormalized(user.externalId, normalizeExternalId, 'external_id'),
     ip_address: hashNormalized(user.ipAddress, normalizeIp, 'ip'),
     user_agent: plain(user.userAgent),

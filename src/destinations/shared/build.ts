@@ -50,8 +50,25 @@ function mapInto(
   else mapped.push({ ref: event.ref, event: result.event });
 }
 
+/**
+ * Mapped events cut into request-sized batches: consecutive runs of at most `maxBatchSize`, or, when the
+ * plan keys its batches, the same per key (keys in order of first appearance, events in input order).
+ */
+export function batchesOf<T>(plan: BatchPlan, items: readonly T[], eventOf: (item: T) => JsonObject): T[][] {
+  const { batchKey } = plan;
+  if (batchKey === undefined) return chunk(items, plan.maxBatchSize);
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const key = batchKey(eventOf(item));
+    const group = groups.get(key);
+    if (group === undefined) groups.set(key, [item]);
+    else group.push(item);
+  }
+  return [...groups.values()].flatMap((group) => chunk(group, plan.maxBatchSize));
+}
+
 function envelopes(plan: BatchPlan, mapped: Array<{ ref: string; event: JsonObject }>): HttpRequest[] {
-  return chunk(mapped, plan.maxBatchSize).map((batch): HttpRequest => {
+  return batchesOf(plan, mapped, (item) => item.event).map((batch): HttpRequest => {
     const { url, headers, body } = plan.envelope(batch.map((item) => item.event));
     return { method: 'POST', url, headers, body, refs: batch.map((item) => item.ref) };
   });

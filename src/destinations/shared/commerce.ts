@@ -17,14 +17,16 @@ export interface Commerce {
   contentCategory?: string;
 }
 
-function text(value: unknown): string | undefined {
+/** A non-empty trimmed string from custom data (a finite number reads as its decimal string). */
+export function text(value: unknown): string | undefined {
   if (typeof value === 'number' && Number.isFinite(value)) return String(value);
   if (typeof value !== 'string') return undefined;
   const trimmed = value.trim();
   return trimmed === '' ? undefined : trimmed;
 }
 
-function finite(value: unknown): number | undefined {
+/** A finite number from custom data, else undefined. */
+export function finite(value: unknown): number | undefined {
   return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
 }
 

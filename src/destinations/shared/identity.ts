@@ -1,5 +1,7 @@
 import type { OutboundEvent } from '../contract.js';
 import { countryCode } from '../normalize/country.js';
+import { hashNormalized } from '../normalize/hash.js';
+import { normalizePhone } from '../normalize/phone.js';
 
 /** The customer's own country (ISO alpha-2, upper case) when it can be read. */
 export function customerCountry(event: OutboundEvent): string | undefined {
@@ -18,4 +20,17 @@ export function addressCountry(event: OutboundEvent): string | undefined {
 export function plain(value: string | undefined): string | undefined {
   const trimmed = value?.trim();
   return trimmed === undefined || trimmed === '' ? undefined : trimmed;
+}
+
+/**
+ * The phone number in E.164 with its `+` (`+16505551212`), SHA-256 hex: what TikTok, Reddit, GA4 and
+ * Microsoft ask for. A national number is read in the customer's country, else the shop's default.
+ */
+export function hashedE164Phone(event: OutboundEvent): string | undefined {
+  const own = customerCountry(event);
+  return hashNormalized(
+    event.userData.phone,
+    (v) => normalizePhone(v, own, event.defaultCountry),
+    `e164:${own}:${event.defaultCountry}`,
+  );
 }

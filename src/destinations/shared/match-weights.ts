@@ -8,10 +8,15 @@ import type { UserDataKey } from '../contract.js';
 
 type Weights = Readonly<Partial<Record<UserDataKey, number>>>;
 
-export const CONTACT_WEIGHTS: Weights = {
+/** Email, phone and the shop's customer id: what identifies the person wherever they are. */
+export const PERSONAL_ID_WEIGHTS: Weights = {
   email: 3,
   phone: 3,
   externalId: 1.5,
+};
+
+export const CONTACT_WEIGHTS: Weights = {
+  ...PERSONAL_ID_WEIGHTS,
   ipAddress: 0.5,
   userAgent: 0.5,
 };

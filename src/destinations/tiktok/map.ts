@@ -6,12 +6,11 @@ import { normalizeExternalId } from '../normalize/external-id.js';
 import { hashNormalized } from '../normalize/hash.js';
 import { normalizeIp } from '../normalize/ip.js';
 import { normalizeName } from '../normalize/name.js';
-import { normalizePhone } from '../normalize/phone.js';
 import { normalizeState } from '../normalize/state.js';
 import { normalizeZip } from '../normalize/zip.js';
 import { commerce } from '../shared/commerce.js';
 import { freeFormEventName } from '../shared/event-name.js';
-import { addressCountry, customerCountry, plain } from '../shared/identity.js';
+import { addressCountry, hashedE164Phone, plain } from '../shared/identity.js';
 import { compact, type JsonObject, nonEmpty } from '../shared/json.js';
 import type { TiktokConfig } from './config.js';
 
@@ -38,14 +37,9 @@ export const TIKTOK_EVENT_NAMES: Readonly<Record<EventName, string>> = {
 export function tiktokUser(event: OutboundEvent): JsonObject {
   const user = event.userData;
   const country = addressCountry(event);
-  const own = customerCountry(event);
   return compact({
     email: hashNormalized(user.email, normalizeEmail, 'email'),
-    phone: hashNormalized(
-      user.phone,
-      (v) => normalizePhone(v, own, event.defaultCountry),
-      `phone:${own}:${event.defaultCountry}`,
-    ),
+    phone: hashedE164Phone(event),
     external_id: hashNormalized(user.externalId, normalizeExternalId, 'external_id'),
     first_name: hashNormalized(user.firstName, normalizeName, 'first_name'),
     last_name: hashNormalized(user.lastName, normalizeName, 'last_name'),

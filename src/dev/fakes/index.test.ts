@@ -41,6 +41,8 @@ describe('startFakePlatforms', () => {
       }
       assert.equal(fakes.urls.META_GRAPH_URL, fakes.meta.url);
       assert.equal(fakes.urls.REDDIT_API_URL, fakes.reddit.url);
+      assert.equal(fakes.urls.GA4_API_URL, fakes.ga4.url);
+      assert.equal(fakes.urls.MICROSOFT_CAPI_URL, fakes.microsoft.url);
       assert.deepEqual(
         DESTINATION_TYPES.map((type) => fakes[type].name),
         [...DESTINATION_TYPES],
@@ -65,6 +67,7 @@ describe('startFakePlatforms', () => {
     try {
       assert.equal(fakes.urls.META_GRAPH_URL, `http://127.0.0.1:${base}`);
       assert.equal(fakes.urls.REDDIT_API_URL, `http://127.0.0.1:${base + 4}`);
+      assert.equal(fakes.urls.MICROSOFT_CAPI_URL, `http://127.0.0.1:${base + 6}`);
       const res = await fetch(`${fakes.urls.PINTEREST_API_URL}/v5/ad_accounts/1/events`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: 'Bearer other' },

@@ -1,5 +1,6 @@
 import { type Static, Type } from 'typebox';
 import type { AppDeps } from '../../app-deps.js';
+import { DESTINATION_TYPES } from '../../destinations/types.js';
 import { ApiError } from '../../errors.js';
 import { ConsentViewSchema, consentView } from '../../ingest/consent.js';
 import { EVENT_SOURCES } from '../../ingest/prepare.js';
@@ -66,7 +67,7 @@ export const ApiEventView = Type.Object({
   destinations: Type.Array(
     Type.Object({
       destinationId: Type.String(),
-      type: Type.String({ description: 'meta, tiktok, pinterest, snapchat or reddit' }),
+      type: Type.String({ description: `One of ${DESTINATION_TYPES.join(', ')}.` }),
       status: Type.String({ description: 'pending, delivered, failed, skipped or dead' }),
       attempts: Type.Integer(),
       lastStatusCode: Type.Union([Type.Integer(), Type.Null()]),

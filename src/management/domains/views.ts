@@ -4,7 +4,7 @@
  * masked previews; the proxy token in clear only when the caller passes it in (admins); the sync token never.
  */
 import { type Static, type TSchema, Type } from 'typebox';
-import { getDestination, isDestinationType } from '../../destinations/registry.js';
+import { DESTINATION_TYPES, getDestination, isDestinationType } from '../../destinations/registry.js';
 import { maskSecret, type Sealer } from '../../lib/crypto.js';
 import { maskedDestinationConfig } from '../../storage/repos/destinations.js';
 import type { DestinationStats } from '../../storage/repos/domain-admin.js';
@@ -113,8 +113,7 @@ export function domainDetail(
 export const DestinationViewSchema = Type.Object({
   id: Type.String({ description: 'dst_…' }),
   type: Type.String({
-    description:
-      'meta, tiktok, pinterest, snapchat, reddit — or a type the plugin synced that Tagbridge does not support.',
+    description: `${DESTINATION_TYPES.join(', ')} — or a type the plugin synced that Tagbridge does not support.`,
   }),
   label: Type.String(),
   enabled: Type.Boolean(),
