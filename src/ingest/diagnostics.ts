@@ -7,7 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
-import { normalizeIp } from '../destinations/normalize/ip.js';
+import { normalizeIp, splitPort } from '../destinations/normalize/ip.js';
 import type { UserData, UserDataKey } from '../destinations/types.js';
 
 export const DIAGNOSTIC_FLAGS = {
@@ -67,21 +67,9 @@ const PERSON_KEYS: readonly UserDataKey[] = [
 
 function ipFlags(raw: string | undefined): number {
   if (raw === undefined) return 0;
-  let ip = raw.trim();
-  let flags = 0;
-  // A port: `[v6]:443`, or `a.b.c.d:443` (one colon; a bare IPv6 address has several).
-  if (ip.startsWith('[')) {
-    const end = ip.indexOf(']');
-    if (ip.startsWith(']:', end)) flags |= DIAGNOSTIC_FLAGS.ipWithPort;
-    ip = ip.slice(1, end < 0 ? undefined : end);
-  } else {
-    const colon = ip.indexOf(':');
-    if (colon > 0 && ip.indexOf(':', colon + 1) < 0) {
-      flags |= DIAGNOSTIC_FLAGS.ipWithPort;
-      ip = ip.slice(0, colon);
-    }
-  }
-  if (isIP(ip.startsWith('::ffff:') ? ip.slice(7) : ip) === 0) return flags | DIAGNOSTIC_FLAGS.ipMalformed;
+  const { address: ip, hadPort } = splitPort(raw.trim());
+  const flags = hadPort ? DIAGNOSTIC_FLAGS.ipWithPort : 0;
+  if (isIP(ip) === 0) return flags | DIAGNOSTIC_FLAGS.ipMalformed;
   // normalizeIp drops what is never a shopper's, exactly as the destinations will.
   return normalizeIp(raw) !== undefined ? flags : flags | DIAGNOSTIC_FLAGS.ipNotPublic;
 }

@@ -25,15 +25,20 @@ function isPublicIpv6(ip: string): boolean {
   return (first & 0xfe00) !== 0xfc00 && (first & 0xffc0) !== 0xfe80 && (first & 0xff00) !== 0xff00;
 }
 
-/** `1.2.3.4:5678` and `[2001:db8::1]:443` (what some proxies and plugins pass on) without the port. */
-function withoutPort(ip: string): string {
+/**
+ * `1.2.3.4:5678` and `[2001:db8::1]:443` (what some proxies and plugins pass on) as the address and whether
+ * a port was there. A bracketed address without a port (`[2001:db8::1]`) loses its brackets only.
+ */
+export function splitPort(ip: string): { address: string; hadPort: boolean } {
   // Most addresses have no port: a plain IPv4 has no colon, a plain IPv6 several and no bracket.
   const colon = ip.indexOf(':');
-  if (colon < 0 || (ip[0] !== '[' && ip.indexOf(':', colon + 1) >= 0)) return ip;
-  const bracketed = /^\[([^\]]+)\](?::\d+)?$/.exec(ip);
-  if (bracketed?.[1] !== undefined) return bracketed[1];
+  if (colon < 0 || (ip[0] !== '[' && ip.indexOf(':', colon + 1) >= 0)) return { address: ip, hadPort: false };
+  const bracketed = /^\[([^\]]+)\](:\d+)?$/.exec(ip);
+  if (bracketed?.[1] !== undefined) return { address: bracketed[1], hadPort: bracketed[2] !== undefined };
   const v4WithPort = /^(\d{1,3}(?:\.\d{1,3}){3}):\d+$/.exec(ip);
-  return v4WithPort?.[1] ?? ip;
+  return v4WithPort?.[1] !== undefined
+    ? { address: v4WithPort[1], hadPort: true }
+    : { address: ip, hadPort: false };
 }
 
 /**
@@ -43,7 +48,7 @@ function withoutPort(ip: string): string {
  * and never an address that cannot be a shopper's (isPublicIpv4/isPublicIpv6).
  */
 export function normalizeIp(raw: string): string | undefined {
-  let ip = withoutPort(raw.trim().toLowerCase());
+  let ip = splitPort(raw.trim().toLowerCase()).address;
   if (ip.startsWith('::ffff:')) {
     const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/.exec(ip);
     if (mapped?.[1] !== undefined) ip = mapped[1];
