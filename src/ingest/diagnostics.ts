@@ -8,6 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
 import { normalizeIp, splitPort } from '../destinations/normalize/ip.js';
+import { AD_BROWSER_IDS, AD_CLICK_IDS } from '../destinations/shared/consent.js';
 import type { UserData, UserDataKey } from '../destinations/types.js';
 
 export const DIAGNOSTIC_FLAGS = {
@@ -31,7 +32,7 @@ export const DIAGNOSTIC_FLAGS = {
 export type DiagnosticFlag = keyof typeof DIAGNOSTIC_FLAGS;
 
 /** Landing-URL parameters and the user-data key that should carry each click id. */
-const URL_CLICK_IDS: ReadonlyArray<[string, UserDataKey]> = [
+const URL_CLICK_IDS: ReadonlyArray<[string, (typeof AD_CLICK_IDS)[number]]> = [
   ['fbclid', 'fbc'],
   ['ttclid', 'ttclid'],
   ['epik', 'epik'],
@@ -42,27 +43,14 @@ const URL_CLICK_IDS: ReadonlyArray<[string, UserDataKey]> = [
   ['wbraid', 'wbraid'],
   ['msclkid', 'msclkid'],
 ];
-const CLICK_ID_KEYS: readonly UserDataKey[] = [
-  'fbc',
-  'ttclid',
-  'epik',
-  'scClickId',
-  'rdtClickId',
-  'gclid',
-  'gbraid',
-  'wbraid',
-  'msclkid',
-];
+/** What a platform can match a person on: contact ids, the platforms' browser ids and click ids. */
 const PERSON_KEYS: readonly UserDataKey[] = [
   'email',
   'phone',
   'externalId',
-  'fbp',
-  'ttp',
-  'scCookie1',
-  'rdtUuid',
   'gaClientId',
-  ...CLICK_ID_KEYS,
+  ...AD_BROWSER_IDS,
+  ...AD_CLICK_IDS,
 ];
 
 function ipFlags(raw: string | undefined): number {
@@ -70,8 +58,8 @@ function ipFlags(raw: string | undefined): number {
   const { address: ip, hadPort } = splitPort(raw.trim());
   const flags = hadPort ? DIAGNOSTIC_FLAGS.ipWithPort : 0;
   if (isIP(ip) === 0) return flags | DIAGNOSTIC_FLAGS.ipMalformed;
-  // normalizeIp drops what is never a shopper's, exactly as the destinations will.
-  return normalizeIp(raw) !== undefined ? flags : flags | DIAGNOSTIC_FLAGS.ipNotPublic;
+  // normalizeIp drops what is never a shopper's, exactly as the destinations will (the port is gone already).
+  return normalizeIp(ip) !== undefined ? flags : flags | DIAGNOSTIC_FLAGS.ipNotPublic;
 }
 
 function clickIdMissing(url: string | null | undefined, userData: UserData): boolean {
@@ -159,7 +147,7 @@ export function diagnosticFlags(
   let flags = ipFlags(userData.ipAddress);
   if (clickIdMissing(input.eventSourceUrl, userData)) flags |= DIAGNOSTIC_FLAGS.clickIdNotInEvent;
   if (!PERSON_KEYS.some((key) => userData[key] !== undefined)) flags |= DIAGNOSTIC_FLAGS.noIdentifier;
-  if (CLICK_ID_KEYS.some((key) => userData[key] !== undefined)) flags |= DIAGNOSTIC_FLAGS.hasClickId;
+  if (AD_CLICK_IDS.some((key) => userData[key] !== undefined)) flags |= DIAGNOSTIC_FLAGS.hasClickId;
   const shopper = shopperOf(userData);
   if (
     sharedIps &&

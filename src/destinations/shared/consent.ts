@@ -5,22 +5,27 @@
  */
 import type { ConsentDecision, Mapped, OutboundEvent, UserData, UserDataKey } from '../contract.js';
 
-/** Identifiers a browser stored or read from a cookie or landing URL for advertising (TCF purpose 1). */
-const AD_DEVICE_IDENTIFIERS = [
+/** Ad click ids: each platform's, read from its landing-URL parameter (or the cookie that keeps it). */
+export const AD_CLICK_IDS = [
   'fbc',
-  'fbp',
   'ttclid',
-  'ttp',
   'epik',
   'scClickId',
-  'scCookie1',
   'rdtClickId',
-  'rdtUuid',
   'gclid',
   'gbraid',
   'wbraid',
   'msclkid',
 ] as const satisfies readonly UserDataKey[];
+/** Ad platforms' browser ids (first-party cookies). */
+export const AD_BROWSER_IDS = [
+  'fbp',
+  'ttp',
+  'scCookie1',
+  'rdtUuid',
+] as const satisfies readonly UserDataKey[];
+/** Identifiers a browser stored or read from a cookie or landing URL for advertising (TCF purpose 1). */
+const AD_DEVICE_IDENTIFIERS: readonly UserDataKey[] = [...AD_CLICK_IDS, ...AD_BROWSER_IDS];
 /** Google Analytics' own cookies: analytics storage. */
 const ANALYTICS_DEVICE_IDENTIFIERS = ['gaClientId', 'gaSessionId'] as const satisfies readonly UserDataKey[];
 
