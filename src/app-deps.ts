@@ -32,4 +32,6 @@ export interface AppDeps {
   logger?: Logger;
   /** Wakes this process's delivery worker, if it runs one (replayed deliveries are due now). */
   wakeDelivery?: () => void;
+  /** Wakes this process's shop webhook processor, if it runs one (a webhook was just stored). */
+  wakeOrders?: () => void;
 }

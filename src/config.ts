@@ -95,6 +95,14 @@ export interface Config {
     bodyLimitBytes: number;
     dedupWindowSeconds: number;
   };
+  orders: {
+    /** Largest shop webhook body taken (an order with hundreds of lines is a few hundred KB). */
+    webhookBodyLimitBytes: number;
+    /** How long a rotated shop webhook secret keeps verifying (webhooks already signed and in flight). */
+    secretGraceMs: number;
+    /** How long an order's personal data is kept for a backfill; also the order events' dedup window. */
+    dataRetentionMs: number;
+  };
 }
 
 export class ConfigError extends Error {}
@@ -325,6 +333,11 @@ export function loadConfig(env: Env = process.env): Config {
       requestsPerKeyPerHour: int(env, 'API_RATE_LIMIT_PER_HOUR', 1000, 1),
       bodyLimitBytes: int(env, 'API_BODY_LIMIT_BYTES', 512 * 1024, 1024),
       dedupWindowSeconds: int(env, 'API_DEDUP_WINDOW_SECONDS', 20 * 60, 1),
+    },
+    orders: {
+      webhookBodyLimitBytes: int(env, 'SHOP_WEBHOOK_BODY_LIMIT_BYTES', 2 * 1024 * 1024, 1024),
+      secretGraceMs: int(env, 'SHOP_WEBHOOK_SECRET_GRACE_HOURS', 24, 0) * 3600_000,
+      dataRetentionMs: int(env, 'ORDER_DATA_RETENTION_DAYS', 30, 1) * 24 * 3600_000,
     },
   };
   return Object.freeze(config);

@@ -6,6 +6,7 @@ import { type Logger, pino } from 'pino';
 import type { Config } from './config.js';
 import { UndiciSender } from './delivery/http-client.js';
 import { DeliveryWorker } from './delivery/worker.js';
+import { ShopWebhookProcessor } from './orders/webhook-processor.js';
 import type { App } from './http/types.js';
 import { SharedIpTracker } from './ingest/diagnostics.js';
 import { DomainContextCache } from './ingest/domain-context.js';
@@ -28,6 +29,8 @@ export interface Service {
   sealer: Sealer;
   app: App | null;
   worker: DeliveryWorker | null;
+  /** The shop webhook inbox's processor (worker roles). */
+  orders: ShopWebhookProcessor | null;
   writer: GroupCommitWriter;
   /** The writer's outbox (SQLite: its writer thread). */
   outbox: Outbox;
@@ -71,6 +74,7 @@ export async function startService(config: Config, options: StartOptions): Promi
   const quota = new QuotaTracker(storage.db, clock, config.planQuotas);
 
   let worker: DeliveryWorker | null = null;
+  let orders: ShopWebhookProcessor | null = null;
   const sender = new UndiciSender(config.delivery.requestTimeoutMs);
   const logger = options.logger ?? pino({ level: config.logLevel });
   const mailer: Mailer = options.mailer ?? createMailer(config, logger);
@@ -114,11 +118,17 @@ export async function startService(config: Config, options: StartOptions): Promi
       mailer,
       logger,
       wakeDelivery: () => worker?.wake(),
+      wakeOrders: () => orders?.wake(),
     });
   }
   if (options.role !== 'api') {
     worker = new DeliveryWorker({ storage, sealer, clock, config, sender, log: logger, metrics });
     worker.start();
+    orders = new ShopWebhookProcessor(
+      { storage, sealer, clock, config, writer, quota, metrics, domains, sharedIps: new SharedIpTracker() },
+      logger,
+    );
+    orders.start();
   }
 
   let address: string | null = null;
@@ -131,6 +141,8 @@ export async function startService(config: Config, options: StartOptions): Promi
     closing ??= (async () => {
       // Stop accepting; in-flight requests finish (their group commit flushes within milliseconds).
       if (app) await app.close();
+      // The webhook processor writes through the writer: it stops first.
+      if (orders) await orders.stop();
       await writer.close();
       if (worker) await worker.stop();
       await sender.close();
@@ -141,5 +153,5 @@ export async function startService(config: Config, options: StartOptions): Promi
     return closing;
   };
 
-  return { config, storage, sealer, app, worker, writer, outbox, domains, metrics, address, close };
+  return { config, storage, sealer, app, worker, orders, writer, outbox, domains, metrics, address, close };
 }

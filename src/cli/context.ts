@@ -35,6 +35,12 @@ export const CLI_OPTIONS = {
   limit: { type: 'string' },
   scopes: { type: 'string' },
   'fake-port-base': { type: 'string' },
+  platform: { type: 'string' },
+  secret: { type: 'string' },
+  since: { type: 'string' },
+  until: { type: 'string' },
+  backfill: { type: 'boolean' },
+  'dry-run': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 

@@ -23,6 +23,7 @@ import { orgAddMember } from './commands/org-add-member.js';
 import { orgCreate } from './commands/org-create.js';
 import { orgSet } from './commands/org-set.js';
 import { serve } from './commands/serve.js';
+import { shopWebhookRotate, shopWebhookSecret } from './commands/shop-webhook.js';
 import {
   CLI_OPTIONS,
   type CliValues,
@@ -51,6 +52,8 @@ export const COMMANDS: readonly Command[] = [
   apikeyCreate,
   apikeyList,
   apikeyRevoke,
+  shopWebhookSecret,
+  shopWebhookRotate,
 ];
 
 const USAGE = `Usage: tagbridge <command> [options]
@@ -116,6 +119,8 @@ const FIELD_FLAGS: Record<string, string> = {
   shopUrl: '--shop-url',
   defaultCountry: '--country',
   consentDefault: '--consent-default',
+  platform: '--platform',
+  secret: '--secret',
   type: '--type',
   config: '--config',
   scopes: '--scopes',

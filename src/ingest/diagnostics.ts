@@ -31,8 +31,8 @@ export const DIAGNOSTIC_FLAGS = {
 } as const;
 export type DiagnosticFlag = keyof typeof DIAGNOSTIC_FLAGS;
 
-/** Landing-URL parameters and the user-data key that should carry each click id. */
-const URL_CLICK_IDS: ReadonlyArray<[string, (typeof AD_CLICK_IDS)[number]]> = [
+/** Landing-URL parameters and the user-data key that carries each click id (also read from order landing URLs). */
+export const URL_CLICK_IDS: ReadonlyArray<[string, (typeof AD_CLICK_IDS)[number]]> = [
   ['fbclid', 'fbc'],
   ['ttclid', 'ttclid'],
   ['epik', 'epik'],

@@ -46,6 +46,8 @@ export interface DomainsTable {
   deleted_host: string | null;
   /** Events without a consent signal: `forward` (treated as granted) or `deny` (held back). */
   consent_default: Generated<string>;
+  /** Order statuses that count as paid, per shop platform (JSON `{woocommerce?: [], shopify?: []}`); null: defaults. */
+  order_paid_statuses: string | null;
 }
 
 export interface DestinationsTable {
@@ -280,6 +282,77 @@ export interface FxRatesTable {
   fetched_at: number;
 }
 
+/** The secret a shop platform signs its webhooks with, per domain (sealed), and the one it replaced. */
+export interface ShopWebhookSecretsTable {
+  domain_id: string;
+  /** woocommerce | shopify */
+  platform: string;
+  org_id: string;
+  secret_sealed: string;
+  previous_sealed: string | null;
+  /** Until then (epoch ms) the previous secret still verifies. */
+  previous_until: number | null;
+  created_at: number;
+  rotated_at: number | null;
+}
+
+/** The inbox of shop webhooks: stored before they are answered, processed from here. */
+export interface ShopWebhooksTable {
+  id: string;
+  org_id: string;
+  domain_id: string;
+  platform: string;
+  topic: string;
+  delivery_key: string | null;
+  /** The raw body, sealed (orders carry personal data); erased once processed. */
+  body_sealed: string | null;
+  received_at: number;
+  /** pending | processed | ignored | failed */
+  status: string;
+  attempts: Generated<number>;
+  next_attempt_at: number;
+  lease_owner: string | null;
+  lease_expires_at: number | null;
+  result: string | null;
+  processed_at: number | null;
+}
+
+/** A shop order as its webhooks describe it, and whether its Purchase was sent. */
+export interface OrdersTable {
+  id: string;
+  org_id: string;
+  domain_id: string;
+  platform: string;
+  order_id: string;
+  order_number: string | null;
+  status: string;
+  paid: number;
+  currency: string | null;
+  total: number | null;
+  refunded_total: Generated<number>;
+  ordered_at: number;
+  paid_at: number | null;
+  modified_at: number;
+  first_seen_at: number;
+  updated_at: number;
+  /** null: not sent; sent: by Tagbridge; plugin: the shop plugin (or another path) had sent it */
+  purchase_state: string | null;
+  purchase_event_id: string;
+  /** The order's Purchase event (InboundEvent), sealed, kept for a backfill until the retention ends. */
+  snapshot_sealed: string | null;
+  snapshot_erased_at: number | null;
+}
+
+export interface OrderRefundsTable {
+  domain_id: string;
+  order_id: string;
+  refund_id: string;
+  amount: number;
+  refunded_at: number;
+  event_id: string;
+  created_at: number;
+}
+
 export interface Database {
   orgs: OrgsTable;
   domains: DomainsTable;
@@ -299,10 +372,16 @@ export interface Database {
   custom_event_definitions: CustomEventDefinitionsTable;
   idempotency_keys: IdempotencyKeysTable;
   fx_rates: FxRatesTable;
+  shop_webhook_secrets: ShopWebhookSecretsTable;
+  shop_webhooks: ShopWebhooksTable;
+  orders: OrdersTable;
+  order_refunds: OrderRefundsTable;
 }
 
 export type Org = Selectable<OrgsTable>;
 export type Domain = Selectable<DomainsTable>;
+export type OrderRow = Selectable<OrdersTable>;
+export type ShopWebhookRow = Selectable<ShopWebhooksTable>;
 export type DestinationRow = Selectable<DestinationsTable>;
 export type EventRow = Selectable<EventsTable>;
 export type NewEvent = Insertable<EventsTable>;

@@ -49,6 +49,7 @@ import { registerOrgUsageGet } from './org-usage.get.js';
 import { registerOrgsCreate } from './orgs.create.js';
 import { registerOrgsList } from './orgs.list.js';
 import { registerPmwEventsCreate } from './pmw-events.create.js';
+import { registerShopWebhooksReceive } from './shop-webhooks.receive.js';
 import { registerSignInGet } from './sign-in.get.js';
 import { registerSyncDomainConfig } from './sync.domain-config.js';
 import { registerSyncPurchaseEvents } from './sync.purchase-events.js';
@@ -103,6 +104,8 @@ export async function registerRoutes(app: App, deps: AppDeps): Promise<void> {
   registerSyncDomainConfig(app, deps);
   registerSyncRegisterCallback(app, deps);
   registerSyncPurchaseEvents(app, deps);
+  // Shop order webhooks in (issue 10).
+  await registerShopWebhooksReceive(app, deps);
   // Public REST API with scoped API keys, and its management (issue 5).
   registerApiEventsCreate(app, deps);
   registerApiEventsList(app, deps);

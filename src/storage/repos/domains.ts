@@ -90,6 +90,7 @@ export async function createDomain(
     deleted_at: null,
     deleted_host: null,
     consent_default: input.consentDefault ?? 'forward',
+    order_paid_statuses: null,
   };
   await db.insertInto('domains').values(domain).execute();
   return { domain, proxyToken, syncToken };
@@ -100,7 +101,7 @@ export async function updateDomainSettings(
   db: DB,
   orgId: string,
   domainId: string,
-  settings: { defaultCountry?: string; consentDefault?: 'forward' | 'deny' },
+  settings: { defaultCountry?: string; consentDefault?: 'forward' | 'deny'; orderPaidStatuses?: string | null },
   now: number,
 ): Promise<boolean> {
   const result = await db
@@ -108,6 +109,7 @@ export async function updateDomainSettings(
     .set({
       ...(settings.defaultCountry ? { default_country: settings.defaultCountry.toUpperCase() } : {}),
       ...(settings.consentDefault ? { consent_default: settings.consentDefault } : {}),
+      ...(settings.orderPaidStatuses !== undefined ? { order_paid_statuses: settings.orderPaidStatuses } : {}),
       updated_at: now,
     })
     .where('org_id', '=', orgId)

@@ -1,0 +1,312 @@
+/**
+ * Shop orders (issue 10): the webhook secrets each shop platform signs with, the webhook inbox, the orders'
+ * state, their refunds, and the lookups that join an order to the Purchase events that carried it.
+ */
+import type { Dialect } from '../db.js';
+import type { DB } from '../db.js';
+import type { OrderRow, ShopWebhookRow } from '../schema.js';
+
+export interface ShopWebhookSecretRow {
+  domain_id: string;
+  platform: string;
+  org_id: string;
+  secret_sealed: string;
+  previous_sealed: string | null;
+  previous_until: number | null;
+  created_at: number;
+  rotated_at: number | null;
+}
+
+export async function getShopWebhookSecret(
+  db: DB,
+  domainId: string,
+  platform: string,
+): Promise<ShopWebhookSecretRow | undefined> {
+  return db
+    .selectFrom('shop_webhook_secrets')
+    .selectAll()
+    .where('domain_id', '=', domainId)
+    .where('platform', '=', platform)
+    .executeTakeFirst();
+}
+
+/** Creates the secret when the domain has none for the platform; returns the row that holds. */
+export async function createShopWebhookSecret(
+  db: DB,
+  row: Pick<ShopWebhookSecretRow, 'domain_id' | 'platform' | 'org_id' | 'secret_sealed' | 'created_at'>,
+): Promise<ShopWebhookSecretRow> {
+  await db
+    .insertInto('shop_webhook_secrets')
+    .values(row)
+    .onConflict((oc) => oc.columns(['domain_id', 'platform']).doNothing())
+    .execute();
+  return (await getShopWebhookSecret(db, row.domain_id, row.platform))!;
+}
+
+/** A new current secret; the one it replaces keeps verifying until `previousUntil`. */
+export async function rotateShopWebhookSecret(
+  db: DB,
+  input: { domainId: string; platform: string; secretSealed: string; previousUntil: number; now: number },
+): Promise<boolean> {
+  const current = await getShopWebhookSecret(db, input.domainId, input.platform);
+  if (!current) return false;
+  await db
+    .updateTable('shop_webhook_secrets')
+    .set({
+      secret_sealed: input.secretSealed,
+      previous_sealed: current.secret_sealed,
+      previous_until: input.previousUntil,
+      rotated_at: input.now,
+    })
+    .where('domain_id', '=', input.domainId)
+    .where('platform', '=', input.platform)
+    .execute();
+  return true;
+}
+
+export type NewShopWebhook = Omit<ShopWebhookRow, 'attempts'>;
+
+/** Stores a received webhook; false when the platform's delivery id was stored before (a redelivery). */
+export async function insertShopWebhook(db: DB, row: NewShopWebhook): Promise<boolean> {
+  const result = await db
+    .insertInto('shop_webhooks')
+    .values(row)
+    .onConflict((oc) => oc.columns(['domain_id', 'platform', 'delivery_key']).doNothing())
+    .executeTakeFirst();
+  return Number(result.numInsertedOrUpdatedRows ?? 0n) > 0;
+}
+
+/** Leases due webhooks (SKIP LOCKED on PostgreSQL, like the delivery lease), oldest first. */
+export async function leaseShopWebhooks(
+  db: DB,
+  dialect: Dialect,
+  input: { owner: string; now: number; leaseMs: number; limit: number },
+): Promise<ShopWebhookRow[]> {
+  const { owner, now, leaseMs, limit } = input;
+  const candidates = db
+    .selectFrom('shop_webhooks')
+    .select('id')
+    .where('status', '=', 'pending')
+    .where('next_attempt_at', '<=', now)
+    .where((eb) => eb.or([eb('lease_expires_at', 'is', null), eb('lease_expires_at', '<=', now)]))
+    .orderBy('next_attempt_at')
+    .limit(limit);
+  const update =
+    dialect === 'postgres'
+      ? db
+          .with(
+            (cte) => cte('candidates').materialized(),
+            () => candidates.forUpdate().skipLocked(),
+          )
+          .updateTable('shop_webhooks')
+          .where('id', 'in', (eb) => eb.selectFrom('candidates').select('candidates.id'))
+      : db.updateTable('shop_webhooks').where('id', 'in', candidates);
+  const rows = await update
+    .set({ lease_owner: owner, lease_expires_at: now + leaseMs })
+    .where('status', '=', 'pending')
+    .where((eb) => eb.or([eb('lease_expires_at', 'is', null), eb('lease_expires_at', '<=', now)]))
+    .returningAll()
+    .execute();
+  // Received order: an order's webhooks are applied in the order they came.
+  return rows.sort((a, b) => a.received_at - b.received_at || (a.id < b.id ? -1 : 1));
+}
+
+/** Final: processed or ignored (the body is erased), or failed after the last attempt. */
+export async function finishShopWebhook(
+  db: DB,
+  input: { id: string; owner: string; status: 'processed' | 'ignored' | 'failed'; result: string; now: number },
+): Promise<void> {
+  await db
+    .updateTable('shop_webhooks')
+    .set((eb) => ({
+      status: input.status,
+      result: input.result.slice(0, 1000),
+      processed_at: input.now,
+      body_sealed: null,
+      attempts: eb('attempts', '+', 1),
+      lease_owner: null,
+      lease_expires_at: null,
+    }))
+    .where('id', '=', input.id)
+    .where('lease_owner', '=', input.owner)
+    .execute();
+}
+
+/** Processing failed in a way that may pass (database busy, over quota): try again at `nextAttemptAt`. */
+export async function retryShopWebhook(
+  db: DB,
+  input: { id: string; owner: string; result: string; nextAttemptAt: number },
+): Promise<void> {
+  await db
+    .updateTable('shop_webhooks')
+    .set((eb) => ({
+      result: input.result.slice(0, 1000),
+      next_attempt_at: input.nextAttemptAt,
+      attempts: eb('attempts', '+', 1),
+      lease_owner: null,
+      lease_expires_at: null,
+    }))
+    .where('id', '=', input.id)
+    .where('lease_owner', '=', input.owner)
+    .execute();
+}
+
+export async function getShopWebhook(db: DB, orgId: string, id: string): Promise<ShopWebhookRow | undefined> {
+  return db
+    .selectFrom('shop_webhooks')
+    .selectAll()
+    .where('org_id', '=', orgId)
+    .where('id', '=', id)
+    .executeTakeFirst();
+}
+
+/** A domain's received webhooks, newest first (no bodies). */
+export async function listShopWebhooks(
+  db: DB,
+  input: { orgId: string; domainId: string; limit: number; before?: number | undefined },
+): Promise<Array<Omit<ShopWebhookRow, 'body_sealed'>>> {
+  let query = db
+    .selectFrom('shop_webhooks')
+    .select([
+      'id',
+      'org_id',
+      'domain_id',
+      'platform',
+      'topic',
+      'delivery_key',
+      'received_at',
+      'status',
+      'attempts',
+      'next_attempt_at',
+      'lease_owner',
+      'lease_expires_at',
+      'result',
+      'processed_at',
+    ])
+    .where('org_id', '=', input.orgId)
+    .where('domain_id', '=', input.domainId);
+  if (input.before !== undefined) query = query.where('received_at', '<', input.before);
+  return query.orderBy('received_at', 'desc').limit(input.limit).execute();
+}
+
+export type OrderState = Omit<OrderRow, 'purchase_state' | 'snapshot_erased_at' | 'refunded_total'>;
+
+export async function getOrder(db: DB, domainId: string, orderId: string): Promise<OrderRow | undefined> {
+  return db
+    .selectFrom('orders')
+    .selectAll()
+    .where('domain_id', '=', domainId)
+    .where('order_id', '=', orderId)
+    .executeTakeFirst();
+}
+
+/**
+ * Records what a webhook says about an order. A webhook older than the state already recorded (the
+ * order's own modified time) changes nothing, so a late redelivery cannot turn a paid order back to
+ * pending. Returns the row as it now stands.
+ */
+export async function applyOrderState(db: DB, state: OrderState): Promise<OrderRow> {
+  const { id: _id, first_seen_at: _first, org_id: _org, domain_id: _domain, order_id: _order, ...changes } =
+    state;
+  await db
+    .insertInto('orders')
+    .values(state)
+    .onConflict((oc) =>
+      oc
+        .columns(['domain_id', 'order_id'])
+        .doUpdateSet({
+          ...changes,
+          // Once paid, always paid (the money was there: a later refund or cancel does not unsend it).
+          paid: (eb) => eb.fn('max', [eb.ref('orders.paid'), eb.ref('excluded.paid')]),
+          paid_at: (eb) => eb.fn.coalesce('orders.paid_at', 'excluded.paid_at'),
+          snapshot_sealed: (eb) => eb.fn.coalesce('excluded.snapshot_sealed', 'orders.snapshot_sealed'),
+        })
+        .where('orders.modified_at', '<=', state.modified_at),
+    )
+    .execute();
+  return (await getOrder(db, state.domain_id, state.order_id))!;
+}
+
+/** Deleted in the shop: its status says so and its personal data goes; what was sent stays sent. */
+export async function markOrderDeleted(db: DB, orderPk: string, now: number): Promise<void> {
+  await db
+    .updateTable('orders')
+    .set({ status: 'trash', snapshot_sealed: null, snapshot_erased_at: now, modified_at: now, updated_at: now })
+    .where('id', '=', orderPk)
+    .execute();
+}
+
+export async function setPurchaseState(db: DB, orderPk: string, state: 'sent' | 'plugin', now: number): Promise<void> {
+  await db
+    .updateTable('orders')
+    .set({ purchase_state: state, updated_at: now })
+    .where('id', '=', orderPk)
+    .where('purchase_state', 'is', null)
+    .execute();
+}
+
+/** The Purchase events stored under an event id for the domain (`purchase_<orderId>`), oldest first. */
+export async function findPurchaseEvents(
+  db: DB,
+  domainId: string,
+  eventId: string,
+): Promise<Array<{ id: string; source: string }>> {
+  return db
+    .selectFrom('events')
+    .select(['id', 'source'])
+    .where('domain_id', '=', domainId)
+    .where('event_id', '=', eventId)
+    .where('event_name', '=', 'Purchase')
+    .orderBy('received_at')
+    .execute();
+}
+
+export async function refundKnown(db: DB, domainId: string, orderId: string, refundId: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('order_refunds')
+    .select('refund_id')
+    .where('domain_id', '=', domainId)
+    .where('order_id', '=', orderId)
+    .where('refund_id', '=', refundId)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+/** Records a refund once it was accepted; adds it to the order's refunded total the first time only. */
+export async function recordRefund(
+  db: DB,
+  row: { domain_id: string; order_id: string; refund_id: string; amount: number; refunded_at: number; event_id: string; created_at: number },
+): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    const inserted = await trx
+      .insertInto('order_refunds')
+      .values(row)
+      .onConflict((oc) => oc.columns(['domain_id', 'order_id', 'refund_id']).doNothing())
+      .executeTakeFirst();
+    if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) === 0) return;
+    await trx
+      .updateTable('orders')
+      .set((eb) => ({ refunded_total: eb('refunded_total', '+', row.amount), updated_at: row.created_at }))
+      .where('domain_id', '=', row.domain_id)
+      .where('order_id', '=', row.order_id)
+      .execute();
+  });
+}
+
+/** Retention: order snapshots (personal data) older than `before` are erased; webhook bodies too. */
+export async function eraseOrderData(db: DB, before: number, now: number): Promise<{ orders: number; webhooks: number }> {
+  const orders = await db
+    .updateTable('orders')
+    .set({ snapshot_sealed: null, snapshot_erased_at: now })
+    .where('snapshot_sealed', 'is not', null)
+    .where('first_seen_at', '<', before)
+    .executeTakeFirst();
+  const webhooks = await db
+    .updateTable('shop_webhooks')
+    .set({ body_sealed: null })
+    .where('body_sealed', 'is not', null)
+    .where('status', '!=', 'pending')
+    .where('received_at', '<', before)
+    .executeTakeFirst();
+  return { orders: Number(orders.numUpdatedRows), webhooks: Number(webhooks.numUpdatedRows) };
+}
