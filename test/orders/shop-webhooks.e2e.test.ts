@@ -282,6 +282,12 @@ describe('shop order webhooks', () => {
     assert.equal(res.statusCode, 200, res.body);
     await settled('purchase_5150');
     assert.deepEqual(countAt('purchase_5150'), everywhere(1));
+    // The plugin sent it days ago: its dedup window (48 h) has passed, the order must still not go twice.
+    await service.storage.db
+      .updateTable('dedup_keys')
+      .set({ expires_at: Date.now() - 1 })
+      .where('event_id', '=', 'purchase_5150')
+      .execute();
 
     assert.equal((await postWoo(wooOrder(5150, 'completed', Date.now() - 1000), 'order.created')).statusCode, 200);
     await processInbox();
