@@ -309,6 +309,24 @@ describe('ga4 build', () => {
     assert.equal(overridden.events[0]?.name, 'shop_event');
   });
 
+  it('a refund (Custom "Refund" with an order id) is GA4’s refund event for that transaction', () => {
+    const body = onlyBody(
+      outboundEvent({
+        eventName: 'Custom',
+        customEventName: 'Refund',
+        customData: { orderId: 'ORD-9', value: 12.5, currency: 'EUR', reason: 'damaged' },
+      }),
+    );
+    assert.deepEqual(body.events[0], {
+      name: 'refund',
+      timestamp_micros: EVENT_TIME * 1_000_000,
+      params: { transaction_id: 'ORD-9', currency: 'EUR', value: 12.5 },
+    });
+    // Without an order id there is no transaction to refund: it stays the shop's custom event.
+    const loose = onlyBody(outboundEvent({ eventName: 'Custom', customEventName: 'Refund', customData: {} }));
+    assert.equal(loose.events[0]?.name, 'Refund');
+  });
+
   it('the browser’s client id from the _ga cookie or its last two parts, and the session id', () => {
     const body = onlyBody(
       outboundEvent({

@@ -127,6 +127,14 @@ function typeParams(event: OutboundEvent, data: Commerce): JsonObject {
     case 'Lead':
       return money(data);
     case 'Custom': {
+      if (isRefund(event)) {
+        // GA4's own refund event: it subtracts the value from the purchase with this transaction id.
+        return compact({
+          transaction_id: cut(data.orderId ?? event.eventId),
+          ...money(data),
+          items: items(event, data),
+        });
+      }
       const known = compact({ ...money(data), items: items(event, data) });
       return { ...known, ...freeParams(custom, known) };
     }
@@ -135,8 +143,21 @@ function typeParams(event: OutboundEvent, data: Commerce): JsonObject {
   }
 }
 
+/**
+ * A refund: the Custom event "Refund" that shop order webhooks and the plugin's sync send for a refunded
+ * order (with its order id). GA4 is the destination with a refund event of its own.
+ */
+function isRefund(event: OutboundEvent): boolean {
+  return (
+    event.eventName === 'Custom' &&
+    event.customEventName?.trim().toLowerCase() === 'refund' &&
+    event.customData.orderId !== undefined
+  );
+}
+
 /** The event name: a Custom event's own (made GA4-valid), else the override or the recommended event. */
 function ga4EventName(event: OutboundEvent, config: Ga4Config): string {
+  if (isRefund(event)) return 'refund';
   const own = event.eventName === 'Custom' ? event.customEventName : undefined;
   const custom = own === undefined ? undefined : ga4CustomEventName(own);
   return custom ?? platformEventName(event, config, GA4_EVENT_NAMES);
