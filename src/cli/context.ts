@@ -39,7 +39,6 @@ export const CLI_OPTIONS = {
   secret: { type: 'string' },
   since: { type: 'string' },
   until: { type: 'string' },
-  backfill: { type: 'boolean' },
   'dry-run': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;

@@ -22,6 +22,7 @@ import { migrate } from './commands/migrate.js';
 import { orgAddMember } from './commands/org-add-member.js';
 import { orgCreate } from './commands/org-create.js';
 import { orgSet } from './commands/org-set.js';
+import { backfillCommand, reconcileCommand } from './commands/reconcile.js';
 import { serve } from './commands/serve.js';
 import { shopWebhookRotate, shopWebhookSecret } from './commands/shop-webhook.js';
 import {
@@ -54,6 +55,8 @@ export const COMMANDS: readonly Command[] = [
   apikeyRevoke,
   shopWebhookSecret,
   shopWebhookRotate,
+  reconcileCommand,
+  backfillCommand,
 ];
 
 const USAGE = `Usage: tagbridge <command> [options]

@@ -4,8 +4,9 @@
  * (`Custom` "Refund": GA4 sends it as its `refund` event, the others as their custom event) with the
  * refunded value.
  */
-import type { ShopOrder, ShopRefund } from './shop-order.js';
+
 import type { InboundEvent } from '../ingest/schema.js';
+import type { ShopOrder, ShopRefund } from './shop-order.js';
 
 /** The Purchase event id of an order: what the pixel and the plugin send for it (ingest/prepare.ts). */
 export function purchaseEventId(orderId: string): string {

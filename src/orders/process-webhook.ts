@@ -5,11 +5,11 @@
  * (acceptEvents), so they are deduplicated, sealed and delivered like every other event.
  */
 import type { AppDeps } from '../app-deps.js';
-import { EventRefusal, acceptEvents, inboundEvents } from '../ingest/accept.js';
+import { acceptEvents, EventRefusal, inboundEvents } from '../ingest/accept.js';
 import type { DomainContext } from '../ingest/domain-context.js';
 import { type InboundEvent, InboundEventSchema } from '../ingest/schema.js';
-import { compileValidator } from '../lib/json-schema.js';
 import { newId } from '../lib/ids.js';
+import { compileValidator } from '../lib/json-schema.js';
 import { getDomainById } from '../storage/repos/domains.js';
 import {
   applyOrderState,
@@ -49,7 +49,7 @@ const validEvent = compileValidator<InboundEvent>(InboundEventSchema, { coerce: 
  * The event as the ingest schema takes it. A shop field we cannot use (an over-long name, a malformed
  * country) is dropped rather than losing the whole Purchase; what remains is validated again.
  */
-function conforming(event: InboundEvent): InboundEvent {
+export function conforming(event: InboundEvent): InboundEvent {
   const copy = structuredClone(event);
   for (let round = 0; round < 10 && !validEvent(copy); round++) {
     const error = validEvent.errors?.[0];
@@ -132,11 +132,7 @@ async function sendRefunds(
 }
 
 /** Records the order and sends what its state calls for. */
-async function applyOrder(
-  deps: ProcessDeps,
-  ctx: DomainContext,
-  order: ShopOrder,
-): Promise<ProcessResult> {
+async function applyOrder(deps: ProcessDeps, ctx: DomainContext, order: ShopOrder): Promise<ProcessResult> {
   const { db } = deps.storage;
   const now = deps.clock.now();
   const domain = ctx.domain;
@@ -166,7 +162,10 @@ async function applyOrder(
   });
   if (order.test) return { status: 'ignored', result: `test order ${order.orderId}: recorded, not sent` };
   if (row.paid !== 1) {
-    return { status: 'processed', result: `order ${order.orderId} is ${order.status}: not paid, nothing sent` };
+    return {
+      status: 'processed',
+      result: `order ${order.orderId} is ${order.status}: not paid, nothing sent`,
+    };
   }
   const done: string[] = [];
   if (row.purchase_state === null) done.push(await sendPurchase(deps, ctx, row, order));
@@ -226,7 +225,8 @@ export async function processShopWebhook(deps: ProcessDeps, webhook: ShopWebhook
   const body = parseLossless(deps.sealer.open<string>(webhook.body_sealed, webhook.id));
   const platform = webhook.platform as ShopPlatform;
 
-  if (platform === 'shopify' && webhook.topic === 'refunds/create') return applyShopifyRefund(deps, ctx, body);
+  if (platform === 'shopify' && webhook.topic === 'refunds/create')
+    return applyShopifyRefund(deps, ctx, body);
   if (platform === 'woocommerce' && webhook.topic === 'order.deleted') {
     // Only `{"id": N}`: nothing is sent (a Purchase already sent stays sent); the state says it is gone.
     const order = readWooCommerceOrder(body);

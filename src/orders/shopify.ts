@@ -51,7 +51,8 @@ export function refundAmount(refund: Json): number {
   let paid = 0;
   for (const raw of asArray(refund.transactions)) {
     const t = asObject(raw);
-    if (t.kind === 'refund' && (t.status === 'success' || t.status === undefined)) paid += money(t.amount) ?? 0;
+    if (t.kind === 'refund' && (t.status === 'success' || t.status === undefined))
+      paid += money(t.amount) ?? 0;
   }
   if (paid > 0) return Math.round(paid * 100) / 100;
   let items = 0;

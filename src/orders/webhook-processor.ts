@@ -95,13 +95,24 @@ export class ShopWebhookProcessor {
     const { db } = this.deps.storage;
     try {
       const outcome = await processShopWebhook(this.deps, webhook);
-      await finishShopWebhook(db, { id: webhook.id, owner: this.owner, ...outcome, now: this.deps.clock.now() });
+      await finishShopWebhook(db, {
+        id: webhook.id,
+        owner: this.owner,
+        ...outcome,
+        now: this.deps.clock.now(),
+      });
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       const now = this.deps.clock.now();
       if (webhook.attempts + 1 >= MAX_ATTEMPTS) {
         this.log.error({ err: error, webhook: webhook.id }, 'shop webhook failed for good');
-        await finishShopWebhook(db, { id: webhook.id, owner: this.owner, status: 'failed', result: message, now });
+        await finishShopWebhook(db, {
+          id: webhook.id,
+          owner: this.owner,
+          status: 'failed',
+          result: message,
+          now,
+        });
         return;
       }
       this.log.warn({ err: error, webhook: webhook.id }, 'shop webhook processing failed; will retry');

@@ -36,7 +36,11 @@ export interface ShopWebhookSecretView {
 /** The AAD that binds a sealed secret to its domain and platform (a copied row does not open elsewhere). */
 const aad = (domainId: string, platform: string): string => `shop-webhook:${domainId}:${platform}`;
 
-export function shopWebhookUrl(deps: Pick<AppDeps, 'config'>, platform: ShopPlatform, domainId: string): string {
+export function shopWebhookUrl(
+  deps: Pick<AppDeps, 'config'>,
+  platform: ShopPlatform,
+  domainId: string,
+): string {
   return `${deps.config.management.publicBaseUrl.replace(/\/+$/, '')}/v1/webhooks/${platform}/${domainId}`;
 }
 

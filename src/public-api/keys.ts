@@ -13,7 +13,7 @@ const DISPLAY_CHARS = 8;
 const ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 const KEY_PATTERN = /^sp_[0-9A-Za-z]{32}$/;
 
-export const SCOPES = ['events:read', 'events:write', 'stats:read'] as const;
+export const SCOPES = ['events:read', 'events:write', 'stats:read', 'reconciliation:read'] as const;
 export type Scope = (typeof SCOPES)[number];
 
 export function isScope(value: string): value is Scope {

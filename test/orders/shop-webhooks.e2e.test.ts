@@ -32,16 +32,31 @@ const GOOD: Record<string, Record<string, unknown>> = {
 };
 const TYPES = Object.keys(GOOD) as DestinationType[];
 
+/** The fields of a platform event these tests read (Meta's and TikTok's names). */
+interface Sent {
+  event_id?: string;
+  event_name?: string;
+  custom_data: Record<string, unknown>;
+  user_data: Record<string, string>;
+  user: Record<string, unknown>;
+}
+
 const SAMPLES = new URL('../../../shared/samples/', import.meta.url);
 const wooSample = JSON.parse(readFileSync(new URL('woocommerce/order.json', SAMPLES), 'utf8'));
 const shopifySample = JSON.parse(readFileSync(new URL('shopify/order.json', SAMPLES), 'utf8')).order;
 
-const iso = (ms: number, zone = true): string => new Date(ms).toISOString().replace(/\.\d{3}Z$/, zone ? 'Z' : '');
+const iso = (ms: number, zone = true): string =>
+  new Date(ms).toISOString().replace(/\.\d{3}Z$/, zone ? 'Z' : '');
 const sign = (secret: string, body: string): string =>
   createHmac('sha256', secret).update(body, 'utf8').digest('base64');
 
 /** The WooCommerce sample as a live order (WooCommerce's PHP JSON: `/` escaped as `\/`). */
-function wooOrder(id: number, status: string, modifiedAt: number, extra: Record<string, unknown> = {}): string {
+function wooOrder(
+  id: number,
+  status: string,
+  modifiedAt: number,
+  extra: Record<string, unknown> = {},
+): string {
   const placed = modifiedAt - 60_000;
   const order = {
     ...wooSample,
@@ -55,7 +70,11 @@ function wooOrder(id: number, status: string, modifiedAt: number, extra: Record<
     meta_data: [
       ...wooSample.meta_data,
       { id: 1, key: '_fbp', value: 'fb.1.1700000000000.1234567890' },
-      { id: 2, key: '_wc_order_attribution_session_entry', value: 'https://shop.example.com/?gclid=Cj0KCQ-test-gclid-123&ttclid=E.C.P.abc' },
+      {
+        id: 2,
+        key: '_wc_order_attribution_session_entry',
+        value: 'https://shop.example.com/?gclid=Cj0KCQ-test-gclid-123&ttclid=E.C.P.abc',
+      },
     ],
     ...extra,
   };
@@ -76,10 +95,15 @@ describe('shop order webhooks', () => {
     service = await startTestService({ env: { ...fakes.urls, PROXY_RATE_LIMIT_PER_MINUTE: '0' } });
     tenant = await createTenant(service, { destinations: GOOD });
     const scope = { orgId: tenant.org.id, domainId: tenant.domain.id };
-    wooSecret = (await ensureShopWebhookSecret(deps(), CLI_ACTOR, { ...scope, platform: 'woocommerce' })).secret;
+    wooSecret = (await ensureShopWebhookSecret(deps(), CLI_ACTOR, { ...scope, platform: 'woocommerce' }))
+      .secret;
     // Shopify signs with a key it shows the shop: stored as given.
     shopifySecret = 'shpss_0123456789abcdef0123456789abcdef';
-    await rotateShopWebhookSecretFor(deps(), CLI_ACTOR, { ...scope, platform: 'shopify', secret: shopifySecret });
+    await rotateShopWebhookSecretFor(deps(), CLI_ACTOR, {
+      ...scope,
+      platform: 'shopify',
+      secret: shopifySecret,
+    });
   });
   after(async () => {
     await service.destroy();
@@ -159,12 +183,16 @@ describe('shop order webhooks', () => {
     const bad = await postWoo(tampered, 'order.updated', { 'x-wc-webhook-signature': sign(wooSecret, body) });
     assert.equal(bad.statusCode, 401, bad.body);
     assert.equal(bad.json().error.code, 'unauthenticated');
-    const wrong = await postWoo(body, 'order.updated', { 'x-wc-webhook-signature': sign('not-the-secret', body) });
+    const wrong = await postWoo(body, 'order.updated', {
+      'x-wc-webhook-signature': sign('not-the-secret', body),
+    });
     assert.equal(wrong.statusCode, 401);
     // A body re-serialized without PHP's escaped slashes is not what was signed.
     const reserialized = JSON.stringify(JSON.parse(body));
     assert.notEqual(reserialized, body);
-    const resigned = await postWoo(reserialized, 'order.updated', { 'x-wc-webhook-signature': sign(wooSecret, body) });
+    const resigned = await postWoo(reserialized, 'order.updated', {
+      'x-wc-webhook-signature': sign(wooSecret, body),
+    });
     assert.equal(resigned.statusCode, 401);
     const unknown = await service.app!.inject({
       method: 'POST',
@@ -184,7 +212,11 @@ describe('shop order webhooks', () => {
     assert.equal(pending.statusCode, 200, pending.body);
     assert.equal(pending.json().status, 'stored');
     await processInbox();
-    const afterPending = await service.storage.db.selectFrom('orders').selectAll().where('order_id', '=', '727').executeTakeFirstOrThrow();
+    const afterPending = await service.storage.db
+      .selectFrom('orders')
+      .selectAll()
+      .where('order_id', '=', '727')
+      .executeTakeFirstOrThrow();
     assert.equal(afterPending.paid, 0);
     assert.equal(afterPending.snapshot_sealed, null, 'no personal data kept for an unpaid order');
 
@@ -207,27 +239,35 @@ describe('shop order webhooks', () => {
     assert.deepEqual(countAt('purchase_727'), everywhere(1));
     assert.deepEqual(countAt('refund_727_801'), everywhere(1));
 
-    const order = await service.storage.db.selectFrom('orders').selectAll().where('order_id', '=', '727').executeTakeFirstOrThrow();
+    const order = await service.storage.db
+      .selectFrom('orders')
+      .selectAll()
+      .where('order_id', '=', '727')
+      .executeTakeFirstOrThrow();
     assert.equal(order.paid, 1);
     assert.equal(order.status, 'refunded');
     assert.equal(order.purchase_state, 'sent');
     assert.equal(order.refunded_total, 29.35);
 
     // What Meta got: the value, the click ids from the landing page, the IP and user agent of the order.
-    const meta = (fakes.meta.accepted as Array<Record<string, any>>).find((e) => e.event_id === 'purchase_727')!;
+    const meta = (fakes.meta.accepted as unknown as Sent[]).find((e) => e.event_id === 'purchase_727')!;
     assert.equal(meta.event_name, 'Purchase');
     assert.equal(meta.custom_data.value, 29.35);
     assert.equal(meta.custom_data.currency, 'USD');
     assert.equal(meta.user_data.client_ip_address, '203.0.113.7');
     assert.equal(meta.user_data.fbp, 'fb.1.1700000000000.1234567890');
-    const tiktok = (fakes.tiktok.accepted as Array<Record<string, any>>).find((e) => e.event_id === 'purchase_727')!;
+    const tiktok = (fakes.tiktok.accepted as unknown as Sent[]).find((e) => e.event_id === 'purchase_727')!;
     assert.equal(tiktok.user.ttclid, 'E.C.P.abc');
-    const refund = (fakes.meta.accepted as Array<Record<string, any>>).find((e) => e.event_id === 'refund_727_801')!;
+    const refund = (fakes.meta.accepted as unknown as Sent[]).find((e) => e.event_id === 'refund_727_801')!;
     assert.equal(refund.event_name, 'Refund');
     assert.equal(refund.custom_data.value, 29.35);
 
     // The inbox says what each webhook did; processed bodies are gone.
-    const inbox = await service.storage.db.selectFrom('shop_webhooks').selectAll().where('domain_id', '=', tenant.domain.id).execute();
+    const inbox = await service.storage.db
+      .selectFrom('shop_webhooks')
+      .selectAll()
+      .where('domain_id', '=', tenant.domain.id)
+      .execute();
     assert.ok(inbox.every((w) => w.status !== 'pending' && w.body_sealed === null));
     assert.ok(inbox.some((w) => w.result?.includes('Purchase purchase_727 sent')));
   });
@@ -257,9 +297,9 @@ describe('shop order webhooks', () => {
     await processInbox();
     await settled(`purchase_${id}`);
     assert.deepEqual(countAt(`purchase_${id}`), everywhere(1));
-    const meta = (fakes.meta.accepted as Array<Record<string, any>>).find((e) => e.event_id === `purchase_${id}`)!;
+    const meta = (fakes.meta.accepted as unknown as Sent[]).find((e) => e.event_id === `purchase_${id}`)!;
     assert.equal(meta.custom_data.order_id, id);
-    assert.match(meta.user_data.fbc, /^fb\.1\.\d{13}\.IwAR-test-fbclid$/);
+    assert.match(meta.user_data.fbc ?? '', /^fb\.1\.\d{13}\.IwAR-test-fbclid$/);
 
     const refund = `{"id":${id.slice(0, -3)}999,"order_id":${id},"created_at":"${iso(t0 + 20_000)}","transactions":[{"kind":"refund","status":"success","amount":"50.00"}]}`;
     assert.equal((await postShopify(refund, 'refunds/create', 'wh-3')).statusCode, 200);
@@ -271,7 +311,10 @@ describe('shop order webhooks', () => {
   });
 
   test('an order the plugin already sent is not sent again', async () => {
-    const pluginEvent = purchaseEvent({ eventId: undefined, customData: { orderId: '5150', value: 12, currency: 'EUR' } });
+    const pluginEvent = purchaseEvent({
+      eventId: undefined,
+      customData: { orderId: '5150', value: 12, currency: 'EUR' },
+    });
     delete pluginEvent.eventId;
     const res = await service.app!.inject({
       method: 'POST',
@@ -289,12 +332,26 @@ describe('shop order webhooks', () => {
       .where('event_id', '=', 'purchase_5150')
       .execute();
 
-    assert.equal((await postWoo(wooOrder(5150, 'completed', Date.now() - 1000), 'order.created')).statusCode, 200);
+    assert.equal(
+      (await postWoo(wooOrder(5150, 'completed', Date.now() - 1000), 'order.created')).statusCode,
+      200,
+    );
     await processInbox();
-    const order = await service.storage.db.selectFrom('orders').selectAll().where('order_id', '=', '5150').executeTakeFirstOrThrow();
+    const order = await service.storage.db
+      .selectFrom('orders')
+      .selectAll()
+      .where('order_id', '=', '5150')
+      .executeTakeFirstOrThrow();
     assert.equal(order.purchase_state, 'plugin');
-    const events = await service.storage.db.selectFrom('events').select('source').where('event_id', '=', 'purchase_5150').execute();
-    assert.deepEqual(events.map((e) => e.source), ['PROXY']);
+    const events = await service.storage.db
+      .selectFrom('events')
+      .select('source')
+      .where('event_id', '=', 'purchase_5150')
+      .execute();
+    assert.deepEqual(
+      events.map((e) => e.source),
+      ['PROXY'],
+    );
     assert.deepEqual(countAt('purchase_5150'), everywhere(1));
   });
 
@@ -305,8 +362,15 @@ describe('shop order webhooks', () => {
     assert.notEqual(rotated.secret, old);
     assert.ok(rotated.previousValidUntil !== null && rotated.previousValidUntil > Date.now());
     const body = wooOrder(9100, 'pending', Date.now());
-    assert.equal((await postWoo(body, 'order.created', { 'x-wc-webhook-signature': sign(old, body) })).statusCode, 200);
-    assert.equal((await postWoo(body, 'order.created', { 'x-wc-webhook-signature': sign(rotated.secret, body) })).statusCode, 200);
+    assert.equal(
+      (await postWoo(body, 'order.created', { 'x-wc-webhook-signature': sign(old, body) })).statusCode,
+      200,
+    );
+    assert.equal(
+      (await postWoo(body, 'order.created', { 'x-wc-webhook-signature': sign(rotated.secret, body) }))
+        .statusCode,
+      200,
+    );
     wooSecret = rotated.secret;
   });
 });

@@ -14,7 +14,12 @@ function print(ctx: CommandContext, view: ShopWebhookSecretView): void {
       : `\nthe previous secret verifies until ${new Date(view.previousValidUntil).toISOString()}`;
   ctx.out.print(
     `${view.platform} webhooks for domain ${view.domainId}\n  delivery URL: ${view.url}\n  secret:       ${view.secret}${grace}`,
-    { secret: view.secret, url: view.url, platform: view.platform, previousValidUntil: view.previousValidUntil },
+    {
+      secret: view.secret,
+      url: view.url,
+      platform: view.platform,
+      previousValidUntil: view.previousValidUntil,
+    },
   );
 }
 
@@ -35,7 +40,12 @@ export const shopWebhookSecret: Command = {
     const view = await ctx.withDeps((deps) =>
       ctx.values.secret === undefined
         ? ensureShopWebhookSecret(deps, CLI_ACTOR, { orgId, domainId, platform })
-        : rotateShopWebhookSecretFor(deps, CLI_ACTOR, { orgId, domainId, platform, secret: ctx.values.secret }),
+        : rotateShopWebhookSecretFor(deps, CLI_ACTOR, {
+            orgId,
+            domainId,
+            platform,
+            secret: ctx.values.secret,
+          }),
     );
     print(ctx, view);
     return 0;

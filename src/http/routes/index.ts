@@ -3,6 +3,7 @@ import type { App } from '../types.js';
 import { registerApiDiagnostics } from './api.diagnostics.js';
 import { registerApiEventsCreate } from './api.events.create.js';
 import { registerApiEventsList } from './api.events.list.js';
+import { registerApiReconciliation } from './api.reconciliation.js';
 import { registerApiStats } from './api.stats.js';
 import { registerAuthCallback } from './auth.callback.js';
 import { registerAuthCallbackConfirm } from './auth.callback-confirm.js';
@@ -15,11 +16,15 @@ import { registerDomainDestinationsList } from './domain-destinations.list.js';
 import { registerDomainDestinationsSendTest } from './domain-destinations.send-test.js';
 import { registerDomainDestinationsSet } from './domain-destinations.set.js';
 import { registerDomainDestinationsUpdate } from './domain-destinations.update.js';
+import { registerDomainShopWebhooksList } from './domain-shop-webhooks.list.js';
+import { registerDomainShopWebhooksSecret } from './domain-shop-webhooks.secret.js';
 import { registerDomainsCreate } from './domains.create.js';
 import { registerDomainsDelete } from './domains.delete.js';
 import { registerDomainsDiagnostics } from './domains.diagnostics.js';
 import { registerDomainsGet } from './domains.get.js';
 import { registerDomainsList } from './domains.list.js';
+import { registerDomainsReconciliation } from './domains.reconciliation.js';
+import { registerDomainsReconciliationBackfill } from './domains.reconciliation-backfill.js';
 import { registerDomainsRegenerateToken } from './domains.regenerate-token.js';
 import { registerDomainsResync } from './domains.resync.js';
 import { registerDomainsUpdate } from './domains.update.js';
@@ -106,6 +111,11 @@ export async function registerRoutes(app: App, deps: AppDeps): Promise<void> {
   registerSyncPurchaseEvents(app, deps);
   // Shop order webhooks in (issue 10).
   await registerShopWebhooksReceive(app, deps);
+  registerDomainShopWebhooksSecret(app, deps);
+  registerDomainShopWebhooksList(app, deps);
+  registerDomainsReconciliation(app, deps);
+  registerDomainsReconciliationBackfill(app, deps);
+  registerApiReconciliation(app, deps);
   // Public REST API with scoped API keys, and its management (issue 5).
   registerApiEventsCreate(app, deps);
   registerApiEventsList(app, deps);

@@ -90,7 +90,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('snapshot_erased_at', 'bigint')
     .addUniqueConstraint('orders_domain_order', ['domain_id', 'order_id'])
     .execute();
-  await db.schema.createIndex('orders_domain_ordered').on('orders').columns(['domain_id', 'ordered_at']).execute();
+  await db.schema
+    .createIndex('orders_domain_ordered')
+    .on('orders')
+    .columns(['domain_id', 'ordered_at'])
+    .execute();
   await sql`create index orders_snapshot_kept on orders (first_seen_at) where snapshot_sealed is not null`.execute(
     db,
   );

@@ -101,7 +101,11 @@ export async function updateDomainSettings(
   db: DB,
   orgId: string,
   domainId: string,
-  settings: { defaultCountry?: string; consentDefault?: 'forward' | 'deny'; orderPaidStatuses?: string | null },
+  settings: {
+    defaultCountry?: string;
+    consentDefault?: 'forward' | 'deny';
+    orderPaidStatuses?: string | null;
+  },
   now: number,
 ): Promise<boolean> {
   const result = await db
@@ -109,7 +113,9 @@ export async function updateDomainSettings(
     .set({
       ...(settings.defaultCountry ? { default_country: settings.defaultCountry.toUpperCase() } : {}),
       ...(settings.consentDefault ? { consent_default: settings.consentDefault } : {}),
-      ...(settings.orderPaidStatuses !== undefined ? { order_paid_statuses: settings.orderPaidStatuses } : {}),
+      ...(settings.orderPaidStatuses !== undefined
+        ? { order_paid_statuses: settings.orderPaidStatuses }
+        : {}),
       updated_at: now,
     })
     .where('org_id', '=', orgId)

@@ -2,9 +2,8 @@
  * Shop orders (issue 10): the webhook secrets each shop platform signs with, the webhook inbox, the orders'
  * state, their refunds, and the lookups that join an order to the Purchase events that carried it.
  */
-import type { Dialect } from '../db.js';
-import type { DB } from '../db.js';
-import type { OrderRow, ShopWebhookRow } from '../schema.js';
+import type { DB, Dialect } from '../db.js';
+import type { NewDelivery, NewEvent, OrderRow, ShopWebhookRow } from '../schema.js';
 
 export interface ShopWebhookSecretRow {
   domain_id: string;
@@ -114,7 +113,13 @@ export async function leaseShopWebhooks(
 /** Final: processed or ignored (the body is erased), or failed after the last attempt. */
 export async function finishShopWebhook(
   db: DB,
-  input: { id: string; owner: string; status: 'processed' | 'ignored' | 'failed'; result: string; now: number },
+  input: {
+    id: string;
+    owner: string;
+    status: 'processed' | 'ignored' | 'failed';
+    result: string;
+    now: number;
+  },
 ): Promise<void> {
   await db
     .updateTable('shop_webhooks')
@@ -206,8 +211,14 @@ export async function getOrder(db: DB, domainId: string, orderId: string): Promi
  * pending. Returns the row as it now stands.
  */
 export async function applyOrderState(db: DB, state: OrderState): Promise<OrderRow> {
-  const { id: _id, first_seen_at: _first, org_id: _org, domain_id: _domain, order_id: _order, ...changes } =
-    state;
+  const {
+    id: _id,
+    first_seen_at: _first,
+    org_id: _org,
+    domain_id: _domain,
+    order_id: _order,
+    ...changes
+  } = state;
   await db
     .insertInto('orders')
     .values(state)
@@ -231,12 +242,23 @@ export async function applyOrderState(db: DB, state: OrderState): Promise<OrderR
 export async function markOrderDeleted(db: DB, orderPk: string, now: number): Promise<void> {
   await db
     .updateTable('orders')
-    .set({ status: 'trash', snapshot_sealed: null, snapshot_erased_at: now, modified_at: now, updated_at: now })
+    .set({
+      status: 'trash',
+      snapshot_sealed: null,
+      snapshot_erased_at: now,
+      modified_at: now,
+      updated_at: now,
+    })
     .where('id', '=', orderPk)
     .execute();
 }
 
-export async function setPurchaseState(db: DB, orderPk: string, state: 'sent' | 'plugin', now: number): Promise<void> {
+export async function setPurchaseState(
+  db: DB,
+  orderPk: string,
+  state: 'sent' | 'plugin',
+  now: number,
+): Promise<void> {
   await db
     .updateTable('orders')
     .set({ purchase_state: state, updated_at: now })
@@ -261,7 +283,12 @@ export async function findPurchaseEvents(
     .execute();
 }
 
-export async function refundKnown(db: DB, domainId: string, orderId: string, refundId: string): Promise<boolean> {
+export async function refundKnown(
+  db: DB,
+  domainId: string,
+  orderId: string,
+  refundId: string,
+): Promise<boolean> {
   const row = await db
     .selectFrom('order_refunds')
     .select('refund_id')
@@ -275,7 +302,15 @@ export async function refundKnown(db: DB, domainId: string, orderId: string, ref
 /** Records a refund once it was accepted; adds it to the order's refunded total the first time only. */
 export async function recordRefund(
   db: DB,
-  row: { domain_id: string; order_id: string; refund_id: string; amount: number; refunded_at: number; event_id: string; created_at: number },
+  row: {
+    domain_id: string;
+    order_id: string;
+    refund_id: string;
+    amount: number;
+    refunded_at: number;
+    event_id: string;
+    created_at: number;
+  },
 ): Promise<void> {
   await db.transaction().execute(async (trx) => {
     const inserted = await trx
@@ -294,7 +329,11 @@ export async function recordRefund(
 }
 
 /** Retention: order snapshots (personal data) older than `before` are erased; webhook bodies too. */
-export async function eraseOrderData(db: DB, before: number, now: number): Promise<{ orders: number; webhooks: number }> {
+export async function eraseOrderData(
+  db: DB,
+  before: number,
+  now: number,
+): Promise<{ orders: number; webhooks: number }> {
   const orders = await db
     .updateTable('orders')
     .set({ snapshot_sealed: null, snapshot_erased_at: now })
@@ -309,4 +348,112 @@ export async function eraseOrderData(db: DB, before: number, now: number): Promi
     .where('received_at', '<', before)
     .executeTakeFirst();
   return { orders: Number(orders.numUpdatedRows), webhooks: Number(webhooks.numUpdatedRows) };
+}
+
+/** One paid order with one delivery of a Purchase that carried it (none: the delivery columns are null). */
+export interface ReconciliationRow {
+  order_pk: string;
+  order_id: string;
+  order_number: string | null;
+  total: number | null;
+  currency: string | null;
+  ordered_at: number;
+  purchase_state: string | null;
+  has_snapshot: number;
+  event_pk: string | null;
+  event_time: number | null;
+  destination_id: string | null;
+  status: string | null;
+  last_error: string | null;
+}
+
+/**
+ * The domain's paid orders placed in [from, to), each joined to every delivery of every Purchase stored
+ * under its event id (the plugin's, ours, a backfill's), oldest first; at most `limit` orders.
+ */
+export async function reconciliationRows(
+  db: DB,
+  input: { orgId: string; domainId: string; from: number; to: number; limit: number },
+): Promise<ReconciliationRow[]> {
+  const orders = db
+    .selectFrom('orders')
+    .select([
+      'id',
+      'order_id',
+      'order_number',
+      'total',
+      'currency',
+      'ordered_at',
+      'purchase_state',
+      'purchase_event_id',
+      'domain_id',
+      'snapshot_sealed',
+    ])
+    .where('org_id', '=', input.orgId)
+    .where('domain_id', '=', input.domainId)
+    .where('paid', '=', 1)
+    .where('ordered_at', '>=', input.from)
+    .where('ordered_at', '<', input.to)
+    .orderBy('ordered_at')
+    .limit(input.limit);
+  return db
+    .with('o', () => orders)
+    .selectFrom('o')
+    .leftJoin('events as e', (join) =>
+      join
+        .onRef('e.domain_id', '=', 'o.domain_id')
+        .onRef('e.event_id', '=', 'o.purchase_event_id')
+        .on('e.event_name', '=', 'Purchase'),
+    )
+    .leftJoin('deliveries as d', 'd.event_pk', 'e.id')
+    .select((eb) => [
+      'o.id as order_pk',
+      'o.order_id',
+      'o.order_number',
+      'o.total',
+      'o.currency',
+      'o.ordered_at',
+      'o.purchase_state',
+      eb.case().when('o.snapshot_sealed', 'is not', null).then(1).else(0).end().as('has_snapshot'),
+      'e.id as event_pk',
+      'e.event_time',
+      'd.destination_id',
+      'd.status',
+      'd.last_error',
+    ])
+    .orderBy('o.ordered_at')
+    .orderBy('o.id')
+    .execute();
+}
+
+/** The sealed snapshot of orders (for a backfill). */
+export async function orderSnapshots(
+  db: DB,
+  domainId: string,
+  orderPks: readonly string[],
+): Promise<Array<{ id: string; order_id: string; snapshot_sealed: string | null }>> {
+  if (orderPks.length === 0) return [];
+  return db
+    .selectFrom('orders')
+    .select(['id', 'order_id', 'snapshot_sealed'])
+    .where('domain_id', '=', domainId)
+    .where('id', 'in', [...orderPks])
+    .execute();
+}
+
+/**
+ * A backfilled Purchase: a new event row under the order's event id, with deliveries only to the
+ * destinations that never had it. Written directly, not through the ingest's dedup claim: the claim would
+ * refuse it (the id was seen), and that is the point — the platforms deduplicate by the same id, and our
+ * reconciliation finds every event stored under it, so a second backfill finds nothing missing.
+ */
+export async function insertBackfillEvent(
+  db: DB,
+  prepared: { event: NewEvent; deliveries: NewDelivery[] },
+): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    await trx.insertInto('events').values(prepared.event).execute();
+    if (prepared.deliveries.length > 0)
+      await trx.insertInto('deliveries').values(prepared.deliveries).execute();
+  });
 }
