@@ -63,13 +63,17 @@ export class ShopWebhookProcessor {
     await this.ticking;
   }
 
-  /** Processes due webhooks until none is left (tests and the CLI). Returns how many were processed. */
+  /**
+   * Processes due webhooks until none is left (tests and the CLI), including those the background loop
+   * had leased when it was called. Returns how many this call processed.
+   */
   async drain(maxRounds = 1000): Promise<number> {
     let total = 0;
     for (let round = 0; round < maxRounds; round++) {
+      await this.ticking;
       const done = await this.runOnce();
       total += done;
-      if (done === 0) break;
+      if (done === 0 && !this.ticking) break;
     }
     return total;
   }

@@ -228,7 +228,7 @@ export async function applyOrderState(db: DB, state: OrderState): Promise<OrderR
         .doUpdateSet({
           ...changes,
           // Once paid, always paid (the money was there: a later refund or cancel does not unsend it).
-          paid: (eb) => eb.fn('max', [eb.ref('orders.paid'), eb.ref('excluded.paid')]),
+          paid: (eb) => eb.case().when('excluded.paid', '=', 1).then(1).else(eb.ref('orders.paid')).end(),
           paid_at: (eb) => eb.fn.coalesce('orders.paid_at', 'excluded.paid_at'),
           snapshot_sealed: (eb) => eb.fn.coalesce('excluded.snapshot_sealed', 'orders.snapshot_sealed'),
         })
