@@ -26,7 +26,7 @@ const LAYERS: string[][] = [
   ['delivery'],
   ['metrics'],
   ['app-deps'],
-  ['management', 'public-api'],
+  ['management', 'public-api', 'orders'],
   ['http'],
   ['main'],
   ['dev'],
