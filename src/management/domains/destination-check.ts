@@ -79,6 +79,7 @@ async function checkOne(
       adapter,
       config: parsed.config,
       env: { baseUrl: deps.config.platformUrls[row.type], forceTestMode: true },
+      auth: { destinationId: row.id, urls: deps.config.platformExtraUrls[row.type] },
       events: [syntheticTestEvent(domain, deps.now)],
       deliveries: new Map([[REF, TEST_DELIVERY]]),
     },
