@@ -18,7 +18,10 @@ consentMatrix(
   googleAds,
   {
     granted(event) {
-      assert.deepEqual(event.consent, { adUserData: 'CONSENT_GRANTED', adPersonalization: 'CONSENT_GRANTED' });
+      assert.deepEqual(event.consent, {
+        adUserData: 'CONSENT_GRANTED',
+        adPersonalization: 'CONSENT_GRANTED',
+      });
       assert.deepEqual(child(event, 'adIdentifiers'), { gclid: 'Cj0KCQiA-gclid-1' });
       assert.ok(child(event, 'userData').userIdentifiers, 'user identifiers sent');
     },
