@@ -201,6 +201,15 @@ describe('google_ads build', () => {
         .skipped,
       [{ ref: 'dlv_purchase', reason: 'consent' }],
     );
+    // As the worker opens it: without device-storage consent the click id is gone, the rest is sent.
+    const noStorage = { ...CONSENT_GRANTED, adStorage: false, source: 'event' } as const;
+    const event = onlyEvent({
+      ...withClick,
+      consent: noStorage,
+      userData: consentedUserData(withClick.userData, noStorage),
+    });
+    assert.equal(event.adIdentifiers, undefined);
+    assert.equal((event.userData as { userIdentifiers: unknown[] }).userIdentifiers.length, 3);
   });
 
   it('one destination per conversion action the batch names; events in order', () => {
