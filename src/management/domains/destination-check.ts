@@ -53,6 +53,20 @@ export function syntheticTestEvent(domain: Domain, nowMs: number): OutboundEvent
   };
 }
 
+/**
+ * For a platform that takes only conversions (Google Ads skips page views): a purchase of the same shopper,
+ * with an email to match on (example.com, reserved: nobody's). Test mode keeps it out of the reports.
+ */
+export function syntheticTestConversion(domain: Domain, nowMs: number): OutboundEvent {
+  const visit = syntheticTestEvent(domain, nowMs);
+  return {
+    ...visit,
+    eventName: 'Purchase',
+    userData: { ...visit.userData, email: 'tagbridge-test@example.com' },
+    customData: { value: 1, currency: 'USD', orderId: visit.eventId },
+  };
+}
+
 /** The test event is sent once: never retried, so its give-up time is never reached. */
 const TEST_DELIVERY = { id: REF, attempts: 0, give_up_at: Number.POSITIVE_INFINITY };
 
@@ -72,15 +86,21 @@ async function checkOne(
   const adapter = getDestination(row.type);
   const parsed = adapter.parseConfig(openDestinationConfig(deps.sealer, row));
   if (!parsed.ok) return failed(`invalid configuration: ${parsed.errors.join('; ')}`);
+  const env = { baseUrl: deps.config.platformUrls[row.type], forceTestMode: true };
+  const visit = syntheticTestEvent(domain, deps.now);
+  const event =
+    adapter.build([visit], parsed.config, env).requests.length > 0
+      ? visit
+      : syntheticTestConversion(domain, deps.now);
   // The worker's delivering step, with the platform's test mode forced on.
   const batch = await deliverBatch(
     { sender, clock: { now: () => deps.now }, retry: deps.config.delivery },
     {
       adapter,
       config: parsed.config,
-      env: { baseUrl: deps.config.platformUrls[row.type], forceTestMode: true },
+      env,
       auth: { destinationId: row.id, urls: deps.config.platformExtraUrls[row.type] },
-      events: [syntheticTestEvent(domain, deps.now)],
+      events: [event],
       deliveries: new Map([[REF, TEST_DELIVERY]]),
     },
   );
