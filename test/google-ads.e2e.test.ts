@@ -115,7 +115,7 @@ describe('google_ads end to end: /v1/events → worker → fake Google (token en
     ]);
     const first = await settled('gads-1');
     assert.equal(first.status, 'delivered', first.last_error ?? '');
-    const requestId = (ingests()[0]?.response.body as { requestId: string }).requestId;
+    const requestId = (ingests()[0]!.response.body as { requestId: string }).requestId;
     assert.equal(first.last_error, `request ${requestId}`);
 
     const accepted = google.accepted[0] as Record<string, unknown>;
@@ -266,7 +266,7 @@ describe('google_ads end to end: /v1/events → worker → fake Google (token en
       credentialsRejected: false,
     });
     assert.equal(ingests().length, 1);
-    assert.equal((ingests()[0]?.body as { validateOnly: boolean }).validateOnly, true);
+    assert.equal((ingests()[0]!.body as { validateOnly: boolean }).validateOnly, true);
     assert.equal(ingests()[0]?.testMode, true);
     assert.equal(google.accepted.length, 0, 'validateOnly records nothing');
   });
