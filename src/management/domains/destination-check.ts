@@ -87,23 +87,25 @@ async function checkOne(
   const parsed = adapter.parseConfig(openDestinationConfig(deps.sealer, row));
   if (!parsed.ok) return failed(`invalid configuration: ${parsed.errors.join('; ')}`);
   const env = { baseUrl: deps.config.platformUrls[row.type], forceTestMode: true };
-  const visit = syntheticTestEvent(domain, deps.now);
-  const event =
-    adapter.build([visit], parsed.config, env).requests.length > 0
-      ? visit
-      : syntheticTestConversion(domain, deps.now);
+  const auth = { destinationId: row.id, urls: deps.config.platformExtraUrls[row.type] };
   // The worker's delivering step, with the platform's test mode forced on.
-  const batch = await deliverBatch(
-    { sender, clock: { now: () => deps.now }, retry: deps.config.delivery },
-    {
-      adapter,
-      config: parsed.config,
-      env,
-      auth: { destinationId: row.id, urls: deps.config.platformExtraUrls[row.type] },
-      events: [event],
-      deliveries: new Map([[REF, TEST_DELIVERY]]),
-    },
-  );
+  const deliver = (event: OutboundEvent) =>
+    deliverBatch(
+      { sender, clock: { now: () => deps.now }, retry: deps.config.delivery },
+      {
+        adapter,
+        config: parsed.config,
+        env,
+        auth,
+        events: [event],
+        deliveries: new Map([[REF, TEST_DELIVERY]]),
+      },
+    );
+  let batch = await deliver(syntheticTestEvent(domain, deps.now));
+  // A platform that takes no page views (Google Ads) is tested with a purchase.
+  if (batch.outcomes[0]?.outcome === 'skipped' && batch.credentialsRejected === null) {
+    batch = await deliver(syntheticTestConversion(domain, deps.now));
+  }
   if (batch.credentialsRejected !== null) {
     await markCredentialsRejected(deps.db, row, batch.credentialsRejected, deps.now);
   }
