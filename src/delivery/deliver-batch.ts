@@ -5,10 +5,23 @@
  */
 import type { Config } from '../config.js';
 import { buildInChunks } from '../destinations/shared/build.js';
-import type { BuildEnv, Classification, Destination, OutboundEvent } from '../destinations/types.js';
+import type {
+  AccessTokenFlow,
+  BuildEnv,
+  Classification,
+  Destination,
+  HttpRequest,
+  OutboundEvent,
+} from '../destinations/types.js';
 import type { Clock } from '../lib/clock.js';
 import type { DeliveryOutcome } from '../storage/repos/deliveries.js';
 import type { Delivery } from '../storage/schema.js';
+import {
+  type AccessTokenCache,
+  fetchAccessToken,
+  sharedAccessTokens,
+  type TokenResult,
+} from './access-tokens.js';
 import { backoffDelay } from './backoff.js';
 import type { HttpSender } from './http-client.js';
 
@@ -25,6 +38,8 @@ export interface DeliverBatchDeps {
   random?: () => number;
   /** Awaited between chunks of BUILD_CHUNK events while requests are built (default: one setImmediate). */
   pause?: () => Promise<void>;
+  /** Access tokens of destinations that declare a token flow (default: the process's shared cache). */
+  tokens?: AccessTokenCache;
 }
 
 /** Events mapped between two turns of the event loop. */
@@ -47,6 +62,19 @@ export interface DeliverBatchInput<D extends Attempted> {
   onRequestDone?: (seconds: number) => void;
   /** The platform asked to slow down: no request to this destination before `until` (epoch ms). */
   onThrottled?: (until: number) => void;
+  /**
+   * For a destination with an access-token flow: the destination's id (its tokens are cached under it) and
+   * its further URLs (`config.platformExtraUrls[type]`), which name the token endpoint.
+   */
+  auth?: { destinationId: string; urls: Readonly<Record<string, string>> };
+}
+
+/** The access token of one batch: the one in use, or why there is none. */
+interface Auth {
+  flow: AccessTokenFlow<unknown>;
+  key: string;
+  tokenUrl: string;
+  current: TokenResult;
 }
 
 export interface BatchResult<D extends Attempted> {
@@ -75,8 +103,66 @@ export async function deliverBatch<D extends Attempted>(
     success: false,
   };
   const byRef = new Map(input.events.map((e) => [e.ref, e]));
-  await sendEvents(deps, input, byRef, input.events, result);
+  const auth = await authenticate(deps, input);
+  await sendEvents(deps, input, byRef, input.events, result, auth);
   return result;
+}
+
+function tokenKey(
+  input: DeliverBatchInput<Attempted>,
+  flow: AccessTokenFlow<unknown>,
+  tokenUrl: string,
+): string {
+  return `${input.auth?.destinationId ?? ''}\u0000${tokenUrl}\u0000${flow.credentialKey(input.config)}`;
+}
+
+/** The batch's access token, from the cache or the token endpoint; undefined for a destination without one. */
+async function authenticate<D extends Attempted>(
+  deps: DeliverBatchDeps,
+  input: DeliverBatchInput<D>,
+): Promise<Auth | undefined> {
+  const flow = input.adapter.accessToken;
+  if (flow === undefined) return undefined;
+  const tokenUrl = input.auth?.urls[flow.urlName];
+  if (tokenUrl === undefined) throw new Error(`no ${flow.urlName} URL given for ${input.adapter.type}`);
+  const key = tokenKey(input, flow, tokenUrl);
+  const current = await tokenFor(deps, input, flow, key, tokenUrl);
+  return { flow, key, tokenUrl, current };
+}
+
+function tokenFor<D extends Attempted>(
+  deps: DeliverBatchDeps,
+  input: DeliverBatchInput<D>,
+  flow: AccessTokenFlow<unknown>,
+  key: string,
+  tokenUrl: string,
+): Promise<TokenResult> {
+  const now = deps.clock.now();
+  return (deps.tokens ?? sharedAccessTokens).get(key, now, () =>
+    fetchAccessToken(deps.sender, flow, input.config, tokenUrl, now),
+  );
+}
+
+function envWith(env: BuildEnv, auth: Auth | undefined): BuildEnv {
+  return auth?.current.ok === true ? { ...env, accessToken: auth.current.token } : env;
+}
+
+/** The same events built again with the batch's current token (after a refresh). */
+async function rebuilt<D extends Attempted>(
+  deps: DeliverBatchDeps,
+  input: DeliverBatchInput<D>,
+  byRef: Map<string, OutboundEvent>,
+  req: HttpRequest,
+  auth: Auth,
+): Promise<HttpRequest> {
+  const events = req.refs.map((ref) => byRef.get(ref)).filter((e): e is OutboundEvent => e !== undefined);
+  const built = await buildInChunks(
+    events,
+    input.adapter.plan(input.config, envWith(input.env, auth)),
+    deps.pause ?? nextTurn,
+    BUILD_CHUNK,
+  );
+  return built.requests.length === 1 && built.requests[0] !== undefined ? built.requests[0] : req;
 }
 
 async function sendEvents<D extends Attempted>(
@@ -85,12 +171,14 @@ async function sendEvents<D extends Attempted>(
   byRef: Map<string, OutboundEvent>,
   events: OutboundEvent[],
   result: BatchResult<D>,
+  auth: Auth | undefined,
 ): Promise<void> {
   const { adapter, deliveries } = input;
   const { outcomes } = result;
+  const builtWith = auth?.current;
   const built = await buildInChunks(
     events,
-    adapter.plan(input.config, input.env),
+    adapter.plan(input.config, envWith(input.env, auth)),
     deps.pause ?? nextTurn,
     BUILD_CHUNK,
   );
@@ -107,11 +195,33 @@ async function sendEvents<D extends Attempted>(
       });
     }
   }
-  for (const req of built.requests) {
+  for (const planned of built.requests) {
+    const delivered = planned.refs.map((ref) => deliveries.get(ref)).filter((d): d is D => d !== undefined);
+    if (auth !== undefined && !auth.current.ok) {
+      tokenFailure(deps, auth.current, delivered, result);
+      continue;
+    }
+    // A token refreshed since these requests were built (a 401 on an earlier one) replaces theirs.
+    let req =
+      auth !== undefined && auth.current !== builtWith
+        ? await rebuilt(deps, input, byRef, planned, auth)
+        : planned;
     const started = performance.now();
-    const sent = await deps.sender.send(req);
+    let sent = await deps.sender.send(req);
+    if (auth?.current.ok === true && sent.ok && sent.response.status === 401) {
+      // The token was refused (revoked, or expired early): a fresh one, and this request once more with it.
+      // A second 401 is classified as the platform's refusal of the credentials.
+      (deps.tokens ?? sharedAccessTokens).invalidate(auth.key, auth.current.token);
+      auth.current = await tokenFor(deps, input, auth.flow, auth.key, auth.tokenUrl);
+      if (!auth.current.ok) {
+        input.onRequestDone?.((performance.now() - started) / 1000);
+        tokenFailure(deps, auth.current, delivered, result);
+        continue;
+      }
+      req = await rebuilt(deps, input, byRef, req, auth);
+      sent = await deps.sender.send(req);
+    }
     input.onRequestDone?.((performance.now() - started) / 1000);
-    const delivered = req.refs.map((ref) => deliveries.get(ref)).filter((d): d is D => d !== undefined);
     const at = deps.clock.now();
     if (!sent.ok) {
       result.transientFailure = true;
@@ -133,7 +243,7 @@ async function sendEvents<D extends Attempted>(
     switch (verdict.kind) {
       case 'delivered':
         result.success = true;
-        for (const d of delivered) outcomes.push(final(d, true, null));
+        for (const d of delivered) outcomes.push(final(d, true, verdict.message ?? null));
         break;
       case 'partial': {
         result.success = true;
@@ -150,8 +260,8 @@ async function sendEvents<D extends Attempted>(
             .map((ref) => byRef.get(ref))
             .filter((e): e is OutboundEvent => e !== undefined);
           const middle = Math.ceil(subset.length / 2);
-          await sendEvents(deps, input, byRef, subset.slice(0, middle), result);
-          await sendEvents(deps, input, byRef, subset.slice(middle), result);
+          await sendEvents(deps, input, byRef, subset.slice(0, middle), result, auth);
+          await sendEvents(deps, input, byRef, subset.slice(middle), result, auth);
           break;
         }
         // Permanent: no retry. Bad credentials also hold the destination's queue (needs_attention).
@@ -174,6 +284,39 @@ async function sendEvents<D extends Attempted>(
         }
         break;
     }
+  }
+}
+
+/**
+ * No token for these events: the token endpoint refused the credentials (final, and the destination is
+ * held, as for a platform's own refusal) or could not answer (pending again after a backoff).
+ */
+function tokenFailure<D extends Attempted>(
+  deps: DeliverBatchDeps,
+  failure: Extract<TokenResult, { ok: false }>,
+  delivered: D[],
+  result: BatchResult<D>,
+): void {
+  const at = deps.clock.now();
+  if (failure.kind === 'rejected') {
+    result.credentialsRejected = failure.message;
+    for (const d of delivered) {
+      result.outcomes.push({
+        delivery: d,
+        status: 'failed',
+        attempted: true,
+        statusCode: failure.statusCode,
+        outcome: 'rejected',
+        message: failure.message,
+      });
+    }
+    return;
+  }
+  result.transientFailure = true;
+  for (const d of delivered) {
+    result.outcomes.push(
+      retryOutcome(deps, d, at, failure.statusCode, failure.kind, failure.message, failure.retryAfterMs),
+    );
   }
 }
 

@@ -13,6 +13,18 @@ export interface HttpSender {
 
 const MAX_RESPONSE_BYTES = 1024 * 1024;
 
+/** JSON, or for `encoding: 'form'` (OAuth token requests) the flat body as `application/x-www-form-urlencoded`. */
+export function serializeBody(req: HttpRequest): string {
+  if (req.encoding !== 'form') return JSON.stringify(req.body);
+  const form = new URLSearchParams();
+  const fields =
+    typeof req.body === 'object' && req.body !== null && !Array.isArray(req.body) ? req.body : {};
+  for (const [name, value] of Object.entries(fields)) {
+    if (typeof value === 'string') form.append(name, value);
+  }
+  return form.toString();
+}
+
 export class UndiciSender implements HttpSender {
   private readonly agent: Agent;
 
@@ -25,7 +37,7 @@ export class UndiciSender implements HttpSender {
       const res = await request(req.url, {
         method: req.method,
         headers: req.headers,
-        body: JSON.stringify(req.body),
+        body: serializeBody(req),
         dispatcher: this.agent,
         headersTimeout: this.timeoutMs,
         bodyTimeout: this.timeoutMs,

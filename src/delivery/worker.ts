@@ -31,6 +31,7 @@ import {
 } from '../storage/repos/destinations.js';
 import { domainDeliveryDefaults } from '../storage/repos/domain-admin.js';
 import type { DestinationRow } from '../storage/schema.js';
+import type { AccessTokenCache } from './access-tokens.js';
 import { CircuitBreakers } from './circuit.js';
 import { deliverBatch, nextTurn } from './deliver-batch.js';
 import type { HttpSender } from './http-client.js';
@@ -52,6 +53,8 @@ export interface WorkerDeps {
   random?: () => number;
   /** Awaited between chunks while a batch is opened and built (default: one turn of the event loop). */
   pause?: () => Promise<void>;
+  /** Access tokens (Google Ads); default: the process's shared cache, which "send test event" uses too. */
+  tokens?: AccessTokenCache;
 }
 
 const MAINTENANCE_INTERVAL_MS = 30_000;
@@ -271,11 +274,13 @@ export class DeliveryWorker {
         retry: config.delivery,
         pause,
         ...(this.deps.random ? { random: this.deps.random } : {}),
+        ...(this.deps.tokens ? { tokens: this.deps.tokens } : {}),
       },
       {
         adapter,
         config: destinationConfig,
         env: { baseUrl: config.platformUrls[type] },
+        auth: { destinationId: row.id, urls: config.platformExtraUrls[type] },
         events: opened.outbound,
         deliveries: opened.deliveries,
         onRequestDone: (seconds) => this.deps.metrics?.requestDuration(row.type, seconds),

@@ -31,6 +31,14 @@ const EVENTS: OutboundEvent[] = [
   outboundEvent({ ref: 'dlv_anonymous', eventName: 'ViewContent' }),
 ];
 
+/**
+ * The event the request-level checks build: the page view, or, for a platform that takes only conversions
+ * (Google Ads skips page views), the rich Purchase, which every platform sends.
+ */
+function probeEvent(build: (events: OutboundEvent[]) => { requests: unknown[] }): OutboundEvent {
+  return build([PAGE_VIEW]).requests.length > 0 ? PAGE_VIEW : richPurchase;
+}
+
 describe('registry', () => {
   it('has one destination per type, under its own type', () => {
     assert.deepEqual(Object.keys(destinations).sort(), [...DESTINATION_TYPES].sort());
@@ -64,6 +72,7 @@ for (const type of DESTINATION_TYPES) {
     const parsed = destination.parseConfig(destination.sampleConfig);
     assert.ok(parsed.ok, `sample config for ${type} must parse`);
     const config = parsed.config;
+    const PROBE = probeEvent((events) => destination.build(events, config, { baseUrl: BASE_URL }));
 
     it('config schema flags secrets and has the common fields', () => {
       const properties = destination.configSchema.properties as Record<string, { secret?: unknown }>;
@@ -73,7 +82,10 @@ for (const type of DESTINATION_TYPES) {
         if (SECRET_NAME.test(name)) assert.equal(schema.secret, true, `${name} must be marked secret`);
       }
       assert.ok('enabled' in properties);
-      assert.ok('eventNames' in properties);
+      // eventNames where the platform names events; Google Ads has none (event types go to conversion
+      // actions), so it is common but not required.
+      if ('eventNames' in properties)
+        assert.equal((properties.eventNames as { type?: unknown }).type, 'object');
       assert.equal(typeof destination.label, 'string');
     });
 
@@ -113,7 +125,8 @@ for (const type of DESTINATION_TYPES) {
     it('limits are positive and within the platform maxima', () => {
       const { maxBatchSize, maxEventAgeSeconds, requestsPerSecond } = destination.limits;
       assert.ok(Number.isInteger(maxBatchSize) && maxBatchSize >= 1 && maxBatchSize <= 2000);
-      assert.ok(maxEventAgeSeconds >= 24 * 3600 && maxEventAgeSeconds <= 37 * 24 * 3600);
+      // Up to 90 days: Google Ads takes click conversions that old.
+      assert.ok(maxEventAgeSeconds >= 24 * 3600 && maxEventAgeSeconds <= 90 * 24 * 3600);
       assert.ok(requestsPerSecond > 0);
     });
 
@@ -170,15 +183,14 @@ for (const type of DESTINATION_TYPES) {
 
     it('forced test mode changes the request; the sample config is live', () => {
       assert.equal(destination.isTestMode(config), false);
-      const live = destination.build([PAGE_VIEW], config, { baseUrl: BASE_URL }).requests[0];
-      const test = destination.build([PAGE_VIEW], config, { baseUrl: BASE_URL, forceTestMode: true })
-        .requests[0];
+      const live = destination.build([PROBE], config, { baseUrl: BASE_URL }).requests[0];
+      const test = destination.build([PROBE], config, { baseUrl: BASE_URL, forceTestMode: true }).requests[0];
       assert.ok(live && test);
       assert.notDeepEqual({ url: test.url, body: test.body }, { url: live.url, body: live.body });
     });
 
     it('never puts a secret (the access token…) in the body: only in its auth slot', () => {
-      const request = destination.build([PAGE_VIEW], config, { baseUrl: BASE_URL }).requests[0];
+      const request = destination.build([PROBE], config, { baseUrl: BASE_URL }).requests[0];
       assert.ok(request);
       const sample = destination.sampleConfig as Record<string, unknown>;
       const secrets = secretFields(destination.configSchema).filter((name) => sample[name] !== undefined);
@@ -188,8 +200,28 @@ for (const type of DESTINATION_TYPES) {
       }
     });
 
+    it('with an access-token flow: a form-encoded token request; the token only in the Authorization header', () => {
+      const flow = destination.accessToken;
+      if (flow === undefined) return;
+      assert.ok(flow.urlName in destination.urls, `${flow.urlName} is one of its urls`);
+      const tokenRequest = flow.request(config, 'https://token.test/token', 1_800_000_000);
+      assert.equal(tokenRequest.encoding, 'form');
+      assert.equal(tokenRequest.headers['content-type'], 'application/x-www-form-urlencoded');
+      assert.deepEqual(tokenRequest.refs, []);
+      const key = flow.credentialKey(config);
+      const sample = destination.sampleConfig as Record<string, unknown>;
+      for (const name of secretFields(destination.configSchema)) {
+        if (typeof sample[name] === 'string') assert.equal(key.includes(sample[name]), false, name);
+      }
+      const env = { baseUrl: BASE_URL, accessToken: 'probe-access-token' };
+      const request = destination.build([PROBE], config, env).requests[0];
+      assert.ok(request);
+      assert.equal(request.headers.authorization, 'Bearer probe-access-token');
+      assert.equal(JSON.stringify(request.body).includes('probe-access-token'), false);
+    });
+
     describe('classification', () => {
-      const request = destination.build([PAGE_VIEW], config, { baseUrl: BASE_URL }).requests[0];
+      const request = destination.build([PROBE], config, { baseUrl: BASE_URL }).requests[0];
       assert.ok(request);
 
       for (const status of [500, 502, 503, 504]) {

@@ -175,9 +175,14 @@ export interface HttpRequest {
   /** Absolute URL including any query string. */
   url: string;
   headers: Record<string, string>;
-  /** JSON body; the worker serializes it. */
+  /** JSON body; the worker serializes it (as a form when `encoding` says so). */
   body: JsonValue;
-  /** The events this request carries, in body order. */
+  /**
+   * `form`: the body is a flat object of strings sent `application/x-www-form-urlencoded` (an OAuth token
+   * request); absent: JSON.
+   */
+  encoding?: 'form';
+  /** The events this request carries, in body order (none for a token request). */
   refs: string[];
 }
 
@@ -189,8 +194,11 @@ export interface HttpResponse {
 }
 
 export type Classification =
-  /** Every event of the request was accepted. */
-  | { kind: 'delivered' }
+  /**
+   * Every event of the request was accepted; `message` (the platform's request id, "validated only") is kept
+   * on each event's outcome.
+   */
+  | { kind: 'delivered'; message?: string }
   /** Transient failure (5xx, platform "try later"): retry with backoff; counts toward the circuit breaker. */
   | { kind: 'retry'; message: string; retryAfterMs?: number }
   /** The platform asks us to slow down (429, throttle codes): retry after the delay; does not open the circuit. */
@@ -205,6 +213,35 @@ export interface BuildEnv {
   baseUrl: string;
   /** Force the platform's test mode (the dashboard's "send test event"), even if the config has none. */
   forceTestMode?: boolean;
+  /**
+   * For a destination that declares `accessToken`: the token the worker obtained from the platform's token
+   * endpoint (absent when none could be had: the requests are built but not sent).
+   */
+  accessToken?: string;
+}
+
+/** What a platform's token endpoint answered, read by the destination (`AccessTokenFlow.parse`). */
+export type TokenAnswer =
+  | { kind: 'token'; accessToken: string; expiresInSeconds: number }
+  /** The endpoint refused the credentials (revoked refresh token, unknown client, bad key): hold the destination. */
+  | { kind: 'rejected'; message: string }
+  /** The endpoint failed (5xx, 429, an answer we cannot read): try the events again later. */
+  | { kind: 'retry'; message: string; retryAfterMs?: number };
+
+/**
+ * A platform whose API takes short-lived access tokens obtained with long-lived credentials (an OAuth
+ * client's refresh token, a service account's key). The destination stays pure: it builds the token request
+ * and reads the answer; the worker sends it, caches the token until shortly before it expires
+ * (`delivery/access-tokens.ts`) and hands it to `plan` as `BuildEnv.accessToken`.
+ */
+export interface AccessTokenFlow<C> {
+  /** The name in `urls` of the token endpoint (`oauthToken`): config reads its variable. */
+  urlName: string;
+  /** Identifies the credentials (a hash, never the secret): a changed config never reuses an old token. */
+  credentialKey(config: C): string;
+  /** The token request (form-encoded); `nowSeconds` dates a signed assertion. */
+  request(config: C, tokenUrl: string, nowSeconds: number): HttpRequest;
+  parse(response: HttpResponse): TokenAnswer;
 }
 
 /** What an adapter makes of one event: the platform's event object, or the reason it is not sent. */
@@ -274,6 +311,8 @@ export interface Destination<C, T extends string = string> {
   plan(config: C, env: BuildEnv): BatchPlan;
   build(events: OutboundEvent[], config: C, env: BuildEnv): BuildResult;
   classify(response: HttpResponse, request: HttpRequest): Classification;
+  /** Platforms authenticated with access tokens from a token endpoint (Google): how to get one. */
+  accessToken?: AccessTokenFlow<C>;
 }
 
 /** A URL a destination sends to, which an environment variable overrides (tests and `dev` point it at the fake). */

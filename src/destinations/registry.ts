@@ -1,5 +1,6 @@
 import type { DestinationDeclaration } from './contract.js';
 import { ga4 } from './ga4/index.js';
+import { googleAds } from './google_ads/index.js';
 import { meta } from './meta/index.js';
 import { microsoft } from './microsoft/index.js';
 import { pinterest } from './pinterest/index.js';
@@ -12,7 +13,7 @@ import { tiktok } from './tiktok/index.js';
  * here: the type names, config's URL variables, the fake platforms, `tagbridge dev`, the plugin mapping and
  * the tests over every destination all read this list (test/new-destination.test.ts keeps that true).
  */
-const REGISTERED = [meta, tiktok, pinterest, snapchat, reddit, ga4, microsoft] as const;
+const REGISTERED = [meta, tiktok, pinterest, snapchat, reddit, ga4, microsoft, googleAds] as const;
 
 export type DestinationType = (typeof REGISTERED)[number]['type'];
 

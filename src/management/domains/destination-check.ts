@@ -53,6 +53,20 @@ export function syntheticTestEvent(domain: Domain, nowMs: number): OutboundEvent
   };
 }
 
+/**
+ * For a platform that takes only conversions (Google Ads skips page views): a purchase of the same shopper,
+ * with an email to match on (example.com, reserved: nobody's). Test mode keeps it out of the reports.
+ */
+export function syntheticTestConversion(domain: Domain, nowMs: number): OutboundEvent {
+  const visit = syntheticTestEvent(domain, nowMs);
+  return {
+    ...visit,
+    eventName: 'Purchase',
+    userData: { ...visit.userData, email: 'tagbridge-test@example.com' },
+    customData: { value: 1, currency: 'USD', orderId: visit.eventId },
+  };
+}
+
 /** The test event is sent once: never retried, so its give-up time is never reached. */
 const TEST_DELIVERY = { id: REF, attempts: 0, give_up_at: Number.POSITIVE_INFINITY };
 
@@ -72,17 +86,26 @@ async function checkOne(
   const adapter = getDestination(row.type);
   const parsed = adapter.parseConfig(openDestinationConfig(deps.sealer, row));
   if (!parsed.ok) return failed(`invalid configuration: ${parsed.errors.join('; ')}`);
+  const env = { baseUrl: deps.config.platformUrls[row.type], forceTestMode: true };
+  const auth = { destinationId: row.id, urls: deps.config.platformExtraUrls[row.type] };
   // The worker's delivering step, with the platform's test mode forced on.
-  const batch = await deliverBatch(
-    { sender, clock: { now: () => deps.now }, retry: deps.config.delivery },
-    {
-      adapter,
-      config: parsed.config,
-      env: { baseUrl: deps.config.platformUrls[row.type], forceTestMode: true },
-      events: [syntheticTestEvent(domain, deps.now)],
-      deliveries: new Map([[REF, TEST_DELIVERY]]),
-    },
-  );
+  const deliver = (event: OutboundEvent) =>
+    deliverBatch(
+      { sender, clock: { now: () => deps.now }, retry: deps.config.delivery },
+      {
+        adapter,
+        config: parsed.config,
+        env,
+        auth,
+        events: [event],
+        deliveries: new Map([[REF, TEST_DELIVERY]]),
+      },
+    );
+  let batch = await deliver(syntheticTestEvent(domain, deps.now));
+  // A platform that takes no page views (Google Ads) is tested with a purchase.
+  if (batch.outcomes[0]?.outcome === 'skipped' && batch.credentialsRejected === null) {
+    batch = await deliver(syntheticTestConversion(domain, deps.now));
+  }
   if (batch.credentialsRejected !== null) {
     await markCredentialsRejected(deps.db, row, batch.credentialsRejected, deps.now);
   }

@@ -540,7 +540,8 @@ export function withDeliveredAttempt(delivery: Delivery, attempts: DeliveryAttem
       at: delivery.final_at ?? delivery.updated_at,
       status_code: delivery.last_status_code,
       outcome: 'delivered',
-      message: null,
+      // What the platform said on success (Google Ads' request id), kept as the delivery's last message.
+      message: delivery.last_error,
     },
   ];
 }
