@@ -72,12 +72,16 @@ export function readShopifyRefund(body: unknown, fallbackAt: number): ShopRefund
   return { id, amount, at: timeOf(refund.processed_at) ?? timeOf(refund.created_at) ?? fallbackAt };
 }
 
-/** Absolute landing URL: `landing_site` is usually a path with its query, relative to the shop. */
-function landingUrl(order: Json): string | undefined {
-  const site = str(order.landing_site);
+/**
+ * Absolute landing URL: `landing_site` is usually a path with its query, relative to the shop. The order
+ * does not carry the shop's host: without one, no URL (a made-up host would be sent as the page URL, in
+ * place of the domain's shop URL); its click ids are read from the path all the same.
+ */
+function landingUrl(site: string | undefined, order: Json): string | undefined {
   if (site === undefined) return undefined;
   if (/^https?:\/\//i.test(site)) return site;
-  const shop = str(order.source_url) ?? 'https://shop.invalid';
+  const shop = str(order.source_url);
+  if (shop === undefined) return undefined;
   try {
     return new URL(site, shop).toString();
   } catch {
@@ -103,7 +107,8 @@ export function readShopifyOrder(body: unknown): ShopOrder | null {
       return { name: a.name, value: a.value };
     }),
   );
-  const landing = landingUrl(order);
+  const landingSite = str(order.landing_site);
+  const landing = landingUrl(landingSite, order);
   const userData = {
     ...userDataOf({
       email: str(order.email) ?? str(order.contact_email) ?? str(customer.email),
@@ -120,7 +125,7 @@ export function readShopifyOrder(body: unknown): ShopOrder | null {
     }),
     ...ids,
   };
-  Object.assign(userData, clickIdsFromLanding(landing, orderedAt, userData));
+  Object.assign(userData, clickIdsFromLanding(landing ?? landingSite, orderedAt, userData));
   const shippingSet = asObject(asObject(order.total_shipping_price_set).shop_money);
   let shippingTotal = money(shippingSet.amount);
   if (shippingTotal === undefined) {
