@@ -132,10 +132,14 @@ async function sendRefunds(
 }
 
 /** Records the order and sends what its state calls for. */
-async function applyOrder(deps: ProcessDeps, ctx: DomainContext, order: ShopOrder): Promise<ProcessResult> {
+async function applyOrder(
+  deps: ProcessDeps,
+  ctx: DomainContext,
+  domain: Domain,
+  order: ShopOrder,
+): Promise<ProcessResult> {
   const { db } = deps.storage;
   const now = deps.clock.now();
-  const domain = ctx.domain;
   const paid = isPaid(order, paidStatusesOf(domain.order_paid_statuses));
   const existing = await getOrder(db, domain.id, order.orderId);
   const row = await applyOrderState(db, {
@@ -189,7 +193,7 @@ async function applyShopifyRefund(
     return { status: 'ignored', result: 'refund without an order id or a refunded amount' };
   }
   const row = await getOrder(deps.storage.db, ctx.domain.id, orderId);
-  if (!row || row.paid !== 1) {
+  if (row?.paid !== 1) {
     // Shopify sends orders/updated with the refund too; the order's own webhook will carry it.
     return { status: 'ignored', result: `refund of order ${orderId}, which is not known as paid` };
   }
@@ -237,5 +241,6 @@ export async function processShopWebhook(deps: ProcessDeps, webhook: ShopWebhook
   }
   const order = platform === 'shopify' ? readShopifyOrder(body) : readWooCommerceOrder(body);
   if (!order) return { status: 'ignored', result: 'the body is not an order' };
-  return applyOrder(deps, ctx, order);
+  // The domain row read just now, not the ingest's cached copy: a paid-status change applies at once.
+  return applyOrder(deps, ctx, domain, order);
 }

@@ -241,6 +241,8 @@ describe('reconciliation and backfill', () => {
       ['GET', `/v1/domains/${id}/shop-webhooks`, undefined],
       ['POST', `/v1/domains/${id}/shop-webhooks/woocommerce/secret`, {}],
       ['POST', `/v1/domains/${id}/shop-webhooks/woocommerce/rotate`, undefined],
+      ['GET', `/v1/domains/${id}/order-settings`, undefined],
+      ['PUT', `/v1/domains/${id}/order-settings`, { paidStatuses: { woocommerce: ['completed'] } }],
     ] as const) {
       const res = await service.app!.inject({
         method,

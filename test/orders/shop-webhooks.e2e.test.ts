@@ -11,6 +11,7 @@ import { systemClock } from '../../src/lib/clock.js';
 import { CLI_ACTOR } from '../../src/management/audit.js';
 import { ensureShopWebhookSecret, rotateShopWebhookSecretFor } from '../../src/orders/webhook-secrets.js';
 import {
+  createSession,
   createTenant,
   eventually,
   proxyHeaders,
@@ -293,6 +294,42 @@ describe('shop order webhooks', () => {
       ['PROXY'],
     );
     assert.deepEqual(countAt('purchase_5150'), everywhere(1));
+  });
+
+  test('paid statuses per domain: only what the shop counts as paid becomes a Purchase', async () => {
+    const admin = await createSession(service, { orgId: tenant.org.id, role: 'admin' });
+    const put = (paidStatuses: unknown) =>
+      service.app!.inject({
+        method: 'PUT',
+        url: `/v1/domains/${tenant.domain.id}/order-settings`,
+        headers: admin.headers,
+        payload: { paidStatuses },
+      });
+    const typo = await put({ woocommerce: ['complete'] });
+    assert.equal(typo.statusCode, 400);
+    assert.equal(typo.json().error.code, 'validation_failed');
+    assert.equal(typo.json().error.details.field, 'paidStatuses.woocommerce');
+    const set = await put({ woocommerce: ['completed'] });
+    assert.equal(set.statusCode, 200, set.body);
+    assert.deepEqual(set.json().paidStatuses.woocommerce, ['completed']);
+    assert.equal(set.json().defaults.shopify, true);
+
+    const t0 = Date.now() - 60_000;
+    assert.equal((await postWoo(wooOrder(7300, 'processing', t0), 'order.created')).statusCode, 200);
+    await processInbox();
+    const processing = await service.storage.db
+      .selectFrom('orders')
+      .selectAll()
+      .where('order_id', '=', '7300')
+      .executeTakeFirstOrThrow();
+    assert.equal(processing.paid, 0);
+    assert.deepEqual(countAt('purchase_7300'), everywhere(0));
+    assert.equal((await postWoo(wooOrder(7300, 'completed', t0 + 1000), 'order.updated')).statusCode, 200);
+    await processInbox();
+    await settled('purchase_7300');
+    assert.deepEqual(countAt('purchase_7300'), everywhere(1));
+    const reset = await put({ woocommerce: null });
+    assert.equal(reset.json().defaults.woocommerce, true);
   });
 
   test('a rotated secret: the new one verifies, the previous one during its grace period', async () => {

@@ -16,6 +16,7 @@ import { registerDomainDestinationsList } from './domain-destinations.list.js';
 import { registerDomainDestinationsSendTest } from './domain-destinations.send-test.js';
 import { registerDomainDestinationsSet } from './domain-destinations.set.js';
 import { registerDomainDestinationsUpdate } from './domain-destinations.update.js';
+import { registerDomainOrderSettings } from './domain-order-settings.js';
 import { registerDomainShopWebhooksList } from './domain-shop-webhooks.list.js';
 import { registerDomainShopWebhooksSecret } from './domain-shop-webhooks.secret.js';
 import { registerDomainsCreate } from './domains.create.js';
@@ -113,6 +114,7 @@ export async function registerRoutes(app: App, deps: AppDeps): Promise<void> {
   await registerShopWebhooksReceive(app, deps);
   registerDomainShopWebhooksSecret(app, deps);
   registerDomainShopWebhooksList(app, deps);
+  registerDomainOrderSettings(app, deps);
   registerDomainsReconciliation(app, deps);
   registerDomainsReconciliationBackfill(app, deps);
   registerApiReconciliation(app, deps);
