@@ -51,6 +51,19 @@ export interface ShopOrder {
   refunds: ShopRefund[];
 }
 
+/** A JSON object as read from a webhook body (any shape: every field is checked where it is read). */
+export type Json = Record<string, unknown>;
+
+/** `value` if it is a JSON object, else an empty one (a missing or malformed part reads as absent). */
+export function asObject(value: unknown): Json {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Json) : {};
+}
+
+/** `value` if it is an array, else an empty one. */
+export function asArray(value: unknown): unknown[] {
+  return Array.isArray(value) ? value : [];
+}
+
 /** A money string or number as a finite number (`"29.35"` → 29.35); undefined otherwise. */
 export function money(value: unknown): number | undefined {
   if (typeof value === 'number') return Number.isFinite(value) ? value : undefined;

@@ -5,8 +5,11 @@
  */
 import type { ContentItem } from '../destinations/types.js';
 import {
+  asArray,
+  asObject,
   clickIdsFromLanding,
   idOf,
+  type Json,
   money,
   type ShopOrder,
   type ShopRefund,
@@ -15,12 +18,6 @@ import {
   timeOf,
   userDataOf,
 } from './shop-order.js';
-
-type Json = Record<string, unknown>;
-
-const asObject = (value: unknown): Json =>
-  typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Json) : {};
-const asArray = (value: unknown): unknown[] => (Array.isArray(value) ? value : []);
 
 /** `financial_status` values that mean the shop has the money (refunded ones were paid first). */
 export const SHOPIFY_PAID_STATUSES = ['paid', 'partially_refunded', 'refunded'] as const;

@@ -4,8 +4,11 @@
  */
 import type { ContentItem } from '../destinations/types.js';
 import {
+  asArray,
+  asObject,
   clickIdsFromLanding,
   idOf,
+  type Json,
   money,
   type ShopOrder,
   type ShopRefund,
@@ -14,12 +17,6 @@ import {
   timeOf,
   userDataOf,
 } from './shop-order.js';
-
-type Json = Record<string, unknown>;
-
-const asObject = (value: unknown): Json =>
-  typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Json) : {};
-const asArray = (value: unknown): unknown[] => (Array.isArray(value) ? value : []);
 
 /** Statuses that mean the shop has the money (the domain may choose others: orders/paid-statuses.ts). */
 export const WOOCOMMERCE_PAID_STATUSES = ['processing', 'completed'] as const;
