@@ -37,6 +37,8 @@ export const URL_CLICK_IDS: ReadonlyArray<[string, (typeof AD_CLICK_IDS)[number]
   ['ttclid', 'ttclid'],
   ['epik', 'epik'],
   ['ScCid', 'scClickId'],
+  // Snapchat documents both spellings (reference/clients.md §6).
+  ['sccid', 'scClickId'],
   ['rdt_cid', 'rdtClickId'],
   ['gclid', 'gclid'],
   ['gbraid', 'gbraid'],
