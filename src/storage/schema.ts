@@ -343,6 +343,19 @@ export interface OrdersTable {
   snapshot_erased_at: number | null;
 }
 
+/** Read access to a store's order API (sealed credentials), for importing orders webhooks missed. */
+export interface ShopStoreAccessTable {
+  domain_id: string;
+  platform: string;
+  org_id: string;
+  store_url: string;
+  credentials_sealed: string;
+  created_at: number;
+  updated_at: number;
+  last_import_at: number | null;
+  last_import_result: string | null;
+}
+
 export interface OrderRefundsTable {
   domain_id: string;
   order_id: string;
@@ -376,6 +389,7 @@ export interface Database {
   shop_webhooks: ShopWebhooksTable;
   orders: OrdersTable;
   order_refunds: OrderRefundsTable;
+  shop_store_access: ShopStoreAccessTable;
 }
 
 export type Org = Selectable<OrgsTable>;

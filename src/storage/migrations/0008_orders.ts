@@ -11,6 +11,8 @@ import { type Kysely, sql } from 'kysely';
  *   sent (by us, or already by the plugin). The order's event is kept sealed for a backfill to a
  *   destination that missed it, and erased after ORDER_DATA_RETENTION_DAYS.
  * - `order_refunds`: each refund once, with the event that carried it.
+ * - `shop_store_access`: read access to the store's order API (WooCommerce REST keys, a Shopify access
+ *   token), sealed, so recent orders that never arrived as webhooks can be imported.
  * - `events_purchase_id`: Purchases by their event id, so an order finds the Purchase the plugin sent
  *   (`purchase_<orderId>`) and reconciliation finds each order's deliveries. Partial: only Purchases,
  *   a small part of all events.
@@ -111,6 +113,22 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addPrimaryKeyConstraint('order_refunds_pk', ['domain_id', 'order_id', 'refund_id'])
     .execute();
 
+  await db.schema
+    .createTable('shop_store_access')
+    .addColumn('domain_id', 'text', (c) => c.notNull().references('domains.id'))
+    .addColumn('platform', 'text', (c) => c.notNull())
+    .addColumn('org_id', 'text', (c) => c.notNull())
+    // WooCommerce: the shop's base URL; Shopify: <shop>.myshopify.com.
+    .addColumn('store_url', 'text', (c) => c.notNull())
+    // WooCommerce {consumerKey, consumerSecret} or Shopify {accessToken}, sealed; never returned.
+    .addColumn('credentials_sealed', 'text', (c) => c.notNull())
+    .addColumn('created_at', 'bigint', (c) => c.notNull())
+    .addColumn('updated_at', 'bigint', (c) => c.notNull())
+    .addColumn('last_import_at', 'bigint')
+    .addColumn('last_import_result', 'text')
+    .addPrimaryKeyConstraint('shop_store_access_pk', ['domain_id', 'platform'])
+    .execute();
+
   await sql`create index events_purchase_id on events (domain_id, event_id) where event_name = 'Purchase'`.execute(
     db,
   );
@@ -120,6 +138,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 export async function down(db: Kysely<unknown>): Promise<void> {
   await db.schema.alterTable('domains').dropColumn('order_paid_statuses').execute();
   await db.schema.dropIndex('events_purchase_id').execute();
+  await db.schema.dropTable('shop_store_access').execute();
   await db.schema.dropTable('order_refunds').execute();
   await db.schema.dropTable('orders').execute();
   await db.schema.dropTable('shop_webhooks').execute();

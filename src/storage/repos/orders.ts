@@ -2,8 +2,10 @@
  * Shop orders (issue 10): the webhook secrets each shop platform signs with, the webhook inbox, the orders'
  * state, their refunds, and the lookups that join an order to the Purchase events that carried it.
  */
+
+import type { Selectable } from 'kysely';
 import type { DB, Dialect } from '../db.js';
-import type { NewDelivery, NewEvent, OrderRow, ShopWebhookRow } from '../schema.js';
+import type { NewDelivery, NewEvent, OrderRow, ShopStoreAccessTable, ShopWebhookRow } from '../schema.js';
 
 export interface ShopWebhookSecretRow {
   domain_id: string;
@@ -456,4 +458,48 @@ export async function insertBackfillEvent(
     if (prepared.deliveries.length > 0)
       await trx.insertInto('deliveries').values(prepared.deliveries).execute();
   });
+}
+
+export type ShopStoreAccessRow = Selectable<ShopStoreAccessTable>;
+
+export async function getShopStoreAccess(
+  db: DB,
+  domainId: string,
+  platform: string,
+): Promise<ShopStoreAccessRow | undefined> {
+  return db
+    .selectFrom('shop_store_access')
+    .selectAll()
+    .where('domain_id', '=', domainId)
+    .where('platform', '=', platform)
+    .executeTakeFirst();
+}
+
+export async function saveShopStoreAccess(
+  db: DB,
+  row: Omit<ShopStoreAccessRow, 'last_import_at' | 'last_import_result'>,
+): Promise<void> {
+  await db
+    .insertInto('shop_store_access')
+    .values({ ...row, last_import_at: null, last_import_result: null })
+    .onConflict((oc) =>
+      oc.columns(['domain_id', 'platform']).doUpdateSet({
+        store_url: row.store_url,
+        credentials_sealed: row.credentials_sealed,
+        updated_at: row.updated_at,
+      }),
+    )
+    .execute();
+}
+
+export async function recordStoreImport(
+  db: DB,
+  input: { domainId: string; platform: string; at: number; result: string },
+): Promise<void> {
+  await db
+    .updateTable('shop_store_access')
+    .set({ last_import_at: input.at, last_import_result: input.result.slice(0, 1000) })
+    .where('domain_id', '=', input.domainId)
+    .where('platform', '=', input.platform)
+    .execute();
 }
