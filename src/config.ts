@@ -95,6 +95,17 @@ export interface Config {
     bodyLimitBytes: number;
     dedupWindowSeconds: number;
   };
+  /** Outbound webhooks (docs/webhooks.md). */
+  webhooks: {
+    /** Timeout of one attempt (connect to last byte). */
+    timeoutMs: number;
+    /** Attempts in flight at once from one worker (at most 2 of them to one endpoint). */
+    concurrency: number;
+    /** Messages and attempts older than this are deleted by the worker's maintenance. */
+    retentionMs: number;
+    /** How long a rotated secret keeps signing beside the new one. */
+    secretGraceMs: number;
+  };
 }
 
 export class ConfigError extends Error {}
@@ -325,6 +336,12 @@ export function loadConfig(env: Env = process.env): Config {
       requestsPerKeyPerHour: int(env, 'API_RATE_LIMIT_PER_HOUR', 1000, 1),
       bodyLimitBytes: int(env, 'API_BODY_LIMIT_BYTES', 512 * 1024, 1024),
       dedupWindowSeconds: int(env, 'API_DEDUP_WINDOW_SECONDS', 20 * 60, 1),
+    },
+    webhooks: {
+      timeoutMs: int(env, 'WEBHOOK_TIMEOUT_MS', 15_000, 100),
+      concurrency: int(env, 'WEBHOOK_CONCURRENCY', 8, 1),
+      retentionMs: int(env, 'WEBHOOK_RETENTION_DAYS', 30, 1) * 24 * 3600_000,
+      secretGraceMs: int(env, 'WEBHOOK_SECRET_GRACE_HOURS', 24, 0) * 3600_000,
     },
   };
   return Object.freeze(config);

@@ -19,6 +19,8 @@ import { Metrics } from './metrics.js';
 import { openStorage, type Storage } from './storage/db.js';
 import { migrateToLatest } from './storage/migrate.js';
 import { type Outbox, openOutbox } from './storage/repos/outbox.js';
+import { WebhookDispatcher } from './webhooks/dispatcher.js';
+import { WebhookSubscriptions } from './webhooks/subscriptions.js';
 
 export type Role = 'api' | 'worker' | 'all';
 
@@ -28,6 +30,10 @@ export interface Service {
   sealer: Sealer;
   app: App | null;
   worker: DeliveryWorker | null;
+  /** Outbound webhooks' sender (worker roles). */
+  webhooks: WebhookDispatcher | null;
+  /** Which endpoints subscribe to what, cached per process (invalidated by the management use cases). */
+  webhookSubscriptions: WebhookSubscriptions;
   writer: GroupCommitWriter;
   /** The writer's outbox (SQLite: its writer thread). */
   outbox: Outbox;
@@ -69,8 +75,10 @@ export async function startService(config: Config, options: StartOptions): Promi
   const rateLimiter: RateLimiter = redis ? new RedisRateLimiter(redis, clock) : new MemoryRateLimiter(clock);
   const domains = new DomainContextCache(storage.db, clock);
   const quota = new QuotaTracker(storage.db, clock, config.planQuotas);
+  const webhookSubscriptions = new WebhookSubscriptions(storage.db, clock);
 
   let worker: DeliveryWorker | null = null;
+  let webhooks: WebhookDispatcher | null = null;
   const sender = new UndiciSender(config.delivery.requestTimeoutMs);
   const logger = options.logger ?? pino({ level: config.logLevel });
   const mailer: Mailer = options.mailer ?? createMailer(config, logger);
@@ -114,11 +122,24 @@ export async function startService(config: Config, options: StartOptions): Promi
       mailer,
       logger,
       wakeDelivery: () => worker?.wake(),
+      webhookSubscriptions,
+      wakeWebhooks: () => webhooks?.wake(),
     });
   }
   if (options.role !== 'api') {
-    worker = new DeliveryWorker({ storage, sealer, clock, config, sender, log: logger, metrics });
+    worker = new DeliveryWorker({
+      storage,
+      sealer,
+      clock,
+      config,
+      sender,
+      log: logger,
+      metrics,
+      webhooks: webhookSubscriptions,
+    });
     worker.start();
+    webhooks = new WebhookDispatcher({ storage, sealer, clock, config, mailer, log: logger, metrics });
+    webhooks.start();
   }
 
   let address: string | null = null;
@@ -133,6 +154,7 @@ export async function startService(config: Config, options: StartOptions): Promi
       if (app) await app.close();
       await writer.close();
       if (worker) await worker.stop();
+      if (webhooks) await webhooks.stop();
       await sender.close();
       mailer.close();
       if (redis) redis.disconnect();
@@ -141,5 +163,19 @@ export async function startService(config: Config, options: StartOptions): Promi
     return closing;
   };
 
-  return { config, storage, sealer, app, worker, writer, outbox, domains, metrics, address, close };
+  return {
+    config,
+    storage,
+    sealer,
+    app,
+    worker,
+    webhooks,
+    webhookSubscriptions,
+    writer,
+    outbox,
+    domains,
+    metrics,
+    address,
+    close,
+  };
 }

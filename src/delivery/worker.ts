@@ -25,12 +25,18 @@ import {
 } from '../storage/repos/deliveries.js';
 import {
   getDestinationRow,
-  markCredentialsRejected,
   markDestinationStatus,
   openDestinationConfig,
 } from '../storage/repos/destinations.js';
 import { domainDeliveryDefaults } from '../storage/repos/domain-admin.js';
 import type { DestinationRow } from '../storage/schema.js';
+import {
+  markCredentialsRejectedAndNotify,
+  type OutcomeEventInfo,
+  outcomeFanout,
+  outcomeSubscribers,
+} from '../webhooks/delivery-events.js';
+import type { WebhookSubscriptions } from '../webhooks/subscriptions.js';
 import { CircuitBreakers } from './circuit.js';
 import { deliverBatch, nextTurn } from './deliver-batch.js';
 import type { HttpSender } from './http-client.js';
@@ -39,6 +45,7 @@ import { openEvents } from './open-events.js';
 export interface WorkerMetrics {
   outcome(destinationType: string, outcome: string, count: number): void;
   requestDuration(destinationType: string, seconds: number): void;
+  webhookRefused?(type: string, count: number): void;
 }
 
 export interface WorkerDeps {
@@ -52,6 +59,8 @@ export interface WorkerDeps {
   random?: () => number;
   /** Awaited between chunks while a batch is opened and built (default: one turn of the event loop). */
   pause?: () => Promise<void>;
+  /** Which orgs' endpoints want delivery outcomes (`event.delivered`, `event.failed`); none without it. */
+  webhooks?: WebhookSubscriptions;
 }
 
 const MAINTENANCE_INTERVAL_MS = 30_000;
@@ -231,8 +240,31 @@ export class DeliveryWorker {
       if (probe) this.circuits.release(destinationId);
       return;
     }
+    // Outcome webhooks: for an org without subscribed endpoints this is a cache lookup and nothing more.
+    const subscribers = this.deps.webhooks ? await outcomeSubscribers(this.deps.webhooks, row.org_id) : null;
+    const eventInfo = new Map<string, OutcomeEventInfo>();
+    if (subscribers) {
+      for (const [pk, e] of leased.events)
+        eventInfo.set(pk, { eventId: e.event_id, eventName: e.custom_event_name ?? e.event_name });
+    }
     const outcomes = await this.deliver(row, adapter, parsed.config, leased);
-    await recordOutcomes(storage.db, storage.dialect, { owner: this.owner, now: clock.now(), outcomes });
+    const now = clock.now();
+    const webhooks = subscribers
+      ? outcomeFanout({ subscribers, destination: row, events: eventInfo, outcomes, now })
+      : undefined;
+    const recorded = await recordOutcomes(storage.db, storage.dialect, {
+      owner: this.owner,
+      now,
+      outcomes,
+      ...(webhooks ? { webhooks } : {}),
+    });
+    if (recorded.refusedWebhookEndpoints.length > 0) {
+      this.deps.log.warn(
+        { endpoints: recorded.refusedWebhookEndpoints },
+        'webhook endpoints at their pending cap: outcome messages not queued',
+      );
+      this.deps.metrics?.webhookRefused?.('delivery_outcome', recorded.refusedWebhookEndpoints.length);
+    }
     const counts = new Map<string, number>();
     for (const o of outcomes) counts.set(o.outcome, (counts.get(o.outcome) ?? 0) + 1);
     for (const [outcome, count] of counts) this.deps.metrics?.outcome(row.type, outcome, count);
@@ -286,7 +318,7 @@ export class DeliveryWorker {
 
     const at = clock.now();
     if (credentialsRejected !== null) {
-      await markCredentialsRejected(storage.db, row, credentialsRejected, at);
+      await markCredentialsRejectedAndNotify(storage.db, row, credentialsRejected, at);
       this.deps.log.warn(
         { destination: row.id, type: row.type },
         'destination credentials rejected; queue held',

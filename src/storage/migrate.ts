@@ -7,6 +7,7 @@ import * as m0004 from './migrations/0004_public_api.js';
 import * as m0005 from './migrations/0005_compact_outbox.js';
 import * as m0006 from './migrations/0006_consent.js';
 import * as m0007 from './migrations/0007_diagnostics.js';
+import * as m0009 from './migrations/0009_webhooks_out.js';
 
 // Migrations are compiled in (no directory scanning), so the built package and tests see the same list.
 const migrations: Record<string, Migration> = {
@@ -17,6 +18,8 @@ const migrations: Record<string, Migration> = {
   '0005_compact_outbox': m0005,
   '0006_consent': m0006,
   '0007_diagnostics': m0007,
+  // 0008 is reserved (orders).
+  '0009_webhooks_out': m0009,
 };
 
 const provider: MigrationProvider = {

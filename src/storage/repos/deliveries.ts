@@ -8,6 +8,7 @@ import { type ExpressionBuilder, sql } from 'kysely';
 import { newId } from '../../lib/ids.js';
 import type { DB, Dialect } from '../db.js';
 import type { Database, Delivery, DeliveryAttempt, EventRow } from '../schema.js';
+import { enqueueWebhookEvents, type WebhookFanout } from './webhooks.js';
 
 export const FINAL_STATUSES = ['delivered', 'failed', 'skipped', 'dead'] as const;
 export type DeliveryStatus = 'pending' | (typeof FINAL_STATUSES)[number];
@@ -257,15 +258,18 @@ export interface DeliveryOutcome {
  * Writes a batch's outcomes: delivery rows (only while this worker still holds the lease), the attempt
  * trace, and erasure of personal data for events with no pending delivery left. One transaction of a few
  * statements whatever the batch holds: one UPDATE for every delivery row (its values joined in as a
- * list), one INSERT for the attempts that are not a plain success, one erasure.
+ * list), one INSERT for the attempts that are not a plain success, one erasure. `webhooks`: the outcome
+ * messages for an org with subscribed endpoints (webhooks/delivery-events.ts), written in the same
+ * transaction; absent for every other org, which pays no statement for it.
  */
 export async function recordOutcomes(
   db: DB,
   dialect: Dialect,
-  input: { owner: string; now: number; outcomes: DeliveryOutcome[] },
-): Promise<void> {
+  input: { owner: string; now: number; outcomes: DeliveryOutcome[]; webhooks?: readonly WebhookFanout[] },
+): Promise<{ refusedWebhookEndpoints: string[] }> {
   const { owner, now, outcomes } = input;
-  if (outcomes.length === 0) return;
+  const refusedWebhookEndpoints: string[] = [];
+  if (outcomes.length === 0) return { refusedWebhookEndpoints };
   const finalPks = new Set<string>();
   for (const o of outcomes) if (o.status !== 'pending') finalPks.add(o.delivery.event_pk);
   const eventPks = [...finalPks].sort();
@@ -307,7 +311,12 @@ export async function recordOutcomes(
         .execute();
     }
     if (eventPks.length > 0) await eraseWhenFinal(trx, dialect, eventPks, now);
+    for (const fanout of input.webhooks ?? []) {
+      const { refusedEndpointIds } = await enqueueWebhookEvents(trx, { ...fanout, now });
+      refusedWebhookEndpoints.push(...refusedEndpointIds);
+    }
   });
+  return { refusedWebhookEndpoints };
 }
 
 /** Erases the sealed personal data of the given events once none of their deliveries is pending. */
