@@ -3,8 +3,8 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { WorkerMetrics } from './delivery/worker.js';
 import type { IngestMetrics } from './ingest/accept.js';
 import type { DB } from './storage/db.js';
-import type { WebhookMetrics } from './webhooks/dispatcher.js';
 import { pendingDeliveriesByType } from './storage/repos/outbox.js';
+import type { WebhookMetrics } from './webhooks/dispatcher.js';
 
 export class Metrics implements WorkerMetrics, IngestMetrics, WebhookMetrics {
   readonly registry = new Registry();

@@ -34,6 +34,10 @@ export const CLI_OPTIONS = {
   config: { type: 'string' },
   limit: { type: 'string' },
   scopes: { type: 'string' },
+  url: { type: 'string' },
+  events: { type: 'string' },
+  description: { type: 'string' },
+  message: { type: 'string' },
   'fake-port-base': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;

@@ -23,6 +23,13 @@ import { orgAddMember } from './commands/org-add-member.js';
 import { orgCreate } from './commands/org-create.js';
 import { orgSet } from './commands/org-set.js';
 import { serve } from './commands/serve.js';
+import { webhookAttempts } from './commands/webhook-attempts.js';
+import { webhookCreate } from './commands/webhook-create.js';
+import { webhookDelete } from './commands/webhook-delete.js';
+import { webhookList } from './commands/webhook-list.js';
+import { webhookResend } from './commands/webhook-resend.js';
+import { webhookRotate } from './commands/webhook-rotate.js';
+import { webhookTest } from './commands/webhook-test.js';
 import {
   CLI_OPTIONS,
   type CliValues,
@@ -51,6 +58,13 @@ export const COMMANDS: readonly Command[] = [
   apikeyCreate,
   apikeyList,
   apikeyRevoke,
+  webhookCreate,
+  webhookList,
+  webhookDelete,
+  webhookRotate,
+  webhookAttempts,
+  webhookResend,
+  webhookTest,
 ];
 
 const USAGE = `Usage: tagbridge <command> [options]
@@ -120,6 +134,9 @@ const FIELD_FLAGS: Record<string, string> = {
   config: '--config',
   scopes: '--scopes',
   domainId: '--domain',
+  url: '--url',
+  eventTypes: '--events',
+  description: '--description',
 };
 
 function inFlagTerms(error: ApiError): string {

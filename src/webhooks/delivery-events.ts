@@ -60,7 +60,12 @@ export function outcomeFanout(input: {
   const fanout: WebhookFanout[] = [];
   const base = { orgId: destination.org_id, maxPendingPerEndpoint: MAX_PENDING_PER_ENDPOINT };
   if (delivered.length > 0)
-    fanout.push({ ...base, type: 'event.delivered', endpointIds: subscribers.delivered, payloads: delivered });
+    fanout.push({
+      ...base,
+      type: 'event.delivered',
+      endpointIds: subscribers.delivered,
+      payloads: delivered,
+    });
   if (failed.length > 0)
     fanout.push({ ...base, type: 'event.failed', endpointIds: subscribers.failed, payloads: failed });
   return fanout;

@@ -198,9 +198,12 @@ export class WebhookDispatcher {
     return keep.length;
   }
 
-  private async attempt(message: LeasedWebhookMessage, endpoint: WebhookEndpointRow | undefined): Promise<void> {
+  private async attempt(
+    message: LeasedWebhookMessage,
+    endpoint: WebhookEndpointRow | undefined,
+  ): Promise<void> {
     const { storage, sealer, clock, config } = this.deps;
-    if (!endpoint || endpoint.enabled !== 1) {
+    if (endpoint?.enabled !== 1) {
       // Disabled meanwhile: disabling fails pending messages; give this one back for that to apply.
       await releaseWebhookLeases(storage.db, storage.dialect, this.owner, [message.id]);
       return;
@@ -270,7 +273,11 @@ export class WebhookDispatcher {
   }
 
   /** Disables the endpoint (once) and tells the org's owners why. */
-  private async disable(endpoint: WebhookEndpointRow, reason: 'gone' | 'failing', now: number): Promise<void> {
+  private async disable(
+    endpoint: WebhookEndpointRow,
+    reason: 'gone' | 'failing',
+    now: number,
+  ): Promise<void> {
     const { storage, mailer, log } = this.deps;
     const changed = await disableWebhookEndpoint(storage.db, endpoint.id, reason, now);
     if (!changed) return;

@@ -97,7 +97,8 @@ export const WEBHOOK_EVENT_TYPES: Readonly<Record<WebhookEventType, string>> = {
   'destination.needs_attention': 'A platform rejected a destination’s credentials; its queue is held.',
   'usage.quota_warning': 'The month’s requests crossed 80 % or 100 % of the plan’s quota.',
   'order.unmatched': 'A shop order has no matching delivered purchase event.',
-  'reconciliation.coverage_dropped': 'The share of orders matched by delivered events fell below the threshold.',
+  'reconciliation.coverage_dropped':
+    'The share of orders matched by delivered events fell below the threshold.',
 };
 
 export const WEBHOOK_EVENT_TYPE_NAMES = Object.keys(WEBHOOK_EVENT_TYPES) as WebhookEventType[];

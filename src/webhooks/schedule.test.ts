@@ -13,7 +13,16 @@ test('the retry schedule: 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h, then no more
 });
 
 test('jitter spreads a delay by at most 10 % either way', () => {
-  assert.equal(retryDelay(1, () => 0), 4_500);
-  assert.equal(retryDelay(1, () => 0.999999), 5_500);
-  assert.equal(retryDelay(2, () => 0), 270_000);
+  assert.equal(
+    retryDelay(1, () => 0),
+    4_500,
+  );
+  assert.equal(
+    retryDelay(1, () => 0.999999),
+    5_500,
+  );
+  assert.equal(
+    retryDelay(2, () => 0),
+    270_000,
+  );
 });

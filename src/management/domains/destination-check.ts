@@ -12,9 +12,9 @@ import { CONSENT_GRANTED, type OutboundEvent } from '../../destinations/types.js
 import type { Sealer } from '../../lib/crypto.js';
 import { randomId } from '../../lib/ids.js';
 import type { DB } from '../../storage/db.js';
-import { markCredentialsRejectedAndNotify } from '../../webhooks/delivery-events.js';
 import { openDestinationConfig } from '../../storage/repos/destinations.js';
 import type { DestinationRow, Domain } from '../../storage/schema.js';
+import { markCredentialsRejectedAndNotify } from '../../webhooks/delivery-events.js';
 
 export interface DestinationCheck {
   ok: boolean;

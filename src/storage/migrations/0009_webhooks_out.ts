@@ -66,7 +66,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .on('webhook_messages')
     .columns(['endpoint_id', 'created_at'])
     .execute();
-  await db.schema.createIndex('webhook_messages_created').on('webhook_messages').column('created_at').execute();
+  await db.schema
+    .createIndex('webhook_messages_created')
+    .on('webhook_messages')
+    .column('created_at')
+    .execute();
 
   await db.schema
     .createTable('webhook_attempts')

@@ -69,13 +69,22 @@ export async function getWebhookEndpoints(
   ids: readonly string[],
 ): Promise<WebhookEndpointRow[]> {
   if (ids.length === 0) return [];
-  return db.selectFrom('webhook_endpoints').selectAll().where(inList(dialect, 'id', ids)).execute();
+  return db
+    .selectFrom('webhook_endpoints')
+    .selectAll()
+    .where(inList(dialect, 'id', ids))
+    .execute();
 }
 
 export type WebhookEndpointPatch = Partial<
-  Pick<WebhookEndpointRow, 'url' | 'description' | 'event_types' | 'enabled' | 'disabled_reason'>
+  Pick<
+    WebhookEndpointRow,
+    'url' | 'description' | 'event_types' | 'enabled' | 'disabled_reason' | 'failing_since'
+  >
 > &
-  Partial<Pick<WebhookEndpointRow, 'secret_sealed' | 'previous_secret_sealed' | 'previous_secret_expires_at'>>;
+  Partial<
+    Pick<WebhookEndpointRow, 'secret_sealed' | 'previous_secret_sealed' | 'previous_secret_expires_at'>
+  >;
 
 export async function updateWebhookEndpoint(
   db: DB,
@@ -114,7 +123,10 @@ export async function enabledWebhookSubscriptions(
 }
 
 /** Orgs (with their plan) that have an enabled endpoint subscribed to `type`. */
-export async function orgsSubscribedTo(db: DB, type: string): Promise<Array<{ orgId: string; plan: string }>> {
+export async function orgsSubscribedTo(
+  db: DB,
+  type: string,
+): Promise<Array<{ orgId: string; plan: string }>> {
   const rows = await db
     .selectFrom('webhook_endpoints')
     .innerJoin('orgs', 'orgs.id', 'webhook_endpoints.org_id')
@@ -319,7 +331,9 @@ export async function leaseWebhookMessages(
     .orderBy('next_attempt_at')
     .limit(limit);
   if (input.excludeEndpoints.length > 0) {
-    candidates = candidates.where(sql<boolean>`not ${inList(dialect, 'endpoint_id', input.excludeEndpoints)}`);
+    candidates = candidates.where(
+      sql<boolean>`not ${inList(dialect, 'endpoint_id', input.excludeEndpoints)}`,
+    );
   }
   const update =
     dialect === 'postgres'
