@@ -20,6 +20,7 @@ import {
   claimOnce,
   deleteOldWebhookData,
   disableWebhookEndpoint,
+  failUnsentWebhookMessage,
   getWebhookEndpoints,
   type LeasedWebhookMessage,
   leaseWebhookMessages,
@@ -204,8 +205,13 @@ export class WebhookDispatcher {
   ): Promise<void> {
     const { storage, sealer, clock, config } = this.deps;
     if (endpoint?.enabled !== 1) {
-      // Disabled meanwhile: disabling fails pending messages; give this one back for that to apply.
-      await releaseWebhookLeases(storage.db, storage.dialect, this.owner, [message.id]);
+      // Disabled (or deleted) since it was queued: it fails like the endpoint's other pending messages.
+      await failUnsentWebhookMessage(storage.db, {
+        id: message.id,
+        owner: this.owner,
+        now: clock.now(),
+        error: 'endpoint disabled',
+      });
       return;
     }
     const sentAt = clock.now();

@@ -372,6 +372,26 @@ export async function releaseWebhookLeases(
   await update.execute();
 }
 
+/** A leased message whose endpoint was disabled meanwhile: failed without an attempt. */
+export async function failUnsentWebhookMessage(
+  db: DB,
+  input: { id: string; owner: string; now: number; error: string },
+): Promise<void> {
+  await db
+    .updateTable('webhook_messages')
+    .set({
+      status: 'failed',
+      final_at: input.now,
+      updated_at: input.now,
+      lease_owner: null,
+      lease_expires_at: null,
+      last_error: input.error,
+    })
+    .where('id', '=', input.id)
+    .where('lease_owner', '=', input.owner)
+    .execute();
+}
+
 export interface WebhookAttemptRecord {
   messageId: string;
   endpointId: string;
