@@ -1,10 +1,12 @@
 /**
- * Outbound calls to URLs that users supply (the shop's resync callback today, webhooks later). A URL a
+ * Outbound calls to URLs that users supply (the shop's resync callback, webhook endpoints). A URL a
  * customer types must never let Tagbridge reach into its own network (SSRF): the host is resolved and
- * every address checked, and the check is repeated when the socket connects (a DNS answer can change
- * between the check and the call: rebinding). `https` is required, because the call carries a bearer
- * token; plain `http` is only allowed when ALLOW_PRIVATE_NETWORK_TARGETS is set *and* the target is
- * inside the private network, so a token never crosses the internet in clear text.
+ * every address checked; the connection is pinned to the checked addresses (`pinnedLookup`, webhooks), or
+ * the name is resolved and checked again when the socket connects (`guardedLookup`, the resync callback),
+ * so a DNS answer that changes between the check and the call (rebinding) cannot reach inside. `https` is required,
+ * because the call carries a bearer token or a signature; plain `http` is only allowed when
+ * ALLOW_PRIVATE_NETWORK_TARGETS is set *and* the target is inside the private network, so nothing crosses
+ * the internet in clear text. Redirects are never followed.
  */
 import dns, { type LookupAddress } from 'node:dns';
 import { isIP, type LookupFunction } from 'node:net';
@@ -257,6 +259,11 @@ export async function postToUserUrl(
     timeoutMs: number;
     policy: OutboundPolicy;
     maxBodyChars?: number;
+    /**
+     * How the socket finds its address: pinned to the checked addresses (default), or resolved again and
+     * re-checked at connect time (`recheck`, what the resync callback has always done).
+     */
+    connect?: 'pinned' | 'recheck';
   },
 ): Promise<OutboundResponse> {
   const started = performance.now();
@@ -271,7 +278,8 @@ export async function postToUserUrl(
       durationMs: elapsed(),
       body: null,
     };
-  const agent = new Agent({ connect: { lookup: pinnedLookup(check.addresses), timeout: input.timeoutMs } });
+  const lookup = input.connect === 'recheck' ? guardedLookup(input.policy) : pinnedLookup(check.addresses);
+  const agent = new Agent({ connect: { lookup, timeout: input.timeoutMs } });
   try {
     const res = await request(check.url, {
       method: 'POST',
@@ -318,6 +326,10 @@ export async function postJsonToUserUrl(
   raw: string,
   input: { headers: Record<string, string>; body: unknown; timeoutMs: number; policy: OutboundPolicy },
 ): Promise<OutboundResult> {
-  const { body: _body, ...result } = await postToUserUrl(raw, { ...input, body: JSON.stringify(input.body) });
+  const { body: _body, ...result } = await postToUserUrl(raw, {
+    ...input,
+    body: JSON.stringify(input.body),
+    connect: 'recheck',
+  });
   return result;
 }
