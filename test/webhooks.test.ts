@@ -6,15 +6,19 @@
  * the bounds of every queue. Tenant isolation and roles of every route: test/management/routes.ts.
  */
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { Webhook } from 'standardwebhooks';
 import { type FakePlatform, startFakeMeta } from '../src/dev/fakes/index.js';
+import { Sealer } from '../src/lib/crypto.js';
 import { CLI_ACTOR } from '../src/management/audit.js';
 import { createWebhookEndpoint } from '../src/management/webhooks/create.js';
+import { resealAll } from '../src/storage/repos/key-rotation.js';
 import { addUsage, dayOf } from '../src/storage/repos/usage.js';
 import { enqueueWebhookEvent } from '../src/storage/repos/webhooks.js';
+import { signingSecrets } from '../src/webhooks/dispatcher.js';
 import { emitWebhookEvent } from '../src/webhooks/emit.js';
 import type { CliJson } from './cli/helpers.js';
 import {
@@ -456,6 +460,32 @@ describe('webhooks: management API, signing, emission', () => {
     });
     assert.deepEqual(result, { messageIds: [], refusedEndpointIds: [] });
     assert.deepEqual(await service.webhookSubscriptions.endpointsFor(tenant.org.id, 'event.delivered'), []);
+  });
+
+  // Last in this block: it re-seals the whole database under a key the running service does not have.
+  test('keys rotate re-seals webhook secrets, current and previous', async () => {
+    const { session } = await owner();
+    const created = await create(session, { url: receiver.url, eventTypes: ['event.failed'] });
+    const id = String(created.json.id);
+    const rotated = await service.app!.inject({
+      method: 'POST',
+      url: `/v1/org/webhooks/${id}/rotate-secret`,
+      headers: session.headers,
+    });
+    const newKey = randomBytes(32);
+    const report = await resealAll(
+      service.storage.db,
+      new Sealer([newKey, ...service.config.encryptionKeys]),
+    );
+    assert.equal(report.webhookSecrets.failed, 0);
+    assert.ok(report.webhookSecrets.resealed >= 2);
+    const row = await service.storage.db
+      .selectFrom('webhook_endpoints')
+      .selectAll()
+      .where('id', '=', id)
+      .executeTakeFirstOrThrow();
+    const onlyNew = new Sealer([newKey]);
+    assert.deepEqual(signingSecrets(onlyNew, row, Date.now()), [rotated.json().secret, created.json.secret]);
   });
 });
 
