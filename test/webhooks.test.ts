@@ -507,8 +507,9 @@ describe('webhooks: the retry schedule, disabling, bounds (manual clock)', () =>
         WEBHOOK_RETENTION_DAYS: '7',
       },
     });
-    // The test drives the dispatcher itself, one round at a time.
+    // The test drives the dispatcher (and the delivery worker's maintenance) itself, one round at a time.
     await service.webhooks!.stop(0);
+    await service.worker!.stop(0);
   });
   after(async () => {
     await service.destroy();
@@ -562,6 +563,43 @@ describe('webhooks: the retry schedule, disabling, bounds (manual clock)', () =>
     });
     return messageIds;
   }
+
+  test('deliveries that die waiting (retry horizon) announce event.failed with status dead', async () => {
+    const tenant = await createTenant(service, { destinations: { meta: META } });
+    await createWebhookEndpoint(deps(), CLI_ACTOR, {
+      orgId: tenant.org.id,
+      url: receiver.url,
+      eventTypes: ['event.failed'],
+    });
+    const eventId = `order-dead-${Date.now()}`;
+    const res = await service.app!.inject({
+      method: 'POST',
+      url: '/v1/events',
+      headers: proxyHeaders(tenant),
+      payload: { events: [purchaseEvent({ eventId, eventTime: Math.floor(clock.now() / 1000) - 5 })] },
+    });
+    assert.equal(res.statusCode, 200, res.body);
+    clock.advance(5 * 3600_000);
+    await service.worker!.maintenance(clock.now());
+    const messages = await service.storage.db
+      .selectFrom('webhook_messages')
+      .select('payload')
+      .where('org_id', '=', tenant.org.id)
+      .execute();
+    assert.equal(messages.length, 1);
+    const body = JSON.parse(messages[0]!.payload);
+    assert.equal(body.type, 'event.failed');
+    assert.deepEqual(body.data, {
+      eventId,
+      eventName: 'Purchase',
+      domain: { id: tenant.domain.id },
+      destination: { id: tenant.destinations.meta, type: 'meta' },
+      status: 'dead',
+      message: 'retry horizon reached before delivery',
+      attempts: 0,
+    });
+    await service.webhooks!.drain();
+  });
 
   test('a failing endpoint is retried after 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h (±10 %), then failed', async () => {
     receiver.status = 500;

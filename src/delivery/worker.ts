@@ -31,6 +31,7 @@ import {
 import { domainDeliveryDefaults } from '../storage/repos/domain-admin.js';
 import type { DestinationRow } from '../storage/schema.js';
 import {
+  announceExpired,
   markCredentialsRejectedAndNotify,
   type OutcomeEventInfo,
   outcomeFanout,
@@ -164,7 +165,12 @@ export class DeliveryWorker {
   }
 
   async maintenance(now: number): Promise<void> {
-    const dead = await expireDeliveries(this.deps.storage.db, now);
+    const { storage, webhooks } = this.deps;
+    const dead = await expireDeliveries(
+      storage.db,
+      now,
+      webhooks ? (trx, expired) => announceExpired(trx, storage.dialect, webhooks, expired, now) : undefined,
+    );
     if (dead > 0) this.deps.metrics?.outcome('all', 'dead', dead);
     await eraseFinishedEvents(this.deps.storage.db, now);
     await deleteExpiredDedupKeys(this.deps.storage.db, now);

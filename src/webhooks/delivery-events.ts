@@ -2,10 +2,14 @@
  * The webhook events the delivery side causes: a delivery's final outcome (`event.delivered`,
  * `event.failed`) and a destination whose credentials a platform rejected (`destination.needs_attention`).
  */
-import type { DB } from '../storage/db.js';
-import type { DeliveryOutcome } from '../storage/repos/deliveries.js';
+import type { DB, Dialect } from '../storage/db.js';
+import {
+  type DeliveryOutcome,
+  type ExpiredDelivery,
+  outcomeWebhookContext,
+} from '../storage/repos/deliveries.js';
 import { markCredentialsRejected } from '../storage/repos/destinations.js';
-import type { WebhookFanout } from '../storage/repos/webhooks.js';
+import { enqueueWebhookEvents, type WebhookFanout } from '../storage/repos/webhooks.js';
 import type { DestinationRow } from '../storage/schema.js';
 import { emitWebhookEvent, MAX_PENDING_PER_ENDPOINT } from './emit.js';
 import { type EventOutcomeData, webhookBody } from './events.js';
@@ -97,4 +101,52 @@ export async function markCredentialsRejectedAndNotify(
     }
     return marked;
   });
+}
+
+/**
+ * `event.failed` for deliveries the worker's maintenance declared dead (their retry horizon passed while they
+ * waited: a held queue, an open circuit), in the transaction that declared them. Only orgs whose endpoints
+ * subscribe cost anything beyond the cache lookups.
+ */
+export async function announceExpired(
+  trx: DB,
+  dialect: Dialect,
+  subscriptions: WebhookSubscriptions,
+  expired: readonly ExpiredDelivery[],
+  now: number,
+): Promise<void> {
+  const wanted: ExpiredDelivery[] = [];
+  const subscribers = new Map<string, string[]>();
+  for (const row of expired) {
+    if (!subscribers.has(row.org_id))
+      subscribers.set(row.org_id, await subscriptions.endpointsFor(row.org_id, 'event.failed', trx));
+    if ((subscribers.get(row.org_id) ?? []).length > 0) wanted.push(row);
+  }
+  if (wanted.length === 0) return;
+  const context = await outcomeWebhookContext(trx, dialect, {
+    eventPks: [...new Set(wanted.map((r) => r.event_pk))],
+    destinationIds: [...new Set(wanted.map((r) => r.destination_id))],
+  });
+  const byDestination = new Map<string, ExpiredDelivery[]>();
+  for (const row of wanted)
+    byDestination.set(row.destination_id, [...(byDestination.get(row.destination_id) ?? []), row]);
+  for (const [destinationId, rows] of byDestination) {
+    const destination = context.destinations.get(destinationId);
+    if (!destination) continue;
+    const fanout = outcomeFanout({
+      subscribers: { delivered: [], failed: subscribers.get(destination.org_id) ?? [] },
+      destination,
+      events: context.events,
+      outcomes: rows.map((row) => ({
+        delivery: { id: row.id, event_pk: row.event_pk, attempts: row.attempts },
+        status: 'dead',
+        attempted: false,
+        statusCode: null,
+        outcome: 'dead',
+        message: 'retry horizon reached before delivery',
+      })),
+      now,
+    });
+    for (const f of fanout) await enqueueWebhookEvents(trx, { ...f, now });
+  }
 }

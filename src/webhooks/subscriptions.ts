@@ -25,12 +25,15 @@ export class WebhookSubscriptions {
     private readonly options: { ttlMs: number; maxOrgs: number } = { ttlMs: 30_000, maxOrgs: 10_000 },
   ) {}
 
-  /** The org's enabled endpoints subscribed to `type` (ids). */
-  async endpointsFor(orgId: string, type: string): Promise<string[]> {
+  /**
+   * The org's enabled endpoints subscribed to `type` (ids). Inside a transaction pass it as `db`: on SQLite a
+   * query on the main handle would wait for that transaction to end.
+   */
+  async endpointsFor(orgId: string, type: string, db: DB = this.db): Promise<string[]> {
     const now = this.clock.now();
     let entry = this.entries.get(orgId);
     if (!entry || now - entry.loadedAt > this.options.ttlMs) {
-      entry = { loadedAt: now, endpoints: await enabledWebhookSubscriptions(this.db, orgId) };
+      entry = { loadedAt: now, endpoints: await enabledWebhookSubscriptions(db, orgId) };
       this.entries.delete(orgId);
       this.entries.set(orgId, entry);
       while (this.entries.size > this.options.maxOrgs) {

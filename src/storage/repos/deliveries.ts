@@ -4,7 +4,7 @@
  * with FOR UPDATE SKIP LOCKED so several workers share the queue without waiting on each other; SQLite
  * serializes writers, so the same statement is atomic there.
  */
-import { type ExpressionBuilder, sql } from 'kysely';
+import { type ExpressionBuilder, type Selectable, sql } from 'kysely';
 import { newId } from '../../lib/ids.js';
 import type { DB, Dialect } from '../db.js';
 import type { Database, Delivery, DeliveryAttempt, EventRow } from '../schema.js';
@@ -443,8 +443,24 @@ export async function releaseLeases(db: DB, owner: string): Promise<number> {
   return Number(result.numUpdatedRows);
 }
 
-/** Pending deliveries past their retry horizon become dead; their events' personal data is erased. */
-export async function expireDeliveries(db: DB, now: number): Promise<number> {
+export interface ExpiredDelivery {
+  id: string;
+  event_pk: string;
+  attempts: number;
+  org_id: string;
+  destination_id: string;
+}
+
+/**
+ * Pending deliveries past their retry horizon become dead; their events' personal data is erased.
+ * `onExpired` runs in the same transaction with the rows that died (the worker queues `event.failed`
+ * webhooks there for orgs that subscribe).
+ */
+export async function expireDeliveries(
+  db: DB,
+  now: number,
+  onExpired?: (trx: DB, expired: ExpiredDelivery[]) => Promise<void>,
+): Promise<number> {
   return db.transaction().execute(async (trx) => {
     const expired = await trx
       .updateTable('deliveries')
@@ -459,9 +475,10 @@ export async function expireDeliveries(db: DB, now: number): Promise<number> {
       .where('status', '=', PENDING)
       .where('give_up_at', '<=', now)
       .where((eb) => eb.or([eb('lease_expires_at', 'is', null), eb('lease_expires_at', '<=', now)]))
-      .returning(['id', 'event_pk', 'attempts'])
+      .returning(['id', 'event_pk', 'attempts', 'org_id', 'destination_id'])
       .execute();
     if (expired.length === 0) return 0;
+    if (onExpired) await onExpired(trx, expired);
     for (let i = 0; i < expired.length; i += 400) {
       await trx
         .insertInto('delivery_attempts')
@@ -557,4 +574,41 @@ export function withDeliveredAttempt(delivery: Delivery, attempts: DeliveryAttem
 /** A delivery by id across orgs (operator lookups). */
 export async function getDeliveryById(db: DB, deliveryId: string): Promise<Delivery | undefined> {
   return db.selectFrom('deliveries').selectAll().where('id', '=', deliveryId).executeTakeFirst();
+}
+
+/** What an outcome webhook names besides the delivery: the events' ids and names, the destinations. */
+export async function outcomeWebhookContext(
+  db: DB,
+  dialect: Dialect,
+  input: { eventPks: string[]; destinationIds: string[] },
+): Promise<{
+  events: Map<string, { eventId: string; eventName: string }>;
+  destinations: Map<
+    string,
+    Pick<Selectable<Database['destinations']>, 'id' | 'org_id' | 'domain_id' | 'type'>
+  >;
+}> {
+  const events = new Map<string, { eventId: string; eventName: string }>();
+  const destinations = new Map<
+    string,
+    Pick<Selectable<Database['destinations']>, 'id' | 'org_id' | 'domain_id' | 'type'>
+  >();
+  if (input.eventPks.length > 0) {
+    const rows = await db
+      .selectFrom('events')
+      .select(['id', 'event_id', 'event_name', 'custom_event_name'])
+      .where(inList(dialect, 'id', input.eventPks))
+      .execute();
+    for (const r of rows)
+      events.set(r.id, { eventId: r.event_id, eventName: r.custom_event_name ?? r.event_name });
+  }
+  if (input.destinationIds.length > 0) {
+    const rows = await db
+      .selectFrom('destinations')
+      .select(['id', 'org_id', 'domain_id', 'type'])
+      .where(inList(dialect, 'id', input.destinationIds))
+      .execute();
+    for (const r of rows) destinations.set(r.id, r);
+  }
+  return { events, destinations };
 }
