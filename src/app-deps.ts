@@ -15,6 +15,7 @@ import type { RateLimiter } from './lib/rate-limiter.js';
 import type { Mailer } from './mail/mailer.js';
 import type { Metrics } from './metrics.js';
 import type { Storage } from './storage/db.js';
+import type { WebhookSubscriptions } from './webhooks/subscriptions.js';
 
 export interface AppDeps {
   config: Config;
@@ -34,4 +35,8 @@ export interface AppDeps {
   wakeDelivery?: () => void;
   /** Wakes this process's shop webhook processor, if it runs one (a webhook was just stored). */
   wakeOrders?: () => void;
+  /** The per-process subscription cache of outbound webhooks: endpoint changes drop the org's entry. */
+  webhookSubscriptions?: WebhookSubscriptions;
+  /** Wakes this process's webhook dispatcher, if it runs one (a resent or test message is due now). */
+  wakeWebhooks?: () => void;
 }

@@ -22,6 +22,8 @@ const LAYERS: string[][] = [
   ['destinations', 'storage'],
   ['config'],
   ['mail'],
+  // Outbound webhooks: signing, the dispatcher, emission; below the areas whose changes it announces.
+  ['webhooks'],
   ['ingest'],
   ['delivery'],
   ['metrics'],

@@ -103,6 +103,17 @@ export interface Config {
     /** How long an order's personal data is kept for a backfill; also the order events' dedup window. */
     dataRetentionMs: number;
   };
+  /** Outbound webhooks (docs/webhooks.md). */
+  webhooks: {
+    /** Timeout of one attempt (connect to last byte). */
+    timeoutMs: number;
+    /** Attempts in flight at once from one worker (at most 2 of them to one endpoint). */
+    concurrency: number;
+    /** Messages and attempts older than this are deleted by the worker's maintenance. */
+    retentionMs: number;
+    /** How long a rotated secret keeps signing beside the new one. */
+    secretGraceMs: number;
+  };
 }
 
 export class ConfigError extends Error {}
@@ -338,6 +349,12 @@ export function loadConfig(env: Env = process.env): Config {
       webhookBodyLimitBytes: int(env, 'SHOP_WEBHOOK_BODY_LIMIT_BYTES', 2 * 1024 * 1024, 1024),
       secretGraceMs: int(env, 'SHOP_WEBHOOK_SECRET_GRACE_HOURS', 24, 0) * 3600_000,
       dataRetentionMs: int(env, 'ORDER_DATA_RETENTION_DAYS', 30, 1) * 24 * 3600_000,
+    },
+    webhooks: {
+      timeoutMs: int(env, 'WEBHOOK_TIMEOUT_MS', 15_000, 100),
+      concurrency: int(env, 'WEBHOOK_CONCURRENCY', 8, 1),
+      retentionMs: int(env, 'WEBHOOK_RETENTION_DAYS', 30, 1) * 24 * 3600_000,
+      secretGraceMs: int(env, 'WEBHOOK_SECRET_GRACE_HOURS', 24, 0) * 3600_000,
     },
   };
   return Object.freeze(config);

@@ -20,6 +20,8 @@ import { ShopWebhookProcessor } from './orders/webhook-processor.js';
 import { openStorage, type Storage } from './storage/db.js';
 import { migrateToLatest } from './storage/migrate.js';
 import { type Outbox, openOutbox } from './storage/repos/outbox.js';
+import { WebhookDispatcher } from './webhooks/dispatcher.js';
+import { WebhookSubscriptions } from './webhooks/subscriptions.js';
 
 export type Role = 'api' | 'worker' | 'all';
 
@@ -31,6 +33,10 @@ export interface Service {
   worker: DeliveryWorker | null;
   /** The shop webhook inbox's processor (worker roles). */
   orders: ShopWebhookProcessor | null;
+  /** Outbound webhooks' sender (worker roles). */
+  webhooks: WebhookDispatcher | null;
+  /** Which endpoints subscribe to what, cached per process (invalidated by the management use cases). */
+  webhookSubscriptions: WebhookSubscriptions;
   writer: GroupCommitWriter;
   /** The writer's outbox (SQLite: its writer thread). */
   outbox: Outbox;
@@ -72,9 +78,11 @@ export async function startService(config: Config, options: StartOptions): Promi
   const rateLimiter: RateLimiter = redis ? new RedisRateLimiter(redis, clock) : new MemoryRateLimiter(clock);
   const domains = new DomainContextCache(storage.db, clock);
   const quota = new QuotaTracker(storage.db, clock, config.planQuotas);
+  const webhookSubscriptions = new WebhookSubscriptions(storage.db, clock);
 
   let worker: DeliveryWorker | null = null;
   let orders: ShopWebhookProcessor | null = null;
+  let webhooks: WebhookDispatcher | null = null;
   const sender = new UndiciSender(config.delivery.requestTimeoutMs);
   const logger = options.logger ?? pino({ level: config.logLevel });
   const mailer: Mailer = options.mailer ?? createMailer(config, logger);
@@ -119,16 +127,29 @@ export async function startService(config: Config, options: StartOptions): Promi
       logger,
       wakeDelivery: () => worker?.wake(),
       wakeOrders: () => orders?.wake(),
+      webhookSubscriptions,
+      wakeWebhooks: () => webhooks?.wake(),
     });
   }
   if (options.role !== 'api') {
-    worker = new DeliveryWorker({ storage, sealer, clock, config, sender, log: logger, metrics });
+    worker = new DeliveryWorker({
+      storage,
+      sealer,
+      clock,
+      config,
+      sender,
+      log: logger,
+      metrics,
+      webhooks: webhookSubscriptions,
+    });
     worker.start();
     orders = new ShopWebhookProcessor(
       { storage, sealer, clock, config, writer, quota, metrics, domains, sharedIps: new SharedIpTracker() },
       logger,
     );
     orders.start();
+    webhooks = new WebhookDispatcher({ storage, sealer, clock, config, mailer, log: logger, metrics });
+    webhooks.start();
   }
 
   let address: string | null = null;
@@ -145,6 +166,7 @@ export async function startService(config: Config, options: StartOptions): Promi
       if (orders) await orders.stop();
       await writer.close();
       if (worker) await worker.stop();
+      if (webhooks) await webhooks.stop();
       await sender.close();
       mailer.close();
       if (redis) redis.disconnect();
@@ -153,5 +175,20 @@ export async function startService(config: Config, options: StartOptions): Promi
     return closing;
   };
 
-  return { config, storage, sealer, app, worker, orders, writer, outbox, domains, metrics, address, close };
+  return {
+    config,
+    storage,
+    sealer,
+    app,
+    worker,
+    orders,
+    webhooks,
+    webhookSubscriptions,
+    writer,
+    outbox,
+    domains,
+    metrics,
+    address,
+    close,
+  };
 }

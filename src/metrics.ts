@@ -4,14 +4,17 @@ import type { WorkerMetrics } from './delivery/worker.js';
 import type { IngestMetrics } from './ingest/accept.js';
 import type { DB } from './storage/db.js';
 import { pendingDeliveriesByType } from './storage/repos/outbox.js';
+import type { WebhookMetrics } from './webhooks/dispatcher.js';
 
-export class Metrics implements WorkerMetrics, IngestMetrics {
+export class Metrics implements WorkerMetrics, IngestMetrics, WebhookMetrics {
   readonly registry = new Registry();
   readonly ingestRequests: Counter<'route' | 'status'>;
   readonly ingestEvents: Counter<'route' | 'result'>;
   readonly ingestLatency: Histogram<'route'>;
   readonly deliveryOutcomes: Counter<'destination' | 'outcome'>;
   readonly deliveryRequestSeconds: Histogram<'destination'>;
+  readonly webhookAttempts: Histogram<'outcome'>;
+  readonly webhookRefusals: Counter<'type'>;
 
   constructor(db?: DB) {
     this.ingestRequests = new Counter({
@@ -46,6 +49,19 @@ export class Metrics implements WorkerMetrics, IngestMetrics {
       buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 15],
       registers: [this.registry],
     });
+    this.webhookAttempts = new Histogram({
+      name: 'tagbridge_webhook_attempt_duration_seconds',
+      help: 'Outbound webhook attempts by outcome (delivered, an HTTP status, network) and their duration.',
+      labelNames: ['outcome'],
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 15],
+      registers: [this.registry],
+    });
+    this.webhookRefusals = new Counter({
+      name: 'tagbridge_webhook_refused_total',
+      help: 'Webhook messages not queued because the endpoint held its maximum of pending messages.',
+      labelNames: ['type'],
+      registers: [this.registry],
+    });
     if (db) {
       new Gauge({
         name: 'tagbridge_queue_depth',
@@ -73,5 +89,13 @@ export class Metrics implements WorkerMetrics, IngestMetrics {
 
   requestDuration(destinationType: string, seconds: number): void {
     this.deliveryRequestSeconds.observe({ destination: destinationType }, seconds);
+  }
+
+  webhookAttempt(outcome: string, seconds: number): void {
+    this.webhookAttempts.observe({ outcome }, seconds);
+  }
+
+  webhookRefused(type: string, count: number): void {
+    this.webhookRefusals.inc({ type }, count);
   }
 }

@@ -25,6 +25,13 @@ import { orgSet } from './commands/org-set.js';
 import { backfillCommand, reconcileCommand } from './commands/reconcile.js';
 import { serve } from './commands/serve.js';
 import { shopWebhookRotate, shopWebhookSecret } from './commands/shop-webhook.js';
+import { webhookAttempts } from './commands/webhook-attempts.js';
+import { webhookCreate } from './commands/webhook-create.js';
+import { webhookDelete } from './commands/webhook-delete.js';
+import { webhookList } from './commands/webhook-list.js';
+import { webhookResend } from './commands/webhook-resend.js';
+import { webhookRotate } from './commands/webhook-rotate.js';
+import { webhookTest } from './commands/webhook-test.js';
 import {
   CLI_OPTIONS,
   type CliValues,
@@ -57,6 +64,13 @@ export const COMMANDS: readonly Command[] = [
   shopWebhookRotate,
   reconcileCommand,
   backfillCommand,
+  webhookCreate,
+  webhookList,
+  webhookDelete,
+  webhookRotate,
+  webhookAttempts,
+  webhookResend,
+  webhookTest,
 ];
 
 const USAGE = `Usage: tagbridge <command> [options]
@@ -128,6 +142,9 @@ const FIELD_FLAGS: Record<string, string> = {
   config: '--config',
   scopes: '--scopes',
   domainId: '--domain',
+  url: '--url',
+  eventTypes: '--events',
+  description: '--description',
 };
 
 function inFlagTerms(error: ApiError): string {

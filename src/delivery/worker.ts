@@ -25,12 +25,19 @@ import {
 } from '../storage/repos/deliveries.js';
 import {
   getDestinationRow,
-  markCredentialsRejected,
   markDestinationStatus,
   openDestinationConfig,
 } from '../storage/repos/destinations.js';
 import { domainDeliveryDefaults } from '../storage/repos/domain-admin.js';
 import type { DestinationRow } from '../storage/schema.js';
+import {
+  announceExpired,
+  markCredentialsRejectedAndNotify,
+  type OutcomeEventInfo,
+  outcomeFanout,
+  outcomeSubscribers,
+} from '../webhooks/delivery-events.js';
+import type { WebhookSubscriptions } from '../webhooks/subscriptions.js';
 import type { AccessTokenCache } from './access-tokens.js';
 import { CircuitBreakers } from './circuit.js';
 import { deliverBatch, nextTurn } from './deliver-batch.js';
@@ -40,6 +47,7 @@ import { openEvents } from './open-events.js';
 export interface WorkerMetrics {
   outcome(destinationType: string, outcome: string, count: number): void;
   requestDuration(destinationType: string, seconds: number): void;
+  webhookRefused?(type: string, count: number): void;
 }
 
 export interface WorkerDeps {
@@ -55,6 +63,8 @@ export interface WorkerDeps {
   pause?: () => Promise<void>;
   /** Access tokens (Google Ads); default: the process's shared cache, which "send test event" uses too. */
   tokens?: AccessTokenCache;
+  /** Which orgs' endpoints want delivery outcomes (`event.delivered`, `event.failed`); none without it. */
+  webhooks?: WebhookSubscriptions;
 }
 
 const MAINTENANCE_INTERVAL_MS = 30_000;
@@ -158,7 +168,12 @@ export class DeliveryWorker {
   }
 
   async maintenance(now: number): Promise<void> {
-    const dead = await expireDeliveries(this.deps.storage.db, now);
+    const { storage, webhooks } = this.deps;
+    const dead = await expireDeliveries(
+      storage.db,
+      now,
+      webhooks ? (trx, expired) => announceExpired(trx, storage.dialect, webhooks, expired, now) : undefined,
+    );
     if (dead > 0) this.deps.metrics?.outcome('all', 'dead', dead);
     await eraseFinishedEvents(this.deps.storage.db, now);
     await deleteExpiredDedupKeys(this.deps.storage.db, now);
@@ -234,8 +249,31 @@ export class DeliveryWorker {
       if (probe) this.circuits.release(destinationId);
       return;
     }
+    // Outcome webhooks: for an org without subscribed endpoints this is a cache lookup and nothing more.
+    const subscribers = this.deps.webhooks ? await outcomeSubscribers(this.deps.webhooks, row.org_id) : null;
+    const eventInfo = new Map<string, OutcomeEventInfo>();
+    if (subscribers) {
+      for (const [pk, e] of leased.events)
+        eventInfo.set(pk, { eventId: e.event_id, eventName: e.custom_event_name ?? e.event_name });
+    }
     const outcomes = await this.deliver(row, adapter, parsed.config, leased);
-    await recordOutcomes(storage.db, storage.dialect, { owner: this.owner, now: clock.now(), outcomes });
+    const now = clock.now();
+    const webhooks = subscribers
+      ? outcomeFanout({ subscribers, destination: row, events: eventInfo, outcomes, now })
+      : undefined;
+    const recorded = await recordOutcomes(storage.db, storage.dialect, {
+      owner: this.owner,
+      now,
+      outcomes,
+      ...(webhooks ? { webhooks } : {}),
+    });
+    if (recorded.refusedWebhookEndpoints.length > 0) {
+      this.deps.log.warn(
+        { endpoints: recorded.refusedWebhookEndpoints },
+        'webhook endpoints at their pending cap: outcome messages not queued',
+      );
+      this.deps.metrics?.webhookRefused?.('delivery_outcome', recorded.refusedWebhookEndpoints.length);
+    }
     const counts = new Map<string, number>();
     for (const o of outcomes) counts.set(o.outcome, (counts.get(o.outcome) ?? 0) + 1);
     for (const [outcome, count] of counts) this.deps.metrics?.outcome(row.type, outcome, count);
@@ -291,7 +329,7 @@ export class DeliveryWorker {
 
     const at = clock.now();
     if (credentialsRejected !== null) {
-      await markCredentialsRejected(storage.db, row, credentialsRejected, at);
+      await markCredentialsRejectedAndNotify(storage.db, row, credentialsRejected, at);
       this.deps.log.warn(
         { destination: row.id, type: row.type },
         'destination credentials rejected; queue held',

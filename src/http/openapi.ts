@@ -22,6 +22,11 @@ export async function registerOpenApi(app: App, deps: AppDeps): Promise<void> {
       tags: [
         { name: 'Public API', description: 'Authorization: Bearer sp_… (API keys, server-to-server only).' },
         { name: 'Management', description: 'Session-authenticated (the dashboard).' },
+        {
+          name: 'Webhooks',
+          description:
+            'Outbound webhook endpoints, session-authenticated (owner or admin). See docs/webhooks.md.',
+        },
       ],
       components: {
         securitySchemes: {

@@ -1,10 +1,12 @@
 /**
- * Outbound calls to URLs that users supply (the shop's resync callback today, webhooks later). A URL a
+ * Outbound calls to URLs that users supply (the shop's resync callback, webhook endpoints). A URL a
  * customer types must never let Tagbridge reach into its own network (SSRF): the host is resolved and
- * every address checked, and the check is repeated when the socket connects (a DNS answer can change
- * between the check and the call: rebinding). `https` is required, because the call carries a bearer
- * token; plain `http` is only allowed when ALLOW_PRIVATE_NETWORK_TARGETS is set *and* the target is
- * inside the private network, so a token never crosses the internet in clear text.
+ * every address checked; the connection is pinned to the checked addresses (`pinnedLookup`, webhooks), or
+ * the name is resolved and checked again when the socket connects (`guardedLookup`, the resync callback),
+ * so a DNS answer that changes between the check and the call (rebinding) cannot reach inside. `https` is required,
+ * because the call carries a bearer token or a signature; plain `http` is only allowed when
+ * ALLOW_PRIVATE_NETWORK_TARGETS is set *and* the target is inside the private network, so nothing crosses
+ * the internet in clear text. Redirects are never followed.
  */
 import dns, { type LookupAddress } from 'node:dns';
 import { isIP, type LookupFunction } from 'node:net';
@@ -215,24 +217,74 @@ export interface OutboundResult {
   durationMs: number;
 }
 
+export interface OutboundResponse extends OutboundResult {
+  /** The start of the answer's body (up to `maxBodyChars`), null without an answer. */
+  body: string | null;
+}
+
 const MAX_ERROR_BODY = 300;
 
-/** POSTs JSON to a user-supplied URL under the outbound policy; never follows redirects. */
-export async function postJsonToUserUrl(
+/**
+ * A `lookup` that answers with the addresses the check resolved and approved: the connection goes to one
+ * of them, with no second resolution a rebinding DNS server could answer differently.
+ */
+export function pinnedLookup(addresses: readonly string[]): LookupFunction {
+  const answers: LookupAddress[] = addresses.map((address) => ({
+    address,
+    family: isIP(address) === 6 ? 6 : 4,
+  }));
+  return (_hostname, options, callback) => {
+    const usable = answers.filter((a) => !options.family || a.family === options.family);
+    if (usable.length === 0) {
+      const none: NodeJS.ErrnoException = new Error('no checked address of the requested family');
+      none.code = 'ENOTFOUND';
+      callback(none, '', 0);
+      return;
+    }
+    if (options.all) callback(null, usable);
+    else callback(null, usable[0]!.address, usable[0]!.family);
+  };
+}
+
+/**
+ * POSTs `body` (sent byte for byte) to a user-supplied URL under the outbound policy: every resolved
+ * address checked, the connection pinned to them, redirects never followed (a 3xx is an answer like any
+ * other), one timeout for the whole exchange. Only 2xx is `ok`.
+ */
+export async function postToUserUrl(
   raw: string,
-  input: { headers: Record<string, string>; body: unknown; timeoutMs: number; policy: OutboundPolicy },
-): Promise<OutboundResult> {
+  input: {
+    headers: Record<string, string>;
+    body: string;
+    timeoutMs: number;
+    policy: OutboundPolicy;
+    maxBodyChars?: number;
+    /**
+     * How the socket finds its address: pinned to the checked addresses (default), or resolved again and
+     * re-checked at connect time (`recheck`, what the resync callback has always done).
+     */
+    connect?: 'pinned' | 'recheck';
+  },
+): Promise<OutboundResponse> {
   const started = performance.now();
   const elapsed = (): number => Math.round(performance.now() - started);
+  const maxBody = input.maxBodyChars ?? MAX_ERROR_BODY;
   const check = await checkOutboundUrl(raw, input.policy);
   if (!check.ok)
-    return { ok: false, statusCode: null, error: `refused: ${check.reason}`, durationMs: elapsed() };
-  const agent = new Agent({ connect: { lookup: guardedLookup(input.policy), timeout: input.timeoutMs } });
+    return {
+      ok: false,
+      statusCode: null,
+      error: `refused: ${check.reason}`,
+      durationMs: elapsed(),
+      body: null,
+    };
+  const lookup = input.connect === 'recheck' ? guardedLookup(input.policy) : pinnedLookup(check.addresses);
+  const agent = new Agent({ connect: { lookup, timeout: input.timeoutMs } });
   try {
     const res = await request(check.url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'user-agent': 'Tagbridge', ...input.headers },
-      body: JSON.stringify(input.body),
+      body: input.body,
       dispatcher: agent,
       headersTimeout: input.timeoutMs,
       bodyTimeout: input.timeoutMs,
@@ -240,14 +292,16 @@ export async function postJsonToUserUrl(
     });
     let text = '';
     for await (const chunk of res.body) {
-      if (text.length < MAX_ERROR_BODY) text += chunk.toString();
+      if (text.length < maxBody) text += chunk.toString();
     }
+    text = text.slice(0, maxBody);
     const ok = res.statusCode >= 200 && res.statusCode < 300;
     return {
       ok,
       statusCode: res.statusCode,
       error: ok ? null : `HTTP ${res.statusCode}${text ? `: ${text.slice(0, MAX_ERROR_BODY)}` : ''}`,
       durationMs: elapsed(),
+      body: text,
     };
   } catch (error) {
     const err = error as { name?: string; code?: string; message?: string; cause?: { message?: string } };
@@ -260,8 +314,22 @@ export async function postJsonToUserUrl(
         ? `no answer within ${input.timeoutMs} ms`
         : (err.cause?.message ?? err.message ?? String(error)),
       durationMs: elapsed(),
+      body: null,
     };
   } finally {
     await agent.close();
   }
+}
+
+/** POSTs JSON to a user-supplied URL under the outbound policy; never follows redirects. */
+export async function postJsonToUserUrl(
+  raw: string,
+  input: { headers: Record<string, string>; body: unknown; timeoutMs: number; policy: OutboundPolicy },
+): Promise<OutboundResult> {
+  const { body: _body, ...result } = await postToUserUrl(raw, {
+    ...input,
+    body: JSON.stringify(input.body),
+    connect: 'recheck',
+  });
+  return result;
 }

@@ -390,6 +390,10 @@ export interface Database {
   orders: OrdersTable;
   order_refunds: OrderRefundsTable;
   shop_store_access: ShopStoreAccessTable;
+  webhook_endpoints: WebhookEndpointsTable;
+  webhook_messages: WebhookMessagesTable;
+  webhook_attempts: WebhookAttemptsTable;
+  webhook_claims: WebhookClaimsTable;
 }
 
 export type Org = Selectable<OrgsTable>;
@@ -403,3 +407,64 @@ export type Delivery = Selectable<DeliveriesTable>;
 export type NewDelivery = Insertable<DeliveriesTable>;
 export type DeliveryUpdate = Updateable<DeliveriesTable>;
 export type DeliveryAttempt = Selectable<DeliveryAttemptsTable>;
+
+/** An org's webhook endpoint (migration 0009). */
+export interface WebhookEndpointsTable {
+  id: string;
+  org_id: string;
+  url: string;
+  description: string;
+  /** Comma-separated event types. */
+  event_types: string;
+  enabled: number;
+  /** null | gone | failing */
+  disabled_reason: string | null;
+  /** The `whsec_…` signing secret, sealed (associated data: the endpoint id). */
+  secret_sealed: string;
+  previous_secret_sealed: string | null;
+  previous_secret_expires_at: number | null;
+  failing_since: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+/** One event for one endpoint: the queue entry and its outcome. */
+export interface WebhookMessagesTable {
+  id: string;
+  org_id: string;
+  endpoint_id: string;
+  event_type: string;
+  /** The exact JSON body that is signed and sent. */
+  payload: string;
+  /** pending | delivered | failed */
+  status: string;
+  attempts: number;
+  next_attempt_at: number;
+  lease_owner: string | null;
+  lease_expires_at: number | null;
+  last_status_code: number | null;
+  last_error: string | null;
+  created_at: number;
+  updated_at: number;
+  final_at: number | null;
+}
+
+export interface WebhookAttemptsTable {
+  id: string;
+  message_id: string;
+  endpoint_id: string;
+  attempt: number;
+  at: number;
+  status_code: number | null;
+  duration_ms: number;
+  /** delivered | retry | failed | gone */
+  outcome: string;
+  response_body: string | null;
+  error: string | null;
+}
+
+export interface WebhookClaimsTable {
+  org_id: string;
+  claim_key: string;
+  created_at: number;
+}

@@ -8,8 +8,10 @@
  * caller's org, whatever the URL or body names; `url` and `body` read it from `ctx.fixture`.
  */
 import { randomBytes } from 'node:crypto';
+import { newId } from '../../src/lib/ids.js';
 import { createApiKey } from '../../src/public-api/keys.js';
 import { createCustomEvent } from '../../src/storage/repos/custom-events.js';
+import { enqueueWebhookEvent, insertWebhookEndpoint } from '../../src/storage/repos/webhooks.js';
 import type { Role } from '../../src/storage/schema.js';
 import { createSession, type Tenant, type TestService } from '../harness.js';
 
@@ -100,6 +102,50 @@ async function customEvent(ctx: SetupContext): Promise<Record<string, string>> {
     now: Date.now(),
   });
   return { customEventId: created!.id };
+}
+
+/** A webhook endpoint in the caller's org, with one message (issue 10 §4). */
+async function webhookEndpoint(ctx: SetupContext): Promise<Record<string, string>> {
+  const { db } = ctx.service.storage;
+  const now = Date.now();
+  const id = newId('whe', now);
+  await insertWebhookEndpoint(db, {
+    id,
+    org_id: ctx.tenant.org.id,
+    url: 'https://93.184.216.34/hook',
+    description: '',
+    event_types: 'event.failed',
+    enabled: 1,
+    disabled_reason: null,
+    secret_sealed: ctx.service.sealer.seal(`whsec_${randomBytes(32).toString('base64')}`, id),
+    previous_secret_sealed: null,
+    previous_secret_expires_at: null,
+    failing_since: null,
+    created_at: now,
+    updated_at: now,
+  });
+  const { messageIds } = await enqueueWebhookEvent(db, {
+    orgId: ctx.tenant.org.id,
+    type: 'event.failed',
+    payload: '{"type":"event.failed","timestamp":"2026-01-01T00:00:00.000Z","data":{}}',
+    now,
+    maxPendingPerEndpoint: 10,
+  });
+  return { webhookId: id, messageId: messageIds[0]! };
+}
+
+/** Rows for `/v1/org/webhooks/:id…` routes acting on one of the caller's endpoints. */
+function webhookRows(rows: Array<[ManagementRoute['method'], string, unknown?]>): ManagementRoute[] {
+  return rows.map(([method, suffix, body]) => ({
+    method,
+    path: `/v1/org/webhooks/:id${suffix}`,
+    url: (ctx: RouteContext) =>
+      `/v1/org/webhooks/${ctx.fixture.webhookId}${suffix.replace(':messageId', ctx.fixture.messageId ?? '')}`,
+    minRole: 'admin' as Role,
+    idScoped: true,
+    setup: webhookEndpoint,
+    ...(body === undefined ? {} : { body: () => body }),
+  }));
 }
 
 export const MANAGEMENT_ROUTES: ManagementRoute[] = [
@@ -288,6 +334,25 @@ export const MANAGEMENT_ROUTES: ManagementRoute[] = [
     idScoped: true,
     setup: customEvent,
   },
+  // Outbound webhooks (issue 10 §4)
+  { method: 'GET', path: '/v1/org/webhooks', url: () => '/v1/org/webhooks', minRole: 'admin' },
+  {
+    method: 'POST',
+    path: '/v1/org/webhooks',
+    url: () => '/v1/org/webhooks',
+    minRole: 'admin',
+    body: () => ({ url: 'https://93.184.216.34/hook', eventTypes: ['event.failed'] }),
+  },
+  ...webhookRows([
+    ['GET', ''],
+    ['PATCH', '', { description: 'renamed' }],
+    ['DELETE', ''],
+    ['POST', '/rotate-secret'],
+    ['GET', '/messages'],
+    ['GET', '/attempts'],
+    ['POST', '/messages/:messageId/resend'],
+    ['POST', '/test'],
+  ]),
 ];
 
 /**

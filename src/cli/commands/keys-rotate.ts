@@ -7,7 +7,7 @@ export const keysRotate: Command = {
                                            (values under ENCRYPTION_KEYS_PREVIOUS are opened with those)`,
   async run({ out, withDeps }) {
     const report = await withDeps((deps) => resealAll(deps.storage.db, deps.sealer));
-    const tables = ['domains', 'destinations', 'callbacks', 'events'] as const;
+    const tables = ['domains', 'destinations', 'callbacks', 'events', 'webhookSecrets'] as const;
     const failed = tables.reduce((sum, table) => sum + report[table].failed, 0);
     out.print(
       [

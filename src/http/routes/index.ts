@@ -52,6 +52,16 @@ import { registerOrgSettingsGet } from './org-settings.get.js';
 import { registerOrgSettingsUpdate } from './org-settings.update.js';
 import { registerOrgSubscriptionGet } from './org-subscription.get.js';
 import { registerOrgUsageGet } from './org-usage.get.js';
+import { registerOrgWebhooksAttempts } from './org-webhooks.attempts.js';
+import { registerOrgWebhooksCreate } from './org-webhooks.create.js';
+import { registerOrgWebhooksDelete } from './org-webhooks.delete.js';
+import { registerOrgWebhooksGet } from './org-webhooks.get.js';
+import { registerOrgWebhooksList } from './org-webhooks.list.js';
+import { registerOrgWebhooksMessages } from './org-webhooks.messages.js';
+import { registerOrgWebhooksResend } from './org-webhooks.resend.js';
+import { registerOrgWebhooksRotateSecret } from './org-webhooks.rotate-secret.js';
+import { registerOrgWebhooksSendTest } from './org-webhooks.send-test.js';
+import { registerOrgWebhooksUpdate } from './org-webhooks.update.js';
 import { registerOrgsCreate } from './orgs.create.js';
 import { registerOrgsList } from './orgs.list.js';
 import { registerPmwEventsCreate } from './pmw-events.create.js';
@@ -130,4 +140,15 @@ export async function registerRoutes(app: App, deps: AppDeps): Promise<void> {
   registerOrgCustomEventsCreate(app, deps);
   registerOrgCustomEventsUpdate(app, deps);
   registerOrgCustomEventsDelete(app, deps);
+  // Outbound webhooks (issue 10 §4).
+  registerOrgWebhooksList(app, deps);
+  registerOrgWebhooksCreate(app, deps);
+  registerOrgWebhooksGet(app, deps);
+  registerOrgWebhooksUpdate(app, deps);
+  registerOrgWebhooksDelete(app, deps);
+  registerOrgWebhooksRotateSecret(app, deps);
+  registerOrgWebhooksMessages(app, deps);
+  registerOrgWebhooksAttempts(app, deps);
+  registerOrgWebhooksResend(app, deps);
+  registerOrgWebhooksSendTest(app, deps);
 }

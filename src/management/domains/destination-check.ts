@@ -12,8 +12,9 @@ import { CONSENT_GRANTED, type OutboundEvent } from '../../destinations/types.js
 import type { Sealer } from '../../lib/crypto.js';
 import { randomId } from '../../lib/ids.js';
 import type { DB } from '../../storage/db.js';
-import { markCredentialsRejected, openDestinationConfig } from '../../storage/repos/destinations.js';
+import { openDestinationConfig } from '../../storage/repos/destinations.js';
 import type { DestinationRow, Domain } from '../../storage/schema.js';
+import { markCredentialsRejectedAndNotify } from '../../webhooks/delivery-events.js';
 
 export interface DestinationCheck {
   ok: boolean;
@@ -107,7 +108,7 @@ async function checkOne(
     batch = await deliver(syntheticTestConversion(domain, deps.now));
   }
   if (batch.credentialsRejected !== null) {
-    await markCredentialsRejected(deps.db, row, batch.credentialsRejected, deps.now);
+    await markCredentialsRejectedAndNotify(deps.db, row, batch.credentialsRejected, deps.now);
   }
   const outcome = batch.outcomes[0];
   if (!outcome) return failed('the adapter built no request');

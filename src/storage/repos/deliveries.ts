@@ -4,10 +4,11 @@
  * with FOR UPDATE SKIP LOCKED so several workers share the queue without waiting on each other; SQLite
  * serializes writers, so the same statement is atomic there.
  */
-import { type ExpressionBuilder, sql } from 'kysely';
+import { type ExpressionBuilder, type Selectable, sql } from 'kysely';
 import { newId } from '../../lib/ids.js';
 import type { DB, Dialect } from '../db.js';
 import type { Database, Delivery, DeliveryAttempt, EventRow } from '../schema.js';
+import { enqueueWebhookEvents, type WebhookFanout } from './webhooks.js';
 
 export const FINAL_STATUSES = ['delivered', 'failed', 'skipped', 'dead'] as const;
 export type DeliveryStatus = 'pending' | (typeof FINAL_STATUSES)[number];
@@ -257,15 +258,18 @@ export interface DeliveryOutcome {
  * Writes a batch's outcomes: delivery rows (only while this worker still holds the lease), the attempt
  * trace, and erasure of personal data for events with no pending delivery left. One transaction of a few
  * statements whatever the batch holds: one UPDATE for every delivery row (its values joined in as a
- * list), one INSERT for the attempts that are not a plain success, one erasure.
+ * list), one INSERT for the attempts that are not a plain success, one erasure. `webhooks`: the outcome
+ * messages for an org with subscribed endpoints (webhooks/delivery-events.ts), written in the same
+ * transaction; absent for every other org, which pays no statement for it.
  */
 export async function recordOutcomes(
   db: DB,
   dialect: Dialect,
-  input: { owner: string; now: number; outcomes: DeliveryOutcome[] },
-): Promise<void> {
+  input: { owner: string; now: number; outcomes: DeliveryOutcome[]; webhooks?: readonly WebhookFanout[] },
+): Promise<{ refusedWebhookEndpoints: string[] }> {
   const { owner, now, outcomes } = input;
-  if (outcomes.length === 0) return;
+  const refusedWebhookEndpoints: string[] = [];
+  if (outcomes.length === 0) return { refusedWebhookEndpoints };
   const finalPks = new Set<string>();
   for (const o of outcomes) if (o.status !== 'pending') finalPks.add(o.delivery.event_pk);
   const eventPks = [...finalPks].sort();
@@ -307,7 +311,12 @@ export async function recordOutcomes(
         .execute();
     }
     if (eventPks.length > 0) await eraseWhenFinal(trx, dialect, eventPks, now);
+    for (const fanout of input.webhooks ?? []) {
+      const { refusedEndpointIds } = await enqueueWebhookEvents(trx, { ...fanout, now });
+      refusedWebhookEndpoints.push(...refusedEndpointIds);
+    }
   });
+  return { refusedWebhookEndpoints };
 }
 
 /** Erases the sealed personal data of the given events once none of their deliveries is pending. */
@@ -434,8 +443,24 @@ export async function releaseLeases(db: DB, owner: string): Promise<number> {
   return Number(result.numUpdatedRows);
 }
 
-/** Pending deliveries past their retry horizon become dead; their events' personal data is erased. */
-export async function expireDeliveries(db: DB, now: number): Promise<number> {
+export interface ExpiredDelivery {
+  id: string;
+  event_pk: string;
+  attempts: number;
+  org_id: string;
+  destination_id: string;
+}
+
+/**
+ * Pending deliveries past their retry horizon become dead; their events' personal data is erased.
+ * `onExpired` runs in the same transaction with the rows that died (the worker queues `event.failed`
+ * webhooks there for orgs that subscribe).
+ */
+export async function expireDeliveries(
+  db: DB,
+  now: number,
+  onExpired?: (trx: DB, expired: ExpiredDelivery[]) => Promise<void>,
+): Promise<number> {
   return db.transaction().execute(async (trx) => {
     const expired = await trx
       .updateTable('deliveries')
@@ -450,9 +475,10 @@ export async function expireDeliveries(db: DB, now: number): Promise<number> {
       .where('status', '=', PENDING)
       .where('give_up_at', '<=', now)
       .where((eb) => eb.or([eb('lease_expires_at', 'is', null), eb('lease_expires_at', '<=', now)]))
-      .returning(['id', 'event_pk', 'attempts'])
+      .returning(['id', 'event_pk', 'attempts', 'org_id', 'destination_id'])
       .execute();
     if (expired.length === 0) return 0;
+    if (onExpired) await onExpired(trx, expired);
     for (let i = 0; i < expired.length; i += 400) {
       await trx
         .insertInto('delivery_attempts')
@@ -549,4 +575,41 @@ export function withDeliveredAttempt(delivery: Delivery, attempts: DeliveryAttem
 /** A delivery by id across orgs (operator lookups). */
 export async function getDeliveryById(db: DB, deliveryId: string): Promise<Delivery | undefined> {
   return db.selectFrom('deliveries').selectAll().where('id', '=', deliveryId).executeTakeFirst();
+}
+
+/** What an outcome webhook names besides the delivery: the events' ids and names, the destinations. */
+export async function outcomeWebhookContext(
+  db: DB,
+  dialect: Dialect,
+  input: { eventPks: string[]; destinationIds: string[] },
+): Promise<{
+  events: Map<string, { eventId: string; eventName: string }>;
+  destinations: Map<
+    string,
+    Pick<Selectable<Database['destinations']>, 'id' | 'org_id' | 'domain_id' | 'type'>
+  >;
+}> {
+  const events = new Map<string, { eventId: string; eventName: string }>();
+  const destinations = new Map<
+    string,
+    Pick<Selectable<Database['destinations']>, 'id' | 'org_id' | 'domain_id' | 'type'>
+  >();
+  if (input.eventPks.length > 0) {
+    const rows = await db
+      .selectFrom('events')
+      .select(['id', 'event_id', 'event_name', 'custom_event_name'])
+      .where(inList(dialect, 'id', input.eventPks))
+      .execute();
+    for (const r of rows)
+      events.set(r.id, { eventId: r.event_id, eventName: r.custom_event_name ?? r.event_name });
+  }
+  if (input.destinationIds.length > 0) {
+    const rows = await db
+      .selectFrom('destinations')
+      .select(['id', 'org_id', 'domain_id', 'type'])
+      .where(inList(dialect, 'id', input.destinationIds))
+      .execute();
+    for (const r of rows) destinations.set(r.id, r);
+  }
+  return { events, destinations };
 }

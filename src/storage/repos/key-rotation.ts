@@ -24,6 +24,8 @@ export interface RotationReport {
   destinations: ResealCounts;
   callbacks: ResealCounts;
   events: ResealCounts;
+  /** Webhook endpoints' signing secrets, current and (during a rotation's grace period) previous. */
+  webhookSecrets: ResealCounts;
   failures: Array<{ table: string; id: string; error: string }>;
 }
 
@@ -139,5 +141,13 @@ export async function resealAll(db: DB, sealer: Sealer): Promise<RotationReport>
   // The associated data of a callback token is its domain id, which is also the row's key.
   const callbacks = await reseal('domain_callbacks', 'domain_id', 'token_sealed');
   const events = await reseal('events', 'id', 'pii_sealed', 'binary');
-  return { keyId: sealer.currentKeyId, domains, destinations, callbacks, events, failures };
+  // Both secrets of an endpoint are bound to its id.
+  const current = await reseal('webhook_endpoints', 'id', 'secret_sealed');
+  const previous = await reseal('webhook_endpoints', 'id', 'previous_secret_sealed');
+  const webhookSecrets = {
+    resealed: current.resealed + previous.resealed,
+    alreadyCurrent: current.alreadyCurrent + previous.alreadyCurrent,
+    failed: current.failed + previous.failed,
+  };
+  return { keyId: sealer.currentKeyId, domains, destinations, callbacks, events, webhookSecrets, failures };
 }
