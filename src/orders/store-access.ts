@@ -98,8 +98,6 @@ function view(row: {
   };
 }
 
-export const storeAad = (domainId: string, platform: string): string => `store:${domainId}:${platform}`;
-
 export async function setStoreAccess(
   deps: Pick<AppDeps, 'storage' | 'sealer' | 'clock'>,
   actor: Actor,

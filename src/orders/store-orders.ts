@@ -11,7 +11,6 @@ import { newId } from '../lib/ids.js';
 import { getDomain } from '../storage/repos/domains.js';
 import { getShopStoreAccess, insertShopWebhook, recordStoreImport } from '../storage/repos/orders.js';
 import { asArray, asObject, idOf, type ShopPlatform, str } from './shop-order.js';
-import { storeAad } from './store-access.js';
 import { parseLossless } from './webhook-body.js';
 
 /** A GET the caller performs (under the outbound policy for user-supplied URLs); headers in lower case. */
@@ -23,6 +22,9 @@ export type StoreGet = (
 export type StoreCredentials =
   | { platform: 'woocommerce'; consumerKey: string; consumerSecret: string }
   | { platform: 'shopify'; accessToken: string };
+
+/** The AAD that binds sealed store credentials to their domain and platform. */
+export const storeAad = (domainId: string, platform: string): string => `store:${domainId}:${platform}`;
 
 /** Pages read per import at most (100 orders each on WooCommerce, 250 on Shopify). */
 export const MAX_PAGES = 50;
