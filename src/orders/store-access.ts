@@ -15,6 +15,7 @@ import {
   type StoreCredentials,
   type StoreGet,
   shopifyOrdersUrl,
+  storeAad,
   wooCommerceOrdersUrl,
 } from './store-orders.js';
 
