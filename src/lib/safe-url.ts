@@ -220,6 +220,8 @@ export interface OutboundResult {
 export interface OutboundResponse extends OutboundResult {
   /** The start of the answer's body (up to `maxBodyChars`), null without an answer. */
   body: string | null;
+  /** The answer's headers, names in lower case (empty without an answer). */
+  headers: Record<string, string>;
 }
 
 const MAX_ERROR_BODY = 300;
@@ -255,7 +257,9 @@ export async function postToUserUrl(
   raw: string,
   input: {
     headers: Record<string, string>;
+    /** The request body; a GET (reading a store's API) has none. */
     body: string;
+    method?: 'POST' | 'GET';
     timeoutMs: number;
     policy: OutboundPolicy;
     maxBodyChars?: number;
@@ -277,14 +281,20 @@ export async function postToUserUrl(
       error: `refused: ${check.reason}`,
       durationMs: elapsed(),
       body: null,
+      headers: {},
     };
   const lookup = input.connect === 'recheck' ? guardedLookup(input.policy) : pinnedLookup(check.addresses);
   const agent = new Agent({ connect: { lookup, timeout: input.timeoutMs } });
   try {
+    const get = input.method === 'GET';
     const res = await request(check.url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'user-agent': 'Tagbridge', ...input.headers },
-      body: input.body,
+      method: get ? 'GET' : 'POST',
+      headers: {
+        ...(get ? {} : { 'content-type': 'application/json' }),
+        'user-agent': 'Tagbridge',
+        ...input.headers,
+      },
+      ...(get ? {} : { body: input.body }),
       dispatcher: agent,
       headersTimeout: input.timeoutMs,
       bodyTimeout: input.timeoutMs,
@@ -296,12 +306,17 @@ export async function postToUserUrl(
     }
     text = text.slice(0, maxBody);
     const ok = res.statusCode >= 200 && res.statusCode < 300;
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries(res.headers)) {
+      if (value !== undefined) headers[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+    }
     return {
       ok,
       statusCode: res.statusCode,
       error: ok ? null : `HTTP ${res.statusCode}${text ? `: ${text.slice(0, MAX_ERROR_BODY)}` : ''}`,
       durationMs: elapsed(),
       body: text,
+      headers,
     };
   } catch (error) {
     const err = error as { name?: string; code?: string; message?: string; cause?: { message?: string } };
@@ -315,6 +330,7 @@ export async function postToUserUrl(
         : (err.cause?.message ?? err.message ?? String(error)),
       durationMs: elapsed(),
       body: null,
+      headers: {},
     };
   } finally {
     await agent.close();
@@ -332,4 +348,12 @@ export async function postJsonToUserUrl(
     connect: 'recheck',
   });
   return result;
+}
+
+/** GETs a user-supplied URL (a store's API) under the outbound policy; redirects are not followed. */
+export async function getFromUserUrl(
+  raw: string,
+  input: { headers: Record<string, string>; timeoutMs: number; policy: OutboundPolicy; maxBodyChars: number },
+): Promise<OutboundResponse> {
+  return postToUserUrl(raw, { ...input, method: 'GET', body: '' });
 }

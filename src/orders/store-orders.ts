@@ -36,7 +36,8 @@ const iso = (ms: number): string => new Date(ms).toISOString().replace(/\.\d{3}Z
 
 /** The WooCommerce orders page `page` of those modified in [from, to). */
 export function wooCommerceOrdersUrl(storeUrl: string, from: number, to: number, page: number): string {
-  const url = new URL('/wp-json/wc/v3/orders', storeUrl.replace(/\/+$/, '/'));
+  // Under the shop's own path: WordPress may live in a folder (https://example.com/shop).
+  const url = new URL(`${storeUrl.replace(/\/+$/, '')}/wp-json/wc/v3/orders`);
   url.searchParams.set('modified_after', iso(from));
   url.searchParams.set('modified_before', iso(to));
   url.searchParams.set('per_page', '100');

@@ -64,6 +64,22 @@ function domainRows(rows: Array<[ManagementRoute['method'], string, Role]>): Man
   }));
 }
 
+/** Rows for the order routes of the caller's domain (`:platform` is woocommerce). */
+function orderRows(
+  rows: Array<[ManagementRoute['method'], string, Role, (() => unknown) | undefined]>,
+): ManagementRoute[] {
+  return rows.map(([method, suffix, minRole, body]) => ({
+    method,
+    path: `/v1/domains/:id${suffix}`,
+    url: (ctx: RouteContext) =>
+      `/v1/domains/${ctx.fixture.domainId}${suffix.replace(':platform', 'woocommerce')}`,
+    minRole,
+    idScoped: true,
+    setup: async (ctx: SetupContext) => ({ domainId: ctx.tenant.domain.id }),
+    ...(body ? { body } : {}),
+  }));
+}
+
 /**
  * A destination on the caller's domain. Its type is one Tagbridge cannot deliver to (as the plugin may sync),
  * so the test-event route answers without calling any platform.
@@ -227,6 +243,29 @@ export const MANAGEMENT_ROUTES: ManagementRoute[] = [
     ['POST', '/regenerate-token', 'admin'],
     ['POST', '/resync', 'member'],
     ['GET', '/destinations', 'viewer'],
+    // Orders (issue 10 §1–3)
+    ['GET', '/reconciliation', 'viewer'],
+    ['GET', '/shop-webhooks', 'viewer'],
+    ['GET', '/order-settings', 'viewer'],
+  ]),
+  ...orderRows([
+    ['POST', '/reconciliation/backfill', 'admin', () => ({ dryRun: true })],
+    ['PUT', '/order-settings', 'admin', () => ({ paidStatuses: { woocommerce: ['completed'] } })],
+    ['POST', '/shop-webhooks/:platform/secret', 'admin', () => ({})],
+    ['POST', '/shop-webhooks/:platform/rotate', 'admin', undefined],
+    ['GET', '/shop-store/:platform', 'viewer', undefined],
+    // The store cannot be reached from the tests: a 400 that names it, after the role check passed.
+    [
+      'PUT',
+      '/shop-store/:platform',
+      'admin',
+      () => ({
+        store: 'https://shop.invalid',
+        consumerKey: `ck_${'0'.repeat(40)}`,
+        consumerSecret: `cs_${'0'.repeat(40)}`,
+      }),
+    ],
+    ['POST', '/shop-store/:platform/import', 'admin', () => ({})],
   ]),
   {
     method: 'PATCH',

@@ -17,6 +17,7 @@ import { registerDomainDestinationsSendTest } from './domain-destinations.send-t
 import { registerDomainDestinationsSet } from './domain-destinations.set.js';
 import { registerDomainDestinationsUpdate } from './domain-destinations.update.js';
 import { registerDomainOrderSettings } from './domain-order-settings.js';
+import { registerDomainShopStore } from './domain-shop-store.js';
 import { registerDomainShopWebhooksList } from './domain-shop-webhooks.list.js';
 import { registerDomainShopWebhooksSecret } from './domain-shop-webhooks.secret.js';
 import { registerDomainsCreate } from './domains.create.js';
@@ -125,6 +126,7 @@ export async function registerRoutes(app: App, deps: AppDeps): Promise<void> {
   registerDomainShopWebhooksSecret(app, deps);
   registerDomainShopWebhooksList(app, deps);
   registerDomainOrderSettings(app, deps);
+  registerDomainShopStore(app, deps);
   registerDomainsReconciliation(app, deps);
   registerDomainsReconciliationBackfill(app, deps);
   registerApiReconciliation(app, deps);
