@@ -14,6 +14,7 @@ import {
   retryShopWebhook,
 } from '../storage/repos/orders.js';
 import type { ShopWebhookRow } from '../storage/schema.js';
+import { announceOrderOutcomes } from './announcements.js';
 import { type ProcessDeps, processShopWebhook } from './process-webhook.js';
 
 /** About a day of retries (5 s doubling, capped at an hour) before a webhook is marked failed. */
@@ -91,8 +92,10 @@ export class ShopWebhookProcessor {
     return leased.length;
   }
 
+  /** Retention, then what reconciliation finds, announced to outbound webhooks (announcements.ts). */
   async maintenance(now: number): Promise<void> {
     await eraseOrderData(this.deps.storage.db, now - this.deps.config.orders.dataRetentionMs, now);
+    await announceOrderOutcomes(this.deps, now);
   }
 
   private async processOne(webhook: ShopWebhookRow): Promise<void> {

@@ -48,6 +48,9 @@ export interface DomainsTable {
   consent_default: Generated<string>;
   /** Order statuses that count as paid, per shop platform (JSON `{woocommerce?: [], shopify?: []}`); null: defaults. */
   order_paid_statuses: string | null;
+  /** The domain's last order coverage (0–1) and when it was computed (reconciliation.coverage_dropped). */
+  order_coverage: number | null;
+  order_coverage_at: number | null;
 }
 
 export interface DestinationsTable {
@@ -341,6 +344,8 @@ export interface OrdersTable {
   /** The order's Purchase event (InboundEvent), sealed, kept for a backfill until the retention ends. */
   snapshot_sealed: string | null;
   snapshot_erased_at: number | null;
+  /** When `order.unmatched` was announced for this order (once). */
+  unmatched_announced_at: number | null;
 }
 
 /** Read access to a store's order API (sealed credentials), for importing orders webhooks missed. */

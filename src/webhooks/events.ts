@@ -53,8 +53,10 @@ export interface OrderUnmatchedData {
   /** Order value and currency as the shop reported them (null when unknown). */
   value: number | null;
   currency: string | null;
-  /** Why it is unmatched: no purchase event at all, or one that no destination accepted. */
+  /** Why it is unmatched: no purchase event at all, or one that a destination did not accept. */
   reason: 'no_event' | 'not_delivered';
+  /** The enabled destinations that do not have it: their outcome and the platform's message or reason. */
+  missing?: Array<{ destination: string; outcome: string; message: string | null }>;
 }
 
 /** The share of orders matched by delivered purchase events fell below the threshold over a window. */

@@ -51,7 +51,9 @@ describe('reconciliation and backfill', () => {
     fakes = await startFakePlatforms({
       validTokens: Object.values(GOOD).map((c) => c.accessToken as string),
     });
-    service = await startTestService({ env: { ...fakes.urls, ENCRYPTION_KEY: key } });
+    service = await startTestService({
+      env: { ...fakes.urls, ENCRYPTION_KEY: key, ALLOW_PRIVATE_NETWORK_TARGETS: '1' },
+    });
     tenant = await createTenant(service, { destinations: { meta: GOOD.meta!, tiktok: GOOD.tiktok! } });
     other = await createTenant(service, { destinations: { meta: GOOD.meta! } });
     admin = await createSession(service, { orgId: tenant.org.id, role: 'admin' });
@@ -158,6 +160,57 @@ describe('reconciliation and backfill', () => {
     const pinterest = figures(r, 'pinterest');
     assert.deepEqual({ n: pinterest.notSent, c: pinterest.coverage }, { n: 3, c: 0 });
     assert.deepEqual(r.unmatched.map((u) => u.orderId).sort(), ['101', '102', '103']);
+  });
+
+  test('outbound webhooks: each unmatched order announced once, and the coverage drop', async () => {
+    const owner = await createSession(service, { orgId: tenant.org.id, role: 'owner' });
+    const created = await service.app!.inject({
+      method: 'POST',
+      url: '/v1/org/webhooks',
+      headers: owner.headers,
+      payload: {
+        // Nothing listens there: the messages stay queued, which is what this test reads.
+        url: 'http://127.0.0.1:9/hooks',
+        eventTypes: ['order.unmatched', 'reconciliation.coverage_dropped'],
+      },
+    });
+    assert.equal(created.statusCode, 201, created.body);
+    const messages = async (type: string) =>
+      (
+        await service.storage.db
+          .selectFrom('webhook_messages')
+          .select('payload')
+          .where('org_id', '=', tenant.org.id)
+          .where('event_type', '=', type)
+          .execute()
+      ).map((m) => JSON.parse(m.payload) as { data: Record<string, unknown> });
+
+    // Within the first hour an order is not unmatched yet.
+    await service.orders!.maintenance(Date.now());
+    assert.equal((await messages('order.unmatched')).length, 0);
+    // Two hours on: orders 101–103 each miss a destination (pinterest never had them).
+    const later = Date.now() + 2 * 3600_000;
+    await service.orders!.maintenance(later);
+    const unmatched = await messages('order.unmatched');
+    assert.deepEqual(unmatched.map((m) => m.data.orderId).sort(), ['101', '102', '103']);
+    const o102 = unmatched.find((m) => m.data.orderId === '102')!.data;
+    assert.equal(o102.reason, 'not_delivered');
+    const missing = o102.missing as Array<{ destination: string; outcome: string; message: string | null }>;
+    assert.ok(
+      missing.some(
+        (m) => m.destination === 'meta' && m.outcome === 'failed' && m.message?.includes('client_user_agent'),
+      ),
+    );
+    assert.ok(missing.some((m) => m.destination === 'pinterest' && m.outcome === 'not_sent'));
+    assert.ok(!JSON.stringify(unmatched).includes('john.doe'), 'no personal data in the payload');
+    const dropped = await messages('reconciliation.coverage_dropped');
+    assert.equal(dropped.length, 1);
+    assert.equal(dropped[0]!.data.coverage, 0);
+    assert.equal(dropped[0]!.data.orders, 3);
+    // Once: the next run announces nothing new.
+    await service.orders!.maintenance(later + 60_000);
+    assert.equal((await messages('order.unmatched')).length, 3);
+    assert.equal((await messages('reconciliation.coverage_dropped')).length, 1);
   });
 
   test('backfill sends the never-sent orders once; a second run sends nothing', async () => {

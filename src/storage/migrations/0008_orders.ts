@@ -90,6 +90,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('purchase_event_id', 'text', (c) => c.notNull())
     .addColumn('snapshot_sealed', 'text')
     .addColumn('snapshot_erased_at', 'bigint')
+    // When `order.unmatched` was announced for it (once).
+    .addColumn('unmatched_announced_at', 'bigint')
     .addUniqueConstraint('orders_domain_order', ['domain_id', 'order_id'])
     .execute();
   await db.schema
@@ -133,9 +135,14 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     db,
   );
   await db.schema.alterTable('domains').addColumn('order_paid_statuses', 'text').execute();
+  // The last coverage computed (0–1) and when: `reconciliation.coverage_dropped` fires when it crosses down.
+  await db.schema.alterTable('domains').addColumn('order_coverage', 'double precision').execute();
+  await db.schema.alterTable('domains').addColumn('order_coverage_at', 'bigint').execute();
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
+  await db.schema.alterTable('domains').dropColumn('order_coverage_at').execute();
+  await db.schema.alterTable('domains').dropColumn('order_coverage').execute();
   await db.schema.alterTable('domains').dropColumn('order_paid_statuses').execute();
   await db.schema.dropIndex('events_purchase_id').execute();
   await db.schema.dropTable('shop_store_access').execute();

@@ -91,6 +91,8 @@ export async function createDomain(
     deleted_host: null,
     consent_default: input.consentDefault ?? 'forward',
     order_paid_statuses: null,
+    order_coverage: null,
+    order_coverage_at: null,
   };
   await db.insertInto('domains').values(domain).execute();
   return { domain, proxyToken, syncToken };

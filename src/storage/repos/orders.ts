@@ -196,7 +196,10 @@ export async function listShopWebhooks(
   return query.orderBy('received_at', 'desc').limit(input.limit).execute();
 }
 
-export type OrderState = Omit<OrderRow, 'purchase_state' | 'snapshot_erased_at' | 'refunded_total'>;
+export type OrderState = Omit<
+  OrderRow,
+  'purchase_state' | 'snapshot_erased_at' | 'refunded_total' | 'unmatched_announced_at'
+>;
 
 export async function getOrder(db: DB, domainId: string, orderId: string): Promise<OrderRow | undefined> {
   return db
@@ -502,4 +505,69 @@ export async function recordStoreImport(
     .where('domain_id', '=', input.domainId)
     .where('platform', '=', input.platform)
     .execute();
+}
+
+/** Domains with paid orders placed in [from, to) that have not all been announced as unmatched. */
+export async function domainsWithRecentOrders(
+  db: DB,
+  input: { from: number; to: number; limit: number },
+): Promise<Array<{ domain_id: string; org_id: string }>> {
+  return db
+    .selectFrom('orders')
+    .select(['domain_id', 'org_id'])
+    .where('paid', '=', 1)
+    .where('ordered_at', '>=', input.from)
+    .where('ordered_at', '<', input.to)
+    .groupBy(['domain_id', 'org_id'])
+    .limit(input.limit)
+    .execute();
+}
+
+/** Of these orders, those not announced as unmatched yet. */
+export async function unannouncedOrders(
+  db: DB,
+  domainId: string,
+  orderPks: readonly string[],
+): Promise<Set<string>> {
+  if (orderPks.length === 0) return new Set();
+  const rows = await db
+    .selectFrom('orders')
+    .select('id')
+    .where('domain_id', '=', domainId)
+    .where('id', 'in', [...orderPks])
+    .where('unmatched_announced_at', 'is', null)
+    .execute();
+  return new Set(rows.map((r) => r.id));
+}
+
+export async function markUnmatchedAnnounced(db: DB, orderPk: string, now: number): Promise<boolean> {
+  const result = await db
+    .updateTable('orders')
+    .set({ unmatched_announced_at: now })
+    .where('id', '=', orderPk)
+    .where('unmatched_announced_at', 'is', null)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
+}
+
+/** Records the domain's coverage; returns the previous value (null the first time). */
+export async function swapOrderCoverage(
+  db: DB,
+  domainId: string,
+  coverage: number,
+  now: number,
+): Promise<number | null> {
+  const before = await db
+    .selectFrom('domains')
+    .select('order_coverage')
+    .where('id', '=', domainId)
+    .executeTakeFirst();
+  await db
+    .updateTable('domains')
+    .set({ order_coverage: coverage, order_coverage_at: now })
+    .where('id', '=', domainId)
+    .execute();
+  return before?.order_coverage === null || before?.order_coverage === undefined
+    ? null
+    : Number(before.order_coverage);
 }
