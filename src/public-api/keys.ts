@@ -16,6 +16,12 @@ const KEY_PATTERN = /^sp_[0-9A-Za-z]{32}$/;
 export const SCOPES = ['events:read', 'events:write', 'stats:read', 'reconciliation:read'] as const;
 export type Scope = (typeof SCOPES)[number];
 
+/**
+ * A key created without scopes gets these: the events and stats it always had. Newer read scopes
+ * (`reconciliation:read`, which shows order values) are given only when asked for.
+ */
+export const DEFAULT_SCOPES: readonly Scope[] = ['events:read', 'events:write', 'stats:read'];
+
 export function isScope(value: string): value is Scope {
   return (SCOPES as readonly string[]).includes(value);
 }

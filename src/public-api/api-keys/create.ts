@@ -8,7 +8,7 @@ import type { ApiKeyView } from '../../storage/repos/api-keys.js';
 import { type Actor, auditBy } from '../../storage/repos/audit-log.js';
 import { getOrg } from '../../storage/repos/orgs.js';
 import { assertKeyDomain } from '../domain-scope.js';
-import { createApiKey as insertKey, isScope, SCOPES, type Scope } from '../keys.js';
+import { DEFAULT_SCOPES, createApiKey as insertKey, isScope, SCOPES, type Scope } from '../keys.js';
 
 export interface CreateApiKeyInput {
   orgId: string;
@@ -29,7 +29,7 @@ export async function createApiKey(
   if (name === '' || name.length > 100) {
     throw new ApiError('validation_failed', 'name must be 1 to 100 characters', { field: 'name' });
   }
-  const scopes = input.scopes ?? SCOPES;
+  const scopes = input.scopes ?? DEFAULT_SCOPES;
   if (scopes.length === 0 || !scopes.every(isScope)) {
     throw new ApiError('validation_failed', `scopes must be a non-empty list of ${SCOPES.join(', ')}`, {
       field: 'scopes',
