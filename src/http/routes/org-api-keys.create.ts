@@ -14,7 +14,11 @@ export const CreateApiKeyBody = Type.Object(
       description: 'What the key is for, e.g. "ERP export".',
     }),
     scopes: Type.Optional(
-      Type.Array(ScopeSchema, { minItems: 1, uniqueItems: true, description: 'Default: events:read, events:write, stats:read.' }),
+      Type.Array(ScopeSchema, {
+        minItems: 1,
+        uniqueItems: true,
+        description: 'Default: events:read, events:write, stats:read.',
+      }),
     ),
     domainId: Type.Optional(Type.String({ maxLength: 100, description: 'Restrict the key to one domain.' })),
     expiresAt: Type.Optional(Type.String({ format: 'date-time', description: 'Default: never.' })),
