@@ -5,7 +5,7 @@ import { readShopifyOrder, readShopifyRefund, refundAmount, shopifyRefundOrderId
 import { parseLossless } from './webhook-body.js';
 
 const sampleText = readFileSync(
-  new URL('../../../shared/samples/shopify/order.json', import.meta.url),
+  new URL('../../test/fixtures/samples/shopify/order.json', import.meta.url),
   'utf8',
 );
 const wrapped = JSON.parse(sampleText) as { order: Record<string, unknown> };

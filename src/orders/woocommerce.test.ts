@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import { parseLossless } from './webhook-body.js';
 import { readWooCommerceOrder } from './woocommerce.js';
 
-const SAMPLES = new URL('../../../shared/samples/woocommerce/', import.meta.url);
+const SAMPLES = new URL('../../test/fixtures/samples/woocommerce/', import.meta.url);
 const sampleText = readFileSync(new URL('order.json', SAMPLES), 'utf8');
 const sample = JSON.parse(sampleText) as Record<string, unknown>;
 const listed = JSON.parse(readFileSync(new URL('orders-list-with-ip-ua.json', SAMPLES), 'utf8')) as Array<

@@ -21,7 +21,7 @@ export interface Sent {
   user: Record<string, unknown>;
 }
 
-const SAMPLES = new URL('../../../shared/samples/', import.meta.url);
+const SAMPLES = new URL('../fixtures/samples/', import.meta.url);
 export const wooSample = JSON.parse(readFileSync(new URL('woocommerce/order.json', SAMPLES), 'utf8'));
 export const shopifySample = JSON.parse(readFileSync(new URL('shopify/order.json', SAMPLES), 'utf8')).order;
 
