@@ -10,9 +10,9 @@ import type { DestinationType } from '../destinations/types.js';
 import { ApiError } from '../errors.js';
 import { prepareInboundEvent } from '../ingest/prepare.js';
 import type { InboundEvent } from '../ingest/schema.js';
-import { getDomain } from '../storage/repos/domains.js';
 import { insertBackfillEvent, orderSnapshots } from '../storage/repos/orders.js';
 import { getOrg } from '../storage/repos/orgs.js';
+import { requireLiveDomain } from './live-domain.js';
 import { conforming, snapshotAad } from './process-webhook.js';
 import { type ReconcileInput, reconcile } from './reconciliation.js';
 
@@ -40,12 +40,10 @@ export async function backfillOrders(
   input: BackfillInput,
 ): Promise<BackfillResult> {
   const { db } = deps.storage;
-  const { orders, destinations } = await reconcile(deps, input);
-  const domain = await getDomain(db, input.orgId, input.domainId);
+  const domain = await requireLiveDomain(db, input.orgId, input.domainId);
   const org = await getOrg(db, input.orgId);
-  if (!domain || !org || domain.status === 'deleted') {
-    throw new ApiError('not_found', `No domain ${input.domainId}`, { id: input.domainId });
-  }
+  if (!org) throw new ApiError('not_found', `No domain ${input.domainId}`, { id: input.domainId });
+  const { orders, destinations } = await reconcile(deps, input);
   const enabled = destinations.filter(
     (d): d is { id: string; type: DestinationType; enabled: boolean } =>
       d.enabled && isDestinationType(d.type),

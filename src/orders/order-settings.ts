@@ -6,7 +6,8 @@
 import type { AppDeps } from '../app-deps.js';
 import { ApiError } from '../errors.js';
 import { type Actor, auditBy } from '../storage/repos/audit-log.js';
-import { getDomain, updateDomainSettings } from '../storage/repos/domains.js';
+import { updateDomainSettings } from '../storage/repos/domains.js';
+import { requireLiveDomain } from './live-domain.js';
 import { DEFAULT_PAID_STATUSES, KNOWN_STATUSES, paidStatusesOf } from './paid-statuses.js';
 import { SHOP_PLATFORMS, type ShopPlatform } from './shop-order.js';
 
@@ -27,19 +28,11 @@ function view(column: string | null): OrderSettings {
   };
 }
 
-async function liveDomain(deps: Pick<AppDeps, 'storage'>, orgId: string, domainId: string) {
-  const domain = await getDomain(deps.storage.db, orgId, domainId);
-  if (!domain || domain.status === 'deleted') {
-    throw new ApiError('not_found', `No domain ${domainId}`, { id: domainId });
-  }
-  return domain;
-}
-
 export async function getOrderSettings(
   deps: Pick<AppDeps, 'storage'>,
   input: { orgId: string; domainId: string },
 ): Promise<OrderSettings> {
-  return view((await liveDomain(deps, input.orgId, input.domainId)).order_paid_statuses);
+  return view((await requireLiveDomain(deps.storage.db, input.orgId, input.domainId)).order_paid_statuses);
 }
 
 /** Sets the paid statuses of the platforms given (`null` for a platform: back to its defaults). */
@@ -48,7 +41,7 @@ export async function setOrderSettings(
   actor: Actor,
   input: { orgId: string; domainId: string; paidStatuses: Partial<Record<ShopPlatform, string[] | null>> },
 ): Promise<OrderSettings> {
-  const domain = await liveDomain(deps, input.orgId, input.domainId);
+  const domain = await requireLiveDomain(deps.storage.db, input.orgId, input.domainId);
   const current = domain.order_paid_statuses
     ? (JSON.parse(domain.order_paid_statuses) as Record<string, string[]>)
     : {};

@@ -8,10 +8,12 @@ import type { AppDeps } from '../app-deps.js';
 import { ApiError } from '../errors.js';
 import { maskSecret } from '../lib/crypto.js';
 import { type Actor, auditBy } from '../storage/repos/audit-log.js';
-import { getDomain } from '../storage/repos/domains.js';
+import { getLiveDomain } from '../storage/repos/domain-admin.js';
 import { getShopStoreAccess, saveShopStoreAccess } from '../storage/repos/orders.js';
+import { requireLiveDomain } from './live-domain.js';
 import { isShopPlatform, type ShopPlatform } from './shop-order.js';
 import {
+  authHeaders,
   type StoreCredentials,
   type StoreGet,
   shopifyOrdersUrl,
@@ -106,9 +108,7 @@ export async function setStoreAccess(
 ): Promise<StoreAccessView> {
   if (!isShopPlatform(input.platform)) throw invalid('platform', 'must be woocommerce or shopify');
   const platform = input.platform;
-  const domain = await getDomain(deps.storage.db, input.orgId, input.domainId);
-  if (!domain || domain.status === 'deleted')
-    throw new ApiError('not_found', `No domain ${input.domainId}`, { id: input.domainId });
+  const domain = await requireLiveDomain(deps.storage.db, input.orgId, input.domainId);
   const storeUrl = storeOf(platform, input.store);
   const credentials = credentialsOf(platform, input);
 
@@ -118,14 +118,7 @@ export async function setStoreAccess(
     platform === 'shopify'
       ? shopifyOrdersUrl(storeUrl, now - 24 * 3600_000, now)
       : wooCommerceOrdersUrl(storeUrl, now - 24 * 3600_000, now, 1);
-  const headers: Record<string, string> =
-    credentials.platform === 'shopify'
-      ? { 'x-shopify-access-token': credentials.accessToken, accept: 'application/json' }
-      : {
-          authorization: `Basic ${Buffer.from(`${credentials.consumerKey}:${credentials.consumerSecret}`).toString('base64')}`,
-          accept: 'application/json',
-        };
-  const res = await input.get(probe, headers);
+  const res = await input.get(probe, authHeaders(credentials));
   if (res.status === 401 || res.status === 403) {
     throw new ApiError('validation_failed', `The store refused these credentials (HTTP ${res.status})`, {
       field: platform === 'shopify' ? 'accessToken' : 'consumerKey',
@@ -169,11 +162,8 @@ export async function getStoreAccess(
   deps: Pick<AppDeps, 'storage' | 'sealer'>,
   input: { orgId: string; domainId: string; platform: string },
 ): Promise<StoreAccessView> {
-  const domain = await getDomain(deps.storage.db, input.orgId, input.domainId);
-  const row =
-    domain && domain.status !== 'deleted'
-      ? await getShopStoreAccess(deps.storage.db, domain.id, input.platform)
-      : undefined;
+  const domain = await getLiveDomain(deps.storage.db, input.orgId, input.domainId);
+  const row = domain ? await getShopStoreAccess(deps.storage.db, domain.id, input.platform) : undefined;
   if (!row)
     throw new ApiError('not_found', `No ${input.platform} store access for domain ${input.domainId}`, {
       id: input.domainId,

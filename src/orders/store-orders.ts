@@ -8,8 +8,8 @@
 import type { AppDeps } from '../app-deps.js';
 import { ApiError } from '../errors.js';
 import { newId } from '../lib/ids.js';
-import { getDomain } from '../storage/repos/domains.js';
 import { getShopStoreAccess, insertShopWebhook, recordStoreImport } from '../storage/repos/orders.js';
+import { requireLiveDomain } from './live-domain.js';
 import { asArray, asObject, idOf, type ShopPlatform, str } from './shop-order.js';
 import { parseLossless } from './webhook-body.js';
 
@@ -69,7 +69,7 @@ export function nextLink(link: string | undefined): string | undefined {
   return undefined;
 }
 
-function authHeaders(credentials: StoreCredentials): Record<string, string> {
+export function authHeaders(credentials: StoreCredentials): Record<string, string> {
   if (credentials.platform === 'shopify')
     return { 'x-shopify-access-token': credentials.accessToken, accept: 'application/json' };
   const basic = Buffer.from(`${credentials.consumerKey}:${credentials.consumerSecret}`).toString('base64');
@@ -142,9 +142,7 @@ export async function importStoreOrders(
   input: { orgId: string; domainId: string; platform: ShopPlatform; from: number; to: number; get: StoreGet },
 ): Promise<ImportResult> {
   const { db } = deps.storage;
-  const domain = await getDomain(db, input.orgId, input.domainId);
-  if (!domain || domain.status === 'deleted')
-    throw new ApiError('not_found', `No domain ${input.domainId}`, { id: input.domainId });
+  const domain = await requireLiveDomain(db, input.orgId, input.domainId);
   const access = await getShopStoreAccess(db, domain.id, input.platform);
   if (!access) {
     throw new ApiError('validation_failed', `No ${input.platform} store access is set for this domain`, {

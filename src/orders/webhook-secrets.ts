@@ -9,13 +9,13 @@ import type { AppDeps } from '../app-deps.js';
 import { ApiError } from '../errors.js';
 import { randomHexToken } from '../lib/crypto.js';
 import { type Actor, auditBy } from '../storage/repos/audit-log.js';
-import { getDomain } from '../storage/repos/domains.js';
 import {
   createShopWebhookSecret,
   getShopWebhookSecret,
   rotateShopWebhookSecret,
   type ShopWebhookSecretRow,
 } from '../storage/repos/orders.js';
+import { requireLiveDomain } from './live-domain.js';
 import { isShopPlatform, type ShopPlatform } from './shop-order.js';
 
 type Deps = Pick<AppDeps, 'storage' | 'sealer' | 'clock' | 'config'>;
@@ -66,14 +66,6 @@ function checkedSecret(secret: string): string {
   return trimmed;
 }
 
-async function liveDomain(deps: Deps, orgId: string, domainId: string) {
-  const domain = await getDomain(deps.storage.db, orgId, domainId);
-  if (!domain || domain.status === 'deleted') {
-    throw new ApiError('not_found', `No domain ${domainId}`, { id: domainId });
-  }
-  return domain;
-}
-
 function view(deps: Deps, row: ShopWebhookSecretRow, now: number): ShopWebhookSecretView {
   const platform = row.platform as ShopPlatform;
   return {
@@ -97,7 +89,7 @@ export async function ensureShopWebhookSecret(
   input: { orgId: string; domainId: string; platform: string },
 ): Promise<ShopWebhookSecretView> {
   const platform = platformOf(input.platform);
-  const domain = await liveDomain(deps, input.orgId, input.domainId);
+  const domain = await requireLiveDomain(deps.storage.db, input.orgId, input.domainId);
   const now = deps.clock.now();
   const existing = await getShopWebhookSecret(deps.storage.db, domain.id, platform);
   if (existing) return view(deps, existing, now);
@@ -133,7 +125,7 @@ export async function rotateShopWebhookSecretFor(
   input: { orgId: string; domainId: string; platform: string; secret?: string | undefined },
 ): Promise<ShopWebhookSecretView> {
   const platform = platformOf(input.platform);
-  const domain = await liveDomain(deps, input.orgId, input.domainId);
+  const domain = await requireLiveDomain(deps.storage.db, input.orgId, input.domainId);
   const secret = input.secret === undefined ? `tbwh_${randomHexToken(32)}` : checkedSecret(input.secret);
   const now = deps.clock.now();
   const sealed = deps.sealer.seal(secret, aad(domain.id, platform));
