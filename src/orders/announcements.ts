@@ -61,13 +61,14 @@ export async function announceOrderOutcomes(
     });
     const enabled = destinations.filter((d) => d.enabled).map((d) => d.id);
     if (enabled.length === 0) continue;
+    const statuses = new Map(orders.map((o) => [o.orderPk, status(o, enabled)]));
     const open = await unannouncedOrders(
       db,
       domainId,
       orders.map((o) => o.orderPk),
     );
     for (const order of orders) {
-      if (!open.has(order.orderPk) || status(order, enabled) !== 'unmatched') continue;
+      if (!open.has(order.orderPk) || statuses.get(order.orderPk) !== 'unmatched') continue;
       await db.transaction().execute(async (trx) => {
         if (!(await markUnmatchedAnnounced(trx, order.orderPk, now))) return;
         const missing = destinations
@@ -97,9 +98,9 @@ export async function announceOrderOutcomes(
 
     // Coverage over the last day: orders delivered to every enabled destination.
     const windowFrom = until - COVERAGE_WINDOW_MS;
-    const inWindow = orders.filter((o) => o.orderedAt >= windowFrom && status(o, enabled) !== 'pending');
+    const inWindow = orders.filter((o) => o.orderedAt >= windowFrom && statuses.get(o.orderPk) !== 'pending');
     if (inWindow.length === 0) continue;
-    const matched = inWindow.filter((o) => status(o, enabled) === 'matched').length;
+    const matched = inWindow.filter((o) => statuses.get(o.orderPk) === 'matched').length;
     const coverage = matched / inWindow.length;
     await db.transaction().execute(async (trx) => {
       const previous = await swapOrderCoverage(trx, domainId, coverage, now);
