@@ -9,6 +9,7 @@ import * as m0006 from './migrations/0006_consent.js';
 import * as m0007 from './migrations/0007_diagnostics.js';
 import * as m0008 from './migrations/0008_orders.js';
 import * as m0009 from './migrations/0009_webhooks_out.js';
+import * as m0010 from './migrations/0010_stores.js';
 
 // Migrations are compiled in (no directory scanning), so the built package and tests see the same list.
 const migrations: Record<string, Migration> = {
@@ -21,6 +22,7 @@ const migrations: Record<string, Migration> = {
   '0007_diagnostics': m0007,
   '0008_orders': m0008,
   '0009_webhooks_out': m0009,
+  '0010_stores': m0010,
 };
 
 const provider: MigrationProvider = {

@@ -399,6 +399,12 @@ export interface Database {
   webhook_messages: WebhookMessagesTable;
   webhook_attempts: WebhookAttemptsTable;
   webhook_claims: WebhookClaimsTable;
+  plugin_sessions: PluginSessionsTable;
+  plugin_registrations: PluginRegistrationsTable;
+  shopify_oauth_states: ShopifyOauthStatesTable;
+  store_channels: StoreChannelsTable;
+  products: ProductsTable;
+  feeds: FeedsTable;
 }
 
 export type Org = Selectable<OrgsTable>;
@@ -473,3 +479,149 @@ export interface WebhookClaimsTable {
   claim_key: string;
   created_at: number;
 }
+
+// ── Issue 11 (migration 0010): plugin sign-in, connected stores, catalogue, feeds ─────────────────
+
+/** The revocable session behind a plugin's JWTs. */
+export interface PluginSessionsTable {
+  id: string;
+  user_id: string;
+  org_id: string;
+  source: string;
+  store_url: string | null;
+  channel_id: string | null;
+  /** SHA-256 of the current refresh token. */
+  refresh_hash: string;
+  created_at: number;
+  last_used_at: number;
+  expires_at: number;
+  revoked_at: number | null;
+}
+
+/** A plugin's request for an existing account, waiting for the owner's confirmation by mail. */
+export interface PluginRegistrationsTable {
+  id: string;
+  user_id: string;
+  email: string;
+  store_url: string;
+  source: string;
+  confirm_hash: string;
+  /** pending | confirmed | delivered | expired | declined */
+  status: string;
+  session_id: string | null;
+  created_at: number;
+  expires_at: number;
+  confirmed_at: number | null;
+}
+
+/** A single-use Shopify OAuth state, bound to the user who began the flow. */
+export interface ShopifyOauthStatesTable {
+  state_hash: string;
+  user_id: string;
+  org_id: string;
+  shop: string;
+  channel_id: string | null;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
+}
+
+/** A connected store (seed 004 "sales channel") with its catalogue sync state. */
+export interface StoreChannelsTable {
+  id: string;
+  org_id: string;
+  domain_id: string | null;
+  /** woocommerce | shopify */
+  platform: string;
+  store_url: string;
+  name: string | null;
+  /** active | disconnected | needs_attention */
+  status: string;
+  credentials_sealed: string | null;
+  credential_preview: string | null;
+  plugin_version: string | null;
+  connected_by: string | null;
+  created_at: number;
+  updated_at: number;
+  connected_at: number | null;
+  disconnected_at: number | null;
+  last_activity_at: number | null;
+  sync_interval_minutes: number | null;
+  next_sync_at: number | null;
+  /** idle | queued | running | failed */
+  sync_state: Generated<string>;
+  sync_run_id: string | null;
+  sync_full: Generated<number>;
+  sync_cursor: string | null;
+  sync_started_at: number | null;
+  sync_lease_owner: string | null;
+  sync_lease_expires_at: number | null;
+  sync_done: Generated<number>;
+  sync_total: number | null;
+  sync_watermark: number | null;
+  last_sync_at: number | null;
+  last_sync_result: string | null;
+  last_sync_error: string | null;
+}
+
+/** One sellable catalogue item (a simple product or one variation). */
+export interface ProductsTable {
+  channel_id: string;
+  external_id: string;
+  org_id: string;
+  group_id: string | null;
+  sku: string | null;
+  title: string;
+  description: string | null;
+  link: string | null;
+  image_link: string | null;
+  /** JSON array of URLs. */
+  additional_image_links: string | null;
+  /** Decimal strings as the store sends them ("15.00"). */
+  price: string | null;
+  sale_price: string | null;
+  sale_from: number | null;
+  sale_to: number | null;
+  currency: string | null;
+  /** in_stock | out_of_stock | backorder | preorder */
+  availability: string;
+  brand: string | null;
+  gtin: string | null;
+  mpn: string | null;
+  /** JSON array of category names. */
+  categories: string | null;
+  /** new | refurbished | used */
+  condition: string | null;
+  shipping_weight: string | null;
+  /** JSON object of variant attributes. */
+  attributes: string | null;
+  source_modified_at: number | null;
+  seen_run_id: string | null;
+  updated_at: number;
+}
+
+/** A product feed definition (public at /api/public/feeds/:slug when published). */
+export interface FeedsTable {
+  id: string;
+  org_id: string;
+  channel_id: string;
+  slug: string;
+  name: string;
+  /** google | meta | json */
+  format: string;
+  /** JSON {inStockOnly?, categories?, minPrice?, maxPrice?} */
+  filters: string;
+  /** JSON {brand?, condition?} */
+  overrides: string;
+  published: number;
+  created_at: number;
+  updated_at: number;
+  last_generated_at: number | null;
+  last_product_count: number | null;
+  last_skipped_count: number | null;
+}
+
+export type StoreChannelRow = Selectable<StoreChannelsTable>;
+export type ProductRow = Selectable<ProductsTable>;
+export type NewProduct = Insertable<ProductsTable>;
+export type FeedRow = Selectable<FeedsTable>;
