@@ -103,6 +103,17 @@ export interface Config {
     /** How long an order's personal data is kept for a backfill; also the order events' dedup window. */
     dataRetentionMs: number;
   };
+  /** Connected stores (issue 11, docs/store-connections.md). */
+  stores: {
+    /** The Shopify app's client id and secret (Partner dashboard); without both, Shopify OAuth is off. */
+    shopifyApiKey: string | undefined;
+    shopifyApiSecret: string | undefined;
+    /**
+     * Where a shop's Admin endpoints live, `{shop}` standing for `<name>.myshopify.com`. Always
+     * `https://{shop}` in production; tests point it at a local fake Shopify.
+     */
+    shopifyShopUrl: string;
+  };
   /** Outbound webhooks (docs/webhooks.md). */
   webhooks: {
     /** Timeout of one attempt (connect to last byte). */
@@ -158,6 +169,14 @@ function trustProxy(env: Env, name: string): boolean | string[] {
     }
   }
   return entries;
+}
+
+/** A URL template containing `{shop}` (the shop's myshopify host). */
+function shopTemplate(env: Env, name: string): string {
+  const raw = env[name]?.trim() || 'https://{shop}';
+  if (!raw.includes('{shop}')) throw new ConfigError(`${name} must contain {shop}, got "${raw}"`);
+  url({ [name]: raw.replace('{shop}', 'shop.myshopify.com') }, name, raw);
+  return raw.replace(/\/+$/, '');
 }
 
 function url(env: Env, name: string, fallback: string): string {
@@ -349,6 +368,11 @@ export function loadConfig(env: Env = process.env): Config {
       webhookBodyLimitBytes: int(env, 'SHOP_WEBHOOK_BODY_LIMIT_BYTES', 2 * 1024 * 1024, 1024),
       secretGraceMs: int(env, 'SHOP_WEBHOOK_SECRET_GRACE_HOURS', 24, 0) * 3600_000,
       dataRetentionMs: int(env, 'ORDER_DATA_RETENTION_DAYS', 30, 1) * 24 * 3600_000,
+    },
+    stores: {
+      shopifyApiKey: env.SHOPIFY_API_KEY?.trim() || undefined,
+      shopifyApiSecret: env.SHOPIFY_API_SECRET?.trim() || undefined,
+      shopifyShopUrl: shopTemplate(env, 'SHOPIFY_SHOP_URL'),
     },
     webhooks: {
       timeoutMs: int(env, 'WEBHOOK_TIMEOUT_MS', 15_000, 100),
