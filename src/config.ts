@@ -114,6 +114,22 @@ export interface Config {
      */
     shopifyShopUrl: string;
   };
+  /**
+   * Plugin sign-in (issue 11, docs/store-connections.md). The JWT key is not configured: it is derived with
+   * HKDF from ENCRYPTION_KEY (src/plugin-auth/jwt.ts), so there is no second secret to keep.
+   */
+  pluginAuth: {
+    /** Lifetime of a plugin JWT (the access token). */
+    jwtTtlSeconds: number;
+    /** A plugin session ends this long after its last refresh. */
+    refreshTtlMs: number;
+    /** How long the owner has to confirm a plugin's request for an existing account. */
+    confirmTtlMs: number;
+    registerPerIpPerHour: number;
+    registerPerEmailPerHour: number;
+    /** Requests per plugin session per minute on the JWT surface. */
+    requestsPerSessionPerMinute: number;
+  };
   /** Outbound webhooks (docs/webhooks.md). */
   webhooks: {
     /** Timeout of one attempt (connect to last byte). */
@@ -373,6 +389,14 @@ export function loadConfig(env: Env = process.env): Config {
       shopifyApiKey: env.SHOPIFY_API_KEY?.trim() || undefined,
       shopifyApiSecret: env.SHOPIFY_API_SECRET?.trim() || undefined,
       shopifyShopUrl: shopTemplate(env, 'SHOPIFY_SHOP_URL'),
+    },
+    pluginAuth: {
+      jwtTtlSeconds: int(env, 'PLUGIN_JWT_TTL_SECONDS', 3600, 60),
+      refreshTtlMs: int(env, 'PLUGIN_REFRESH_TTL_DAYS', 90, 1) * 24 * 3600_000,
+      confirmTtlMs: int(env, 'PLUGIN_CONFIRM_TTL_MINUTES', 30, 5) * 60_000,
+      registerPerIpPerHour: int(env, 'PLUGIN_REGISTER_RATE_LIMIT_PER_IP_PER_HOUR', 20, 1),
+      registerPerEmailPerHour: int(env, 'PLUGIN_REGISTER_RATE_LIMIT_PER_EMAIL_PER_HOUR', 5, 1),
+      requestsPerSessionPerMinute: int(env, 'PLUGIN_RATE_LIMIT_PER_MINUTE', 120, 1),
     },
     webhooks: {
       timeoutMs: int(env, 'WEBHOOK_TIMEOUT_MS', 15_000, 100),

@@ -35,6 +35,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   app.decorateRequest('proxyAdmission', null);
   app.decorateRequest('session', null);
   app.decorateRequest('apiKey', null);
+  app.decorateRequest('plugin', null);
   await app.register(cookie);
   // JSON only: without this Fastify would hand text/plain bodies to the schema as strings.
   app.removeContentTypeParser('text/plain');

@@ -20,8 +20,17 @@ export type StoreGet = (
 ) => Promise<{ status: number; headers: Record<string, string>; body: string }>;
 
 export type StoreCredentials =
-  | { platform: 'woocommerce'; consumerKey: string; consumerSecret: string }
-  | { platform: 'shopify'; accessToken: string };
+  | {
+      platform: 'woocommerce';
+      consumerKey: string;
+      consumerSecret: string;
+      /**
+       * How the store accepted the keys when they were checked (issue 11): HTTP Basic, or the query string
+       * for servers that drop the Authorization header. Absent: basic.
+       */
+      auth?: 'basic' | 'query';
+    }
+  | { platform: 'shopify'; accessToken: string; scope?: string };
 
 /** The AAD that binds sealed store credentials to their domain and platform. */
 export const storeAad = (domainId: string, platform: string): string => `store:${domainId}:${platform}`;

@@ -506,6 +506,10 @@ export interface PluginRegistrationsTable {
   store_url: string;
   source: string;
   confirm_hash: string;
+  /** SHA-256 of the plugin's poll handle. */
+  poll_hash: string;
+  /** Where the request came from (named in the confirmation mail). */
+  ip: string | null;
   /** pending | confirmed | delivered | expired | declined */
   status: string;
   session_id: string | null;

@@ -46,6 +46,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('source', 'text', (c) => c.notNull())
     // SHA-256 of the link's token (mailed to the account's owner).
     .addColumn('confirm_hash', 'text', (c) => c.notNull().unique())
+    // SHA-256 of the poll handle the plugin holds (device-flow style: it reads the status, nothing more).
+    .addColumn('poll_hash', 'text', (c) => c.notNull().unique())
+    .addColumn('ip', 'text')
     // pending | confirmed | delivered | expired | declined
     .addColumn('status', 'text', (c) => c.notNull())
     .addColumn('session_id', 'text')
