@@ -1,10 +1,20 @@
 import type { AppDeps } from '../../app-deps.js';
+import { sync2sysScope } from '../sync2sys-errors.js';
 import type { App } from '../types.js';
+import { registerApiAuthAccountStatus } from './api.auth.account-status.js';
+import { registerApiAuthLogout } from './api.auth.logout.js';
+import { registerApiAuthPluginConfirm } from './api.auth.plugin-confirm.js';
+import { registerApiAuthRefresh } from './api.auth.refresh.js';
+import { registerApiAuthRegisterFromPlugin } from './api.auth.register-from-plugin.js';
 import { registerApiDiagnostics } from './api.diagnostics.js';
 import { registerApiEventsCreate } from './api.events.create.js';
 import { registerApiEventsList } from './api.events.list.js';
 import { registerApiReconciliation } from './api.reconciliation.js';
+import { registerApiShopifyOauth } from './api.shopify.oauth.js';
 import { registerApiStats } from './api.stats.js';
+import { registerApiStoresConnect } from './api.stores.connect.js';
+import { registerApiStoresDisconnect } from './api.stores.disconnect.js';
+import { registerApiSyncStatus } from './api.sync.status.js';
 import { registerAuthCallback } from './auth.callback.js';
 import { registerAuthCallbackConfirm } from './auth.callback-confirm.js';
 import { registerAuthLogin } from './auth.login.js';
@@ -68,6 +78,7 @@ import { registerOrgsList } from './orgs.list.js';
 import { registerPmwEventsCreate } from './pmw-events.create.js';
 import { registerShopWebhooksReceive } from './shop-webhooks.receive.js';
 import { registerSignInGet } from './sign-in.get.js';
+import { registerStoreChannels } from './store-channels.js';
 import { registerSyncDomainConfig } from './sync.domain-config.js';
 import { registerSyncPurchaseEvents } from './sync.purchase-events.js';
 import { registerSyncRegisterCallback } from './sync.register-callback.js';
@@ -153,4 +164,18 @@ export async function registerRoutes(app: App, deps: AppDeps): Promise<void> {
   registerOrgWebhooksAttempts(app, deps);
   registerOrgWebhooksResend(app, deps);
   registerOrgWebhooksSendTest(app, deps);
+  // Store connections and plugin sign-in (issue 11): the /api/ surface in seed 004's error shape, the
+  // owner's confirm page (HTML), the management API of connected stores.
+  await sync2sysScope(app, (scope) => {
+    registerApiAuthRegisterFromPlugin(scope, deps);
+    registerApiAuthRefresh(scope, deps);
+    registerApiAuthLogout(scope, deps);
+    registerApiAuthAccountStatus(scope, deps);
+    registerApiStoresConnect(scope, deps);
+    registerApiStoresDisconnect(scope, deps);
+    registerApiSyncStatus(scope, deps);
+    registerApiShopifyOauth(scope, deps);
+  });
+  await registerApiAuthPluginConfirm(app, deps);
+  registerStoreChannels(app, deps);
 }
