@@ -16,12 +16,6 @@ export function registerApiStoresDisconnect(app: App, deps: AppDeps): void {
           'Disconnects the plugin’s store (the channel its session is bound to, or `channelId`): credentials ' +
           'erased, the channel deactivated, every plugin session bound to it (this one too) revoked, the ' +
           'linked domain’s store access removed. Admin role or higher.',
-        body: Type.Optional(
-          Type.Object(
-            { channelId: Type.Optional(Type.String({ maxLength: 100 })) },
-            { additionalProperties: true },
-          ),
-        ),
         response: { 200: Type.Object({ success: Type.Literal(true), message: Type.String() }) },
       },
     },
@@ -33,7 +27,10 @@ export function registerApiStoresDisconnect(app: App, deps: AppDeps): void {
           `Disconnecting a store needs the admin role or higher (you are ${auth.role})`,
         );
       }
-      const channelId = auth.channelId ?? request.body?.channelId;
+      // The seed's request has no body; `channelId` may name the channel when the token is bound to none.
+      const named = (request.body as { channelId?: unknown } | undefined)?.channelId;
+      const channelId =
+        auth.channelId ?? (typeof named === 'string' && named.length <= 100 ? named : undefined);
       if (!channelId) throw new Sync2SysError(400, 'No store is bound to this token: name channelId');
       await disconnectChannel(
         deps,
