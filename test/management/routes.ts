@@ -11,8 +11,10 @@ import { randomBytes } from 'node:crypto';
 import { newId } from '../../src/lib/ids.js';
 import { createApiKey } from '../../src/public-api/keys.js';
 import { createCustomEvent } from '../../src/storage/repos/custom-events.js';
+import { insertStoreChannel } from '../../src/storage/repos/store-channels.js';
 import { enqueueWebhookEvent, insertWebhookEndpoint } from '../../src/storage/repos/webhooks.js';
 import type { Role } from '../../src/storage/schema.js';
+import { channelAad } from '../../src/stores/channels.js';
 import { createSession, type Tenant, type TestService } from '../harness.js';
 
 export interface RouteContext {
@@ -160,6 +162,45 @@ function webhookRows(rows: Array<[ManagementRoute['method'], string, unknown?]>)
     minRole: 'admin' as Role,
     idScoped: true,
     setup: webhookEndpoint,
+    ...(body === undefined ? {} : { body: () => body }),
+  }));
+}
+
+/** A connected WooCommerce store of the caller's org (credentials sealed as connect seals them). */
+async function storeChannel(ctx: SetupContext): Promise<Record<string, string>> {
+  const id = newId('chn');
+  const now = Date.now();
+  await insertStoreChannel(ctx.service.storage.db, {
+    id,
+    orgId: ctx.tenant.org.id,
+    platform: 'woocommerce',
+    storeUrl: `https://${unique()}.shop.example`,
+    name: null,
+    credentialsSealed: ctx.service.sealer.seal(
+      {
+        platform: 'woocommerce',
+        consumerKey: `ck_${'a'.repeat(40)}`,
+        consumerSecret: `cs_${'b'.repeat(40)}`,
+      },
+      channelAad(id),
+    ),
+    credentialPreview: 'ck_****…aaaa',
+    pluginVersion: null,
+    connectedBy: null,
+    domainId: null,
+    now,
+  });
+  return { channelId: id };
+}
+
+function storeChannelRows(rows: Array<[ManagementRoute['method'], Role, unknown?]>): ManagementRoute[] {
+  return rows.map(([method, minRole, body]) => ({
+    method,
+    path: '/v1/store-channels/:id',
+    url: (ctx: RouteContext) => `/v1/store-channels/${ctx.fixture.channelId}`,
+    minRole,
+    idScoped: true,
+    setup: storeChannel,
     ...(body === undefined ? {} : { body: () => body }),
   }));
 }
@@ -392,6 +433,19 @@ export const MANAGEMENT_ROUTES: ManagementRoute[] = [
     ['POST', '/messages/:messageId/resend'],
     ['POST', '/test'],
   ]),
+  // Connected stores and plugin sessions (issue 11)
+  { method: 'GET', path: '/v1/store-channels', url: () => '/v1/store-channels', minRole: 'viewer' },
+  ...storeChannelRows([
+    ['GET', 'viewer'],
+    ['PATCH', 'admin', { syncIntervalMinutes: 30 }],
+    ['DELETE', 'admin'],
+  ]),
+  {
+    method: 'POST',
+    path: '/v1/auth/plugin-sessions/revoke',
+    url: () => '/v1/auth/plugin-sessions/revoke',
+    minRole: 'viewer',
+  },
 ];
 
 /**
@@ -400,5 +454,5 @@ export const MANAGEMENT_ROUTES: ManagementRoute[] = [
  */
 export function isManagementPath(path: string): boolean {
   if (path === '/v1/auth/login' || path === '/v1/auth/callback') return false;
-  return /^\/v1\/(auth\/|orgs$|orgs\/|org\/|domains$|domains\/)/.test(path);
+  return /^\/v1\/(auth\/|orgs$|orgs\/|org\/|domains$|domains\/|store-channels$|store-channels\/)/.test(path);
 }
