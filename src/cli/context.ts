@@ -44,6 +44,7 @@ export const CLI_OPTIONS = {
   since: { type: 'string' },
   until: { type: 'string' },
   'dry-run': { type: 'boolean' },
+  channel: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 

@@ -25,6 +25,7 @@ import { orgSet } from './commands/org-set.js';
 import { backfillCommand, reconcileCommand } from './commands/reconcile.js';
 import { serve } from './commands/serve.js';
 import { shopWebhookRotate, shopWebhookSecret } from './commands/shop-webhook.js';
+import { storeDisconnect, storeList } from './commands/store.js';
 import { webhookAttempts } from './commands/webhook-attempts.js';
 import { webhookCreate } from './commands/webhook-create.js';
 import { webhookDelete } from './commands/webhook-delete.js';
@@ -71,6 +72,9 @@ export const COMMANDS: readonly Command[] = [
   webhookAttempts,
   webhookResend,
   webhookTest,
+  // Connected stores (issue 11).
+  storeList,
+  storeDisconnect,
 ];
 
 const USAGE = `Usage: tagbridge <command> [options]

@@ -277,3 +277,8 @@ export async function deleteExpiredShopifyOauthStates(db: DB, now: number): Prom
     .where('expires_at', '<', now - 24 * 3600_000)
     .execute();
 }
+
+/** A channel of any org by id (the operator's CLI names channels without their org). */
+export async function getStoreChannelById(db: DB, channelId: string): Promise<StoreChannelRow | undefined> {
+  return db.selectFrom('store_channels').selectAll().where('id', '=', channelId).executeTakeFirst();
+}
