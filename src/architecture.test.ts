@@ -29,6 +29,9 @@ const LAYERS: string[][] = [
   ['metrics'],
   ['app-deps'],
   ['management', 'public-api', 'orders'],
+  // Store connections (issue 11): plugin sign-in, then the stores that use it.
+  ['plugin-auth'],
+  ['stores'],
   ['http'],
   ['main'],
   ['dev'],

@@ -7,9 +7,10 @@
  * the tokens, once. docs/store-connections.md describes the flow.
  */
 import type { AppDeps } from '../app-deps.js';
-import { Sync2SysError } from '../http/sync2sys-errors.js';
+import { ApiError } from '../errors.js';
 import { randomHexToken, sha256Hex } from '../lib/crypto.js';
 import { newId } from '../lib/ids.js';
+import { StatusError } from '../lib/status-error.js';
 import { type Actor, auditBy } from '../management/audit.js';
 import { validEmail } from '../management/orgs/add-member.js';
 import { createOrg } from '../management/orgs/create-org.js';
@@ -142,7 +143,7 @@ export async function registerFromPlugin(
     });
   } catch (error) {
     deps.logger?.error({ err: error }, 'sending the plugin confirmation mail failed');
-    throw new Sync2SysError(503, 'The confirmation mail could not be sent; try again later');
+    throw new ApiError('service_unavailable', 'The confirmation mail could not be sent; try again later');
   }
   return { isNewAccount: false, user: { id: existing.id, email }, pollHandle, expiresAt };
 }
@@ -235,7 +236,7 @@ export async function pollRegistration(deps: AppDeps, handle: string): Promise<P
       to: 'delivered',
       sessionId: tokens.sessionId,
     });
-    if (!moved) throw new Sync2SysError(409, 'The tokens of this request were already delivered');
+    if (!moved) throw new StatusError(409, 'The tokens of this request were already delivered');
     return { status: 'confirmed', tokens, user: { id: row.user_id, email: row.email }, org };
   });
 }

@@ -8,7 +8,7 @@
  *   calls connect again with it.
  */
 import type { AppDeps } from '../app-deps.js';
-import { Sync2SysError } from '../http/sync2sys-errors.js';
+import { StatusError } from '../lib/status-error.js';
 import type { Actor } from '../management/audit.js';
 import { roleAtLeast } from '../management/orgs/member-rules.js';
 import { storeGetter } from '../orders/store-http.js';
@@ -48,16 +48,16 @@ export async function connectStore(
   get: StoreGet = storeGetter(deps),
 ): Promise<ConnectResult> {
   if ((input.platform ?? 'woocommerce') !== 'woocommerce') {
-    throw new Sync2SysError(
+    throw new StatusError(
       400,
       'platform must be woocommerce; Shopify stores connect through /api/shopify/oauth/init',
     );
   }
   const storeUrl = wooStoreUrl(input.storeUrl, deps.config.management.allowPrivateNetworkTargets);
   const keys = validWooKeys(input.consumerKey, input.consumerSecret);
-  if (!auth && !input.email) throw new Sync2SysError(400, 'email is required without a Bearer token');
+  if (!auth && !input.email) throw new StatusError(400, 'email is required without a Bearer token');
   if (auth && !roleAtLeast(auth.role, 'admin')) {
-    throw new Sync2SysError(403, `Connecting a store needs the admin role or higher (you are ${auth.role})`);
+    throw new StatusError(403, `Connecting a store needs the admin role or higher (you are ${auth.role})`);
   }
 
   // The keys must work before anything is kept or any account is touched.

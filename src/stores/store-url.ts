@@ -1,5 +1,5 @@
 /** A WooCommerce store's base URL as the plugin states it, normalised and checked. */
-import { Sync2SysError } from '../http/sync2sys-errors.js';
+import { StatusError } from '../lib/status-error.js';
 
 /**
  * `https://shop.example.com[/path]` without query, fragment, credentials or trailing slash. Plain http is
@@ -11,15 +11,12 @@ export function wooStoreUrl(raw: string, allowHttp: boolean): string {
   try {
     url = new URL(raw.trim());
   } catch {
-    throw new Sync2SysError(400, 'storeUrl must be the shop’s URL, e.g. https://yourstore.com');
+    throw new StatusError(400, 'storeUrl must be the shop’s URL, e.g. https://yourstore.com');
   }
   if (url.protocol !== 'https:' && !(allowHttp && url.protocol === 'http:')) {
-    throw new Sync2SysError(
-      400,
-      'storeUrl must be an https:// URL (WooCommerce keys are not sent over http)',
-    );
+    throw new StatusError(400, 'storeUrl must be an https:// URL (WooCommerce keys are not sent over http)');
   }
-  if (url.username || url.password) throw new Sync2SysError(400, 'storeUrl must not contain credentials');
+  if (url.username || url.password) throw new StatusError(400, 'storeUrl must not contain credentials');
   return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
 }
 

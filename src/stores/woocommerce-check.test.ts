@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Sync2SysError } from '../http/sync2sys-errors.js';
+import { StatusError } from '../lib/status-error.js';
 import type { StoreGet } from '../orders/store-orders.js';
 import { checkWooKeys, validWooKeys } from './woocommerce-check.js';
 
@@ -45,16 +45,16 @@ test('both refused: 400 INVALID_STORE_CREDENTIALS; another answer: STORE_UNREACH
   await assert.rejects(
     checkWooKeys(store(() => 401).get, 'https://shop.example.com', keys),
     (e: unknown) =>
-      e instanceof Sync2SysError && e.statusCode === 400 && e.error === 'INVALID_STORE_CREDENTIALS',
+      e instanceof StatusError && e.statusCode === 400 && e.code === 'INVALID_STORE_CREDENTIALS',
   );
   await assert.rejects(
     checkWooKeys(store(() => 404).get, 'https://shop.example.com', keys),
-    (e: unknown) => e instanceof Sync2SysError && e.error === 'STORE_UNREACHABLE',
+    (e: unknown) => e instanceof StatusError && e.code === 'STORE_UNREACHABLE',
   );
 });
 
 test('key format: ck_/cs_ and 40 lower-case hex', () => {
-  assert.throws(() => validWooKeys('ck_123', keys.consumerSecret), Sync2SysError);
-  assert.throws(() => validWooKeys(keys.consumerKey, `cs_${'B'.repeat(40)}`), Sync2SysError);
+  assert.throws(() => validWooKeys('ck_123', keys.consumerSecret), StatusError);
+  assert.throws(() => validWooKeys(keys.consumerKey, `cs_${'B'.repeat(40)}`), StatusError);
   assert.deepEqual(validWooKeys(keys.consumerKey, keys.consumerSecret), keys);
 });

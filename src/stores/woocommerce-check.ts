@@ -5,7 +5,7 @@
  * need (reference/clients.md §2.1). The form that worked is remembered in the credentials (`auth`), so the
  * catalogue sync and order import use the same.
  */
-import { Sync2SysError } from '../http/sync2sys-errors.js';
+import { StatusError } from '../lib/status-error.js';
 import type { StoreGet } from '../orders/store-orders.js';
 
 export interface WooKeys {
@@ -18,10 +18,10 @@ export const CONSUMER_SECRET_PATTERN = /^cs_[0-9a-f]{40}$/;
 
 export function validWooKeys(consumerKey: string, consumerSecret: string): WooKeys {
   if (!CONSUMER_KEY_PATTERN.test(consumerKey)) {
-    throw new Sync2SysError(400, 'consumerKey must be a WooCommerce consumer key: ck_ and 40 hex characters');
+    throw new StatusError(400, 'consumerKey must be a WooCommerce consumer key: ck_ and 40 hex characters');
   }
   if (!CONSUMER_SECRET_PATTERN.test(consumerSecret)) {
-    throw new Sync2SysError(
+    throw new StatusError(
       400,
       'consumerSecret must be a WooCommerce consumer secret: cs_ and 40 hex characters',
     );
@@ -63,7 +63,7 @@ export async function checkWooKeys(
   const query = await get(withQueryAuth(url, keys), { accept: 'application/json' });
   if (query.status === 200) return 'query';
   if (refused(query.status)) {
-    throw new Sync2SysError(
+    throw new StatusError(
       400,
       `The store refused these REST API keys (HTTP ${query.status}); check that they exist and have read access`,
       'INVALID_STORE_CREDENTIALS',
@@ -72,8 +72,8 @@ export async function checkWooKeys(
   throw unexpected(query.status);
 }
 
-function unexpected(status: number): Sync2SysError {
-  return new Sync2SysError(
+function unexpected(status: number): StatusError {
+  return new StatusError(
     400,
     `The store's REST API did not answer as expected (HTTP ${status}); is WooCommerce active at this URL?`,
     'STORE_UNREACHABLE',

@@ -1,9 +1,11 @@
 import { Type } from 'typebox';
 import type { AppDeps } from '../../app-deps.js';
+import { StatusError } from '../../lib/status-error.js';
 import { POLL_INTERVAL_SECONDS } from '../../plugin-auth/register.js';
 import { connectStore } from '../../stores/connect.js';
 import { optionalPluginAuth } from '../auth/plugin-jwt.js';
 import { enforceRegisterLimits } from '../auth/plugin-limits.js';
+import { Sync2SysError } from '../sync2sys-errors.js';
 import type { App } from '../types.js';
 
 export const ConnectBody = Type.Object(
@@ -52,7 +54,14 @@ export function registerApiStoresConnect(app: App, deps: AppDeps): void {
       reply.header('cache-control', 'no-store');
       const auth = await optionalPluginAuth(deps, request, reply);
       if (!auth && request.body.email) await enforceRegisterLimits(deps, request, reply, request.body.email);
-      const result = await connectStore(deps, auth, { ...request.body, ip: request.ip });
+      const result = await connectStore(deps, auth, { ...request.body, ip: request.ip }).catch(
+        (error: unknown) => {
+          // The store's specific codes (INVALID_STORE_CREDENTIALS, STORE_UNREACHABLE) travel as `error`.
+          if (error instanceof StatusError && error.code)
+            throw new Sync2SysError(error.statusCode, error.message, error.code);
+          throw error;
+        },
+      );
       if (result.kind === 'confirmation_required') {
         return reply.status(202).send({
           success: false,
