@@ -229,7 +229,11 @@ describe('store connect (WooCommerce)', () => {
       sync_total: 100,
     });
 
-    const out = await call(service, 'POST', '/api/stores/disconnect', { token });
+    // As the seed's plugin sends it: Content-Type application/json, no body.
+    const out = await call(service, 'POST', '/api/stores/disconnect', {
+      token,
+      headers: { 'content-type': 'application/json' },
+    });
     assert.equal(out.status, 200);
     assert.deepEqual(out.body, { success: true, message: 'Store disconnected' });
     const gone = await channelRow(channelId);

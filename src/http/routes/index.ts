@@ -1,4 +1,5 @@
 import type { AppDeps } from '../../app-deps.js';
+import { allowEmptyJsonBody } from '../empty-json-body.js';
 import { sync2sysScope } from '../sync2sys-errors.js';
 import type { App } from '../types.js';
 import { registerApiAuthAccountStatus } from './api.auth.account-status.js';
@@ -167,6 +168,7 @@ export async function registerRoutes(app: App, deps: AppDeps): Promise<void> {
   // Store connections and plugin sign-in (issue 11): the /api/ surface in seed 004's error shape, the
   // owner's confirm page (HTML), the management API of connected stores.
   await sync2sysScope(app, (scope) => {
+    allowEmptyJsonBody(scope);
     registerApiAuthRegisterFromPlugin(scope, deps);
     registerApiAuthRefresh(scope, deps);
     registerApiAuthLogout(scope, deps);

@@ -1,0 +1,19 @@
+/**
+ * Seed 004 asks every request to carry `Content-Type: application/json`, including the body-less POSTs
+ * (`/api/stores/disconnect`, `/api/auth/logout`): in the scope this is added to, an empty JSON body is "no
+ * body" instead of a 400. Non-empty bodies go through Fastify's own JSON parser (prototype-poisoning checks
+ * included).
+ */
+import type { App } from './types.js';
+
+export function allowEmptyJsonBody(scope: App): void {
+  const parse = scope.getDefaultJsonParser('error', 'error');
+  scope.removeContentTypeParser('application/json');
+  scope.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    if (body === '' || (typeof body === 'string' && body.trim() === '')) {
+      done(null, undefined);
+      return;
+    }
+    parse(request, typeof body === 'string' ? body : body.toString('utf8'), done);
+  });
+}
