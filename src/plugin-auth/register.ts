@@ -82,6 +82,11 @@ export async function registerFromPlugin(
       within: async (trx, created) => {
         const user = await findUserByEmail(trx, email);
         if (!user) throw new Error('owner not created');
+        // Two registrations racing for one new address: only the one that created the user gets a token;
+        // the other is rolled back and, asked again, goes the confirmation way.
+        if ((await listUserOrgs(trx, user.id)).length !== 1) {
+          throw new StatusError(409, 'This address was registered meanwhile; send the request again');
+        }
         userId = user.id;
         const bound = within ? await within(trx, { userId, orgId: created.id }) : { channelId: null };
         tokens = await startPluginSession(deps, trx, {

@@ -15,6 +15,7 @@ import {
   rotatePluginRefresh,
   touchPluginSession,
 } from '../storage/repos/plugin-sessions.js';
+import { touchStoreChannel } from '../storage/repos/store-channels.js';
 import type { Role } from '../storage/schema.js';
 import { type JwtKeys, jwtKeys, signPluginJwt, verifyPluginJwt } from './jwt.js';
 
@@ -159,7 +160,11 @@ export async function authenticatePluginJwt(deps: PluginDeps, token: string): Pr
   }
   const member = await getMembership(db, session.org_id, session.user_id);
   if (!member) return { ok: false, reason: 'Session revoked or expired' };
-  if (now - Number(session.last_used_at) > TOUCH_INTERVAL_MS) await touchPluginSession(db, session.id, now);
+  if (now - Number(session.last_used_at) > TOUCH_INTERVAL_MS) {
+    await touchPluginSession(db, session.id, now);
+    // The plugin's use is its store's activity too (GET /api/sync/status `last_activity`).
+    if (session.channel_id) await touchStoreChannel(db, session.channel_id, now);
+  }
   return {
     ok: true,
     auth: {

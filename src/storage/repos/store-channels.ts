@@ -119,7 +119,7 @@ export async function reconnectStoreChannel(db: DB, input: ChannelConnection): P
     .execute();
 }
 
-/** Credentials erased, status disconnected, no further syncs. */
+/** Credentials erased, status disconnected, nothing scheduled. */
 export async function disconnectStoreChannel(
   db: DB,
   input: { orgId: string; channelId: string; now: number },
@@ -132,11 +132,9 @@ export async function disconnectStoreChannel(
       credential_preview: null,
       disconnected_at: input.now,
       updated_at: input.now,
+      // No further scheduled syncs; the sync's own state columns are the sync's to settle (a running sync
+      // finds no credentials and stops).
       next_sync_at: null,
-      sync_state: 'idle',
-      sync_cursor: null,
-      sync_lease_owner: null,
-      sync_lease_expires_at: null,
     })
     .where('org_id', '=', input.orgId)
     .where('id', '=', input.channelId)
