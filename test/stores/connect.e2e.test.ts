@@ -295,6 +295,19 @@ describe('store connect (WooCommerce)', () => {
     });
     assert.equal(cross.status, 200, 'its own channel is disconnected, not this one');
     assert.equal((await channelRow(channelId)).status, 'active');
+    // A token bound to no store, naming this org's channel: 404, as if it did not exist.
+    const unbound = await call(service, 'POST', '/api/auth/register-from-plugin', {
+      body: { email: uniqueEmail('unbound'), storeUrl: 'https://u.example', source: 'woo-plugin' },
+    });
+    assertSeedError(
+      await call(service, 'POST', '/api/stores/disconnect', {
+        token: String(unbound.body.token),
+        body: { channelId },
+      }),
+      404,
+      'Not Found',
+    );
+    assert.equal((await channelRow(channelId)).status, 'active');
 
     const denied = await service.app!.inject({
       method: 'DELETE',
