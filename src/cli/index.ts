@@ -25,6 +25,7 @@ import { orgSet } from './commands/org-set.js';
 import { backfillCommand, reconcileCommand } from './commands/reconcile.js';
 import { serve } from './commands/serve.js';
 import { shopWebhookRotate, shopWebhookSecret } from './commands/shop-webhook.js';
+import { storeSync } from './commands/store-sync.js';
 import { webhookAttempts } from './commands/webhook-attempts.js';
 import { webhookCreate } from './commands/webhook-create.js';
 import { webhookDelete } from './commands/webhook-delete.js';
@@ -71,6 +72,8 @@ export const COMMANDS: readonly Command[] = [
   webhookAttempts,
   webhookResend,
   webhookTest,
+  // Catalogue sync (issue 11).
+  storeSync,
 ];
 
 const USAGE = `Usage: tagbridge <command> [options]
