@@ -29,6 +29,8 @@ const LAYERS: string[][] = [
   ['metrics'],
   ['app-deps'],
   ['management', 'public-api', 'orders'],
+  // Catalogue sync of connected stores (issue 11): below the store connections that show its progress.
+  ['catalogue'],
   ['http'],
   ['main'],
   ['dev'],

@@ -55,6 +55,10 @@ export function registerStoreChannelsSync(app: App, deps: AppDeps): void {
   app.post(
     '/v1/store-channels/:id/sync',
     {
+      // No body at all means `{}` (a plain "sync now").
+      preValidation: async (request) => {
+        request.body ??= {};
+      },
       preHandler: sessionRole(deps, 'admin'),
       schema: {
         description:
