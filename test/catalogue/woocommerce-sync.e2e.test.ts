@@ -5,7 +5,12 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
-import { getChannelSync, listProducts, syncChannelToEnd } from '../../src/catalogue/channel-sync.js';
+import {
+  getChannelSync,
+  listProducts,
+  requestSync,
+  syncChannelToEnd,
+} from '../../src/catalogue/channel-sync.js';
 import { syncProgress } from '../../src/catalogue/progress.js';
 import { CatalogueSyncer } from '../../src/catalogue/syncer.js';
 import { type FakeWooCommerceStore, startFakeWooCommerce } from '../../src/dev/fakes/woocommerce-store.js';
@@ -143,6 +148,26 @@ describe('WooCommerce catalogue sync', () => {
       due.some((c) => c.id === id),
       false,
     );
+    // Asked for by hand, it is tried once more: with the keys fixed in the store, it is active again.
+    await requestSync(
+      { storage: service.storage, clock },
+      { orgId: tenant.org.id, channelId: id, full: false },
+    );
+    store.reset();
+    const fixed = await startFakeWooCommerce({ consumerSecret: `cs_${'0'.repeat(40)}` });
+    try {
+      await service.storage.db
+        .updateTable('store_channels')
+        .set({ store_url: fixed.url })
+        .where('id', '=', id)
+        .execute();
+      const syncer = new CatalogueSyncer(syncDeps(service, clock), silent);
+      const again = (await syncer.drain()).find((o) => o.channelId === id);
+      assert.equal(again?.status, 'completed', again?.error);
+      assert.equal((await getChannelById(service.storage.db, id))?.status, 'active');
+    } finally {
+      await fixed.close();
+    }
   });
 
   test('a sync that stops half-way resumes from its cursor: pages already stored are not read again', async () => {

@@ -52,7 +52,14 @@ export async function leaseDueChannels(
   const candidates = db
     .selectFrom('store_channels')
     .select('id')
-    .where('status', '=', 'active')
+    // A store that refused the keys is out of the schedule; a sync asked for by hand still tries it once
+    // (the owner may have fixed the key's permissions in the store).
+    .where((eb) =>
+      eb.or([
+        eb('status', '=', 'active'),
+        eb.and([eb('status', '=', 'needs_attention'), eb('sync_state', '=', 'queued')]),
+      ]),
+    )
     .where('credentials_sealed', 'is not', null)
     .where((eb) => eb.or([eb('sync_lease_expires_at', 'is', null), eb('sync_lease_expires_at', '<=', now)]))
     .where((eb) =>
