@@ -12,6 +12,7 @@ import {
   leaseChannel,
   listChannelProducts,
   requestChannelSync,
+  restartAsFull,
 } from '../storage/repos/products.js';
 import type { ProductRow, StoreChannelRow } from '../storage/schema.js';
 import { type SyncProgress, syncProgress } from './progress.js';
@@ -113,7 +114,12 @@ export async function syncChannelToEnd(
       leaseMs: deps.config.catalogue.leaseMs,
     });
     if (leased) {
-      const outcome = await runLeasedSync(deps, leased, {
+      // A full run was asked for, but the channel was taken by another run meanwhile: start over, full.
+      const run =
+        input.full && leased.sync_full !== 1
+          ? ((await restartAsFull(db, { channelId: channel.id, owner })) ?? leased)
+          : leased;
+      const outcome = await runLeasedSync(deps, run, {
         owner,
         ...(input.onProgress ? { onProgress: input.onProgress } : {}),
       });

@@ -158,6 +158,23 @@ export async function startChannelRun(
   return Number(result.numUpdatedRows) > 0;
 }
 
+/**
+ * Under the lease, drops the run in progress so the next one starts over as a full run (a full sync asked
+ * for while another run held the channel). Returns the row as it now is.
+ */
+export async function restartAsFull(
+  db: DB,
+  input: { channelId: string; owner: string },
+): Promise<StoreChannelRow | undefined> {
+  return db
+    .updateTable('store_channels')
+    .set({ sync_full: 1, sync_cursor: null, sync_run_id: null })
+    .where('id', '=', input.channelId)
+    .where('sync_lease_owner', '=', input.owner)
+    .returningAll()
+    .executeTakeFirst();
+}
+
 /** A product as stored, without the bookkeeping (`seen_run_id`, `updated_at`). */
 export type ProductValues = Omit<NewProduct, 'seen_run_id' | 'updated_at'>;
 
