@@ -20,6 +20,7 @@ import type { StoreChannelRow } from '../storage/schema.js';
 import { initialShopifyCursor, type ShopifyCursor, ShopifySource } from './shopify-source.js';
 import {
   CredentialsRefusedError,
+  RunStoppedError,
   StoreClient,
   type StoreTransport,
   StoreUnavailableError,
@@ -246,6 +247,7 @@ export async function runLeasedSync(
       await renew();
       if (leaseLost) throw new LeaseLostError();
     },
+    options.shouldStop,
   );
   const step =
     credentials.platform === 'woocommerce'
@@ -315,6 +317,17 @@ export async function runLeasedSync(
     }
   } catch (error) {
     if (error instanceof LeaseLostError) return lostLease(deps, base, run, resumed, started);
+    if (error instanceof RunStoppedError) {
+      return {
+        ...base,
+        status: 'stopped',
+        full: run.full,
+        resumed,
+        products: await countOf(deps, channel.id),
+        ...figures(run.stats),
+        durationMs: deps.waits.now() - started,
+      };
+    }
     if (error instanceof CredentialsRefusedError)
       return fail('needs_attention', error.message, run.stats, run.full, resumed);
     if (error instanceof StoreUnavailableError)

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
+  RunStoppedError,
   retryAfterMs,
   StoreClient,
   type StoreResponse,
@@ -79,6 +80,27 @@ describe('StoreClient', () => {
     const client = new StoreClient(scripted(), { requestsPerSecond: 4, maxRetries: 0 }, waits);
     for (let i = 0; i < 3; i++) await client.send({ method: 'GET', url: 'https://s/x', headers: {} });
     assert.deepEqual(waits.slept, [250, 250]);
+  });
+
+  it('a stop ends a long wait within a second and sends nothing more', async () => {
+    const waits = fakeWaits();
+    let stop = false;
+    const transport = scripted(answer(503, { 'retry-after': '60' }));
+    const client = new StoreClient(
+      transport,
+      { requestsPerSecond: 1000, maxRetries: 3 },
+      waits,
+      async () => {},
+      () => stop,
+    );
+    const sleep = waits.sleep;
+    waits.sleep = async (ms) => {
+      await sleep(ms);
+      if (waits.slept.length === 3) stop = true;
+    };
+    await assert.rejects(client.send({ method: 'GET', url: 'https://s/x', headers: {} }), RunStoppedError);
+    assert.deepEqual(waits.slept, [1000, 1000, 1000]);
+    assert.equal(transport.calls, 1);
   });
 
   it('reads Retry-After as seconds or an HTTP date', () => {

@@ -55,6 +55,13 @@ export function storeTransport(config: Pick<Config, 'management' | 'catalogue'>)
 /** The store could not be read (after the retries); the run stops and resumes later from its cursor. */
 export class StoreUnavailableError extends Error {}
 
+/** The process is shutting down: the run stops where it is (its cursor is stored) and resumes later. */
+export class RunStoppedError extends Error {
+  constructor() {
+    super('the sync was stopped (shutdown)');
+  }
+}
+
 /** The store refused the credentials (401/403): the channel needs new ones. */
 export class CredentialsRefusedError extends Error {}
 
@@ -89,11 +96,21 @@ export class StoreClient {
     private readonly waits: Waits,
     /** Called before each attempt (the runner renews its lease there). */
     private readonly beforeRequest: () => Promise<void> = async () => {},
+    /** When given, long waits are cut into seconds and end early (RunStoppedError) once it says stop. */
+    private readonly isStopped?: () => boolean,
   ) {}
 
-  /** Waits `ms` (throttling, backoff), running the lease hook so a long wait keeps the lease. */
+  /** Waits `ms` (pacing, backoff, Shopify's bucket). */
   async wait(ms: number): Promise<void> {
-    if (ms > 0) await this.waits.sleep(ms);
+    if (ms <= 0) return;
+    if (this.isStopped === undefined) {
+      await this.waits.sleep(ms);
+      return;
+    }
+    for (let left = ms; left > 0; left -= 1000) {
+      if (this.isStopped()) throw new RunStoppedError();
+      await this.waits.sleep(Math.min(left, 1000));
+    }
   }
 
   /** Sends with pacing and retries; returns the first non-retryable answer. */
@@ -104,6 +121,7 @@ export class StoreClient {
     let lastProblem = '';
     for (let attempt = 0; attempt <= this.settings.maxRetries; attempt++) {
       await this.pace();
+      if (this.isStopped?.()) throw new RunStoppedError();
       await this.beforeRequest();
       this.requests += 1;
       const answer = await this.transport(request);
