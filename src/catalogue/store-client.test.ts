@@ -75,6 +75,16 @@ describe('StoreClient', () => {
     assert.equal(four.calls, 1);
   });
 
+  it('does not retry an address the outbound policy refuses', async () => {
+    const transport = scripted({ error: 'refused: the URL must use https' });
+    const client = new StoreClient(transport, { requestsPerSecond: 1000, maxRetries: 5 }, fakeWaits());
+    await assert.rejects(
+      client.send({ method: 'GET', url: 'http://s/x', headers: {} }),
+      /not allowed: the URL must use https/,
+    );
+    assert.equal(transport.calls, 1);
+  });
+
   it('paces requests to the configured rate', async () => {
     const waits = fakeWaits();
     const client = new StoreClient(scripted(), { requestsPerSecond: 4, maxRetries: 0 }, waits);

@@ -126,6 +126,10 @@ export class StoreClient {
       this.requests += 1;
       const answer = await this.transport(request);
       if (!('error' in answer) && !retryable(answer.status)) return answer;
+      // The outbound policy refused the address (private network, plain http): retrying changes nothing.
+      if ('error' in answer && answer.error.startsWith('refused:')) {
+        throw new StoreUnavailableError(`The store's address is not allowed: ${answer.error.slice(9)}`);
+      }
       lastProblem = 'error' in answer ? answer.error : `HTTP ${answer.status}`;
       if (attempt === this.settings.maxRetries) break;
       const backoff = Math.min(cap, base * 2 ** attempt);
