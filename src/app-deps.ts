@@ -39,4 +39,6 @@ export interface AppDeps {
   webhookSubscriptions?: WebhookSubscriptions;
   /** Wakes this process's webhook dispatcher, if it runs one (a resent or test message is due now). */
   wakeWebhooks?: () => void;
+  /** Wakes this process's catalogue syncer, if it runs one (a store sync was asked for). */
+  wakeCatalogue?: () => void;
 }

@@ -32,6 +32,8 @@ const LAYERS: string[][] = [
   // Store connections (issue 11): plugin sign-in, then the stores that use it.
   ['plugin-auth'],
   ['stores'],
+  // Catalogue sync of connected stores (issue 11): below the store connections that show its progress.
+  ['catalogue'],
   ['http'],
   ['main'],
   ['dev'],

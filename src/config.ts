@@ -130,6 +130,25 @@ export interface Config {
     /** Requests per plugin session per minute on the JWT surface. */
     requestsPerSessionPerMinute: number;
   };
+  /** Catalogue sync of connected stores (issue 11, docs/catalogue-sync.md). */
+  catalogue: {
+    /** Minutes between scheduled syncs of a channel without its own interval; 0: on demand only. */
+    syncIntervalMinutes: number;
+    /** Hours after which a scheduled run is full again (removes what the store no longer lists). */
+    fullSyncHours: number;
+    /** Requests per second toward one store, at most (politeness). */
+    requestsPerSecond: number;
+    /** Channels one worker syncs at once. */
+    concurrency: number;
+    /** Lease of a running sync; renewed on every page, taken over by another worker once expired. */
+    leaseMs: number;
+    /** Timeout of one request to a store. */
+    requestTimeoutMs: number;
+    /** Retries of one request on 429, 5xx, timeouts (with backoff, honouring Retry-After). */
+    maxRetries: number;
+    /** How often an idle worker looks for due channels. */
+    pollIntervalMs: number;
+  };
   /** Outbound webhooks (docs/webhooks.md). */
   webhooks: {
     /** Timeout of one attempt (connect to last byte). */
@@ -397,6 +416,16 @@ export function loadConfig(env: Env = process.env): Config {
       registerPerIpPerHour: int(env, 'PLUGIN_REGISTER_RATE_LIMIT_PER_IP_PER_HOUR', 20, 1),
       registerPerEmailPerHour: int(env, 'PLUGIN_REGISTER_RATE_LIMIT_PER_EMAIL_PER_HOUR', 5, 1),
       requestsPerSessionPerMinute: int(env, 'PLUGIN_RATE_LIMIT_PER_MINUTE', 120, 1),
+    },
+    catalogue: {
+      syncIntervalMinutes: int(env, 'CATALOGUE_SYNC_INTERVAL_MINUTES', 360, 0),
+      fullSyncHours: int(env, 'CATALOGUE_FULL_SYNC_HOURS', 24, 1),
+      requestsPerSecond: int(env, 'CATALOGUE_REQUESTS_PER_SECOND', 4, 1),
+      concurrency: int(env, 'CATALOGUE_SYNC_CONCURRENCY', 2, 1),
+      leaseMs: int(env, 'CATALOGUE_SYNC_LEASE_MS', 120_000, 1000),
+      requestTimeoutMs: int(env, 'CATALOGUE_REQUEST_TIMEOUT_MS', 30_000, 100),
+      maxRetries: int(env, 'CATALOGUE_MAX_RETRIES', 5, 0),
+      pollIntervalMs: int(env, 'CATALOGUE_POLL_INTERVAL_MS', 10_000, 10),
     },
     webhooks: {
       timeoutMs: int(env, 'WEBHOOK_TIMEOUT_MS', 15_000, 100),

@@ -3,6 +3,8 @@
  */
 import type { Redis } from 'ioredis';
 import { type Logger, pino } from 'pino';
+import { realWaits, storeTransport } from './catalogue/store-client.js';
+import { CatalogueSyncer } from './catalogue/syncer.js';
 import type { Config } from './config.js';
 import { UndiciSender } from './delivery/http-client.js';
 import { DeliveryWorker } from './delivery/worker.js';
@@ -35,6 +37,8 @@ export interface Service {
   orders: ShopWebhookProcessor | null;
   /** Outbound webhooks' sender (worker roles). */
   webhooks: WebhookDispatcher | null;
+  /** The stores' catalogue sync scheduler (worker roles). */
+  catalogue: CatalogueSyncer | null;
   /** Which endpoints subscribe to what, cached per process (invalidated by the management use cases). */
   webhookSubscriptions: WebhookSubscriptions;
   writer: GroupCommitWriter;
@@ -83,6 +87,7 @@ export async function startService(config: Config, options: StartOptions): Promi
   let worker: DeliveryWorker | null = null;
   let orders: ShopWebhookProcessor | null = null;
   let webhooks: WebhookDispatcher | null = null;
+  let catalogue: CatalogueSyncer | null = null;
   const sender = new UndiciSender(config.delivery.requestTimeoutMs);
   const logger = options.logger ?? pino({ level: config.logLevel });
   const mailer: Mailer = options.mailer ?? createMailer(config, logger);
@@ -129,6 +134,7 @@ export async function startService(config: Config, options: StartOptions): Promi
       wakeOrders: () => orders?.wake(),
       webhookSubscriptions,
       wakeWebhooks: () => webhooks?.wake(),
+      wakeCatalogue: () => catalogue?.wake(),
     });
   }
   if (options.role !== 'api') {
@@ -150,6 +156,12 @@ export async function startService(config: Config, options: StartOptions): Promi
     orders.start();
     webhooks = new WebhookDispatcher({ storage, sealer, clock, config, mailer, log: logger, metrics });
     webhooks.start();
+    // Its waits are real time (pacing toward the stores), whatever clock the service runs on.
+    catalogue = new CatalogueSyncer(
+      { storage, sealer, clock, config, transport: storeTransport(config), waits: realWaits },
+      logger,
+    );
+    catalogue.start();
   }
 
   let address: string | null = null;
@@ -167,6 +179,7 @@ export async function startService(config: Config, options: StartOptions): Promi
       await writer.close();
       if (worker) await worker.stop();
       if (webhooks) await webhooks.stop();
+      if (catalogue) await catalogue.stop();
       await sender.close();
       mailer.close();
       if (redis) redis.disconnect();
@@ -183,6 +196,7 @@ export async function startService(config: Config, options: StartOptions): Promi
     worker,
     orders,
     webhooks,
+    catalogue,
     webhookSubscriptions,
     writer,
     outbox,

@@ -44,7 +44,9 @@ export const CLI_OPTIONS = {
   since: { type: 'string' },
   until: { type: 'string' },
   'dry-run': { type: 'boolean' },
+  // store sync (issue 11)
   channel: { type: 'string' },
+  full: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 

@@ -26,6 +26,7 @@ import { backfillCommand, reconcileCommand } from './commands/reconcile.js';
 import { serve } from './commands/serve.js';
 import { shopWebhookRotate, shopWebhookSecret } from './commands/shop-webhook.js';
 import { storeDisconnect, storeList } from './commands/store.js';
+import { storeSync } from './commands/store-sync.js';
 import { webhookAttempts } from './commands/webhook-attempts.js';
 import { webhookCreate } from './commands/webhook-create.js';
 import { webhookDelete } from './commands/webhook-delete.js';
@@ -75,6 +76,8 @@ export const COMMANDS: readonly Command[] = [
   // Connected stores (issue 11).
   storeList,
   storeDisconnect,
+  // Catalogue sync (issue 11).
+  storeSync,
 ];
 
 const USAGE = `Usage: tagbridge <command> [options]

@@ -563,6 +563,7 @@ export interface StoreChannelsTable {
   sync_done: Generated<number>;
   sync_total: number | null;
   sync_watermark: number | null;
+  last_full_sync_at: number | null;
   last_sync_at: number | null;
   last_sync_result: string | null;
   last_sync_error: string | null;

@@ -15,6 +15,7 @@ import { insertStoreChannel } from '../../src/storage/repos/store-channels.js';
 import { enqueueWebhookEvent, insertWebhookEndpoint } from '../../src/storage/repos/webhooks.js';
 import type { Role } from '../../src/storage/schema.js';
 import { channelAad } from '../../src/stores/channels.js';
+import { createChannel } from '../catalogue/helpers.js';
 import { createSession, type Tenant, type TestService } from '../harness.js';
 
 export interface RouteContext {
@@ -446,7 +447,39 @@ export const MANAGEMENT_ROUTES: ManagementRoute[] = [
     url: () => '/v1/auth/plugin-sessions/revoke',
     minRole: 'viewer',
   },
+  // Catalogue sync of a connected store (issue 11)
+  ...channelRows([
+    ['GET', '/sync', 'viewer', undefined],
+    ['POST', '/sync', 'admin', () => ({ full: true })],
+    ['GET', '/products', 'viewer', undefined],
+  ]),
 ];
+
+/** Rows for `/v1/store-channels/:id…` routes acting on a WooCommerce channel of the caller's org. */
+function channelRows(
+  rows: Array<[ManagementRoute['method'], string, Role, (() => unknown) | undefined]>,
+): ManagementRoute[] {
+  return rows.map(([method, suffix, minRole, body]) => ({
+    method,
+    path: `/v1/store-channels/:id${suffix}`,
+    url: (ctx: RouteContext) => `/v1/store-channels/${ctx.fixture.channelId}${suffix}`,
+    minRole,
+    idScoped: true,
+    setup: async (ctx: SetupContext) => ({
+      channelId: await createChannel(ctx.service, {
+        orgId: ctx.tenant.org.id,
+        platform: 'woocommerce',
+        storeUrl: `https://shop-${unique()}.invalid`,
+        credentials: {
+          platform: 'woocommerce',
+          consumerKey: `ck_${'0'.repeat(40)}`,
+          consumerSecret: `cs_${'0'.repeat(40)}`,
+        },
+      }),
+    }),
+    ...(body ? { body } : {}),
+  }));
+}
 
 /**
  * Registered paths that belong to the session-authenticated management surface (and so need a row).

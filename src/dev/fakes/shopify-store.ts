@@ -264,7 +264,8 @@ export async function startFakeShopify(options: FakeShopifyOptions = {}): Promis
     entry.variables = variables;
     const wantsProducts = /\bproducts\s*\(/.test(query);
     const wantsShop = /\bshop\s*\{/.test(query);
-    if (!wantsProducts && !wantsShop) {
+    const wantsCount = /\bproductsCount\s*\(/.test(query);
+    if (!wantsProducts && !wantsShop && !wantsCount) {
       return {
         status: 200,
         body: {
@@ -310,10 +311,15 @@ export async function startFakeShopify(options: FakeShopifyOptions = {}): Promis
         primaryDomain: { url: `https://${shop}`, host: shop },
       };
     }
+    const filter = typeof variables.query === 'string' ? variables.query : '';
+    const since = /updated_at:>'?([^'\s]+)'?/.exec(filter)?.[1];
+    const sinceMs = since === undefined ? Number.NEGATIVE_INFINITY : Date.parse(since);
+    if (wantsCount) {
+      const count = state.products.filter((p) => Date.parse(String(p.updated_at)) > sinceMs).length;
+      data.productsCount = { count, precision: 'EXACT' };
+      actual += 1;
+    }
     if (wantsProducts) {
-      const filter = typeof variables.query === 'string' ? variables.query : '';
-      const since = /updated_at:>'?([^'\s]+)'?/.exec(filter)?.[1];
-      const sinceMs = since === undefined ? Number.NEGATIVE_INFINITY : Date.parse(since);
       const list = state.products
         .filter((p) => Date.parse(String(p.updated_at)) > sinceMs)
         .sort((a, b) => Number(a.id) - Number(b.id));

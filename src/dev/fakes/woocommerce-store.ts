@@ -1,6 +1,6 @@
 /**
  * A fake WooCommerce store's REST API (clients.md §2.1–2.2), for the catalogue and store-connection tests:
- * `GET /wp-json/wc/v3/products`, `/products/:id/variations`, `/settings/general`, with WordPress's
+ * `GET /wp-json/wc/v3/products`, `/products/:id/variations`, `/settings/general|products`, with WordPress's
  * pagination (`per_page` ≤ 100, `page`, `X-WP-Total`, `X-WP-TotalPages`, `Link`), `status` and
  * `modified_after` filters, and WooCommerce's auth: Basic with the REST keys, or the query-string fallback
  * (`?consumer_key=&consumer_secret=`) for servers that strip `Authorization`. Wrong keys are answered 401
@@ -52,6 +52,8 @@ export interface FakeWooCommerceOptions {
   rejectAuthorizationHeader?: boolean;
   /** `woocommerce_currency` in `/settings/general`. Default `USD`. */
   currency?: string;
+  /** `woocommerce_weight_unit` in `/settings/products`. Default `kg`. */
+  weightUnit?: string;
   now?: () => number;
 }
 
@@ -75,7 +77,9 @@ export interface FakeWooCommerceStore {
   /** After `pages` more product/variation pages are served, every further page request meets `failure`. */
   failAfterPages(pages: number, failure: WooFailure): void;
   /** Options that can change between tests. */
-  setOptions(options: Pick<FakeWooCommerceOptions, 'rejectAuthorizationHeader' | 'currency'>): void;
+  setOptions(
+    options: Pick<FakeWooCommerceOptions, 'rejectAuthorizationHeader' | 'currency' | 'weightUnit'>,
+  ): void;
   /** Clears the log and every scripted failure. */
   reset(): void;
   close(): Promise<void>;
@@ -128,7 +132,7 @@ export function generatedWooProduct(index: number, modifiedAt = Date.UTC(2024, 0
 
 const PRODUCTS = /^\/wp-json\/wc\/v3\/products\/?$/;
 const VARIATIONS = /^\/wp-json\/wc\/v3\/products\/(\d+)\/variations\/?$/;
-const SETTINGS = /^\/wp-json\/wc\/v3\/settings\/general\/?$/;
+const SETTINGS = /^\/wp-json\/wc\/v3\/settings\/(general|products)\/?$/;
 
 const wpError = (status: number, code: string, message: string): { status: number; body: unknown } => ({
   status,
@@ -148,6 +152,7 @@ export async function startFakeWooCommerce(
   let settings = {
     rejectAuthorizationHeader: options.rejectAuthorizationHeader ?? false,
     currency: options.currency ?? 'USD',
+    weightUnit: options.weightUnit ?? 'kg',
   };
   const requests: WooRequest[] = [];
   let queue: WooFailure[] = [];
@@ -280,6 +285,17 @@ export async function startFakeWooCommerce(
       };
     }
     if (error) return { ...error, auth, page: false };
+    if (SETTINGS.exec(path)?.[1] === 'products') {
+      return {
+        status: 200,
+        body: [
+          { id: 'woocommerce_weight_unit', label: 'Weight unit', value: settings.weightUnit },
+          { id: 'woocommerce_dimension_unit', label: 'Dimensions unit', value: 'cm' },
+        ],
+        auth,
+        page: false,
+      };
+    }
     if (SETTINGS.test(path)) {
       return {
         status: 200,

@@ -80,6 +80,8 @@ import { registerPmwEventsCreate } from './pmw-events.create.js';
 import { registerShopWebhooksReceive } from './shop-webhooks.receive.js';
 import { registerSignInGet } from './sign-in.get.js';
 import { registerStoreChannels } from './store-channels.js';
+import { registerStoreChannelsProducts } from './store-channels.products.js';
+import { registerStoreChannelsSync } from './store-channels.sync.js';
 import { registerSyncDomainConfig } from './sync.domain-config.js';
 import { registerSyncPurchaseEvents } from './sync.purchase-events.js';
 import { registerSyncRegisterCallback } from './sync.register-callback.js';
@@ -180,4 +182,7 @@ export async function registerRoutes(app: App, deps: AppDeps): Promise<void> {
   });
   await registerApiAuthPluginConfirm(app, deps);
   registerStoreChannels(app, deps);
+  // Catalogue sync of connected stores (issue 11).
+  registerStoreChannelsSync(app, deps);
+  registerStoreChannelsProducts(app, deps);
 }

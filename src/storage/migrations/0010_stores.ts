@@ -106,7 +106,10 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('sync_lease_expires_at', 'bigint')
     .addColumn('sync_done', 'integer', (c) => c.notNull().defaultTo(0))
     .addColumn('sync_total', 'integer')
+    // Where the next incremental run starts (`modified_after`): the start of the last complete run.
     .addColumn('sync_watermark', 'bigint')
+    // When the last full run completed (scheduled runs are full again after CATALOGUE_FULL_SYNC_HOURS).
+    .addColumn('last_full_sync_at', 'bigint')
     .addColumn('last_sync_at', 'bigint')
     .addColumn('last_sync_result', 'text')
     .addColumn('last_sync_error', 'text')
