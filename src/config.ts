@@ -114,6 +114,17 @@ export interface Config {
      */
     shopifyShopUrl: string;
   };
+  /** Public product feeds (docs/feeds.md). */
+  feeds: {
+    /** How long a generated feed is served from the cache before it is generated again. */
+    cacheTtlSeconds: number;
+    /** In-process cache (no Redis): total compressed bytes kept, least recently used dropped first. */
+    cacheMaxBytes: number;
+    /** Requests per minute per IP to `GET /api/public/feeds/:slug`. */
+    rateLimitPerMinute: number;
+    /** Products read from the database per query while generating. */
+    pageSize: number;
+  };
   /** Outbound webhooks (docs/webhooks.md). */
   webhooks: {
     /** Timeout of one attempt (connect to last byte). */
@@ -373,6 +384,12 @@ export function loadConfig(env: Env = process.env): Config {
       shopifyApiKey: env.SHOPIFY_API_KEY?.trim() || undefined,
       shopifyApiSecret: env.SHOPIFY_API_SECRET?.trim() || undefined,
       shopifyShopUrl: shopTemplate(env, 'SHOPIFY_SHOP_URL'),
+    },
+    feeds: {
+      cacheTtlSeconds: int(env, 'FEED_CACHE_TTL_SECONDS', 300, 1),
+      cacheMaxBytes: int(env, 'FEED_CACHE_MAX_MB', 64, 1) * 1024 * 1024,
+      rateLimitPerMinute: int(env, 'FEED_RATE_LIMIT_PER_MINUTE', 30, 1),
+      pageSize: int(env, 'FEED_PAGE_SIZE', 1000, 10),
     },
     webhooks: {
       timeoutMs: int(env, 'WEBHOOK_TIMEOUT_MS', 15_000, 100),

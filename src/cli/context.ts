@@ -44,6 +44,14 @@ export const CLI_OPTIONS = {
   since: { type: 'string' },
   until: { type: 'string' },
   'dry-run': { type: 'boolean' },
+  // Product feeds (issue 11)
+  channel: { type: 'string' },
+  slug: { type: 'string' },
+  format: { type: 'string' },
+  publish: { type: 'boolean' },
+  unpublish: { type: 'boolean' },
+  filters: { type: 'string' },
+  overrides: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 

@@ -1,4 +1,5 @@
 import type { AppDeps } from '../../app-deps.js';
+import { sync2sysScope } from '../sync2sys-errors.js';
 import type { App } from '../types.js';
 import { registerApiDiagnostics } from './api.diagnostics.js';
 import { registerApiEventsCreate } from './api.events.create.js';
@@ -32,6 +33,11 @@ import { registerDomainsResync } from './domains.resync.js';
 import { registerDomainsUpdate } from './domains.update.js';
 import { registerDomainsVerify } from './domains.verify.js';
 import { registerEventsCreate } from './events.create.js';
+import { registerFeedsCreate } from './feeds.create.js';
+import { registerFeedsDelete } from './feeds.delete.js';
+import { registerFeedsGet } from './feeds.get.js';
+import { registerFeedsList } from './feeds.list.js';
+import { registerFeedsUpdate } from './feeds.update.js';
 import { registerHealth } from './health.js';
 import { registerMetrics } from './metrics.js';
 import { registerOrgApiKeysCreate } from './org-api-keys.create.js';
@@ -66,6 +72,7 @@ import { registerOrgWebhooksUpdate } from './org-webhooks.update.js';
 import { registerOrgsCreate } from './orgs.create.js';
 import { registerOrgsList } from './orgs.list.js';
 import { registerPmwEventsCreate } from './pmw-events.create.js';
+import { registerPublicFeedsGet } from './public-feeds.get.js';
 import { registerShopWebhooksReceive } from './shop-webhooks.receive.js';
 import { registerSignInGet } from './sign-in.get.js';
 import { registerSyncDomainConfig } from './sync.domain-config.js';
@@ -153,4 +160,11 @@ export async function registerRoutes(app: App, deps: AppDeps): Promise<void> {
   registerOrgWebhooksAttempts(app, deps);
   registerOrgWebhooksResend(app, deps);
   registerOrgWebhooksSendTest(app, deps);
+  // Product feeds (issue 11): definitions, and the public feed in seed 004's error shape.
+  registerFeedsList(app, deps);
+  registerFeedsCreate(app, deps);
+  registerFeedsGet(app, deps);
+  registerFeedsUpdate(app, deps);
+  registerFeedsDelete(app, deps);
+  await sync2sysScope(app, (scope) => registerPublicFeedsGet(scope, deps));
 }
