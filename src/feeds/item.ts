@@ -66,20 +66,32 @@ export function cleanText(value: string): string {
   return value.replace(CONTROL, '').replace(LONE_SURROGATE, '');
 }
 
-/** Plain text from what may still carry HTML: tags dropped, common entities decoded, whitespace collapsed. */
+/**
+ * Plain text from what may still carry HTML (the sync strips it; a feed must not trust that): scripts and
+ * tags dropped, the common entities decoded once, runs of spaces collapsed; line breaks kept (at most one
+ * blank line), as both platforms accept them in descriptions.
+ */
 export function plainText(value: string): string {
   return cleanText(value)
-    .replace(/<(script|style)\b[\s\S]*?<\/\1\s*>/gi, ' ')
-    .replace(/<br\s*\/?>|<\/p\s*>|<\/li\s*>/gi, ' ')
-    .replace(/<[^>]*>/g, ' ')
+    .replace(/<(script|style)\b[\s\S]*?<\/\1\s*>/gi, '')
+    .replace(/<br\s*\/?>|<\/(?:p|li|div|h[1-6])\s*>/gi, '\n')
+    .replace(/<\/?[a-zA-Z][^<>]*>/g, '')
     .replace(/&nbsp;/gi, ' ')
     .replace(/&lt;/gi, '<')
     .replace(/&gt;/gi, '>')
     .replace(/&quot;/gi, '"')
     .replace(/&#0*39;|&apos;/gi, "'")
     .replace(/&amp;/gi, '&')
-    .replace(/\s+/g, ' ')
+    .replace(/\r\n?/g, '\n')
+    .replace(/[^\S\n]+/g, ' ')
+    .replace(/ *\n */g, '\n')
+    .replace(/\n{3,}/g, '\n\n')
     .trim();
+}
+
+/** One line of text: controls removed, every run of whitespace (newlines too) one space. */
+export function oneLine(value: string): string {
+  return cleanText(value).replace(/\s+/g, ' ').trim();
 }
 
 /** At most `max` characters (code points, so a surrogate pair is never cut in half). */
@@ -114,7 +126,7 @@ function jsonObject(value: string | null): Record<string, string> {
 }
 
 const nonEmpty = (value: string | null | undefined): string | null => {
-  const cleaned = value === null || value === undefined ? '' : cleanText(value).trim();
+  const cleaned = value === null || value === undefined ? '' : oneLine(value);
   return cleaned === '' ? null : cleaned;
 };
 
@@ -122,6 +134,8 @@ const httpUrl = (value: string | null | undefined): string | null => {
   const cleaned = nonEmpty(value);
   return cleaned && /^https?:\/\/\S+$/i.test(cleaned) ? cleaned : null;
 };
+
+const isoSeconds = (ms: number): string => new Date(Number(ms)).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 /** Per-format limits and required fields. */
 const RULES: Record<FeedFormat, { id: number; title: number; description: number; needsImage: boolean }> = {
@@ -160,7 +174,7 @@ export function prepareItem(product: FeedProduct, definition: FeedDefinition, no
   const reasons: SkipReason[] = [];
   const id = nonEmpty(product.external_id);
   if (!id || id.length > rules.id) reasons.push('id');
-  const title = nonEmpty(plainText(product.title));
+  const title = nonEmpty(oneLine(product.title));
   if (!title && format !== 'json') reasons.push('title');
   const link = httpUrl(product.link);
   if (!link) reasons.push('link');
@@ -180,7 +194,8 @@ export function prepareItem(product: FeedProduct, definition: FeedDefinition, no
     salePrice = null;
   }
   const withDates = salePrice !== null && product.sale_from !== null && product.sale_to !== null;
-  const description = nonEmpty(plainText(product.description ?? '')) ?? title ?? '';
+  const plain = plainText(product.description ?? '');
+  const description = plain !== '' ? plain : (title ?? '');
   const condition = nonEmpty(product.condition)?.toLowerCase() ?? overrides.condition ?? 'new';
   const gtin = nonEmpty(product.gtin);
   return {
@@ -199,8 +214,8 @@ export function prepareItem(product: FeedProduct, definition: FeedDefinition, no
       price: price!,
       currency: currency!,
       salePrice,
-      saleFrom: withDates ? new Date(product.sale_from!).toISOString() : null,
-      saleTo: withDates ? new Date(product.sale_to!).toISOString() : null,
+      saleFrom: withDates ? isoSeconds(product.sale_from!) : null,
+      saleTo: withDates ? isoSeconds(product.sale_to!) : null,
       availability,
       condition: (CONDITIONS.has(condition) ? condition : 'new') as FeedItem['condition'],
       brand: nonEmpty(product.brand) ?? overrides.brand ?? null,

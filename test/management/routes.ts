@@ -13,6 +13,7 @@ import { createApiKey } from '../../src/public-api/keys.js';
 import { createCustomEvent } from '../../src/storage/repos/custom-events.js';
 import { enqueueWebhookEvent, insertWebhookEndpoint } from '../../src/storage/repos/webhooks.js';
 import type { Role } from '../../src/storage/schema.js';
+import { insertChannel } from '../feeds/helpers.js';
 import { createSession, type Tenant, type TestService } from '../harness.js';
 
 export interface RouteContext {
@@ -162,6 +163,34 @@ function webhookRows(rows: Array<[ManagementRoute['method'], string, unknown?]>)
     setup: webhookEndpoint,
     ...(body === undefined ? {} : { body: () => body }),
   }));
+}
+
+/** A store channel of the caller's org and a feed of it (issue 11, feeds). */
+async function feedFixture(ctx: SetupContext): Promise<Record<string, string>> {
+  const channelId = await insertChannel(ctx.service, ctx.tenant.org.id);
+  const now = Date.now();
+  const feedId = newId('fed', now);
+  await ctx.service.storage.db
+    .insertInto('feeds')
+    .values({
+      id: feedId,
+      org_id: ctx.tenant.org.id,
+      channel_id: channelId,
+      slug: `matrix-${unique()}`,
+      name: 'Matrix feed',
+      format: 'google',
+      filters: '{}',
+      overrides: '{}',
+      published: 1,
+      created_at: now,
+      updated_at: now,
+      last_generated_at: null,
+      last_product_count: null,
+      last_skipped_count: null,
+      last_skipped_reasons: null,
+    })
+    .execute();
+  return { channelId, feedId };
 }
 
 export const MANAGEMENT_ROUTES: ManagementRoute[] = [
@@ -392,6 +421,34 @@ export const MANAGEMENT_ROUTES: ManagementRoute[] = [
     ['POST', '/messages/:messageId/resend'],
     ['POST', '/test'],
   ]),
+  // Product feeds (issue 11)
+  { method: 'GET', path: '/v1/feeds', url: () => '/v1/feeds', minRole: 'viewer' },
+  {
+    method: 'POST',
+    path: '/v1/feeds',
+    url: () => '/v1/feeds',
+    minRole: 'admin',
+    idScoped: true,
+    setup: feedFixture,
+    body: (ctx) => ({ channelId: ctx.fixture.channelId, slug: `new-${unique()}`, format: 'meta' }),
+  },
+  ...(
+    [
+      ['GET', 'viewer', undefined],
+      ['PATCH', 'admin', { name: 'Renamed' }],
+      ['DELETE', 'admin', undefined],
+    ] as Array<[ManagementRoute['method'], Role, unknown]>
+  ).map(
+    ([method, minRole, body]): ManagementRoute => ({
+      method,
+      path: '/v1/feeds/:id',
+      url: (ctx) => `/v1/feeds/${ctx.fixture.feedId}`,
+      minRole,
+      idScoped: true,
+      setup: feedFixture,
+      ...(body === undefined ? {} : { body: () => body }),
+    }),
+  ),
 ];
 
 /**
@@ -400,5 +457,5 @@ export const MANAGEMENT_ROUTES: ManagementRoute[] = [
  */
 export function isManagementPath(path: string): boolean {
   if (path === '/v1/auth/login' || path === '/v1/auth/callback') return false;
-  return /^\/v1\/(auth\/|orgs$|orgs\/|org\/|domains$|domains\/)/.test(path);
+  return /^\/v1\/(auth\/|orgs$|orgs\/|org\/|domains$|domains\/|feeds$|feeds\/)/.test(path);
 }
