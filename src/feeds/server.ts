@@ -24,7 +24,7 @@ const LOCK_MS = 120_000;
 const POLL_MS = 100;
 
 export class FeedServer {
-  private readonly inflight = new Map<string, Promise<CachedFeed | null>>();
+  private readonly inflight = new Map<string, Promise<ServedFeed | null>>();
 
   constructor(
     private readonly deps: {
@@ -54,11 +54,11 @@ export class FeedServer {
       pending = this.generateOnce(definition, key).finally(() => this.inflight.delete(key));
       this.inflight.set(key, pending);
     }
-    const feed = await pending;
-    return feed ? { feed, hit: false } : null;
+    return pending;
   }
 
-  private async generateOnce(definition: FeedDefinition, key: string): Promise<CachedFeed | null> {
+  /** Generated here (MISS), or by another node while this one waited for its lock (HIT). */
+  private async generateOnce(definition: FeedDefinition, key: string): Promise<ServedFeed | null> {
     const { cache } = this.deps;
     let token = await cache.lock(key, LOCK_MS);
     if (token === null) {
@@ -67,7 +67,7 @@ export class FeedServer {
       while (token === null && Date.now() < deadline) {
         await new Promise((resolve) => setTimeout(resolve, POLL_MS));
         const entry = await cache.get(key);
-        if (this.fresh(entry)) return entry;
+        if (this.fresh(entry)) return { feed: entry, hit: true };
         token = await cache.lock(key, LOCK_MS);
       }
     }
@@ -75,7 +75,7 @@ export class FeedServer {
       // Another node may have finished between our miss and our lock.
       if (cache.shared) {
         const entry = await cache.get(key);
-        if (this.fresh(entry)) return entry;
+        if (this.fresh(entry)) return { feed: entry, hit: true };
       }
       const channel = await getChannel(this.deps.db, definition.channelId);
       if (!channel) return null;
@@ -109,7 +109,7 @@ export class FeedServer {
         },
         'feed generated',
       );
-      return entry;
+      return { feed: entry, hit: false };
     } finally {
       if (token !== null) await cache.unlock(key, token);
     }
