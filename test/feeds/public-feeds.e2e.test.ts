@@ -328,3 +328,11 @@ describe('public feeds', () => {
     assert.equal((await get('limited-feed', ip)).statusCode, 200, 'the next window');
   });
 });
+
+test('docs/feeds.md carries the JSON schema the code validates with', async () => {
+  const { readFileSync } = await import('node:fs');
+  const doc = readFileSync(new URL('../../docs/feeds.md', import.meta.url), 'utf8');
+  const block = /```json\n([\s\S]*?)\n```/.exec(doc.slice(doc.indexOf('## JSON')));
+  assert.ok(block, 'a ```json block in the JSON section');
+  assert.deepEqual(JSON.parse(block[1]!), FEED_JSON_SCHEMA);
+});
