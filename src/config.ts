@@ -389,7 +389,7 @@ export function loadConfig(env: Env = process.env): Config {
       cacheTtlSeconds: int(env, 'FEED_CACHE_TTL_SECONDS', 300, 1),
       cacheMaxBytes: int(env, 'FEED_CACHE_MAX_MB', 64, 1) * 1024 * 1024,
       rateLimitPerMinute: int(env, 'FEED_RATE_LIMIT_PER_MINUTE', 30, 1),
-      pageSize: int(env, 'FEED_PAGE_SIZE', 1000, 10),
+      pageSize: int(env, 'FEED_PAGE_SIZE', 250, 10),
     },
     webhooks: {
       timeoutMs: int(env, 'WEBHOOK_TIMEOUT_MS', 15_000, 100),

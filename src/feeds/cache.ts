@@ -8,7 +8,9 @@ import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 
 export interface CachedFeed {
-  gzip: Buffer;
+  /** The gzip bytes as the compressor produced them (never concatenated: no second copy at the peak). */
+  gzip: Buffer[];
+  gzipBytes: number;
   etag: string;
   products: number;
   skipped: number;
@@ -57,7 +59,7 @@ export class MemoryFeedCache implements FeedCache {
   async set(feedId: string, key: string, entry: CachedFeed, ttlMs: number): Promise<void> {
     for (const [other, value] of this.entries) if (value.feedId === feedId) this.remove(other);
     this.entries.set(key, { feedId, entry, expiresAt: this.now() + ttlMs });
-    this.bytes += entry.gzip.length;
+    this.bytes += entry.gzipBytes;
     for (const oldest of this.entries.keys()) {
       if (this.bytes <= this.maxBytes || oldest === key) break;
       this.remove(oldest);
@@ -80,7 +82,7 @@ export class MemoryFeedCache implements FeedCache {
     const found = this.entries.get(key);
     if (!found) return;
     this.entries.delete(key);
-    this.bytes -= found.entry.gzip.length;
+    this.bytes -= found.entry.gzipBytes;
   }
 }
 
@@ -103,8 +105,12 @@ export class RedisFeedCache implements FeedCache {
     const raw = await this.redis.getBuffer(`${this.prefix}${key}`);
     if (!raw || raw.length < 4) return null;
     const headerLength = raw.readUInt32BE(0);
-    const header = JSON.parse(raw.subarray(4, 4 + headerLength).toString('utf8')) as Omit<CachedFeed, 'gzip'>;
-    return { ...header, gzip: raw.subarray(4 + headerLength) };
+    const header = JSON.parse(raw.subarray(4, 4 + headerLength).toString('utf8')) as Omit<
+      CachedFeed,
+      'gzip' | 'gzipBytes'
+    >;
+    const body = raw.subarray(4 + headerLength);
+    return { ...header, gzip: [body], gzipBytes: body.length };
   }
 
   async set(_feedId: string, key: string, entry: CachedFeed, ttlMs: number): Promise<void> {
@@ -118,9 +124,12 @@ export class RedisFeedCache implements FeedCache {
     );
     const length = Buffer.alloc(4);
     length.writeUInt32BE(header.length, 0);
-    const value = Buffer.concat([length, header, entry.gzip]);
-    // The feed's older generations are unreachable (their version is gone); let them expire.
-    await this.redis.set(`${this.prefix}${key}`, value, 'PX', ttlMs);
+    // Appended chunk by chunk in one transaction (no concatenated copy); the feed's older generations are
+    // unreachable (their version is gone) and expire on their own.
+    const name = `${this.prefix}${key}`;
+    const multi = this.redis.multi().set(name, Buffer.concat([length, header]), 'PX', ttlMs);
+    for (const chunk of entry.gzip) multi.append(name, chunk);
+    await multi.exec();
   }
 
   async lock(key: string, ttlMs: number): Promise<string | null> {

@@ -57,7 +57,8 @@ test('the in-process cache drops the least recently used past its byte bound, an
   let now = 0;
   const cache = new MemoryFeedCache(100, () => now);
   const entry = (size: number) => ({
-    gzip: Buffer.alloc(size),
+    gzip: [Buffer.alloc(size)],
+    gzipBytes: size,
     etag: '"x"',
     products: 1,
     skipped: 0,

@@ -14,9 +14,12 @@ import { jsonFooter, jsonHeader, jsonProduct } from './formats/json.js';
 import { META_HEADER, metaRow } from './formats/meta.js';
 import { type FeedItem, prepareItem, type SkipReason } from './item.js';
 
+const FLUSH_CHARS = 32 * 1024;
+
 export interface GeneratedFeed {
-  /** The whole feed, gzip-compressed. */
-  gzip: Buffer;
+  /** The whole feed, gzip-compressed, in the compressor's chunks. */
+  gzip: Buffer[];
+  gzipBytes: number;
   /** Strong validator of the uncompressed content (quoted, as sent in ETag). */
   etag: string;
   products: number;
@@ -91,12 +94,18 @@ export async function generateFeed(
   for (;;) {
     const page = await productPage(db, definition.channelId, after, options.pageSize);
     if (page.length === 0) break;
+    // Written in small pieces, so the strings die young (a page-sized string would outlive many
+    // scavenges and grow the old generation, and the process's RSS with it).
     let text = '';
     for (const product of page) {
       const prepared = prepareItem(product, definition, generatedAt);
       if (prepared.kind === 'item') {
         text += layout(prepared.item, products);
         products += 1;
+        if (text.length >= FLUSH_CHARS) {
+          await write(text);
+          text = '';
+        }
       } else if (prepared.kind === 'skip') {
         skipped += 1;
         for (const reason of prepared.reasons) reasons[reason] = (reasons[reason] ?? 0) + 1;
@@ -111,7 +120,8 @@ export async function generateFeed(
   gzip.end();
   await ended;
   return {
-    gzip: Buffer.concat(chunks, compressedBytes),
+    gzip: chunks,
+    gzipBytes: compressedBytes,
     etag: `"${hash.digest('base64url').slice(0, 32)}"`,
     products,
     skipped,

@@ -86,6 +86,7 @@ export class FeedServer {
       });
       const entry: CachedFeed = {
         gzip: generated.gzip,
+        gzipBytes: generated.gzipBytes,
         etag: generated.etag,
         products: generated.products,
         skipped: generated.skipped,
@@ -104,7 +105,7 @@ export class FeedServer {
           products: generated.products,
           skipped: generated.skipped,
           bytes: generated.bytes,
-          gzipBytes: generated.gzip.length,
+          gzipBytes: generated.gzipBytes,
           ms: Date.now() - started,
         },
         'feed generated',

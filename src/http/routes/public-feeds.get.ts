@@ -107,11 +107,11 @@ export async function registerPublicFeedsGet(app: App, deps: AppDeps): Promise<v
       if (matches(request.headers['if-none-match'], feed.etag)) return reply.status(304).send();
       if (acceptsGzip(request.headers['accept-encoding'])) {
         reply.header('content-encoding', 'gzip');
-        reply.header('content-length', feed.gzip.length);
-        return reply.send(feed.gzip);
+        reply.header('content-length', feed.gzipBytes);
+        return reply.send(feed.gzip.length === 1 ? feed.gzip[0] : Readable.from(feed.gzip));
       }
       // A client without gzip gets the bytes decompressed on the fly (never held whole).
-      return reply.send(Readable.from([feed.gzip]).pipe(createGunzip()));
+      return reply.send(Readable.from(feed.gzip).pipe(createGunzip()));
     },
   );
 }
