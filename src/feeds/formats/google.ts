@@ -8,7 +8,9 @@ export const GOOGLE_NS = 'http://base.google.com/ns/1.0';
 
 /** Escapes text for element content and attribute values, after removing characters XML 1.0 forbids. */
 export function escapeXml(value: string): string {
-  return cleanText(value).replace(/[&<>"']/g, (c) =>
+  const cleaned = cleanText(value);
+  if (!/[&<>"']/.test(cleaned)) return cleaned;
+  return cleaned.replace(/[&<>"']/g, (c) =>
     c === '&' ? '&amp;' : c === '<' ? '&lt;' : c === '>' ? '&gt;' : c === '"' ? '&quot;' : '&apos;',
   );
 }
