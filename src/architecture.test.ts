@@ -29,6 +29,8 @@ const LAYERS: string[][] = [
   ['metrics'],
   ['app-deps'],
   ['management', 'public-api', 'orders'],
+  // Product feeds (issue 11): definitions, formats, generation, cache; used by http and cli.
+  ['feeds'],
   ['http'],
   ['main'],
   ['dev'],
