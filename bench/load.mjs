@@ -15,11 +15,20 @@ export const OK = 2;
 export const FAILED = 3;
 
 /**
- * Runs one load phase. `makeBody(seq)` builds the body of request `seq`. Either `durationSec` (timed) or
+ * Runs one load phase. `makeBody(seq)` builds the body of request `seq` (none for a GET). Either `durationSec` (timed) or
  * `amount` (exactly that many requests, each answered). Returns throughput from our own clock: autocannon
  * only notices the end of a timed run at its next one-second sample, which would skew req/s by up to 10 %.
  */
-export async function runLoad({ url, headers, makeBody, connections, durationSec, amount, timeoutSec = 30 }) {
+export async function runLoad({
+  url,
+  headers,
+  makeBody,
+  connections,
+  durationSec,
+  amount,
+  timeoutSec = 30,
+  method = 'POST',
+}) {
   let status = new Uint8Array(1 << 16);
   let nextSeq = 0;
   const track = (seq, value) => {
@@ -42,7 +51,7 @@ export async function runLoad({ url, headers, makeBody, connections, durationSec
 
   const instance = autocannon({
     url,
-    method: 'POST',
+    method,
     connections,
     pipelining: 1,
     timeout: timeoutSec,
@@ -54,7 +63,7 @@ export async function runLoad({ url, headers, makeBody, connections, durationSec
           const seq = nextSeq++;
           context.seq = seq;
           track(seq, SENT);
-          request.body = makeBody(seq);
+          if (makeBody) request.body = makeBody(seq);
           return request;
         },
       },

@@ -7,6 +7,8 @@
  *   (3) POST /v1/events, 50 events per request, `--role all`
  *   (4) delivery drain: 100,000 stored events delivered by `serve --role worker` alone to a fake Meta
  *   (5)–(7) with `npm run bench -- --postgres`: (2)–(4) again on PostgreSQL, after the SQLite ones
+ *   (8)–(9) with BENCH_PHASES=…,feeds (issue 11): a 100,000-product feed generated on a cache miss (time, peak
+ *           RSS) and served on cache hits (req/s), each against a static file of the same size (bench/feeds.mjs)
  *
  * Servers run pinned to CPU 0, this process (autocannon) and the fake platform to CPU 1 (PostgreSQL's
  * own processes are not pinned). Every Tagbridge run gets a fresh DATA_DIR with embedded SQLite at its
@@ -31,7 +33,10 @@
  *   BENCH_CONNECTIONS=50
  *   BENCH_DRAIN_EVENTS=100000
  *   BENCH_DRAIN_TIMEOUT=300  seconds before the drain phase gives up
- *   BENCH_PHASES=baseline,ingest1,ingest50,drain   run a subset
+ *   BENCH_PHASES=baseline,ingest1,ingest50,drain   run a subset; `feeds` (not in the default set) adds (8)–(9),
+ *                            `BENCH_PHASES=feeds` runs it alone (results.json keeps the other phases' figures)
+ *   BENCH_FEED_PRODUCTS=100000  products in the feed phase's catalogue
+ *   BENCH_FEED_CONNECTIONS=10   connections of the feed cache-hit load (each answer is megabytes)
  *   BENCH_INGEST_ROLE=all    role of the server in (2)/(3); `api` leaves delivery out (no delivery check)
  *   BENCH_DATABASES=sqlite   dialects to run (sqlite,postgres; --postgres adds postgres); postgres alone
  *                            skips the SQLite phases (experiments)
@@ -54,6 +59,7 @@ import net from 'node:net';
 import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { bodyFactory } from '../bench/bodies.mjs';
+import { feedsPhase } from '../bench/feeds.mjs';
 import { runLoad } from '../bench/load.mjs';
 import {
   backendPids,
@@ -125,7 +131,8 @@ const settings = {
   retries: process.env.BENCH_RETRIES === '0' ? 0 : envNumber('BENCH_RETRIES', 2),
 };
 for (const phase of settings.phases) {
-  if (!['baseline', 'ingest1', 'ingest50', 'drain'].includes(phase)) fail(`unknown phase "${phase}"`);
+  if (!['baseline', 'ingest1', 'ingest50', 'drain', 'feeds'].includes(phase))
+    fail(`unknown phase "${phase}"`);
 }
 if (!['api', 'all'].includes(settings.ingestRole)) fail('BENCH_INGEST_ROLE must be api or all');
 for (const db of settings.databases) {
@@ -147,6 +154,8 @@ const TARGETS = {
   bytesPerEventMax: 700,
   pgIngest50EventsMin: 50_000,
   pgDrainEventsMin: 20_000,
+  // Issue 11: a 100,000-product feed generated within this.
+  feedRssMaxBytes: 150 * 1024 * 1024,
 };
 
 // ---------------------------------------------------------------------------------------------- cleanup
@@ -930,6 +939,15 @@ function evaluateTargets(results) {
         : `${fmt(mb(r.peakRssBytes), 1)} MB`,
     );
   }
+  // Issue 11: generating a 100,000-product feed stays under 150 MB.
+  if (results.feedGeneration) {
+    const r = results.feedGeneration;
+    add(
+      `(8) feed generation peak RSS ≤ ${fmt(mb(TARGETS.feedRssMaxBytes))} MB`,
+      r.peakRssBytes <= TARGETS.feedRssMaxBytes,
+      `${fmt(mb(r.peakRssBytes), 1)} MB (${fmt(r.products)} products in ${fmt(r.seconds, 2)} s)`,
+    );
+  }
   // The issue's disk target was set on SQLite; PostgreSQL's bytes/event are printed in the table only.
   for (const key of ['ingest1', 'ingest50', 'drain']) {
     const r = results[key];
@@ -1007,6 +1025,24 @@ async function main() {
     if (want('ingest50')) results[key('ingest50')] = await withRetries(() => ingestPhase(50, fake, dialect));
     if (want('drain')) results[key('drain')] = await withRetries(() => drainPhase(fake, dialect));
   }
+  if (want('feeds')) {
+    Object.assign(
+      results,
+      await feedsPhase({
+        root,
+        dist,
+        cliMain,
+        cli,
+        baseEnv,
+        freePort,
+        settings,
+        log,
+        tempDirs,
+        serverCpu: SERVER_CPU,
+        contentionWarn: CONTENTION_WARN_CORES,
+      }),
+    );
+  }
   const fakeMem = memoryOf(fake.proc.pid);
   await fake.proc.stop();
 
@@ -1031,10 +1067,32 @@ async function main() {
   }
 
   const outFile = join(root, 'bench', 'results.json');
-  writeFileSync(
-    outFile,
-    `${JSON.stringify({ environment, targets, results, fakePeakRssBytes: fakeMem?.hwm ?? null }, null, 2)}\n`,
-  );
+  // A run of some phases keeps the figures of the others from the previous file (each result is dated or
+  // described by `mergedFrom`), so `BENCH_PHASES=feeds` does not erase the ingest figures.
+  let merged = { results, targets, fakePeakRssBytes: fakeMem?.hwm ?? null };
+  if (existsSync(outFile)) {
+    try {
+      const previous = JSON.parse(readFileSync(outFile, 'utf8'));
+      const kept = Object.fromEntries(
+        Object.entries(previous.results ?? {}).filter(([key]) => !(key in results)),
+      );
+      if (Object.keys(kept).length > 0) {
+        const names = new Set(targets.map((t) => t.name));
+        merged = {
+          results: { ...kept, ...results },
+          targets: [...(previous.targets ?? []).filter((t) => !names.has(t.name)), ...targets],
+          fakePeakRssBytes: merged.fakePeakRssBytes,
+          mergedFrom: {
+            keys: Object.keys(kept),
+            environment: previous.mergedFrom?.environment ?? previous.environment,
+          },
+        };
+      }
+    } catch {
+      // An unreadable previous file is replaced.
+    }
+  }
+  writeFileSync(outFile, `${JSON.stringify({ environment, ...merged }, null, 2)}\n`);
   log(`\nwrote ${outFile}`);
 
   const correctnessOk = checks.every((r) => r.correctness.ok);

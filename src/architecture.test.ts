@@ -34,6 +34,8 @@ const LAYERS: string[][] = [
   ['stores'],
   // Catalogue sync of connected stores (issue 11): below the store connections that show its progress.
   ['catalogue'],
+  // Product feeds (issue 11): definitions, formats, generation, cache; used by http and cli.
+  ['feeds'],
   ['http'],
   ['main'],
   ['dev'],

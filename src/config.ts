@@ -149,6 +149,17 @@ export interface Config {
     /** How often an idle worker looks for due channels. */
     pollIntervalMs: number;
   };
+  /** Public product feeds (docs/feeds.md). */
+  feeds: {
+    /** How long a generated feed is served from the cache before it is generated again. */
+    cacheTtlSeconds: number;
+    /** In-process cache (no Redis): total compressed bytes kept, least recently used dropped first. */
+    cacheMaxBytes: number;
+    /** Requests per minute per IP to `GET /api/public/feeds/:slug`. */
+    rateLimitPerMinute: number;
+    /** Products read from the database per query while generating. */
+    pageSize: number;
+  };
   /** Outbound webhooks (docs/webhooks.md). */
   webhooks: {
     /** Timeout of one attempt (connect to last byte). */
@@ -426,6 +437,12 @@ export function loadConfig(env: Env = process.env): Config {
       requestTimeoutMs: int(env, 'CATALOGUE_REQUEST_TIMEOUT_MS', 30_000, 100),
       maxRetries: int(env, 'CATALOGUE_MAX_RETRIES', 5, 0),
       pollIntervalMs: int(env, 'CATALOGUE_POLL_INTERVAL_MS', 10_000, 10),
+    },
+    feeds: {
+      cacheTtlSeconds: int(env, 'FEED_CACHE_TTL_SECONDS', 300, 1),
+      cacheMaxBytes: int(env, 'FEED_CACHE_MAX_MB', 64, 1) * 1024 * 1024,
+      rateLimitPerMinute: int(env, 'FEED_RATE_LIMIT_PER_MINUTE', 30, 1),
+      pageSize: int(env, 'FEED_PAGE_SIZE', 250, 10),
     },
     webhooks: {
       timeoutMs: int(env, 'WEBHOOK_TIMEOUT_MS', 15_000, 100),

@@ -47,6 +47,13 @@ export const CLI_OPTIONS = {
   // store sync (issue 11)
   channel: { type: 'string' },
   full: { type: 'boolean' },
+  // Product feeds (issue 11)
+  slug: { type: 'string' },
+  format: { type: 'string' },
+  publish: { type: 'boolean' },
+  unpublish: { type: 'boolean' },
+  filters: { type: 'string' },
+  overrides: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 

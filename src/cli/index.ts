@@ -17,6 +17,10 @@ import { dev } from './commands/dev.js';
 import { diagnostics } from './commands/diagnostics.js';
 import { domainAdd } from './commands/domain-add.js';
 import { domainSet } from './commands/domain-set.js';
+import { feedCreate } from './commands/feed-create.js';
+import { feedDelete } from './commands/feed-delete.js';
+import { feedList } from './commands/feed-list.js';
+import { feedUpdate } from './commands/feed-update.js';
 import { keysRotate } from './commands/keys-rotate.js';
 import { migrate } from './commands/migrate.js';
 import { orgAddMember } from './commands/org-add-member.js';
@@ -78,6 +82,11 @@ export const COMMANDS: readonly Command[] = [
   storeDisconnect,
   // Catalogue sync (issue 11).
   storeSync,
+  // Product feeds (issue 11)
+  feedCreate,
+  feedList,
+  feedUpdate,
+  feedDelete,
 ];
 
 const USAGE = `Usage: tagbridge <command> [options]

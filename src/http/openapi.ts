@@ -27,6 +27,11 @@ export async function registerOpenApi(app: App, deps: AppDeps): Promise<void> {
           description:
             'Outbound webhook endpoints, session-authenticated (owner or admin). See docs/webhooks.md.',
         },
+        {
+          name: 'Feeds',
+          description:
+            'Product feed definitions (session) and the public feed URL (no auth; seed 004 error shape). See docs/feeds.md.',
+        },
       ],
       components: {
         securitySchemes: {

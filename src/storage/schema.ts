@@ -624,6 +624,10 @@ export interface FeedsTable {
   last_generated_at: number | null;
   last_product_count: number | null;
   last_skipped_count: number | null;
+  /** JSON {field: count} of the products the last generation left out. */
+  last_skipped_reasons: string | null;
+  /** Bumped by definition changes and catalogue syncs; part of the cache key. */
+  content_version: Generated<number>;
 }
 
 export type StoreChannelRow = Selectable<StoreChannelsTable>;

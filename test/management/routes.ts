@@ -16,6 +16,7 @@ import { enqueueWebhookEvent, insertWebhookEndpoint } from '../../src/storage/re
 import type { Role } from '../../src/storage/schema.js';
 import { channelAad } from '../../src/stores/channels.js';
 import { createChannel } from '../catalogue/helpers.js';
+import { insertChannel } from '../feeds/helpers.js';
 import { createSession, type Tenant, type TestService } from '../harness.js';
 
 export interface RouteContext {
@@ -204,6 +205,34 @@ function storeChannelRows(rows: Array<[ManagementRoute['method'], Role, unknown?
     setup: storeChannel,
     ...(body === undefined ? {} : { body: () => body }),
   }));
+}
+
+/** A store channel of the caller's org and a feed of it (issue 11, feeds). */
+async function feedFixture(ctx: SetupContext): Promise<Record<string, string>> {
+  const channelId = await insertChannel(ctx.service, ctx.tenant.org.id);
+  const now = Date.now();
+  const feedId = newId('fed', now);
+  await ctx.service.storage.db
+    .insertInto('feeds')
+    .values({
+      id: feedId,
+      org_id: ctx.tenant.org.id,
+      channel_id: channelId,
+      slug: `matrix-${unique()}`,
+      name: 'Matrix feed',
+      format: 'google',
+      filters: '{}',
+      overrides: '{}',
+      published: 1,
+      created_at: now,
+      updated_at: now,
+      last_generated_at: null,
+      last_product_count: null,
+      last_skipped_count: null,
+      last_skipped_reasons: null,
+    })
+    .execute();
+  return { channelId, feedId };
 }
 
 export const MANAGEMENT_ROUTES: ManagementRoute[] = [
@@ -453,6 +482,34 @@ export const MANAGEMENT_ROUTES: ManagementRoute[] = [
     ['POST', '/sync', 'admin', () => ({ full: true })],
     ['GET', '/products', 'viewer', undefined],
   ]),
+  // Product feeds (issue 11)
+  { method: 'GET', path: '/v1/feeds', url: () => '/v1/feeds', minRole: 'viewer' },
+  {
+    method: 'POST',
+    path: '/v1/feeds',
+    url: () => '/v1/feeds',
+    minRole: 'admin',
+    idScoped: true,
+    setup: feedFixture,
+    body: (ctx) => ({ channelId: ctx.fixture.channelId, slug: `new-${unique()}`, format: 'meta' }),
+  },
+  ...(
+    [
+      ['GET', 'viewer', undefined],
+      ['PATCH', 'admin', { name: 'Renamed' }],
+      ['DELETE', 'admin', undefined],
+    ] as Array<[ManagementRoute['method'], Role, unknown]>
+  ).map(
+    ([method, minRole, body]): ManagementRoute => ({
+      method,
+      path: '/v1/feeds/:id',
+      url: (ctx) => `/v1/feeds/${ctx.fixture.feedId}`,
+      minRole,
+      idScoped: true,
+      setup: feedFixture,
+      ...(body === undefined ? {} : { body: () => body }),
+    }),
+  ),
 ];
 
 /** Rows for `/v1/store-channels/:id…` routes acting on a WooCommerce channel of the caller's org. */
@@ -487,5 +544,7 @@ function channelRows(
  */
 export function isManagementPath(path: string): boolean {
   if (path === '/v1/auth/login' || path === '/v1/auth/callback') return false;
-  return /^\/v1\/(auth\/|orgs$|orgs\/|org\/|domains$|domains\/|store-channels$|store-channels\/)/.test(path);
+  return /^\/v1\/(auth\/|orgs$|orgs\/|org\/|domains$|domains\/|store-channels$|store-channels\/|feeds$|feeds\/)/.test(
+    path,
+  );
 }

@@ -43,6 +43,11 @@ import { registerDomainsResync } from './domains.resync.js';
 import { registerDomainsUpdate } from './domains.update.js';
 import { registerDomainsVerify } from './domains.verify.js';
 import { registerEventsCreate } from './events.create.js';
+import { registerFeedsCreate } from './feeds.create.js';
+import { registerFeedsDelete } from './feeds.delete.js';
+import { registerFeedsGet } from './feeds.get.js';
+import { registerFeedsList } from './feeds.list.js';
+import { registerFeedsUpdate } from './feeds.update.js';
 import { registerHealth } from './health.js';
 import { registerMetrics } from './metrics.js';
 import { registerOrgApiKeysCreate } from './org-api-keys.create.js';
@@ -77,6 +82,7 @@ import { registerOrgWebhooksUpdate } from './org-webhooks.update.js';
 import { registerOrgsCreate } from './orgs.create.js';
 import { registerOrgsList } from './orgs.list.js';
 import { registerPmwEventsCreate } from './pmw-events.create.js';
+import { registerPublicFeedsGet } from './public-feeds.get.js';
 import { registerShopWebhooksReceive } from './shop-webhooks.receive.js';
 import { registerSignInGet } from './sign-in.get.js';
 import { registerStoreChannels } from './store-channels.js';
@@ -185,4 +191,11 @@ export async function registerRoutes(app: App, deps: AppDeps): Promise<void> {
   // Catalogue sync of connected stores (issue 11).
   registerStoreChannelsSync(app, deps);
   registerStoreChannelsProducts(app, deps);
+  // Product feeds (issue 11): definitions, and the public feed in seed 004's error shape.
+  registerFeedsList(app, deps);
+  registerFeedsCreate(app, deps);
+  registerFeedsGet(app, deps);
+  registerFeedsUpdate(app, deps);
+  registerFeedsDelete(app, deps);
+  await sync2sysScope(app, (scope) => registerPublicFeedsGet(scope, deps));
 }

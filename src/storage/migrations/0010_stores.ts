@@ -180,8 +180,13 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('last_generated_at', 'bigint')
     .addColumn('last_product_count', 'integer')
     .addColumn('last_skipped_count', 'integer')
+    // JSON {field: products left out for lacking it} of the last generation (price, link, title, …).
+    .addColumn('last_skipped_reasons', 'text')
+    // Bumped by every definition change and catalogue sync: cached output of an older version is stale.
+    .addColumn('content_version', 'integer', (c) => c.notNull().defaultTo(0))
     .execute();
   await db.schema.createIndex('feeds_org').on('feeds').columns(['org_id', 'created_at']).execute();
+  await db.schema.createIndex('feeds_channel').on('feeds').columns(['channel_id']).execute();
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {

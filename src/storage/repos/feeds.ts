@@ -1,0 +1,169 @@
+/**
+ * Feed definitions (`feeds`) and the paged product reads a feed is generated from. A definition change
+ * or a catalogue sync bumps `content_version`, which is part of the cache key: older output is stale on
+ * every node at once, with or without Redis.
+ */
+import type { DB } from '../db.js';
+import type { FeedRow, ProductRow, StoreChannelRow } from '../schema.js';
+
+export type NewFeedRow = Omit<FeedRow, 'content_version'>;
+
+export async function insertFeed(db: DB, row: NewFeedRow): Promise<void> {
+  await db.insertInto('feeds').values(row).execute();
+}
+
+export async function getFeed(db: DB, orgId: string, id: string): Promise<FeedRow | undefined> {
+  return db
+    .selectFrom('feeds')
+    .selectAll()
+    .where('org_id', '=', orgId)
+    .where('id', '=', id)
+    .executeTakeFirst();
+}
+
+export async function getFeedById(db: DB, id: string): Promise<FeedRow | undefined> {
+  return db.selectFrom('feeds').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export async function getFeedBySlug(db: DB, slug: string): Promise<FeedRow | undefined> {
+  return db.selectFrom('feeds').selectAll().where('slug', '=', slug).executeTakeFirst();
+}
+
+export async function slugTaken(db: DB, slug: string, exceptId?: string): Promise<boolean> {
+  let query = db.selectFrom('feeds').select('id').where('slug', '=', slug);
+  if (exceptId) query = query.where('id', '!=', exceptId);
+  return (await query.executeTakeFirst()) !== undefined;
+}
+
+/** The org's feeds, oldest first; `channelId` narrows to one channel's. */
+export async function listFeeds(db: DB, orgId: string, channelId?: string): Promise<FeedRow[]> {
+  let query = db.selectFrom('feeds').selectAll().where('org_id', '=', orgId);
+  if (channelId) query = query.where('channel_id', '=', channelId);
+  return query.orderBy('created_at').orderBy('id').execute();
+}
+
+export type FeedChanges = Partial<
+  Pick<FeedRow, 'slug' | 'name' | 'channel_id' | 'format' | 'filters' | 'overrides' | 'published'>
+>;
+
+/** Applies `changes` and makes any cached output stale. */
+export async function updateFeedRow(
+  db: DB,
+  orgId: string,
+  id: string,
+  changes: FeedChanges,
+  now: number,
+): Promise<FeedRow | undefined> {
+  await db
+    .updateTable('feeds')
+    .set((eb) => ({ ...changes, updated_at: now, content_version: eb('content_version', '+', 1) }))
+    .where('org_id', '=', orgId)
+    .where('id', '=', id)
+    .execute();
+  return getFeed(db, orgId, id);
+}
+
+export async function deleteFeedRow(db: DB, orgId: string, id: string): Promise<boolean> {
+  const result = await db
+    .deleteFrom('feeds')
+    .where('org_id', '=', orgId)
+    .where('id', '=', id)
+    .executeTakeFirst();
+  return Number(result.numDeletedRows) > 0;
+}
+
+/** Makes the cached output of every feed of the channel stale (after a catalogue sync). */
+export async function bumpFeedsOfChannel(db: DB, channelId: string): Promise<number> {
+  const result = await db
+    .updateTable('feeds')
+    .set((eb) => ({ content_version: eb('content_version', '+', 1) }))
+    .where('channel_id', '=', channelId)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
+/** What the last generation produced (does not touch content_version: the output is current). */
+export async function recordFeedGeneration(
+  db: DB,
+  id: string,
+  result: { generatedAt: number; products: number; skipped: number; reasons: Record<string, number> },
+): Promise<void> {
+  await db
+    .updateTable('feeds')
+    .set({
+      last_generated_at: result.generatedAt,
+      last_product_count: result.products,
+      last_skipped_count: result.skipped,
+      last_skipped_reasons: JSON.stringify(result.reasons),
+    })
+    .where('id', '=', id)
+    .execute();
+}
+
+/** One of the org's connected stores (the channel a feed reads). */
+export async function getChannelOfOrg(
+  db: DB,
+  orgId: string,
+  channelId: string,
+): Promise<Pick<StoreChannelRow, 'id' | 'org_id' | 'platform' | 'store_url' | 'name'> | undefined> {
+  return db
+    .selectFrom('store_channels')
+    .select(['id', 'org_id', 'platform', 'store_url', 'name'])
+    .where('org_id', '=', orgId)
+    .where('id', '=', channelId)
+    .executeTakeFirst();
+}
+
+export async function getChannel(
+  db: DB,
+  channelId: string,
+): Promise<Pick<StoreChannelRow, 'id' | 'org_id' | 'platform' | 'store_url' | 'name'> | undefined> {
+  return db
+    .selectFrom('store_channels')
+    .select(['id', 'org_id', 'platform', 'store_url', 'name'])
+    .where('id', '=', channelId)
+    .executeTakeFirst();
+}
+
+export type FeedProduct = Omit<ProductRow, 'org_id' | 'seen_run_id' | 'updated_at' | 'source_modified_at'>;
+
+/**
+ * One page of the channel's products in primary-key order, strictly after `afterExternalId` (keyset
+ * pagination: each page is an index range scan, however deep into the catalogue).
+ */
+export async function productPage(
+  db: DB,
+  channelId: string,
+  afterExternalId: string | null,
+  limit: number,
+): Promise<FeedProduct[]> {
+  let query = db
+    .selectFrom('products')
+    .select([
+      'channel_id',
+      'external_id',
+      'group_id',
+      'sku',
+      'title',
+      'description',
+      'link',
+      'image_link',
+      'additional_image_links',
+      'price',
+      'sale_price',
+      'sale_from',
+      'sale_to',
+      'currency',
+      'availability',
+      'brand',
+      'gtin',
+      'mpn',
+      'categories',
+      'condition',
+      'shipping_weight',
+      'attributes',
+    ])
+    .where('channel_id', '=', channelId);
+  if (afterExternalId !== null) query = query.where('external_id', '>', afterExternalId);
+  return query.orderBy('channel_id').orderBy('external_id').limit(limit).execute();
+}
