@@ -25,6 +25,7 @@ const started = performance.now();
 const feed = await generateFeed(storage.db, definition, channel, {
   pageSize: Number(process.env.FEED_PAGE_SIZE || 1000),
   now: Date.now(),
+  sqlite: storage.sqlite,
 });
 const seconds = (performance.now() - started) / 1000;
 await storage.close();

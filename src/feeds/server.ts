@@ -4,6 +4,7 @@
  * concurrent requests of one process share the generation, and with Redis a lock makes other nodes wait
  * for it instead of generating the same feed.
  */
+import type { Database as SqliteHandle } from 'better-sqlite3';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import type { Clock } from '../lib/clock.js';
@@ -29,6 +30,8 @@ export class FeedServer {
   constructor(
     private readonly deps: {
       db: DB;
+      /** SQLite's handle behind `db`, when it is SQLite (generation then reads rows one by one). */
+      sqlite?: SqliteHandle | undefined;
       clock: Clock;
       config: Config['feeds'];
       cache: FeedCache;
@@ -83,6 +86,7 @@ export class FeedServer {
       const generated = await generateFeed(this.deps.db, definition, channel, {
         pageSize: this.deps.config.pageSize,
         now: this.deps.clock.now(),
+        sqlite: this.deps.sqlite,
       });
       const entry: CachedFeed = {
         gzip: generated.gzip,

@@ -55,6 +55,7 @@ export async function registerPublicFeedsGet(app: App, deps: AppDeps): Promise<v
   const cache = await feedCache(deps);
   const server = new FeedServer({
     db: deps.storage.db,
+    sqlite: deps.storage.sqlite,
     clock: deps.clock,
     config: deps.config.feeds,
     cache,

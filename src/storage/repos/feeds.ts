@@ -3,6 +3,7 @@
  * or a catalogue sync bumps `content_version`, which is part of the cache key: older output is stale on
  * every node at once, with or without Redis.
  */
+import type { Database as SqliteHandle } from 'better-sqlite3';
 import type { DB } from '../db.js';
 import type { FeedRow, ProductRow, StoreChannelRow } from '../schema.js';
 
@@ -127,16 +128,8 @@ export async function getChannel(
 
 export type FeedProduct = Omit<ProductRow, 'org_id' | 'seen_run_id' | 'updated_at' | 'source_modified_at'>;
 
-/**
- * One page of the channel's products in primary-key order, strictly after `afterExternalId` (keyset
- * pagination: each page is an index range scan, however deep into the catalogue).
- */
-export async function productPage(
-  db: DB,
-  channelId: string,
-  afterExternalId: string | null,
-  limit: number,
-): Promise<FeedProduct[]> {
+/** The query of one page of the channel's products (primary-key order, strictly after `afterExternalId`). */
+function productPageQuery(db: DB, channelId: string, afterExternalId: string | null, limit: number) {
   let query = db
     .selectFrom('products')
     .select([
@@ -165,5 +158,47 @@ export async function productPage(
     ])
     .where('channel_id', '=', channelId);
   if (afterExternalId !== null) query = query.where('external_id', '>', afterExternalId);
-  return query.orderBy('channel_id').orderBy('external_id').limit(limit).execute();
+  return query.orderBy('channel_id').orderBy('external_id').limit(limit);
+}
+
+/**
+ * One page of the channel's products in primary-key order, strictly after `afterExternalId` (keyset
+ * pagination: each page is an index range scan, however deep into the catalogue).
+ */
+export async function productPage(
+  db: DB,
+  channelId: string,
+  afterExternalId: string | null,
+  limit: number,
+): Promise<FeedProduct[]> {
+  return productPageQuery(db, channelId, afterExternalId, limit).execute();
+}
+
+/**
+ * The same page read row by row from SQLite's own handle (better-sqlite3's `iterate()`): each row is
+ * made as it is read and can die before the next, where `productPage` (`all()`) keeps the whole page alive
+ * until the last row is used. `each` runs synchronously for every row while the statement is open, so it
+ * must not await; the connection is held through Kysely for that time (no transaction of another request
+ * is in progress on it). Returns the number of rows and the last row's external id.
+ */
+export async function eachProductOfPage(
+  db: DB,
+  sqlite: SqliteHandle,
+  channelId: string,
+  afterExternalId: string | null,
+  limit: number,
+  each: (product: FeedProduct) => void,
+): Promise<{ rows: number; lastExternalId: string | null }> {
+  const compiled = productPageQuery(db, channelId, afterExternalId, limit).compile();
+  return db.connection().execute(async () => {
+    let rows = 0;
+    let lastExternalId: string | null = null;
+    const statement = sqlite.prepare<unknown[], FeedProduct>(compiled.sql);
+    for (const product of statement.iterate(compiled.parameters as unknown[])) {
+      rows += 1;
+      lastExternalId = product.external_id;
+      each(product);
+    }
+    return { rows, lastExternalId };
+  });
 }
