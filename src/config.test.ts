@@ -60,6 +60,7 @@ test('bad values are refused with the variable named', () => {
     [{ TRUST_PROXY: '10.0.0.1,proxy.local' }, /TRUST_PROXY.*proxy\.local/],
     [{ DATABASE_URL: 'mysql://x', ENCRYPTION_KEY: key }, /DATABASE_URL/],
     [{ PLAN_FREE_MONTHLY_REQUESTS: '-5' }, /PLAN_FREE_MONTHLY_REQUESTS/],
+    [{ PLAN_FREE_PRODUCTS: 'lots' }, /PLAN_FREE_PRODUCTS/],
     [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL/],
     [{ PROXY_CORS_EXTRA_ORIGINS: 'https://ok.test,shop.test' }, /PROXY_CORS_EXTRA_ORIGINS: "shop.test"/],
     [{ PROXY_CORS_EXTRA_ORIGINS: 'https://shop.test/' }, /PROXY_CORS_EXTRA_ORIGINS/],
@@ -80,6 +81,19 @@ test('PROXY_RATE_LIMIT_PER_MINUTE=0 turns the limit off; quotas accept "unlimite
   });
   assert.equal(config.proxy.rateLimitPerMinute, 0);
   assert.equal(config.planQuotas.pro, null);
+});
+
+test('product limits per plan: defaults, a number, or "unlimited"', () => {
+  const defaults = loadConfig({ DATA_DIR: tmpdir(), ENCRYPTION_KEY: key }).planProductLimits;
+  assert.deepEqual(defaults, { free: 1_000, starter: 10_000, pro: 100_000, enterprise: null });
+  const set = loadConfig({
+    DATA_DIR: tmpdir(),
+    ENCRYPTION_KEY: key,
+    PLAN_FREE_PRODUCTS: '120',
+    PLAN_PRO_PRODUCTS: 'unlimited',
+  }).planProductLimits;
+  assert.equal(set.free, 120);
+  assert.equal(set.pro, null);
 });
 
 test('PROXY_CORS_EXTRA_ORIGINS: comma-separated origins, in the form browsers send them', () => {

@@ -38,6 +38,8 @@ export interface Config {
   };
   /** Monthly request quota per plan; null is unlimited. */
   planQuotas: Record<Plan, number | null>;
+  /** Products an org may hold across all its store channels, per plan; null is unlimited. */
+  planProductLimits: Record<Plan, number | null>;
   ingest: {
     groupCommitMaxEvents: number;
     groupCommitMaxWaitMs: number;
@@ -268,8 +270,13 @@ function decodeKey(name: string, raw: string): Buffer {
   return key;
 }
 
-function quota(env: Env, plan: Plan, fallback: number | null): number | null {
-  const name = `PLAN_${plan.toUpperCase()}_MONTHLY_REQUESTS`;
+function quota(
+  env: Env,
+  plan: Plan,
+  fallback: number | null,
+  setting: 'MONTHLY_REQUESTS' | 'PRODUCTS' = 'MONTHLY_REQUESTS',
+): number | null {
+  const name = `PLAN_${plan.toUpperCase()}_${setting}`;
   const raw = env[name]?.trim();
   if (raw === undefined || raw === '') return fallback;
   if (raw === 'unlimited') return null;
@@ -366,6 +373,12 @@ export function loadConfig(env: Env = process.env): Config {
       starter: quota(env, 'starter', 100_000),
       pro: quota(env, 'pro', 1_000_000),
       enterprise: quota(env, 'enterprise', null),
+    },
+    planProductLimits: {
+      free: quota(env, 'free', 1_000, 'PRODUCTS'),
+      starter: quota(env, 'starter', 10_000, 'PRODUCTS'),
+      pro: quota(env, 'pro', 100_000, 'PRODUCTS'),
+      enterprise: quota(env, 'enterprise', null, 'PRODUCTS'),
     },
     ingest: {
       groupCommitMaxEvents: int(env, 'GROUP_COMMIT_MAX_EVENTS', 1000, 1),

@@ -31,6 +31,7 @@ test('every environment variable config.ts reads is in the README configuration 
   for (const m of configSource.matchAll(/env\.([A-Z][A-Z0-9_]+)/g)) read.add(m[1]!);
   for (const m of configSource.matchAll(/\(env, '([A-Z][A-Z0-9_]+)'/g)) read.add(m[1]!);
   for (const plan of PLANS) read.add(`PLAN_${plan.toUpperCase()}_MONTHLY_REQUESTS`);
+  for (const plan of PLANS) read.add(`PLAN_${plan.toUpperCase()}_PRODUCTS`);
   for (const variable of URL_VARIABLES) read.add(variable.env);
   const documented = new Set(
     [...section('Configuration').matchAll(/^\| `([A-Z][A-Z0-9_]+)` \|/gm)].map((m) => m[1]!),

@@ -15,6 +15,7 @@ import {
   restartAsFull,
 } from '../storage/repos/products.js';
 import type { ProductRow, StoreChannelRow } from '../storage/schema.js';
+import { orgProductLimit } from './product-limit.js';
 import { type SyncProgress, syncProgress } from './progress.js';
 import { runLeasedSync, type SyncDeps, type SyncOutcome } from './run-sync.js';
 
@@ -25,15 +26,28 @@ export interface ChannelSyncView extends SyncProgress {
   status: string;
   /** Products of the channel now. */
   products: number;
+  /** The org's plan's product limit across all its channels; null: unlimited. */
+  productLimit: number | null;
+  /** Products of the org across all its channels. */
+  orgProducts: number;
+  /** The org holds as many products as its plan allows: syncs add no new ones. */
+  limitReached: boolean;
 }
 
-async function view(deps: Pick<AppDeps, 'storage'>, channel: StoreChannelRow): Promise<ChannelSyncView> {
+async function view(
+  deps: Pick<AppDeps, 'storage' | 'config'>,
+  channel: StoreChannelRow,
+): Promise<ChannelSyncView> {
+  const limit = await orgProductLimit(deps.storage.db, deps.config, channel.org_id);
   return {
     channelId: channel.id,
     platform: channel.platform,
     status: channel.status,
     ...syncProgress(channel),
     products: await countProducts(deps.storage.db, channel.id),
+    productLimit: limit.limit,
+    orgProducts: limit.products,
+    limitReached: limit.reached,
   };
 }
 
@@ -48,7 +62,7 @@ async function channelOf(
 }
 
 export async function getChannelSync(
-  deps: Pick<AppDeps, 'storage'>,
+  deps: Pick<AppDeps, 'storage' | 'config'>,
   input: { orgId: string; channelId: string },
 ): Promise<ChannelSyncView> {
   return view(deps, await channelOf(deps, input.orgId, input.channelId));
@@ -72,7 +86,7 @@ function requireSyncable(channel: StoreChannelRow): void {
  * left to finish (`queued: false`).
  */
 export async function requestSync(
-  deps: Pick<AppDeps, 'storage' | 'clock'> & Partial<Pick<AppDeps, 'wakeCatalogue'>>,
+  deps: Pick<AppDeps, 'storage' | 'clock' | 'config'> & Partial<Pick<AppDeps, 'wakeCatalogue'>>,
   input: { orgId: string; channelId: string; full: boolean },
 ): Promise<ChannelSyncView & { queued: boolean }> {
   const channel = await channelOf(deps, input.orgId, input.channelId);

@@ -17,7 +17,7 @@ export interface SyncProgress {
   /** When the current (or last) run began. */
   startedAt: number | null;
   lastSyncAt: number | null;
-  /** success[: warnings] | failed | needs_attention; null before the first run ended. */
+  /** success[: warnings] | limited (the plan's product limit left products out) | failed | needs_attention; null before the first run ended. */
   lastResult: string | null;
   lastError: string | null;
   /** When the next scheduled run is due; null when on demand only. */

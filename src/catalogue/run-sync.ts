@@ -17,6 +17,7 @@ import {
   writeSyncPage,
 } from '../storage/repos/products.js';
 import type { StoreChannelRow } from '../storage/schema.js';
+import { LIMITED_RESULT, limitMessage, orgProductLimit, productLimitOf } from './product-limit.js';
 import { initialShopifyCursor, type ShopifyCursor, ShopifySource } from './shopify-source.js';
 import {
   CredentialsRefusedError,
@@ -47,6 +48,8 @@ export interface RunStats {
   pages: number;
   done: number;
   total: number | null;
+  /** New items left out for the plan's product limit (absent in cursors of older runs). */
+  notAdded?: number;
 }
 
 interface StoredCursor {
@@ -69,6 +72,8 @@ export interface SyncOutcome {
   unchanged: number;
   removed: number;
   pages: number;
+  /** New items left out because the org reached its plan's product limit. */
+  notAdded: number;
   /** Whether this call resumed a run an earlier process had begun. */
   resumed: boolean;
   durationMs: number;
@@ -173,6 +178,7 @@ export async function runLeasedSync(
       updated: stats.updated,
       unchanged: stats.unchanged,
       pages: stats.pages,
+      notAdded: stats.notAdded ?? 0,
       durationMs: deps.waits.now() - started,
       error,
     };
@@ -301,17 +307,20 @@ export async function runLeasedSync(
               created: stats.created + counts.created,
               updated: stats.updated + counts.updated,
               unchanged: stats.unchanged + counts.unchanged,
+              notAdded: (stats.notAdded ?? 0) + counts.notAdded,
             },
           }),
         done: stats.done,
         total: stats.total,
         now,
         leaseUntil: now + catalogue.leaseMs,
+        productLimit: { orgId: channel.org_id, of: productLimitOf(deps.config) },
       });
       if (counts === null) return lostLease(deps, base, run, resumed, started);
       stats.created += counts.created;
       stats.updated += counts.updated;
       stats.unchanged += counts.unchanged;
+      stats.notAdded = (stats.notAdded ?? 0) + counts.notAdded;
       options.onProgress?.(stats.done, stats.total);
       if (result.finished) break;
     }
@@ -352,6 +361,8 @@ export async function runLeasedSync(
   if (run.source.platform === 'woocommerce' && run.source.context?.currency === null) {
     warnings.push('the store’s currency could not be read (GET /wp-json/wc/v3/settings/general)');
   }
+  const limited = await limitedEnd(deps, channel.org_id, run.stats.notAdded ?? 0);
+  if (limited) warnings.push(limited);
   const end = await completeChannelRun(db, {
     channelId: channel.id,
     owner: options.owner,
@@ -360,7 +371,8 @@ export async function runLeasedSync(
     now,
     watermark: run.startedAt,
     nextSyncAt: interval === null ? null : now + interval,
-    result: warnings.length > 0 ? `success: ${warnings.join('; ')}` : 'success',
+    result: limited ? LIMITED_RESULT : warnings.length > 0 ? `success: ${warnings.join('; ')}` : 'success',
+    ...(limited ? { error: limited, nextFull: true } : {}),
     done: run.stats.done,
   });
   if (end === null) return lostLease(deps, base, run, resumed, started);
@@ -383,12 +395,22 @@ class LeaseLostError extends Error {
   }
 }
 
-const figures = (stats: RunStats): Pick<SyncOutcome, 'created' | 'updated' | 'unchanged' | 'pages'> => ({
+const figures = (
+  stats: RunStats,
+): Pick<SyncOutcome, 'created' | 'updated' | 'unchanged' | 'pages' | 'notAdded'> => ({
   created: stats.created,
   updated: stats.updated,
   unchanged: stats.unchanged,
   pages: stats.pages,
+  notAdded: stats.notAdded ?? 0,
 });
+
+/** The product limit's message when the run left products out (null when it did not). */
+async function limitedEnd(deps: SyncDeps, orgId: string, notAdded: number): Promise<string | null> {
+  if (notAdded === 0) return null;
+  const { limit } = await orgProductLimit(deps.storage.db, deps.config, orgId);
+  return limitMessage(limit, notAdded);
+}
 
 async function countOf(deps: SyncDeps, channelId: string): Promise<number> {
   return countProducts(deps.storage.db, channelId);

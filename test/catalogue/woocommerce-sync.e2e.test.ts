@@ -150,7 +150,7 @@ describe('WooCommerce catalogue sync', () => {
     );
     // Asked for by hand, it is tried once more: with the keys fixed in the store, it is active again.
     await requestSync(
-      { storage: service.storage, clock },
+      { storage: service.storage, clock, config: service.config },
       { orgId: tenant.org.id, channelId: id, full: false },
     );
     store.reset();

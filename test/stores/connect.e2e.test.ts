@@ -227,6 +227,8 @@ describe('store connect (WooCommerce)', () => {
       syncing: true,
       sync_done: 40,
       sync_total: 100,
+      product_limit: 1000,
+      limit_reached: false,
     });
 
     // As the seed's plugin sends it: Content-Type application/json, no body.

@@ -67,6 +67,7 @@ export const storeSync: Command = {
       unchanged: outcome.unchanged,
       removed: outcome.removed,
       pages: outcome.pages,
+      notAdded: outcome.notAdded,
       durationMs: outcome.durationMs,
       channelId: outcome.channelId,
       full: outcome.full,

@@ -1,5 +1,6 @@
 import { Type } from 'typebox';
 import type { AppDeps } from '../../app-deps.js';
+import { orgProductLimit } from '../../catalogue/product-limit.js';
 import { lastPluginUse } from '../../storage/repos/plugin-sessions.js';
 import { orgSyncFigures } from '../../storage/repos/store-channels.js';
 import { pluginAuth, requirePluginJwt } from '../auth/plugin-jwt.js';
@@ -19,6 +20,12 @@ export const SyncStatusResponse = Type.Object({
   syncing: Type.Boolean({ description: 'A catalogue sync is queued or running' }),
   sync_done: Type.Integer({ description: 'Products done by the running syncs' }),
   sync_total: Type.Union([Type.Integer(), Type.Null()], { description: 'Their total, when known' }),
+  product_limit: Type.Union([Type.Integer(), Type.Null()], {
+    description: 'The plan’s product limit across all the organization’s stores; null: unlimited',
+  }),
+  limit_reached: Type.Boolean({
+    description: 'The organization holds as many products as its plan allows: syncs add no new ones',
+  }),
 });
 
 export function registerApiSyncStatus(app: App, deps: AppDeps): void {
@@ -37,6 +44,7 @@ export function registerApiSyncStatus(app: App, deps: AppDeps): void {
       const { db } = deps.storage;
       const figures = await orgSyncFigures(db, auth.orgId);
       const pluginAt = await lastPluginUse(db, auth.orgId);
+      const limit = await orgProductLimit(db, deps.config, auth.orgId);
       const activity =
         figures.lastActivityAt === null
           ? pluginAt
@@ -52,6 +60,8 @@ export function registerApiSyncStatus(app: App, deps: AppDeps): void {
         syncing: figures.syncing > 0,
         sync_done: figures.syncDone,
         sync_total: figures.syncTotal,
+        product_limit: limit.limit,
+        limit_reached: limit.reached,
       };
     },
   );

@@ -15,6 +15,7 @@ import { registerApiShopifyOauth } from './api.shopify.oauth.js';
 import { registerApiStats } from './api.stats.js';
 import { registerApiStoresConnect } from './api.stores.connect.js';
 import { registerApiStoresDisconnect } from './api.stores.disconnect.js';
+import { registerApiSyncRun } from './api.sync.run.js';
 import { registerApiSyncStatus } from './api.sync.status.js';
 import { registerAuthCallback } from './auth.callback.js';
 import { registerAuthCallbackConfirm } from './auth.callback-confirm.js';
@@ -184,6 +185,7 @@ export async function registerRoutes(app: App, deps: AppDeps): Promise<void> {
     registerApiStoresConnect(scope, deps);
     registerApiStoresDisconnect(scope, deps);
     registerApiSyncStatus(scope, deps);
+    registerApiSyncRun(scope, deps);
     registerApiShopifyOauth(scope, deps);
   });
   await registerApiAuthPluginConfirm(app, deps);

@@ -28,12 +28,28 @@ export const ChannelSyncSchema = Type.Object({
   }),
   startedAt: Nullable(Type.Integer({ description: 'Start of the current (or last) run, epoch ms.' })),
   lastSyncAt: Nullable(Type.Integer({ description: 'End of the last run, epoch ms.' })),
-  lastResult: Nullable(Type.String({ description: 'success[: warnings] | failed | needs_attention' })),
-  lastError: Nullable(Type.String({ description: 'The store’s words when the last run failed.' })),
+  lastResult: Nullable(
+    Type.String({ description: 'success[: warnings] | limited | failed | needs_attention' }),
+  ),
+  lastError: Nullable(
+    Type.String({
+      description:
+        'The store’s words when the last run failed; when `limited`, how many products the plan’s limit left out.',
+    }),
+  ),
   nextSyncAt: Nullable(
     Type.Integer({ description: 'Next scheduled run, epoch ms; null when on demand only.' }),
   ),
   products: Type.Integer({ description: 'Products of the channel now.' }),
+  productLimit: Nullable(
+    Type.Integer({
+      description: 'The plan’s product limit across all the organization’s channels; null: unlimited.',
+    }),
+  ),
+  orgProducts: Type.Integer({ description: 'Products of the organization across all its channels.' }),
+  limitReached: Type.Boolean({
+    description: 'The organization holds as many products as its plan allows: syncs add no new ones.',
+  }),
 });
 
 export function registerStoreChannelsSync(app: App, deps: AppDeps): void {

@@ -4,7 +4,7 @@
  * together with its cursor in one transaction, and only while it holds the channel's lease, so a sync
  * killed half-way resumes from its last page and two workers never write one channel's run at once.
  */
-import { sql } from 'kysely';
+import { PostgresAdapter, sql } from 'kysely';
 import type { DB, Dialect } from '../db.js';
 import type { NewProduct, ProductRow, StoreChannelRow } from '../schema.js';
 
@@ -208,6 +208,8 @@ export interface PageCounts {
   created: number;
   updated: number;
   unchanged: number;
+  /** New items left out because the org reached its plan's product limit. */
+  notAdded: number;
 }
 
 /**
@@ -228,6 +230,11 @@ export async function writeSyncPage(
     total: number | null;
     now: number;
     leaseUntil: number;
+    /**
+     * The org's product limit, from its plan (null: unlimited). Read inside the page's transaction, under
+     * a lock of the org's row, so that two channels of one org writing pages at once count each other.
+     */
+    productLimit?: { orgId: string; of: (plan: string) => number | null };
   },
 ): Promise<PageCounts | null> {
   return db.transaction().execute(async (trx) => {
@@ -240,7 +247,24 @@ export async function writeSyncPage(
       .where('sync_run_id', '=', input.runId)
       .executeTakeFirst();
     if (Number(lease.numUpdatedRows) === 0) return null;
-    const counts: PageCounts = { created: 0, updated: 0, unchanged: 0 };
+    const counts: PageCounts = { created: 0, updated: 0, unchanged: 0, notAdded: 0 };
+    // Room for new products: the plan's limit less what the org holds (the row lock serializes the pages
+    // of an org's channels on PostgreSQL; SQLite transactions are serial).
+    let room = Number.POSITIVE_INFINITY;
+    if (input.productLimit) {
+      const query = trx.selectFrom('orgs').select('plan').where('id', '=', input.productLimit.orgId);
+      const postgres = trx.getExecutor().adapter instanceof PostgresAdapter;
+      const org = await (postgres ? query.forUpdate() : query).executeTakeFirst();
+      const limit = org ? input.productLimit.of(org.plan) : null;
+      if (limit !== null) {
+        const held = await trx
+          .selectFrom('products')
+          .select(sql<number>`count(*)`.as('n'))
+          .where('org_id', '=', input.productLimit.orgId)
+          .executeTakeFirstOrThrow();
+        room = limit - Number(held.n);
+      }
+    }
     // A store can list an item twice across pages that shifted; the last copy wins.
     const byId = new Map(input.products.map((p) => [p.external_id, p]));
     const ids = [...byId.keys()];
@@ -270,7 +294,13 @@ export async function writeSyncPage(
           continue;
         }
         if (before) counts.updated += 1;
-        else counts.created += 1;
+        else if (room <= 0) {
+          counts.notAdded += 1;
+          continue;
+        } else {
+          room -= 1;
+          counts.created += 1;
+        }
         writes.push({ ...product, seen_run_id: input.runId, updated_at: input.now });
       }
       counts.unchanged += unchanged.length;
@@ -331,6 +361,10 @@ export async function completeChannelRun(
     watermark: number;
     nextSyncAt: number | null;
     result: string;
+    /** Why the result is not a plain success (the product limit); null otherwise. */
+    error?: string | null;
+    /** The next run reads everything (a run the product limit cut short: what it left out is read again). */
+    nextFull?: boolean;
     done: number;
   },
 ): Promise<{ removed: number; products: number } | null> {
@@ -340,7 +374,7 @@ export async function completeChannelRun(
       .set({
         sync_state: 'idle',
         sync_run_id: null,
-        sync_full: 0,
+        sync_full: input.nextFull ? 1 : 0,
         sync_cursor: null,
         sync_lease_owner: null,
         sync_lease_expires_at: null,
@@ -350,7 +384,7 @@ export async function completeChannelRun(
         ...(input.full ? { last_full_sync_at: input.now } : {}),
         last_sync_at: input.now,
         last_sync_result: input.result,
-        last_sync_error: null,
+        last_sync_error: input.error ?? null,
         next_sync_at: input.nextSyncAt,
       })
       .where('id', '=', input.channelId)
