@@ -1,16 +1,16 @@
 /** What the catalogue tests share: channels created directly (sealed as the store connection seals them), waits that move a manual clock. */
 import type { SyncDeps } from '../../src/catalogue/run-sync.js';
 import { storeTransport, type Waits } from '../../src/catalogue/store-client.js';
-import { type ChannelCredentials, channelAad } from '../../src/catalogue/types.js';
 import type { ManualClock } from '../../src/lib/clock.js';
 import { newId } from '../../src/lib/ids.js';
 import type { Service } from '../../src/main.js';
+import { channelAad, type StoreCredentials } from '../../src/orders/store-orders.js';
 
 export interface ChannelInput {
   orgId: string;
   platform: 'woocommerce' | 'shopify';
   storeUrl: string;
-  credentials: ChannelCredentials;
+  credentials: StoreCredentials;
   domainId?: string | null;
   intervalMinutes?: number | null;
   now?: number;

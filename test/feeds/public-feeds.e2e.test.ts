@@ -11,7 +11,7 @@ import addFormatsModule from 'ajv-formats';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { XMLParser } from 'fast-xml-parser';
 import { FEED_JSON_SCHEMA } from '../../src/feeds/formats/json.js';
-import { invalidateFeedsOfChannel } from '../../src/feeds/invalidate.js';
+import { bumpFeedsOfChannel } from '../../src/storage/repos/feeds.js';
 import {
   createSession,
   createTenant,
@@ -285,7 +285,7 @@ describe('public feeds', () => {
     // In stock, with the fields Meta needs: p-001 and p-006.
     assert.equal(edited.headers['x-feed-products'], '2');
 
-    await invalidateFeedsOfChannel(service.storage.db, channelId);
+    await bumpFeedsOfChannel(service.storage.db, channelId);
     assert.equal((await get('edited-feed', ip)).headers['x-cache'], 'MISS');
     assert.equal((await get('edited-feed', ip)).headers['x-cache'], 'HIT');
 

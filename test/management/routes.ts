@@ -9,12 +9,12 @@
  */
 import { randomBytes } from 'node:crypto';
 import { newId } from '../../src/lib/ids.js';
+import { channelAad } from '../../src/orders/store-orders.js';
 import { createApiKey } from '../../src/public-api/keys.js';
 import { createCustomEvent } from '../../src/storage/repos/custom-events.js';
 import { insertStoreChannel } from '../../src/storage/repos/store-channels.js';
 import { enqueueWebhookEvent, insertWebhookEndpoint } from '../../src/storage/repos/webhooks.js';
 import type { Role } from '../../src/storage/schema.js';
-import { channelAad } from '../../src/stores/channels.js';
 import { createChannel } from '../catalogue/helpers.js';
 import { insertChannel } from '../feeds/helpers.js';
 import { createSession, type Tenant, type TestService } from '../harness.js';
