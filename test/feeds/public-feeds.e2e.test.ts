@@ -21,7 +21,8 @@ import {
   type TestService,
   type TestSession,
 } from '../harness.js';
-import { insertChannel, insertProducts, nastyCatalogue } from './helpers.js';
+import { insertChannel } from '../stores/helpers.js';
+import { insertProducts, nastyCatalogue } from './helpers.js';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => Ajv2020;
 const BASE = 'https://tagbridge.example.com';
@@ -54,7 +55,7 @@ before(async () => {
   service = await startTestService({ role: 'api', clock, env: { PUBLIC_BASE_URL: BASE } });
   tenant = await createTenant(service);
   admin = await createSession(service, { orgId: tenant.org.id, role: 'admin' });
-  channelId = await insertChannel(service, tenant.org.id);
+  channelId = await insertChannel(service, { orgId: tenant.org.id, name: 'Test & Co', scheduled: false });
   await insertProducts(service, nastyCatalogue(channelId, tenant.org.id));
 });
 after(() => service.destroy());
