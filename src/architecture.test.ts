@@ -29,11 +29,12 @@ const LAYERS: string[][] = [
   ['metrics'],
   ['app-deps'],
   ['management', 'public-api', 'orders'],
+  // Catalogue sync of connected stores (issue 11): below the store connections that show its progress
+  // (src/catalogue/progress.ts is the one reading of the sync columns).
+  ['catalogue'],
   // Store connections (issue 11): plugin sign-in, then the stores that use it.
   ['plugin-auth'],
   ['stores'],
-  // Catalogue sync of connected stores (issue 11): below the store connections that show its progress.
-  ['catalogue'],
   // Product feeds (issue 11): definitions, formats, generation, cache; used by http and cli.
   ['feeds'],
   ['http'],

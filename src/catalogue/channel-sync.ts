@@ -7,13 +7,12 @@ import { ApiError } from '../errors.js';
 import { randomId } from '../lib/ids.js';
 import {
   countProducts,
-  getChannelById,
-  getChannelOfOrg,
   leaseChannel,
   listChannelProducts,
   requestChannelSync,
   restartAsFull,
 } from '../storage/repos/products.js';
+import { getStoreChannel, getStoreChannelById } from '../storage/repos/store-channels.js';
 import type { ProductRow, StoreChannelRow } from '../storage/schema.js';
 import { orgProductLimit } from './product-limit.js';
 import { type SyncProgress, syncProgress } from './progress.js';
@@ -56,7 +55,7 @@ async function channelOf(
   orgId: string,
   channelId: string,
 ): Promise<StoreChannelRow> {
-  const channel = await getChannelOfOrg(deps.storage.db, orgId, channelId);
+  const channel = await getStoreChannel(deps.storage.db, orgId, channelId);
   if (!channel) throw new ApiError('not_found', 'No such store channel', { channelId });
   return channel;
 }
@@ -97,7 +96,10 @@ export async function requestSync(
     now: deps.clock.now(),
   });
   if (queued) deps.wakeCatalogue?.();
-  return { ...(await view(deps, (await getChannelById(deps.storage.db, channel.id)) ?? channel)), queued };
+  return {
+    ...(await view(deps, (await getStoreChannelById(deps.storage.db, channel.id)) ?? channel)),
+    queued,
+  };
 }
 
 /**
@@ -116,7 +118,7 @@ export async function syncChannelToEnd(
 ): Promise<SyncOutcome> {
   const { db } = deps.storage;
   const owner = `cli_${randomId(6)}`;
-  const channel = await getChannelById(db, input.channelId);
+  const channel = await getStoreChannelById(db, input.channelId);
   if (!channel) throw new ApiError('not_found', 'No such store channel', { channelId: input.channelId });
   requireSyncable(channel);
   await requestChannelSync(db, { channelId: channel.id, full: input.full, now: deps.clock.now() });
@@ -141,7 +143,7 @@ export async function syncChannelToEnd(
       continue;
     }
     // Another node's run: show its progress while waiting for its lease to end.
-    const current = await getChannelById(db, channel.id);
+    const current = await getStoreChannelById(db, channel.id);
     if (current) input.onProgress?.(current.sync_done, current.sync_total);
     await deps.waits.sleep(input.pollMs ?? 1000);
   }

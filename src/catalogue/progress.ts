@@ -38,6 +38,8 @@ export type SyncColumns = Pick<
 >;
 
 const STATES: readonly SyncState[] = ['idle', 'queued', 'running', 'failed'];
+/** PostgreSQL may hand a bigint back as a string. */
+const num = (v: number | string | null): number | null => (v === null ? null : Number(v));
 
 export function syncProgress(row: SyncColumns): SyncProgress {
   const state = (STATES as readonly string[]).includes(row.sync_state)
@@ -48,10 +50,10 @@ export function syncProgress(row: SyncColumns): SyncProgress {
     done: Number(row.sync_done ?? 0),
     total: row.sync_total === null ? null : Number(row.sync_total),
     full: Number(row.sync_full) === 1,
-    startedAt: row.sync_started_at,
-    lastSyncAt: row.last_sync_at,
+    startedAt: num(row.sync_started_at),
+    lastSyncAt: num(row.last_sync_at),
     lastResult: row.last_sync_result,
     lastError: row.last_sync_error,
-    nextSyncAt: row.next_sync_at,
+    nextSyncAt: num(row.next_sync_at),
   };
 }

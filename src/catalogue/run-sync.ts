@@ -7,6 +7,8 @@
  */
 import type { AppDeps } from '../app-deps.js';
 import { newId } from '../lib/ids.js';
+import { channelAad, type StoreCredentials } from '../orders/store-orders.js';
+import { bumpFeedsOfChannel } from '../storage/repos/feeds.js';
 import {
   completeChannelRun,
   countProducts,
@@ -27,7 +29,7 @@ import {
   StoreUnavailableError,
   type Waits,
 } from './store-client.js';
-import { type CatalogueItem, type ChannelCredentials, channelAad } from './types.js';
+import type { CatalogueItem } from './types.js';
 import {
   initialWooCursor,
   type SourceStep,
@@ -184,10 +186,10 @@ export async function runLeasedSync(
     };
   };
 
-  let credentials: ChannelCredentials;
+  let credentials: StoreCredentials;
   try {
     if (channel.credentials_sealed === null) throw new Error('the channel has no credentials');
-    credentials = deps.sealer.open<ChannelCredentials>(channel.credentials_sealed, channelAad(channel.id));
+    credentials = deps.sealer.open<StoreCredentials>(channel.credentials_sealed, channelAad(channel.id));
   } catch (error) {
     const empty: RunStats = { created: 0, updated: 0, unchanged: 0, pages: 0, done: 0, total: null };
     return fail(
@@ -376,6 +378,9 @@ export async function runLeasedSync(
     done: run.stats.done,
   });
   if (end === null) return lostLease(deps, base, run, resumed, started);
+  // After the run's last write: the channel's feeds generate afresh on their next request (the version
+  // is in the cache key, so every node sees it). The figures are the whole run's, resumed parts included.
+  if (run.stats.created + run.stats.updated + end.removed > 0) await bumpFeedsOfChannel(db, channel.id);
   return {
     ...base,
     status: 'completed',

@@ -7,7 +7,7 @@
  *
  * Every Admin URL is built from SHOPIFY_SHOP_URL (`https://{shop}` in production).
  */
-import { SHOPIFY_API_VERSION } from '../orders/store-orders.js';
+import { SHOPIFY_API_VERSION, type StoreCredentials } from '../orders/store-orders.js';
 import { normalizeShopifyProduct } from './shopify-normalize.js';
 import {
   CredentialsRefusedError,
@@ -15,7 +15,6 @@ import {
   type StoreResponse,
   StoreUnavailableError,
 } from './store-client.js';
-import type { ChannelCredentials } from './types.js';
 import type { SourceStep } from './woocommerce-source.js';
 
 /** Products per request: with 100 variants each, a page stays within Shopify's 1000-point query limit. */
@@ -91,7 +90,7 @@ export class ShopifySource {
     private readonly client: StoreClient,
     private readonly shopUrlTemplate: string,
     private readonly shop: string,
-    private readonly credentials: Extract<ChannelCredentials, { platform: 'shopify' }>,
+    private readonly credentials: Extract<StoreCredentials, { platform: 'shopify' }>,
   ) {}
 
   private endpoint(): string {

@@ -32,17 +32,3 @@ export interface CatalogueItem {
 
 export type Availability = 'in_stock' | 'out_of_stock' | 'backorder' | 'preorder';
 export type Condition = 'new' | 'refurbished' | 'used';
-
-/** WooCommerce REST keys or a Shopify token, sealed at rest under `channel:<id>`. */
-export type ChannelCredentials =
-  | {
-      platform: 'woocommerce';
-      consumerKey: string;
-      consumerSecret: string;
-      /** How the store takes the keys: Basic (default) or the query string (servers that strip Authorization). */
-      auth?: 'basic' | 'query';
-    }
-  | { platform: 'shopify'; accessToken: string; scope?: string };
-
-/** The AAD that binds a channel's sealed credentials to it. */
-export const channelAad = (channelId: string): string => `channel:${channelId}`;

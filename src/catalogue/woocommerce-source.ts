@@ -8,9 +8,11 @@
  * Auth: Basic with the REST keys; when the store answers 401 to Basic (hosts that strip `Authorization`),
  * the keys go in the query string instead — from then on for the whole run, as the cursor remembers.
  */
+
+import type { StoreCredentials } from '../orders/store-orders.js';
 import type { StoreClient, StoreResponse } from './store-client.js';
 import { CredentialsRefusedError, StoreUnavailableError } from './store-client.js';
-import type { CatalogueItem, ChannelCredentials } from './types.js';
+import type { CatalogueItem } from './types.js';
 import {
   isVariable,
   normalizeWooProduct,
@@ -49,7 +51,7 @@ export interface SourceStep<C> {
 }
 
 export function initialWooCursor(
-  credentials: Extract<ChannelCredentials, { platform: 'woocommerce' }>,
+  credentials: Extract<StoreCredentials, { platform: 'woocommerce' }>,
   since: number | null,
 ): WooCursor {
   return {
@@ -105,7 +107,7 @@ export class WooCommerceSource {
   constructor(
     private readonly client: StoreClient,
     private readonly storeUrl: string,
-    private readonly credentials: Extract<ChannelCredentials, { platform: 'woocommerce' }>,
+    private readonly credentials: Extract<StoreCredentials, { platform: 'woocommerce' }>,
   ) {}
 
   private url(path: string, params: Record<string, string>, auth: WooCursor['auth']): string {

@@ -9,8 +9,6 @@ import { type Actor, auditBy } from '../storage/repos/audit-log.js';
 import {
   deleteFeedRow,
   type FeedChanges,
-  getChannel,
-  getChannelOfOrg,
   getFeed,
   getFeedById,
   insertFeed,
@@ -18,6 +16,7 @@ import {
   slugTaken,
   updateFeedRow,
 } from '../storage/repos/feeds.js';
+import { getStoreChannel, getStoreChannelById } from '../storage/repos/store-channels.js';
 import type { FeedRow } from '../storage/schema.js';
 import {
   type FeedFilters,
@@ -92,7 +91,7 @@ export async function createFeed(deps: FeedDeps, actor: Actor, input: CreateFeed
   const now = deps.clock.now();
   const id = newId('fed', now);
   return deps.storage.db.transaction().execute(async (trx) => {
-    if (!(await getChannelOfOrg(trx, input.orgId, input.channelId))) {
+    if (!(await getStoreChannel(trx, input.orgId, input.channelId))) {
       throw new ApiError('not_found', `No store channel ${input.channelId}`, { field: 'channelId' });
     }
     if (await slugTaken(trx, slug)) {
@@ -131,7 +130,7 @@ export async function createFeed(deps: FeedDeps, actor: Actor, input: CreateFeed
 
 /** The operator's `feed create --channel`: the org is the channel's. */
 export async function orgOfChannel(deps: FeedDeps, channelId: string): Promise<string> {
-  const channel = await getChannel(deps.storage.db, channelId);
+  const channel = await getStoreChannelById(deps.storage.db, channelId);
   if (!channel) throw new ApiError('not_found', `No store channel ${channelId}`, { field: 'channel' });
   return channel.org_id;
 }
@@ -172,7 +171,7 @@ export async function updateFeed(
     if (!(await getFeed(trx, input.orgId, input.id))) {
       throw new ApiError('not_found', `No feed ${input.id}`, { id: input.id });
     }
-    if (set.channel_id !== undefined && !(await getChannelOfOrg(trx, input.orgId, set.channel_id))) {
+    if (set.channel_id !== undefined && !(await getStoreChannel(trx, input.orgId, set.channel_id))) {
       throw new ApiError('not_found', `No store channel ${set.channel_id}`, { field: 'channelId' });
     }
     if (set.slug !== undefined && (await slugTaken(trx, set.slug, input.id))) {

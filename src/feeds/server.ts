@@ -9,7 +9,8 @@ import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import type { Clock } from '../lib/clock.js';
 import type { DB } from '../storage/db.js';
-import { getChannel, recordFeedGeneration } from '../storage/repos/feeds.js';
+import { recordFeedGeneration } from '../storage/repos/feeds.js';
+import { getStoreChannelById } from '../storage/repos/store-channels.js';
 import type { CachedFeed, FeedCache } from './cache.js';
 import type { FeedDefinition } from './definition.js';
 import { generateFeed } from './generate.js';
@@ -80,7 +81,7 @@ export class FeedServer {
         const entry = await cache.get(key);
         if (this.fresh(entry)) return { feed: entry, hit: true };
       }
-      const channel = await getChannel(this.deps.db, definition.channelId);
+      const channel = await getStoreChannelById(this.deps.db, definition.channelId);
       if (!channel) return null;
       const started = Date.now();
       const generated = await generateFeed(this.deps.db, definition, channel, {

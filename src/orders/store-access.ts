@@ -44,17 +44,29 @@ export interface StoreAccessView {
 const invalid = (field: string, reason: string): ApiError =>
   new ApiError('validation_failed', `${field} ${reason}`, { field, reason });
 
-/** Shopify's own host pattern (reference/clients.md §3.1); a bare name means `<name>.myshopify.com`. */
+const SHOP_HOST = /^[a-z0-9][a-z0-9-]*\.myshopify\.com$/;
+
+/**
+ * Shopify's own host pattern (reference/clients.md §3.1): `mystore` or `mystore.myshopify.com` (any case,
+ * no scheme or path) → `mystore.myshopify.com`; anything else null. The one check behind the order import's
+ * store field and the Shopify OAuth of store connections.
+ */
+export function myshopifyHost(raw: string): string | null {
+  const value = raw.trim().toLowerCase();
+  const full = value.includes('.') ? value : `${value}.myshopify.com`;
+  return SHOP_HOST.test(full) && full.length <= 255 ? full : null;
+}
+
+/** The order import's store field: as myshopifyHost, also taking a pasted `https://…/` around the host. */
 export function shopifyHost(raw: string): string {
-  const host = raw
-    .trim()
-    .toLowerCase()
-    .replace(/^https?:\/\//, '')
-    .replace(/\/+$/, '');
-  const full = host.includes('.') ? host : `${host}.myshopify.com`;
-  if (!/^[a-z0-9][a-z0-9-]*\.myshopify\.com$/.test(full))
-    throw invalid('store', 'must be mystore or mystore.myshopify.com');
-  return full;
+  const host = myshopifyHost(
+    raw
+      .trim()
+      .replace(/^https?:\/\//i, '')
+      .replace(/\/+$/, ''),
+  );
+  if (host === null) throw invalid('store', 'must be mystore or mystore.myshopify.com');
+  return host;
 }
 
 function storeOf(platform: ShopPlatform, raw: string): string {

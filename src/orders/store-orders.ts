@@ -35,6 +35,9 @@ export type StoreCredentials =
 /** The AAD that binds sealed store credentials to their domain and platform. */
 export const storeAad = (domainId: string, platform: string): string => `store:${domainId}:${platform}`;
 
+/** The AAD that binds a connected store's sealed credentials to its channel (issue 11: `store_channels`). */
+export const channelAad = (channelId: string): string => `channel:${channelId}`;
+
 /** Pages read per import at most (100 orders each on WooCommerce, 250 on Shopify). */
 export const MAX_PAGES = 50;
 

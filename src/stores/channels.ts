@@ -4,12 +4,12 @@
  * `shop_store_access` row (issue 10's order import) is kept in step — and disconnecting.
  */
 import type { AppDeps } from '../app-deps.js';
+import { syncProgress } from '../catalogue/progress.js';
 import { ApiError } from '../errors.js';
 import { maskSecret } from '../lib/crypto.js';
 import { newId } from '../lib/ids.js';
 import { type Actor, auditBy } from '../management/audit.js';
-import type { StoreCredentials } from '../orders/store-orders.js';
-import { storeAad } from '../orders/store-orders.js';
+import { channelAad, type StoreCredentials, storeAad } from '../orders/store-orders.js';
 import type { DB } from '../storage/db.js';
 import { getLiveDomain, listLiveDomains } from '../storage/repos/domain-admin.js';
 import { saveShopStoreAccess } from '../storage/repos/orders.js';
@@ -26,9 +26,6 @@ import {
 } from '../storage/repos/store-channels.js';
 import type { StoreChannelRow } from '../storage/schema.js';
 import { storeHost } from './store-url.js';
-
-/** The AAD binding sealed credentials to their channel. */
-export const channelAad = (channelId: string): string => `channel:${channelId}`;
 
 export interface SaveChannelInput {
   orgId: string;
@@ -205,6 +202,7 @@ export interface StoreChannelView {
 const num = (v: number | null): number | null => (v === null ? null : Number(v));
 
 export function channelView(row: StoreChannelRow): StoreChannelView {
+  const progress = syncProgress(row);
   return {
     id: row.id,
     platform: row.platform,
@@ -219,12 +217,12 @@ export function channelView(row: StoreChannelRow): StoreChannelView {
     lastActivityAt: num(row.last_activity_at),
     syncIntervalMinutes: row.sync_interval_minutes,
     sync: {
-      state: row.sync_state,
-      done: Number(row.sync_done),
-      total: num(row.sync_total),
-      lastSyncAt: num(row.last_sync_at),
-      lastResult: row.last_sync_result,
-      lastError: row.last_sync_error,
+      state: progress.state,
+      done: progress.done,
+      total: progress.total,
+      lastSyncAt: progress.lastSyncAt,
+      lastResult: progress.lastResult,
+      lastError: progress.lastError,
     },
     createdAt: Number(row.created_at),
     updatedAt: Number(row.updated_at),

@@ -14,6 +14,7 @@ import type { AppDeps } from '../app-deps.js';
 import type { Config } from '../config.js';
 import { randomHexToken, sha256Hex } from '../lib/crypto.js';
 import type { Actor } from '../management/audit.js';
+import { myshopifyHost } from '../orders/store-access.js';
 import {
   consumeShopifyOauthState,
   deleteExpiredShopifyOauthStates,
@@ -31,18 +32,12 @@ export const STATE_COOKIE = 'tb_shopify_state';
 export const CALLBACK_PATH = '/api/shopify/oauth/callback';
 const EXCHANGE_TIMEOUT_MS = 15_000;
 
-const SHOP_HOST = /^[a-z0-9][a-z0-9-]*\.myshopify\.com$/;
-
 /** `mystore` or `mystore.myshopify.com` (any case, no scheme or path) → `mystore.myshopify.com`; else null. */
-export function normalizeShop(raw: string): string | null {
-  const value = raw.trim().toLowerCase();
-  const full = value.includes('.') ? value : `${value}.myshopify.com`;
-  return SHOP_HOST.test(full) && full.length <= 255 ? full : null;
-}
+export const normalizeShop = myshopifyHost;
 
-/** A callback's `shop` exactly as Shopify sends it: a myshopify host, nothing else. */
+/** A callback's `shop` exactly as Shopify sends it: a myshopify host, nothing else (no case or name to fill in). */
 export function isShopHost(value: string): boolean {
-  return SHOP_HOST.test(value) && value.length <= 255;
+  return myshopifyHost(value) === value;
 }
 
 export function isShopifyConfigured(config: Config): boolean {

@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { type FakeWooCommerceStore, startFakeWooCommerce } from '../../src/dev/fakes/woocommerce-store.js';
-import { getChannelById } from '../../src/storage/repos/products.js';
+import { getStoreChannelById } from '../../src/storage/repos/store-channels.js';
 import {
   createTenant,
   sameDatabaseEnv,
@@ -18,7 +18,8 @@ import {
   testEnv,
 } from '../harness.js';
 import { runCli } from '../processes.js';
-import { CATALOGUE_ENV, createChannel } from './helpers.js';
+import { insertChannel } from '../stores/helpers.js';
+import { CATALOGUE_ENV } from './helpers.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const PRODUCTS = 250 + 1 + 2;
@@ -34,7 +35,7 @@ describe('store sync CLI', () => {
     service = await startTestService({ role: 'api' });
     store = await startFakeWooCommerce({ generated: 250 });
     tenant = await createTenant(service);
-    channelId = await createChannel(service, {
+    channelId = await insertChannel(service, {
       orgId: tenant.org.id,
       platform: 'woocommerce',
       storeUrl: store.url,
@@ -80,7 +81,7 @@ describe('store sync CLI', () => {
     child.kill('SIGKILL');
     await exited;
 
-    const killed = (await getChannelById(service.storage.db, channelId))!;
+    const killed = (await getStoreChannelById(service.storage.db, channelId))!;
     assert.equal(killed.sync_state, 'running');
     assert.equal(killed.sync_done, 101);
     assert.notEqual(killed.sync_cursor, null);

@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { type FakeWooCommerceStore, startFakeWooCommerce } from '../../src/dev/fakes/woocommerce-store.js';
 import { createSession, createTenant, startTestService, type TestService } from '../harness.js';
-import { CATALOGUE_ENV, createChannel } from './helpers.js';
+import { insertChannel } from '../stores/helpers.js';
+import { CATALOGUE_ENV } from './helpers.js';
 
 describe('store channel sync routes', () => {
   let service: TestService;
@@ -24,7 +25,7 @@ describe('store channel sync routes', () => {
   test('POST sync queues a run the worker does; GET sync shows it; GET products pages through', async () => {
     const tenant = await createTenant(service);
     const admin = await createSession(service, { orgId: tenant.org.id, role: 'admin' });
-    const id = await createChannel(service, {
+    const id = await insertChannel(service, {
       orgId: tenant.org.id,
       platform: 'woocommerce',
       storeUrl: store.url,

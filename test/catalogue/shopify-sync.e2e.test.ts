@@ -9,9 +9,10 @@ import { after, before, beforeEach, describe, test } from 'node:test';
 import { listProducts, syncChannelToEnd } from '../../src/catalogue/channel-sync.js';
 import { type FakeShopify, startFakeShopify } from '../../src/dev/fakes/shopify-store.js';
 import { ManualClock } from '../../src/lib/clock.js';
-import { getChannelById } from '../../src/storage/repos/products.js';
+import { getStoreChannelById } from '../../src/storage/repos/store-channels.js';
 import { createTenant, startTestService, type Tenant, type TestService } from '../harness.js';
-import { CATALOGUE_ENV, clockWaits, createChannel, syncDeps } from './helpers.js';
+import { insertChannel } from '../stores/helpers.js';
+import { CATALOGUE_ENV, clockWaits, syncDeps } from './helpers.js';
 
 const SHOP = 'demo.myshopify.com';
 /** The sample (4 variants) and 25 generated products (2 variants each). */
@@ -51,7 +52,7 @@ describe('Shopify catalogue sync', () => {
   });
 
   const channel = (accessToken = token): Promise<string> =>
-    createChannel(service, {
+    insertChannel(service, {
       orgId: tenant.org.id,
       platform: 'shopify',
       storeUrl: SHOP,
@@ -96,7 +97,7 @@ describe('Shopify catalogue sync', () => {
     assert.equal(large.price, '25.00');
     assert.equal(large.salePrice, '20.00');
     assert.equal(large.availability, 'out_of_stock');
-    const row = (await getChannelById(service.storage.db, id))!;
+    const row = (await getStoreChannelById(service.storage.db, id))!;
     assert.equal(row.sync_done, GENERATED + 1);
     assert.equal(row.sync_total, GENERATED + 1);
   });
@@ -139,7 +140,7 @@ describe('Shopify catalogue sync', () => {
     const id = await channel('shpat_revoked');
     const outcome = await syncChannelToEnd(syncDeps(service, clock), { channelId: id, full: false });
     assert.equal(outcome.status, 'needs_attention');
-    const row = (await getChannelById(service.storage.db, id))!;
+    const row = (await getStoreChannelById(service.storage.db, id))!;
     assert.equal(row.status, 'needs_attention');
     assert.match(row.last_sync_error ?? '', /Invalid API key or access token/);
   });

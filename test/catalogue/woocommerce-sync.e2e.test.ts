@@ -16,9 +16,11 @@ import { CatalogueSyncer } from '../../src/catalogue/syncer.js';
 import { type FakeWooCommerceStore, startFakeWooCommerce } from '../../src/dev/fakes/woocommerce-store.js';
 import { ApiError } from '../../src/errors.js';
 import { ManualClock } from '../../src/lib/clock.js';
-import { getChannelById, leaseDueChannels, writeSyncPage } from '../../src/storage/repos/products.js';
+import { leaseDueChannels, writeSyncPage } from '../../src/storage/repos/products.js';
+import { getStoreChannelById } from '../../src/storage/repos/store-channels.js';
 import { createTenant, startTestService, type Tenant, type TestService } from '../harness.js';
-import { CATALOGUE_ENV, clockWaits, createChannel, syncDeps } from './helpers.js';
+import { insertChannel } from '../stores/helpers.js';
+import { CATALOGUE_ENV, clockWaits, syncDeps } from './helpers.js';
 
 const silent = { error() {}, warn() {}, info() {} };
 /** 250 generated + the sample's simple product and variable product (two variations). */
@@ -47,7 +49,7 @@ describe('WooCommerce catalogue sync', () => {
   });
 
   const channel = (credentials: Record<string, string> = {}): Promise<string> =>
-    createChannel(service, {
+    insertChannel(service, {
       orgId: tenant.org.id,
       platform: 'woocommerce',
       storeUrl: store.url,
@@ -83,7 +85,7 @@ describe('WooCommerce catalogue sync', () => {
     assert.equal(listing.query.status, 'publish');
     assert.equal(listing.query.modified_after, undefined);
 
-    const row = (await getChannelById(service.storage.db, id))!;
+    const row = (await getStoreChannelById(service.storage.db, id))!;
     const progress = syncProgress(row);
     assert.deepEqual(
       { state: progress.state, done: progress.done, total: progress.total, lastResult: progress.lastResult },
@@ -131,7 +133,7 @@ describe('WooCommerce catalogue sync', () => {
     const outcome = await syncChannelToEnd(syncDeps(service, clock), { channelId: id, full: false });
     assert.equal(outcome.status, 'needs_attention');
     assert.match(outcome.error ?? '', /Consumer secret is invalid/);
-    const row = (await getChannelById(service.storage.db, id))!;
+    const row = (await getStoreChannelById(service.storage.db, id))!;
     assert.equal(row.status, 'needs_attention');
     assert.equal(row.last_sync_result, 'needs_attention');
     assert.match(row.last_sync_error ?? '', /Consumer secret is invalid\. \(HTTP 401\)/);
@@ -164,7 +166,7 @@ describe('WooCommerce catalogue sync', () => {
       const syncer = new CatalogueSyncer(syncDeps(service, clock), silent);
       const again = (await syncer.drain()).find((o) => o.channelId === id);
       assert.equal(again?.status, 'completed', again?.error);
-      assert.equal((await getChannelById(service.storage.db, id))?.status, 'active');
+      assert.equal((await getStoreChannelById(service.storage.db, id))?.status, 'active');
     } finally {
       await fixed.close();
     }
@@ -177,7 +179,7 @@ describe('WooCommerce catalogue sync', () => {
     const first = await syncChannelToEnd(syncDeps(service, clock), { channelId: id, full: false });
     assert.equal(first.status, 'failed');
     assert.match(first.error ?? '', /HTTP 503/);
-    const stopped = (await getChannelById(service.storage.db, id))!;
+    const stopped = (await getStoreChannelById(service.storage.db, id))!;
     assert.equal(stopped.sync_state, 'failed');
     assert.notEqual(stopped.sync_cursor, null);
     assert.equal(first.products, 99 + 2, 'page 1 (less the variable product) and its variations are stored');

@@ -15,7 +15,7 @@ import {
   testEnv,
 } from '../harness.js';
 import { runCli } from '../processes.js';
-import { insertChannel } from './helpers.js';
+import { insertChannel } from '../stores/helpers.js';
 
 const BASE = 'https://feeds.tagbridge.test';
 
@@ -28,7 +28,7 @@ before(async () => {
   service = await startTestService({ role: 'api', env: { PUBLIC_BASE_URL: BASE } });
   tenant = await createTenant(service);
   admin = await createSession(service, { orgId: tenant.org.id, role: 'admin' });
-  channelId = await insertChannel(service, tenant.org.id);
+  channelId = await insertChannel(service, { orgId: tenant.org.id, name: 'Test & Co', scheduled: false });
 });
 after(() => service.destroy());
 
@@ -119,7 +119,11 @@ describe('feed definitions', () => {
 
     const other = await createTenant(service);
     const otherAdmin = await createSession(service, { orgId: other.org.id, role: 'admin' });
-    const otherChannel = await insertChannel(service, other.org.id);
+    const otherChannel = await insertChannel(service, {
+      orgId: other.org.id,
+      name: 'Test & Co',
+      scheduled: false,
+    });
     const taken = await post({ channelId: otherChannel, slug: 'abc', format: 'meta' }, otherAdmin);
     assert.equal(taken.statusCode, 400);
     assert.match(taken.json().error.message, /slug abc is taken/);
@@ -127,7 +131,11 @@ describe('feed definitions', () => {
 
   test("another org's channel, unknown formats and inverted price ranges are refused", async () => {
     const other = await createTenant(service);
-    const foreignChannel = await insertChannel(service, other.org.id);
+    const foreignChannel = await insertChannel(service, {
+      orgId: other.org.id,
+      name: 'Test & Co',
+      scheduled: false,
+    });
     const foreign = await post({ channelId: foreignChannel, slug: 'foreign-channel', format: 'google' });
     assert.equal(foreign.statusCode, 404);
     assert.equal(foreign.json().error.code, 'not_found');

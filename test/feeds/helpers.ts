@@ -1,46 +1,5 @@
-/** Fixtures for the feed tests: a store channel row and products written directly (no sync needed). */
-import { randomBytes } from 'node:crypto';
 import type { Service } from '../../src/main.js';
 import type { NewProduct } from '../../src/storage/schema.js';
-
-export async function insertChannel(service: Service, orgId: string): Promise<string> {
-  const id = `chn_${randomBytes(8).toString('hex')}`;
-  const now = Date.now();
-  await service.storage.db
-    .insertInto('store_channels')
-    .values({
-      id,
-      org_id: orgId,
-      domain_id: null,
-      platform: 'woocommerce',
-      store_url: `https://shop-${id}.example.com`,
-      name: 'Test & Co',
-      status: 'active',
-      credentials_sealed: null,
-      credential_preview: null,
-      plugin_version: null,
-      connected_by: null,
-      created_at: now,
-      updated_at: now,
-      connected_at: now,
-      disconnected_at: null,
-      last_activity_at: null,
-      sync_interval_minutes: null,
-      next_sync_at: null,
-      sync_run_id: null,
-      sync_cursor: null,
-      sync_started_at: null,
-      sync_lease_owner: null,
-      sync_lease_expires_at: null,
-      sync_total: null,
-      sync_watermark: null,
-      last_sync_at: null,
-      last_sync_result: null,
-      last_sync_error: null,
-    })
-    .execute();
-  return id;
-}
 
 export function product(
   channelId: string,

@@ -11,7 +11,7 @@ import addFormatsModule from 'ajv-formats';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { XMLParser } from 'fast-xml-parser';
 import { FEED_JSON_SCHEMA } from '../../src/feeds/formats/json.js';
-import { invalidateFeedsOfChannel } from '../../src/feeds/invalidate.js';
+import { bumpFeedsOfChannel } from '../../src/storage/repos/feeds.js';
 import {
   createSession,
   createTenant,
@@ -21,7 +21,8 @@ import {
   type TestService,
   type TestSession,
 } from '../harness.js';
-import { insertChannel, insertProducts, nastyCatalogue } from './helpers.js';
+import { insertChannel } from '../stores/helpers.js';
+import { insertProducts, nastyCatalogue } from './helpers.js';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => Ajv2020;
 const BASE = 'https://tagbridge.example.com';
@@ -54,7 +55,7 @@ before(async () => {
   service = await startTestService({ role: 'api', clock, env: { PUBLIC_BASE_URL: BASE } });
   tenant = await createTenant(service);
   admin = await createSession(service, { orgId: tenant.org.id, role: 'admin' });
-  channelId = await insertChannel(service, tenant.org.id);
+  channelId = await insertChannel(service, { orgId: tenant.org.id, name: 'Test & Co', scheduled: false });
   await insertProducts(service, nastyCatalogue(channelId, tenant.org.id));
 });
 after(() => service.destroy());
@@ -285,7 +286,7 @@ describe('public feeds', () => {
     // In stock, with the fields Meta needs: p-001 and p-006.
     assert.equal(edited.headers['x-feed-products'], '2');
 
-    await invalidateFeedsOfChannel(service.storage.db, channelId);
+    await bumpFeedsOfChannel(service.storage.db, channelId);
     assert.equal((await get('edited-feed', ip)).headers['x-cache'], 'MISS');
     assert.equal((await get('edited-feed', ip)).headers['x-cache'], 'HIT');
 

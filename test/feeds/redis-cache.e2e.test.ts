@@ -12,7 +12,8 @@ import {
   startTestService,
   type TestService,
 } from '../harness.js';
-import { insertChannel, insertProducts, nastyCatalogue } from './helpers.js';
+import { insertChannel } from '../stores/helpers.js';
+import { insertProducts, nastyCatalogue } from './helpers.js';
 
 const required = process.env.REQUIRE_SERVICES === '1';
 
@@ -33,7 +34,7 @@ describe('feed cache shared through Redis', {
     nodeB = await startTestService({ role: 'api', env: { REDIS_URL: redisUrl, ...sameDatabaseEnv(nodeA) } });
     const tenant = await createTenant(nodeA);
     cookie = (await createSession(nodeA, { orgId: tenant.org.id, role: 'admin' })).headers;
-    channelId = await insertChannel(nodeA, tenant.org.id);
+    channelId = await insertChannel(nodeA, { orgId: tenant.org.id, name: 'Test & Co', scheduled: false });
     await insertProducts(nodeA, nastyCatalogue(channelId, tenant.org.id));
   });
   after(async () => {

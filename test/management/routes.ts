@@ -11,13 +11,10 @@ import { randomBytes } from 'node:crypto';
 import { newId } from '../../src/lib/ids.js';
 import { createApiKey } from '../../src/public-api/keys.js';
 import { createCustomEvent } from '../../src/storage/repos/custom-events.js';
-import { insertStoreChannel } from '../../src/storage/repos/store-channels.js';
 import { enqueueWebhookEvent, insertWebhookEndpoint } from '../../src/storage/repos/webhooks.js';
 import type { Role } from '../../src/storage/schema.js';
-import { channelAad } from '../../src/stores/channels.js';
-import { createChannel } from '../catalogue/helpers.js';
-import { insertChannel } from '../feeds/helpers.js';
 import { createSession, type Tenant, type TestService } from '../harness.js';
+import { insertChannel } from '../stores/helpers.js';
 
 export interface RouteContext {
   service: TestService;
@@ -170,29 +167,7 @@ function webhookRows(rows: Array<[ManagementRoute['method'], string, unknown?]>)
 
 /** A connected WooCommerce store of the caller's org (credentials sealed as connect seals them). */
 async function storeChannel(ctx: SetupContext): Promise<Record<string, string>> {
-  const id = newId('chn');
-  const now = Date.now();
-  await insertStoreChannel(ctx.service.storage.db, {
-    id,
-    orgId: ctx.tenant.org.id,
-    platform: 'woocommerce',
-    storeUrl: `https://${unique()}.shop.example`,
-    name: null,
-    credentialsSealed: ctx.service.sealer.seal(
-      {
-        platform: 'woocommerce',
-        consumerKey: `ck_${'a'.repeat(40)}`,
-        consumerSecret: `cs_${'b'.repeat(40)}`,
-      },
-      channelAad(id),
-    ),
-    credentialPreview: 'ck_****…aaaa',
-    pluginVersion: null,
-    connectedBy: null,
-    domainId: null,
-    now,
-  });
-  return { channelId: id };
+  return { channelId: await insertChannel(ctx.service, { orgId: ctx.tenant.org.id }) };
 }
 
 function storeChannelRows(rows: Array<[ManagementRoute['method'], Role, unknown?]>): ManagementRoute[] {
@@ -209,7 +184,11 @@ function storeChannelRows(rows: Array<[ManagementRoute['method'], Role, unknown?
 
 /** A store channel of the caller's org and a feed of it (issue 11, feeds). */
 async function feedFixture(ctx: SetupContext): Promise<Record<string, string>> {
-  const channelId = await insertChannel(ctx.service, ctx.tenant.org.id);
+  const channelId = await insertChannel(ctx.service, {
+    orgId: ctx.tenant.org.id,
+    name: 'Test & Co',
+    scheduled: false,
+  });
   const now = Date.now();
   const feedId = newId('fed', now);
   await ctx.service.storage.db
@@ -523,15 +502,9 @@ function channelRows(
     minRole,
     idScoped: true,
     setup: async (ctx: SetupContext) => ({
-      channelId: await createChannel(ctx.service, {
+      channelId: await insertChannel(ctx.service, {
         orgId: ctx.tenant.org.id,
-        platform: 'woocommerce',
         storeUrl: `https://shop-${unique()}.invalid`,
-        credentials: {
-          platform: 'woocommerce',
-          consumerKey: `ck_${'0'.repeat(40)}`,
-          consumerSecret: `cs_${'0'.repeat(40)}`,
-        },
       }),
     }),
     ...(body ? { body } : {}),

@@ -1,5 +1,9 @@
 /** Shared pieces of the store-connection tests. */
 import assert from 'node:assert/strict';
+import { newId } from '../../src/lib/ids.js';
+import type { Service } from '../../src/main.js';
+import { channelAad, type StoreCredentials } from '../../src/orders/store-orders.js';
+import { insertStoreChannel, updateStoreChannelSettings } from '../../src/storage/repos/store-channels.js';
 import type { TestService } from '../harness.js';
 
 export interface Res {
@@ -55,3 +59,59 @@ export async function count(
 
 export const uniqueEmail = (tag: string): string =>
   `${tag}-${Math.random().toString(16).slice(2, 10)}@store.example`;
+
+export interface ChannelInput {
+  orgId: string;
+  /** Default woocommerce. */
+  platform?: 'woocommerce' | 'shopify';
+  /** Default a unique `https://shop-<id>.example.com`. */
+  storeUrl?: string;
+  /** Default WooCommerce keys in WooCommerce's format (ck_ + 40 × a, cs_ + 40 × b). */
+  credentials?: StoreCredentials;
+  name?: string | null;
+  domainId?: string | null;
+  intervalMinutes?: number | null;
+  /** False: never due (tests that only read the channel's products, with no worker to sync it). */
+  scheduled?: boolean;
+  now?: number;
+}
+
+/**
+ * A connected channel written directly, as `POST /api/stores/connect` or the Shopify callback leaves it
+ * (sealed under the channel's AAD, active, due for its first sync at once): the one channel fixture of the
+ * store, catalogue, feed and management tests.
+ */
+export async function insertChannel(service: Service, input: ChannelInput): Promise<string> {
+  const now = input.now ?? Date.now();
+  const id = newId('chn', now);
+  const credentials: StoreCredentials = input.credentials ?? {
+    platform: 'woocommerce',
+    consumerKey: `ck_${'a'.repeat(40)}`,
+    consumerSecret: `cs_${'b'.repeat(40)}`,
+  };
+  const key = credentials.platform === 'woocommerce' ? credentials.consumerKey : credentials.accessToken;
+  const { db } = service.storage;
+  await insertStoreChannel(db, {
+    id,
+    orgId: input.orgId,
+    platform: input.platform ?? credentials.platform,
+    storeUrl: input.storeUrl ?? `https://shop-${id.replace('_', '-')}.example.com`,
+    name: input.name ?? null,
+    credentialsSealed: service.sealer.seal(credentials, channelAad(id)),
+    credentialPreview: `${key.slice(0, 3)}****…${key.slice(-4)}`,
+    pluginVersion: null,
+    connectedBy: null,
+    domainId: input.domainId ?? null,
+    now,
+  });
+  if (input.intervalMinutes !== undefined || input.scheduled === false) {
+    await updateStoreChannelSettings(db, {
+      orgId: input.orgId,
+      channelId: id,
+      ...(input.intervalMinutes !== undefined ? { syncIntervalMinutes: input.intervalMinutes } : {}),
+      ...(input.scheduled === false ? { nextSyncAt: null } : {}),
+      now,
+    });
+  }
+  return id;
+}

@@ -8,7 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import { request } from 'undici';
 import { type FakeShopify, shopifyQueryHmac, startFakeShopify } from '../../src/dev/fakes/shopify-store.js';
 import type { StoreCredentials } from '../../src/orders/store-orders.js';
-import { channelAad } from '../../src/stores/channels.js';
+import { channelAad } from '../../src/orders/store-orders.js';
 import { createSession, createTenant, ManualClock, startTestService, type TestService } from '../harness.js';
 import { CapturingMailer } from '../management/helpers.js';
 import { assertSeedError, call, uniqueEmail } from './helpers.js';

@@ -3,8 +3,8 @@
  * module only supplies how it validates and how it renders failures.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
+import { closeLocal, listenLocal } from '../../lib/local-server.js';
 import type {
   AcceptedEvent,
   FakeOptions,
@@ -134,19 +134,11 @@ export async function startFakeServer(
     });
   });
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address() as AddressInfo;
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const origin = await listenLocal(server, options);
 
   return {
     name: behaviour.name,
-    url: `http://${host}:${address.port}`,
+    url: origin,
     received,
     accepted,
     enqueue(...responses: InjectedResponse[]): void {
@@ -165,10 +157,7 @@ export async function startFakeServer(
       closed = true;
       for (const sleeper of sleepers) sleeper.wake();
       sleepers.clear();
-      return new Promise((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
+      return closeLocal(server);
     },
   };
 }

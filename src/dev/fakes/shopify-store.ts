@@ -15,7 +15,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { closeLocal, listenLocal } from '../../lib/local-server.js';
 
 export type ShopifyObject = Record<string, unknown>;
 
@@ -479,15 +479,7 @@ export async function startFakeShopify(options: FakeShopifyOptions = {}): Promis
       });
   });
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address() as AddressInfo;
-  const origin = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
+  const origin = await listenLocal(server, options);
 
   const stateOf = (shop: string): ShopState => {
     const state = shops.get(shop);
@@ -532,10 +524,6 @@ export async function startFakeShopify(options: FakeShopifyOptions = {}): Promis
       requests.length = 0;
       failures = [];
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: () => closeLocal(server),
   };
 }

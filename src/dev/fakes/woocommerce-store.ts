@@ -12,7 +12,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { closeLocal, listenLocal } from '../../lib/local-server.js';
 
 export type WooObject = Record<string, unknown>;
 
@@ -367,15 +367,7 @@ export async function startFakeWooCommerce(
     res.end(JSON.stringify(answer.body));
   });
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address() as AddressInfo;
-  origin = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
+  origin = await listenLocal(server, options);
 
   return {
     url: origin,
@@ -412,10 +404,6 @@ export async function startFakeWooCommerce(
       pagesUntilFailure = null;
       pageFailure = null;
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: () => closeLocal(server),
   };
 }

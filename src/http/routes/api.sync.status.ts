@@ -2,7 +2,7 @@ import { Type } from 'typebox';
 import type { AppDeps } from '../../app-deps.js';
 import { orgProductLimit } from '../../catalogue/product-limit.js';
 import { lastPluginUse } from '../../storage/repos/plugin-sessions.js';
-import { orgSyncFigures } from '../../storage/repos/store-channels.js';
+import { orgSyncFigures } from '../../stores/sync-status.js';
 import { pluginAuth, requirePluginJwt } from '../auth/plugin-jwt.js';
 import type { App } from '../types.js';
 

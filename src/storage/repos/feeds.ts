@@ -6,6 +6,7 @@
 import type { Database as SqliteHandle } from 'better-sqlite3';
 import type { DB } from '../db.js';
 import type { FeedRow, ProductRow, StoreChannelRow } from '../schema.js';
+import { PRODUCT_FIELDS } from './products.js';
 
 export type NewFeedRow = Omit<FeedRow, 'content_version'>;
 
@@ -101,61 +102,13 @@ export async function recordFeedGeneration(
     .execute();
 }
 
-/** One of the org's connected stores (the channel a feed reads). */
-export async function getChannelOfOrg(
-  db: DB,
-  orgId: string,
-  channelId: string,
-): Promise<Pick<StoreChannelRow, 'id' | 'org_id' | 'platform' | 'store_url' | 'name'> | undefined> {
-  return db
-    .selectFrom('store_channels')
-    .select(['id', 'org_id', 'platform', 'store_url', 'name'])
-    .where('org_id', '=', orgId)
-    .where('id', '=', channelId)
-    .executeTakeFirst();
-}
-
-export async function getChannel(
-  db: DB,
-  channelId: string,
-): Promise<Pick<StoreChannelRow, 'id' | 'org_id' | 'platform' | 'store_url' | 'name'> | undefined> {
-  return db
-    .selectFrom('store_channels')
-    .select(['id', 'org_id', 'platform', 'store_url', 'name'])
-    .where('id', '=', channelId)
-    .executeTakeFirst();
-}
-
 export type FeedProduct = Omit<ProductRow, 'org_id' | 'seen_run_id' | 'updated_at' | 'source_modified_at'>;
 
 /** The query of one page of the channel's products (primary-key order, strictly after `afterExternalId`). */
 function productPageQuery(db: DB, channelId: string, afterExternalId: string | null, limit: number) {
   let query = db
     .selectFrom('products')
-    .select([
-      'channel_id',
-      'external_id',
-      'group_id',
-      'sku',
-      'title',
-      'description',
-      'link',
-      'image_link',
-      'additional_image_links',
-      'price',
-      'sale_price',
-      'sale_from',
-      'sale_to',
-      'currency',
-      'availability',
-      'brand',
-      'gtin',
-      'mpn',
-      'categories',
-      'condition',
-      'shipping_weight',
-      'attributes',
-    ])
+    .select(['channel_id', 'external_id', ...PRODUCT_FIELDS])
     .where('channel_id', '=', channelId);
   if (afterExternalId !== null) query = query.where('external_id', '>', afterExternalId);
   return query.orderBy('channel_id').orderBy('external_id').limit(limit);

@@ -8,24 +8,6 @@ import { PostgresAdapter, sql } from 'kysely';
 import type { DB, Dialect } from '../db.js';
 import type { NewProduct, ProductRow, StoreChannelRow } from '../schema.js';
 
-/** A channel of the org (another org's is undefined, as everywhere). */
-export async function getChannelOfOrg(
-  db: DB,
-  orgId: string,
-  channelId: string,
-): Promise<StoreChannelRow | undefined> {
-  return db
-    .selectFrom('store_channels')
-    .selectAll()
-    .where('id', '=', channelId)
-    .where('org_id', '=', orgId)
-    .executeTakeFirst();
-}
-
-export async function getChannelById(db: DB, channelId: string): Promise<StoreChannelRow | undefined> {
-  return db.selectFrom('store_channels').selectAll().where('id', '=', channelId).executeTakeFirst();
-}
-
 /** The connected (not disconnected) channel linked to a Tagbridge domain, newest first. */
 export async function getChannelOfDomain(db: DB, domainId: string): Promise<StoreChannelRow | undefined> {
   return db
@@ -178,7 +160,8 @@ export async function restartAsFull(
 /** A product as stored, without the bookkeeping (`seen_run_id`, `updated_at`). */
 export type ProductValues = Omit<NewProduct, 'seen_run_id' | 'updated_at'>;
 
-const CONTENT_COLUMNS = [
+/** A product's catalogue fields (what a feed lays out); with `source_modified_at`, what a sync compares. */
+export const PRODUCT_FIELDS = [
   'group_id',
   'sku',
   'title',
@@ -199,8 +182,9 @@ const CONTENT_COLUMNS = [
   'condition',
   'shipping_weight',
   'attributes',
-  'source_modified_at',
 ] as const;
+
+const CONTENT_COLUMNS = [...PRODUCT_FIELDS, 'source_modified_at'] as const;
 
 const same = (a: unknown, b: unknown): boolean => (a ?? null) === (b ?? null) || String(a) === String(b);
 

@@ -184,23 +184,44 @@ export async function deleteShopStoreAccessOf(
     .execute();
 }
 
-export interface OrgSyncFigures {
-  suppliers: number;
+/** What `/api/sync/status` sums for one org: its channels' status and sync columns, its feeds and products. */
+export interface OrgSyncRows {
+  channels: Array<
+    Pick<
+      StoreChannelRow,
+      | 'status'
+      | 'last_activity_at'
+      | 'sync_state'
+      | 'sync_done'
+      | 'sync_total'
+      | 'sync_full'
+      | 'sync_started_at'
+      | 'last_sync_at'
+      | 'last_sync_result'
+      | 'last_sync_error'
+      | 'next_sync_at'
+    >
+  >;
   feeds: number;
   products: number;
-  lastSyncAt: number | null;
-  lastActivityAt: number | null;
-  /** Of the channels syncing now. */
-  syncing: number;
-  syncDone: number;
-  syncTotal: number | null;
 }
 
-/** The real figures of `/api/sync/status` for one org. */
-export async function orgSyncFigures(db: DB, orgId: string): Promise<OrgSyncFigures> {
+export async function orgSyncRows(db: DB, orgId: string): Promise<OrgSyncRows> {
   const channels = await db
     .selectFrom('store_channels')
-    .select(['status', 'sync_state', 'sync_done', 'sync_total', 'last_sync_at', 'last_activity_at'])
+    .select([
+      'status',
+      'last_activity_at',
+      'sync_state',
+      'sync_done',
+      'sync_total',
+      'sync_full',
+      'sync_started_at',
+      'last_sync_at',
+      'last_sync_result',
+      'last_sync_error',
+      'next_sync_at',
+    ])
     .where('org_id', '=', orgId)
     .execute();
   const feeds = await db
@@ -213,32 +234,7 @@ export async function orgSyncFigures(db: DB, orgId: string): Promise<OrgSyncFigu
     .select((eb) => eb.fn.countAll().as('n'))
     .where('org_id', '=', orgId)
     .executeTakeFirst();
-  let lastSyncAt: number | null = null;
-  let lastActivityAt: number | null = null;
-  let syncing = 0;
-  let syncDone = 0;
-  let syncTotal: number | null = null;
-  const max = (a: number | null, b: number | null | undefined): number | null =>
-    b == null ? a : a === null ? Number(b) : Math.max(a, Number(b));
-  for (const c of channels) {
-    lastSyncAt = max(lastSyncAt, c.last_sync_at);
-    lastActivityAt = max(lastActivityAt, c.last_activity_at);
-    if (c.sync_state === 'running' || c.sync_state === 'queued') {
-      syncing += 1;
-      syncDone += Number(c.sync_done);
-      if (c.sync_total != null) syncTotal = (syncTotal ?? 0) + Number(c.sync_total);
-    }
-  }
-  return {
-    suppliers: channels.filter((c) => c.status === 'active').length,
-    feeds: Number(feeds?.n ?? 0),
-    products: Number(products?.n ?? 0),
-    lastSyncAt,
-    lastActivityAt: max(lastActivityAt, lastSyncAt),
-    syncing,
-    syncDone,
-    syncTotal,
-  };
+  return { channels, feeds: Number(feeds?.n ?? 0), products: Number(products?.n ?? 0) };
 }
 
 export async function insertShopifyOauthState(db: DB, row: ShopifyOauthStateRow): Promise<void> {
