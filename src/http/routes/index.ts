@@ -84,6 +84,7 @@ import { registerOrgsCreate } from './orgs.create.js';
 import { registerOrgsList } from './orgs.list.js';
 import { registerPmwEventsCreate } from './pmw-events.create.js';
 import { registerPublicFeedsGet } from './public-feeds.get.js';
+import { registerSalesChannelsGet } from './sales-channels.get.js';
 import { registerShopWebhooksReceive } from './shop-webhooks.receive.js';
 import { registerSignInGet } from './sign-in.get.js';
 import { registerStoreChannels } from './store-channels.js';
@@ -189,6 +190,7 @@ export async function registerRoutes(app: App, deps: AppDeps): Promise<void> {
     registerApiShopifyOauth(scope, deps);
   });
   await registerApiAuthPluginConfirm(app, deps);
+  registerSalesChannelsGet(app, deps);
   registerStoreChannels(app, deps);
   // Catalogue sync of connected stores (issue 11).
   registerStoreChannelsSync(app, deps);
