@@ -11,10 +11,11 @@ import { syncChannelToEnd } from '../../src/catalogue/channel-sync.js';
 import { type FakeWooCommerceStore, startFakeWooCommerce } from '../../src/dev/fakes/woocommerce-store.js';
 import { ManualClock } from '../../src/lib/clock.js';
 import { updateOrgPlan } from '../../src/storage/repos/orgs.js';
-import { countOrgProducts, getChannelById } from '../../src/storage/repos/products.js';
+import { countOrgProducts } from '../../src/storage/repos/products.js';
+import { getStoreChannelById } from '../../src/storage/repos/store-channels.js';
 import { createSession, createTenant, startTestService, type TestService } from '../harness.js';
-import { assertSeedError, call, uniqueEmail } from '../stores/helpers.js';
-import { CATALOGUE_ENV, createChannel, syncDeps } from './helpers.js';
+import { assertSeedError, call, insertChannel, uniqueEmail } from '../stores/helpers.js';
+import { CATALOGUE_ENV, syncDeps } from './helpers.js';
 
 const LIMIT = 120;
 /** 250 generated + the sample's simple product and variable product (two variations). */
@@ -60,7 +61,7 @@ describe('product limit of the plan', () => {
     assert.equal(connected.status, 201, JSON.stringify(connected.body));
     const token = String(connected.body.token);
     const channelId = String(connected.body.channelId);
-    const orgId = (await getChannelById(service.storage.db, channelId))!.org_id;
+    const orgId = (await getStoreChannelById(service.storage.db, channelId))!.org_id;
     await updateOrgPlan(service.storage.db, orgId, { plan: 'free' });
 
     const status0 = await call(service, 'GET', '/api/sync/status', { token });
@@ -78,7 +79,7 @@ describe('product limit of the plan', () => {
     assert.equal(first.notAdded, STORE_PRODUCTS - LIMIT);
     const message = `The plan's limit of ${LIMIT} products is reached: ${STORE_PRODUCTS - LIMIT} products were not added (PIM_PRODUCT_LIMIT). Upgrade the plan or narrow the catalogue.`;
     assert.deepEqual(first.warnings, [message]);
-    let row = (await getChannelById(service.storage.db, channelId))!;
+    let row = (await getStoreChannelById(service.storage.db, channelId))!;
     assert.equal(row.last_sync_result, 'limited');
     assert.equal(row.last_sync_error, message);
     assert.equal(row.sync_cursor, null, 'the run ended');
@@ -135,7 +136,7 @@ describe('product limit of the plan', () => {
     assert.equal(renamed.title, 'Renamed at the limit');
 
     // A second channel of the org shares the limit: nothing new fits.
-    const other = await createChannel(service, {
+    const other = await insertChannel(service, {
       orgId,
       platform: 'woocommerce',
       storeUrl: small.url,
@@ -150,7 +151,7 @@ describe('product limit of the plan', () => {
     assert.equal(shared.status, 'completed', shared.error);
     assert.equal(shared.products, 0);
     assert.equal(shared.notAdded, SMALL_STORE_PRODUCTS);
-    assert.equal((await getChannelById(service.storage.db, other))!.last_sync_result, 'limited');
+    assert.equal((await getStoreChannelById(service.storage.db, other))!.last_sync_result, 'limited');
     assert.equal(await countOrgProducts(service.storage.db, orgId), LIMIT);
 
     // A bigger plan lifts it on the next run of each channel.
@@ -167,7 +168,7 @@ describe('product limit of the plan', () => {
     assert.equal(third.notAdded, 0);
     const fourth = await sync(other);
     assert.equal(fourth.products, SMALL_STORE_PRODUCTS);
-    row = (await getChannelById(service.storage.db, channelId))!;
+    row = (await getStoreChannelById(service.storage.db, channelId))!;
     assert.equal(row.last_sync_result, 'success');
     assert.equal(row.last_sync_error, null);
     assert.equal(row.sync_full, 0);
@@ -177,7 +178,7 @@ describe('product limit of the plan', () => {
   test('two channels of one org syncing at once never hold more than the limit together', async () => {
     const tenant = await createTenant(service, { plan: 'free' });
     const channel = (s: FakeWooCommerceStore) =>
-      createChannel(service, {
+      insertChannel(service, {
         orgId: tenant.org.id,
         platform: 'woocommerce',
         storeUrl: s.url,
