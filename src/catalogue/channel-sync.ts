@@ -17,6 +17,7 @@ import type { ProductRow, StoreChannelRow } from '../storage/schema.js';
 import { orgProductLimit } from './product-limit.js';
 import { type SyncProgress, syncProgress } from './progress.js';
 import { runLeasedSync, type SyncDeps, type SyncOutcome } from './run-sync.js';
+import type { CatalogueItem } from './types.js';
 
 export interface ChannelSyncView extends SyncProgress {
   channelId: string;
@@ -150,32 +151,16 @@ export async function syncChannelToEnd(
   throw new ApiError('service_unavailable', 'The channel stayed leased by another node');
 }
 
-/** A product as the management API shows it. */
-export interface ProductView {
+/**
+ * A product as the management API shows it: the catalogue item read back from its row (availability and
+ * condition as stored text), named by the store's id.
+ */
+export type ProductView = Omit<CatalogueItem, 'externalId' | 'availability' | 'condition'> & {
   id: string;
-  groupId: string | null;
-  sku: string | null;
-  title: string;
-  description: string | null;
-  link: string | null;
-  imageLink: string | null;
-  additionalImageLinks: string[];
-  price: string | null;
-  salePrice: string | null;
-  saleFrom: number | null;
-  saleTo: number | null;
-  currency: string | null;
   availability: string;
-  brand: string | null;
-  gtin: string | null;
-  mpn: string | null;
-  categories: string[];
   condition: string | null;
-  shippingWeight: string | null;
-  attributes: Record<string, string> | null;
-  sourceModifiedAt: number | null;
   updatedAt: number;
-}
+};
 
 const parse = <T>(raw: string | null, fallback: T): T => {
   if (raw === null) return fallback;

@@ -13,6 +13,7 @@ import {
   completeChannelRun,
   countProducts,
   failChannelRun,
+  type PageCounts,
   type ProductValues,
   renewChannelLease,
   startChannelRun,
@@ -273,20 +274,21 @@ export async function runLeasedSync(
           return (c: WooCursor | ShopifyCursor) => source.step(c as ShopifyCursor);
         })();
 
+  // A stop asked for (CLI interrupt, worker shutdown): the run's figures so far; its cursor stays for later.
+  const stopped = async (): Promise<SyncOutcome> => ({
+    ...base,
+    status: 'stopped',
+    full: run.full,
+    resumed,
+    products: await countOf(deps, channel.id),
+    ...figures(run.stats),
+    durationMs: deps.waits.now() - started,
+  });
+
   options.onProgress?.(run.stats.done, run.stats.total);
   try {
     for (;;) {
-      if (options.shouldStop?.()) {
-        return {
-          ...base,
-          status: 'stopped',
-          full: run.full,
-          resumed,
-          products: await countOf(deps, channel.id),
-          ...figures(run.stats),
-          durationMs: deps.waits.now() - started,
-        };
-      }
+      if (options.shouldStop?.()) return stopped();
       const result = await step(run.source);
       const stats = run.stats;
       if (result.total !== undefined) stats.total = result.total;
@@ -304,13 +306,7 @@ export async function runLeasedSync(
         cursor: (counts) =>
           JSON.stringify({
             ...run,
-            stats: {
-              ...stats,
-              created: stats.created + counts.created,
-              updated: stats.updated + counts.updated,
-              unchanged: stats.unchanged + counts.unchanged,
-              notAdded: (stats.notAdded ?? 0) + counts.notAdded,
-            },
+            stats: withPageCounts(stats, counts),
           }),
         done: stats.done,
         total: stats.total,
@@ -319,26 +315,13 @@ export async function runLeasedSync(
         productLimit: { orgId: channel.org_id, of: productLimitOf(deps.config) },
       });
       if (counts === null) return lostLease(deps, base, run, resumed, started);
-      stats.created += counts.created;
-      stats.updated += counts.updated;
-      stats.unchanged += counts.unchanged;
-      stats.notAdded = (stats.notAdded ?? 0) + counts.notAdded;
+      Object.assign(stats, withPageCounts(stats, counts));
       options.onProgress?.(stats.done, stats.total);
       if (result.finished) break;
     }
   } catch (error) {
     if (error instanceof LeaseLostError) return lostLease(deps, base, run, resumed, started);
-    if (error instanceof RunStoppedError) {
-      return {
-        ...base,
-        status: 'stopped',
-        full: run.full,
-        resumed,
-        products: await countOf(deps, channel.id),
-        ...figures(run.stats),
-        durationMs: deps.waits.now() - started,
-      };
-    }
+    if (error instanceof RunStoppedError) return stopped();
     if (error instanceof CredentialsRefusedError)
       return fail('needs_attention', error.message, run.stats, run.full, resumed);
     if (error instanceof StoreUnavailableError)
@@ -399,6 +382,15 @@ class LeaseLostError extends Error {
     super('the sync lease was taken over');
   }
 }
+
+/** The run's figures with one written page's counts added (what the page's cursor and the run carry). */
+const withPageCounts = (stats: RunStats, counts: PageCounts): RunStats => ({
+  ...stats,
+  created: stats.created + counts.created,
+  updated: stats.updated + counts.updated,
+  unchanged: stats.unchanged + counts.unchanged,
+  notAdded: (stats.notAdded ?? 0) + counts.notAdded,
+});
 
 const figures = (
   stats: RunStats,
