@@ -162,6 +162,17 @@ export interface Config {
     /** Products read from the database per query while generating. */
     pageSize: number;
   };
+  /** The first-party pixel and attribution (docs/pixel.md). */
+  pixel: {
+    /** `POST /v1/collect` requests per minute from one IP. */
+    rateLimitPerIpPerMinute: number;
+    /** `POST /v1/collect` requests per minute with one `pk_` key (all visitors of a shop together). */
+    rateLimitPerKeyPerMinute: number;
+    /** Lifetime of the first-party cookies the collect response sets (Meta and Google use 390 days). */
+    cookieMaxAgeDays: number;
+    /** Attribution looks back this far from an order for its touchpoints (first and last click). */
+    attributionWindowDays: number;
+  };
   /** Outbound webhooks (docs/webhooks.md). */
   webhooks: {
     /** Timeout of one attempt (connect to last byte). */
@@ -456,6 +467,12 @@ export function loadConfig(env: Env = process.env): Config {
       cacheMaxBytes: int(env, 'FEED_CACHE_MAX_MB', 64, 1) * 1024 * 1024,
       rateLimitPerMinute: int(env, 'FEED_RATE_LIMIT_PER_MINUTE', 30, 1),
       pageSize: int(env, 'FEED_PAGE_SIZE', 250, 10),
+    },
+    pixel: {
+      rateLimitPerIpPerMinute: int(env, 'PIXEL_RATE_LIMIT_PER_IP_PER_MINUTE', 120, 1),
+      rateLimitPerKeyPerMinute: int(env, 'PIXEL_RATE_LIMIT_PER_KEY_PER_MINUTE', 60_000, 1),
+      cookieMaxAgeDays: int(env, 'PIXEL_COOKIE_MAX_AGE_DAYS', 390, 1),
+      attributionWindowDays: int(env, 'ATTRIBUTION_WINDOW_DAYS', 30, 1),
     },
     webhooks: {
       timeoutMs: int(env, 'WEBHOOK_TIMEOUT_MS', 15_000, 100),

@@ -10,6 +10,7 @@ import * as m0007 from './migrations/0007_diagnostics.js';
 import * as m0008 from './migrations/0008_orders.js';
 import * as m0009 from './migrations/0009_webhooks_out.js';
 import * as m0010 from './migrations/0010_stores.js';
+import * as m0011 from './migrations/0011_pixel.js';
 
 // Migrations are compiled in (no directory scanning), so the built package and tests see the same list.
 const migrations: Record<string, Migration> = {
@@ -23,6 +24,7 @@ const migrations: Record<string, Migration> = {
   '0008_orders': m0008,
   '0009_webhooks_out': m0009,
   '0010_stores': m0010,
+  '0011_pixel': m0011,
 };
 
 const provider: MigrationProvider = {

@@ -405,6 +405,10 @@ export interface Database {
   store_channels: StoreChannelsTable;
   products: ProductsTable;
   feeds: FeedsTable;
+  pixel_keys: PixelKeysTable;
+  visitors: VisitorsTable;
+  touchpoints: TouchpointsTable;
+  conversions: ConversionsTable;
 }
 
 export type Org = Selectable<OrgsTable>;
@@ -634,3 +638,70 @@ export type StoreChannelRow = Selectable<StoreChannelsTable>;
 export type ProductRow = Selectable<ProductsTable>;
 export type NewProduct = Insertable<ProductsTable>;
 export type FeedRow = Selectable<FeedsTable>;
+
+/** A publishable `pk_…` key of one domain (migration 0011): sends pixel events from its origins, nothing else. */
+export interface PixelKeysTable {
+  id: string;
+  org_id: string;
+  domain_id: string;
+  name: string;
+  /** SHA-256 hex of the key. */
+  key_hash: string;
+  key_preview: string;
+  created_by: string | null;
+  created_at: number;
+  last_used_at: number | null;
+  revoked_at: number | null;
+}
+export type PixelKeyRow = Selectable<PixelKeysTable>;
+
+/** A first-party visitor of a domain (the `_tb_vid` cookie), stitched to a shopper once identified. */
+export interface VisitorsTable {
+  id: string;
+  org_id: string;
+  domain_id: string;
+  visitor_id: string;
+  /** Keyed hash of the normalized e-mail (else the customer id); links a shopper's visitors. */
+  shopper_key: string | null;
+  /** Sealed {email, phone, externalId}; associated data: the row id. */
+  identity_sealed: string | null;
+  first_seen_at: number;
+  last_seen_at: number;
+  stitched_at: number | null;
+}
+export type VisitorRow = Selectable<VisitorsTable>;
+
+/** A landing that can take credit for an order: click ids, UTM parameters, or a referrer. */
+export interface TouchpointsTable {
+  id: string;
+  org_id: string;
+  domain_id: string;
+  visitor_id: string;
+  /** Milliseconds. */
+  occurred_at: number;
+  /** meta | google_ads | microsoft | tiktok | pinterest | snapchat | reddit | utm | referral */
+  channel: string;
+  utm_source: string | null;
+  utm_medium: string | null;
+  utm_campaign: string | null;
+  /** Sealed {landingUrl, referrer, clickIds: {name: {value, at}}}; associated data: the row id. */
+  details_sealed: string;
+}
+export type TouchpointRow = Selectable<TouchpointsTable>;
+
+/** An order the attribution report looks at: the visitor who placed it, or the shopper it was stitched to. */
+export interface ConversionsTable {
+  id: string;
+  org_id: string;
+  domain_id: string;
+  order_id: string;
+  event_id: string;
+  visitor_id: string | null;
+  shopper_key: string | null;
+  value: string | null;
+  currency: string | null;
+  /** Milliseconds. */
+  occurred_at: number;
+  created_at: number;
+}
+export type ConversionRow = Selectable<ConversionsTable>;
