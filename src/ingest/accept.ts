@@ -165,9 +165,30 @@ export function pmwEvents(
   client: { ipAddress?: string | undefined; userAgent?: string | undefined },
 ): PrepareEvents {
   return (_now, options) =>
-    items.map((item, index) =>
-      refuseBadConsent(`[${index}]`, index, () => preparePmwEvent(ctx, item, client, options)),
-    );
+    items.map((item, index) => {
+      refuseNulInMembers(item, index);
+      return refuseBadConsent(`[${index}]`, index, () => preparePmwEvent(ctx, item, client, options));
+    });
+}
+
+/**
+ * PMW's platform members are free-form (the schema cannot say which strings they hold), and some of their
+ * values become columns (event id, page URL): U+0000, which PostgreSQL text cannot store, is refused here
+ * as the schema refuses it everywhere else.
+ */
+function refuseNulInMembers(item: PmwEvent, index: number): void {
+  for (const [member, value] of Object.entries(item)) {
+    if (!value || typeof value !== 'object') continue;
+    for (const [key, field] of Object.entries(value as Record<string, unknown>)) {
+      if (typeof field === 'string' && field.includes('\u0000')) {
+        const path = `[${index}].${member}.${key}`;
+        throw new ApiError('invalid_payload', `${path} must not contain the NUL character (\\u0000)`, {
+          field: path,
+          index,
+        });
+      }
+    }
+  }
 }
 
 /** Duplicates that came from the other path mark the stored event: the shop's ids line up (diagnostics). */
