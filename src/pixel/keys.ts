@@ -116,7 +116,7 @@ export async function createPixelKey(
   return deps.storage.db.transaction().execute(async (trx) => {
     const domain = await liveDomain(trx, input.orgId, input.domainId);
     const row: PixelKeyRow = {
-      id: newId('pk', now),
+      id: newId('pxk', now),
       org_id: domain.org_id,
       domain_id: domain.id,
       name,

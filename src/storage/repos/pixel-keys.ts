@@ -22,7 +22,11 @@ export async function listPixelKeys(db: DB, orgId: string, domainId: string): Pr
 }
 
 /** A key by id; `orgId` null is the operator (CLI) looking across orgs. */
-export async function getPixelKey(db: DB, orgId: string | null, id: string): Promise<PixelKeyRow | undefined> {
+export async function getPixelKey(
+  db: DB,
+  orgId: string | null,
+  id: string,
+): Promise<PixelKeyRow | undefined> {
   let query = db.selectFrom('pixel_keys').selectAll().where('id', '=', id);
   if (orgId !== null) query = query.where('org_id', '=', orgId);
   return query.executeTakeFirst();
