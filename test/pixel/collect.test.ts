@@ -129,11 +129,11 @@ describe('POST /v1/collect', () => {
     const cookies = setCookies(res);
     assert.deepEqual(Object.keys(cookies).sort(), ['_fbc', '_fbp', '_ga', '_gcl_aw', '_tb_vid']);
     const attrs = `; Max-Age=${AGE}; Domain=acme-shop.test; Path=/; Secure; SameSite=Lax`;
-    assert.match(cookies._fbc!, new RegExp(`^_fbc=fb\\.1\\.\\d{13}\\.IwAR-landing_1${escape(attrs)}$`));
-    assert.match(cookies._fbp!, new RegExp(`^_fbp=fb\\.1\\.\\d{13}\\.\\d{10}${escape(attrs)}$`));
-    assert.match(cookies._gcl_aw!, new RegExp(`^_gcl_aw=GCL\\.\\d{10}\\.Cj0-gclid_1${escape(attrs)}$`));
-    assert.match(cookies._tb_vid!, new RegExp(`^_tb_vid=[A-Za-z0-9_-]{22}${escape(attrs)}$`));
-    assert.match(cookies._ga!, new RegExp(`^_ga=GA1\\.1\\.\\d+\\.\\d{10}${escape(attrs)}$`));
+    assert.match(cookies._fbc!, new RegExp(`^_fbc=fb\\.1\\.\\d{13}\\.IwAR-landing_1${escapeRegExp(attrs)}$`));
+    assert.match(cookies._fbp!, new RegExp(`^_fbp=fb\\.1\\.\\d{13}\\.\\d{10}${escapeRegExp(attrs)}$`));
+    assert.match(cookies._gcl_aw!, new RegExp(`^_gcl_aw=GCL\\.\\d{10}\\.Cj0-gclid_1${escapeRegExp(attrs)}$`));
+    assert.match(cookies._tb_vid!, new RegExp(`^_tb_vid=[A-Za-z0-9_-]{22}${escapeRegExp(attrs)}$`));
+    assert.match(cookies._ga!, new RegExp(`^_ga=GA1\\.1\\.\\d+\\.\\d{10}${escapeRegExp(attrs)}$`));
     for (const line of Object.values(cookies)) assert.ok(!/HttpOnly/i.test(line), line);
 
     const { row, userData } = await storedEvent(service, 'pv-json-1');
@@ -507,6 +507,6 @@ describe('POST /v1/collect: rate limits per IP and per key', () => {
   });
 });
 
-function escape(text: string): string {
+function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
