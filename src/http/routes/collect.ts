@@ -195,7 +195,6 @@ export async function registerCollect(app: App, deps: AppDeps): Promise<void> {
           summary: 'Collect pixel events',
           description:
             'Events from the first-party pixel (/p.js) on a shop page: authenticated by a publishable pk_ key (body `key` or X-Tagbridge-Key) and the Origin of the shop, JSON as application/json or text/plain (sendBeacon), at most 64 KB and 50 events. Stored durably before the answer, which sets the first-party cookies (_fbp, _fbc, _tb_vid, …) on the registrable domain of the host. See docs/pixel.md.',
-          tags: ['Pixel'],
           headers: Type.Object({
             [KEY_HEADER]: Type.Optional(Type.String({ description: 'The pk_ key, unless in the body.' })),
             origin: Type.Optional(

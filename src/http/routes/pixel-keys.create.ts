@@ -37,7 +37,7 @@ export function registerPixelKeysCreate(app: App, deps: AppDeps): void {
         summary: 'Create a pixel key',
         description:
           'Creates a publishable pk_ key for the domain’s first-party pixel: it only sends events to POST /v1/collect, and only from the domain’s shop origins. The answer holds the key and the snippet to paste once.',
-        tags: ['Pixel'],
+        tags: ['Management'],
         security: [{ sessionCookie: [] }],
         params: DomainParamsSchema,
         body: Type.Object(

@@ -15,7 +15,7 @@ export function registerPixelKeysList(app: App, deps: AppDeps): void {
         summary: 'List pixel keys',
         description:
           'The domain’s pk_ keys, newest first: preview, created, last used, status. Keys themselves are never shown again.',
-        tags: ['Pixel'],
+        tags: ['Management'],
         security: [{ sessionCookie: [] }],
         params: DomainParamsSchema,
         response: { 200: Type.Object({ pixelKeys: Type.Array(PixelKeySchema) }) },

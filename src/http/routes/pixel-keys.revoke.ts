@@ -14,7 +14,7 @@ export function registerPixelKeysRevoke(app: App, deps: AppDeps): void {
         summary: 'Revoke a pixel key',
         description:
           'Revokes the key: this node refuses it at once, every other node within 5 seconds (keys are cached that long). Revoking twice keeps the first time.',
-        tags: ['Pixel'],
+        tags: ['Management'],
         security: [{ sessionCookie: [] }],
         params: Type.Object({
           id: Type.String({ minLength: 1, maxLength: 100, description: 'The domain id (dom_…).' }),
