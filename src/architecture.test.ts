@@ -28,6 +28,9 @@ const LAYERS: string[][] = [
   ['delivery'],
   ['metrics'],
   ['app-deps'],
+  // First-party pixel (issue 12): attribution records what the pixel's collect endpoint saw.
+  ['attribution'],
+  ['pixel'],
   ['management', 'public-api', 'orders'],
   // Catalogue sync of connected stores (issue 11): below the store connections that show its progress
   // (src/catalogue/progress.ts is the one reading of the sync columns).

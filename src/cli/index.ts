@@ -26,6 +26,9 @@ import { migrate } from './commands/migrate.js';
 import { orgAddMember } from './commands/org-add-member.js';
 import { orgCreate } from './commands/org-create.js';
 import { orgSet } from './commands/org-set.js';
+import { pkCreate } from './commands/pk-create.js';
+import { pkList } from './commands/pk-list.js';
+import { pkRevoke } from './commands/pk-revoke.js';
 import { backfillCommand, reconcileCommand } from './commands/reconcile.js';
 import { serve } from './commands/serve.js';
 import { shopWebhookRotate, shopWebhookSecret } from './commands/shop-webhook.js';
@@ -87,6 +90,10 @@ export const COMMANDS: readonly Command[] = [
   feedList,
   feedUpdate,
   feedDelete,
+  // First-party pixel keys (issue 12)
+  pkCreate,
+  pkList,
+  pkRevoke,
 ];
 
 const USAGE = `Usage: tagbridge <command> [options]

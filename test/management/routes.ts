@@ -8,7 +8,10 @@
  * caller's org, whatever the URL or body names; `url` and `body` read it from `ctx.fixture`.
  */
 import { randomBytes } from 'node:crypto';
+import { systemClock } from '../../src/lib/clock.js';
 import { newId } from '../../src/lib/ids.js';
+import { CLI_ACTOR } from '../../src/management/audit.js';
+import { createPixelKey } from '../../src/pixel/keys.js';
 import { createApiKey } from '../../src/public-api/keys.js';
 import { createCustomEvent } from '../../src/storage/repos/custom-events.js';
 import { enqueueWebhookEvent, insertWebhookEndpoint } from '../../src/storage/repos/webhooks.js';
@@ -489,6 +492,26 @@ export const MANAGEMENT_ROUTES: ManagementRoute[] = [
       ...(body === undefined ? {} : { body: () => body }),
     }),
   ),
+  // First-party pixel keys (issue 12)
+  ...domainRows([
+    ['GET', '/pixel-keys', 'viewer'],
+    ['POST', '/pixel-keys', 'admin'],
+  ]),
+  {
+    method: 'DELETE',
+    path: '/v1/domains/:id/pixel-keys/:keyId',
+    url: (ctx) => `/v1/domains/${ctx.fixture.domainId}/pixel-keys/${ctx.fixture.pixelKeyId}`,
+    minRole: 'admin',
+    idScoped: true,
+    setup: async (ctx) => {
+      const { pixelKey } = await createPixelKey(
+        { storage: ctx.service.storage, clock: systemClock },
+        CLI_ACTOR,
+        { orgId: ctx.tenant.org.id, domainId: ctx.tenant.domain.id },
+      );
+      return { domainId: ctx.tenant.domain.id, pixelKeyId: pixelKey.id };
+    },
+  },
 ];
 
 /** Rows for `/v1/store-channels/:id…` routes acting on a WooCommerce channel of the caller's org. */

@@ -23,6 +23,7 @@ import { registerAuthLogin } from './auth.login.js';
 import { registerAuthLogout } from './auth.logout.js';
 import { registerAuthMe } from './auth.me.js';
 import { registerAuthSwitchOrg } from './auth.switch-org.js';
+import { registerCollect } from './collect.js';
 import { registerDestinationTypesList } from './destination-types.list.js';
 import { registerDomainDestinationsList } from './domain-destinations.list.js';
 import { registerDomainDestinationsSendTest } from './domain-destinations.send-test.js';
@@ -82,6 +83,9 @@ import { registerOrgWebhooksSendTest } from './org-webhooks.send-test.js';
 import { registerOrgWebhooksUpdate } from './org-webhooks.update.js';
 import { registerOrgsCreate } from './orgs.create.js';
 import { registerOrgsList } from './orgs.list.js';
+import { registerPixelKeysCreate } from './pixel-keys.create.js';
+import { registerPixelKeysList } from './pixel-keys.list.js';
+import { registerPixelKeysRevoke } from './pixel-keys.revoke.js';
 import { registerPmwEventsCreate } from './pmw-events.create.js';
 import { registerPublicFeedsGet } from './public-feeds.get.js';
 import { registerSalesChannelsGet } from './sales-channels.get.js';
@@ -202,4 +206,9 @@ export async function registerRoutes(app: App, deps: AppDeps): Promise<void> {
   registerFeedsUpdate(app, deps);
   registerFeedsDelete(app, deps);
   await sync2sysScope(app, (scope) => registerPublicFeedsGet(scope, deps));
+  // First-party pixel (issue 12): publishable pk_ keys and the collect endpoint.
+  registerPixelKeysList(app, deps);
+  registerPixelKeysCreate(app, deps);
+  registerPixelKeysRevoke(app, deps);
+  await registerCollect(app, deps);
 }
