@@ -24,6 +24,9 @@ const LAYERS: string[][] = [
   ['mail'],
   // Outbound webhooks: signing, the dispatcher, emission; below the areas whose changes it announces.
   ['webhooks'],
+  // Attribution (issue 12): visitors, touchpoints, conversions, the report; ingest links server-side
+  // purchases through it, so it sits below ingest.
+  ['attribution'],
   ['ingest'],
   ['delivery'],
   ['metrics'],
