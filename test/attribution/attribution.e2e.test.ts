@@ -460,6 +460,18 @@ describe('attribution report', () => {
     assert.equal((await get('sp_notakey', range)).statusCode, 401);
   });
 
+  test('OpenAPI: both routes with their query and report schemas; the public one with bearer security', async () => {
+    const doc = (await service.app!.inject({ method: 'GET', url: '/openapi.json' })).json();
+    const api = doc.paths['/api/v1/attribution']?.get;
+    assert.ok(api, '/api/v1/attribution documented');
+    assert.deepEqual(api.security, [{ bearerAuth: [] }]);
+    const params = (api.parameters as Array<{ name: string }>).map((p) => p.name).sort();
+    assert.deepEqual(params, ['cursor', 'domainId', 'from', 'limit', 'to', 'window']);
+    const ok = api.responses['200'].content['application/json'].schema;
+    assert.ok(ok.properties.channels && ok.properties.orders && ok.properties.nextCursor);
+    assert.ok(doc.paths['/v1/domains/{id}/attribution']?.get, 'the management route documented');
+  });
+
   test('CLI: attribution report --json and the human table', async () => {
     const env = testEnv(service.dataDir, sameDatabaseEnv(service));
     const args = [
