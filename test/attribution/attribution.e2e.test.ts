@@ -180,7 +180,7 @@ describe('attribution report', () => {
     const api = await service.app!.inject({
       method: 'POST',
       url: '/api/v1/events',
-      headers: bearer(key, { 'content-type': 'application/json', 'x-tagbridge-domain': tenant.domain.id }),
+      headers: bearer(key, { 'content-type': 'application/json' }),
       payload: {
         domainId: tenant.domain.id,
         eventName: 'Purchase',
