@@ -24,12 +24,15 @@ const LAYERS: string[][] = [
   ['mail'],
   // Outbound webhooks: signing, the dispatcher, emission; below the areas whose changes it announces.
   ['webhooks'],
+  // Attribution (issue 12): visitors, touchpoints, conversions, the report; ingest links server-side
+  // purchases through it, so it sits below ingest.
+  ['attribution'],
   ['ingest'],
   ['delivery'],
   ['metrics'],
   ['app-deps'],
-  // First-party pixel (issue 12): attribution records what the pixel's collect endpoint saw.
-  ['attribution'],
+  // First-party pixel (issue 12): keys, the collect endpoint, the script; attribution (below ingest) records
+  // what the collect endpoint saw.
   ['pixel'],
   ['management', 'public-api', 'orders'],
   // Catalogue sync of connected stores (issue 11): below the store connections that show its progress

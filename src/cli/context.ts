@@ -54,6 +54,8 @@ export const CLI_OPTIONS = {
   unpublish: { type: 'boolean' },
   filters: { type: 'string' },
   overrides: { type: 'string' },
+  // attribution report (issue 12)
+  window: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 

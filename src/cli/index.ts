@@ -9,6 +9,7 @@ import { ApiError, type ErrorCode } from '../errors.js';
 import { apikeyCreate } from './commands/apikey-create.js';
 import { apikeyList } from './commands/apikey-list.js';
 import { apikeyRevoke } from './commands/apikey-revoke.js';
+import { attributionReportCommand } from './commands/attribution-report.js';
 import { deliveriesList } from './commands/deliveries-list.js';
 import { deliveriesReplay } from './commands/deliveries-replay.js';
 import { deliveriesShow } from './commands/deliveries-show.js';
@@ -94,6 +95,8 @@ export const COMMANDS: readonly Command[] = [
   pkCreate,
   pkList,
   pkRevoke,
+  // Attribution (issue 12).
+  attributionReportCommand,
 ];
 
 const USAGE = `Usage: tagbridge <command> [options]

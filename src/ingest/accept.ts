@@ -26,6 +26,7 @@ import {
   prepareInboundEvent,
   preparePmwEvent,
 } from './prepare.js';
+import { linkPurchases } from './purchase-attribution.js';
 import type { QuotaDecision, QuotaTracker } from './quota.js';
 import type { InboundEvent, PmwEvent } from './schema.js';
 import type { EventStatus, GroupCommitWriter } from './writer.js';
@@ -41,10 +42,12 @@ export interface AcceptDeps {
   clock: Clock;
   sealer: Sealer;
   metrics: IngestMetrics;
-  config: { delivery: { retryHorizonMs: number } };
+  /** encryptionKeys: the shopper keys of attribution (absent: server-side purchases are not linked). */
+  config: { delivery: { retryHorizonMs: number }; encryptionKeys?: readonly Buffer[] };
   sharedIps?: SharedIpTracker | undefined;
   /** Where duplicates from the other path mark the stored event (absent: not recorded). */
   storage?: { db: DB };
+  logger?: { warn(object: object, message: string): void } | undefined;
 }
 
 /** Why one event was not accepted, when the entry point answers per event (the public API's bulk). */
@@ -251,6 +254,10 @@ export async function acceptEvents(deps: AcceptDeps, input: AcceptInput): Promis
   const duplicate = written.statuses.length - accepted;
   if (duplicate > 0 && deps.storage) await markPaired(deps.storage.db, events, written.statuses);
   deps.metrics.ingested(route, accepted, duplicate, (performance.now() - started) / 1000);
+  // Attribution (issue 12): server-side Purchases with the buyer's e-mail or customer id link their order to
+  // the shopper's pixel visitors. Non-Purchase events cost one name check; a Purchase one small upsert,
+  // after the events are durable; failures are logged, never the request's (src/ingest/purchase-attribution.ts).
+  await linkPurchases(deps, events, written.statuses);
 
   if (refused === 0) return { prepared, statuses: written.statuses, accepted, duplicate };
   let next = 0;

@@ -13,12 +13,18 @@ const DISPLAY_CHARS = 8;
 const ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 const KEY_PATTERN = /^sp_[0-9A-Za-z]{32}$/;
 
-export const SCOPES = ['events:read', 'events:write', 'stats:read', 'reconciliation:read'] as const;
+export const SCOPES = [
+  'events:read',
+  'events:write',
+  'stats:read',
+  'reconciliation:read',
+  'attribution:read',
+] as const;
 export type Scope = (typeof SCOPES)[number];
 
 /**
  * A key created without scopes gets these: the events and stats it always had. Newer read scopes
- * (`reconciliation:read`, which shows order values) are given only when asked for.
+ * (`reconciliation:read` and `attribution:read`, which show order values) are given only when asked for.
  */
 export const DEFAULT_SCOPES: readonly Scope[] = ['events:read', 'events:write', 'stats:read'];
 

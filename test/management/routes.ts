@@ -300,6 +300,8 @@ export const MANAGEMENT_ROUTES: ManagementRoute[] = [
     ['GET', '/reconciliation', 'viewer'],
     ['GET', '/shop-webhooks', 'viewer'],
     ['GET', '/order-settings', 'viewer'],
+    // Attribution (issue 12)
+    ['GET', '/attribution', 'viewer'],
   ]),
   ...orderRows([
     ['POST', '/reconciliation/backfill', 'admin', () => ({ dryRun: true })],

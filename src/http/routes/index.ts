@@ -2,6 +2,7 @@ import type { AppDeps } from '../../app-deps.js';
 import { allowEmptyJsonBody } from '../empty-json-body.js';
 import { sync2sysScope } from '../sync2sys-errors.js';
 import type { App } from '../types.js';
+import { registerApiAttribution } from './api.attribution.js';
 import { registerApiAuthAccountStatus } from './api.auth.account-status.js';
 import { registerApiAuthLogout } from './api.auth.logout.js';
 import { registerApiAuthPluginConfirm } from './api.auth.plugin-confirm.js';
@@ -33,6 +34,7 @@ import { registerDomainOrderSettings } from './domain-order-settings.js';
 import { registerDomainShopStore } from './domain-shop-store.js';
 import { registerDomainShopWebhooksList } from './domain-shop-webhooks.list.js';
 import { registerDomainShopWebhooksSecret } from './domain-shop-webhooks.secret.js';
+import { registerDomainsAttribution } from './domains.attribution.js';
 import { registerDomainsCreate } from './domains.create.js';
 import { registerDomainsDelete } from './domains.delete.js';
 import { registerDomainsDiagnostics } from './domains.diagnostics.js';
@@ -211,4 +213,7 @@ export async function registerRoutes(app: App, deps: AppDeps): Promise<void> {
   registerPixelKeysCreate(app, deps);
   registerPixelKeysRevoke(app, deps);
   await registerCollect(app, deps);
+  // Attribution of orders to the pixel's touchpoints (issue 12).
+  registerDomainsAttribution(app, deps);
+  registerApiAttribution(app, deps);
 }
