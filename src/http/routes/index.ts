@@ -82,6 +82,7 @@ import { registerOrgWebhooksSendTest } from './org-webhooks.send-test.js';
 import { registerOrgWebhooksUpdate } from './org-webhooks.update.js';
 import { registerOrgsCreate } from './orgs.create.js';
 import { registerOrgsList } from './orgs.list.js';
+import { registerPixelScript } from './pixel-script.js';
 import { registerPmwEventsCreate } from './pmw-events.create.js';
 import { registerPublicFeedsGet } from './public-feeds.get.js';
 import { registerSalesChannelsGet } from './sales-channels.get.js';
@@ -202,4 +203,6 @@ export async function registerRoutes(app: App, deps: AppDeps): Promise<void> {
   registerFeedsUpdate(app, deps);
   registerFeedsDelete(app, deps);
   await sync2sysScope(app, (scope) => registerPublicFeedsGet(scope, deps));
+  // The first-party browser pixel (issue 12).
+  registerPixelScript(app, deps);
 }
