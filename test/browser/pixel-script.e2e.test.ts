@@ -363,6 +363,22 @@ describe('the pixel script in Chromium (stand-in collect endpoint)', { skip: ski
     }
   });
 
+  test('a refused key or origin (401/403): the page stops sending instead of retrying', async () => {
+    shop.render = () => shopPage({ snippet: snippet() });
+    const s = await open('refused-key', [401]);
+    try {
+      await s.page.goto(`${shop.origin}/`);
+      await eventually(async () => s.received.length >= 1);
+      await s.page.click('#add');
+      await eventually(async () => (await errorsOf(s.page)) >= 2);
+      await new Promise((r) => setTimeout(r, 1200));
+      assert.equal(s.received.length, 1, 'nothing after the refusal');
+      assert.deepEqual(s.pageErrors, []);
+    } finally {
+      await s.finish();
+    }
+  });
+
   test('leaving the page: what is still queued goes by sendBeacon (text/plain) on pagehide', async () => {
     shop.render = () => shopPage({ snippet: snippet() });
     const s = await open('pagehide-beacon');

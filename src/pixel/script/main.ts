@@ -72,7 +72,15 @@ interface Api {
   let timer: ReturnType<typeof setTimeout> | undefined;
   let inFlight = false;
   let attempt = 0;
-  let page: Page = { url: location.href, referrer: document.referrer, title: document.title };
+  // Clipped to the endpoint's limits: one overlong URL must not get the whole batch refused.
+  const pageOf = (url: string, referrer: string): Page => ({
+    url: url.slice(0, 2048),
+    referrer: referrer.slice(0, 2048),
+    title: document.title.slice(0, 500),
+  });
+  let page = pageOf(location.href, document.referrer);
+  /** Set when the endpoint refused the key or the origin (401/403): this page sends nothing more. */
+  let refused = false;
   let lastPageKey = '';
 
   const newId = (): string => {
@@ -90,7 +98,7 @@ interface Api {
       key = k;
       schedule(0);
     } else if (name === 'track') {
-      enqueue(buildEvent(a, b, c, location.href, Date.now(), newId, identity));
+      enqueue(buildEvent(a, b, c, location.href.slice(0, 2048), Date.now(), newId, identity));
     } else if (name === 'identify') {
       identity = cleanIdentity(a);
     } else if (name === 'consent') {
@@ -106,12 +114,12 @@ interface Api {
   }
 
   function enqueue(event: CollectEvent | null): void {
-    if (!event) throw new Error('bad event');
+    if (!event || refused) throw new Error(refused ? 'refused' : 'bad event');
     api.errors += pushBounded(queue, { page, json: JSON.stringify(event) }, MAX_QUEUE);
     schedule(FLUSH_DELAY_MS);
   }
 
-  const mayNotSend = (): boolean => !key || !collectUrl || (holdUntilConsent && !consent);
+  const mayNotSend = (): boolean => refused || !key || !collectUrl || (holdUntilConsent && !consent);
 
   function schedule(delay: number): void {
     if (timer === undefined && queue.length && !mayNotSend()) {
@@ -157,6 +165,12 @@ interface Api {
         } else {
           attempt = 0;
           api.errors++;
+          if (status === 401 || status === 403) {
+            // A revoked key or a foreign origin: every later request would be refused the same way.
+            refused = true;
+            api.errors += queue.length;
+            queue = [];
+          }
           schedule(0);
         }
       });
@@ -197,7 +211,7 @@ interface Api {
     const k = pageKey(href);
     if (k === lastPageKey) return;
     // An SPA navigation's referrer is the previous page; the landing keeps the browser's referrer.
-    if (lastPageKey) page = { url: href, referrer: page.url, title: document.title };
+    if (lastPageKey) page = pageOf(href, page.url);
     lastPageKey = k;
     command(['track', 'PageVisit']);
   }
