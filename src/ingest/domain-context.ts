@@ -2,7 +2,12 @@
  * Resolves a proxy request's Host to its domain, org and enabled destinations. Cached briefly per process:
  * this runs on every proxy request. Changes made through this process invalidate at once; other nodes see
  * them within the TTL.
+ *
+ * Bounded in entries as well as in age: the Host header is the client's to choose, and an unknown host is
+ * cached too (as null, so a flood of made-up hosts costs one query each and no more), so without a bound
+ * every distinct Host ever sent would stay in memory.
  */
+import { LRUCache } from 'lru-cache';
 
 import { isDestinationType } from '../destinations/registry.js';
 import type { DestinationType } from '../destinations/types.js';
@@ -19,29 +24,45 @@ export interface DomainContext {
   destinations: Array<{ id: string; type: DestinationType }>;
 }
 
+/** Hosts kept at most; the least recently used goes first. A few thousand shops per node fit many times. */
+export const DOMAIN_CACHE_MAX_ENTRIES = 10_000;
+
 export class DomainContextCache {
-  private readonly entries = new Map<string, { value: DomainContext | null; expiresAt: number }>();
+  // lru-cache stores objects only: an unknown host is kept as { value: null }.
+  private readonly entries: LRUCache<string, { value: DomainContext | null }>;
 
   constructor(
     private readonly db: DB,
-    private readonly clock: Clock,
-    private readonly ttlMs = 5000,
-  ) {}
+    clock: Clock,
+    ttlMs = 5000,
+    maxEntries = DOMAIN_CACHE_MAX_ENTRIES,
+  ) {
+    this.entries = new LRUCache({
+      max: maxEntries,
+      ttl: ttlMs,
+      // The project's clock, so tests drive expiry; checked on every read (no timer per entry).
+      perf: { now: () => clock.now() },
+      ttlResolution: 0,
+    });
+  }
 
   async resolve(host: string): Promise<DomainContext | null> {
     const key = normalizeHost(host);
-    const now = this.clock.now();
     const cached = this.entries.get(key);
-    if (cached && cached.expiresAt > now) return cached.value;
+    if (cached) return cached.value;
     const value = await this.load(key);
-    this.entries.set(key, { value, expiresAt: now + this.ttlMs });
+    this.entries.set(key, { value });
     return value;
   }
 
   /** The cached answer for `host` if still fresh, without a query (undefined: not cached). */
   peek(host: string): DomainContext | null | undefined {
-    const cached = this.entries.get(normalizeHost(host));
-    return cached && cached.expiresAt > this.clock.now() ? cached.value : undefined;
+    return this.entries.peek(normalizeHost(host))?.value;
+  }
+
+  /** Hosts held now (fresh or not yet swept); never more than the bound. */
+  get size(): number {
+    return this.entries.size;
   }
 
   /** Drop everything (after a domain, org or destination change made by this process). */
