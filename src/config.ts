@@ -342,7 +342,7 @@ export function loadConfig(env: Env = process.env): Config {
     if (existsSync(keyFile)) {
       currentKey = decodeKey(keyFile, readFileSync(keyFile, 'utf8'));
     } else {
-      mkdirSync(dataDir, { recursive: true });
+      mkdirSync(dataDir, { recursive: true, mode: 0o700 });
       currentKey = randomBytes(32);
       writeFileSync(keyFile, `${currentKey.toString('base64')}\n`, { mode: 0o600 });
       encryptionKeyGenerated = true;

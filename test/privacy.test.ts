@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { chmodSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { sql } from 'kysely';
@@ -11,6 +11,7 @@ import {
   eventually,
   proxyHeaders,
   purchaseEvent,
+  sameDatabaseEnv,
   startTestService,
   type Tenant,
   type TestService,
@@ -141,6 +142,35 @@ describe('personal data never reaches the database in cleartext', () => {
         const text = dump.rows.map((r) => r.row).join('\n');
         for (const needle of needles()) assert.ok(!text.includes(needle), `${table} contains ${needle}`);
       }
+    }
+  });
+});
+
+describe('the SQLite files are readable by their owner only', () => {
+  test('the data directory is 0700; the database and its WAL are 0600, an older 0644 file is narrowed', async (t) => {
+    if (dialect !== 'sqlite') return t.skip('SQLite files only');
+    const service = await startTestService();
+    try {
+      await service.app!.inject({ method: 'GET', url: '/health' });
+      const file = join(service.dataDir, 'tagbridge.db');
+      assert.equal(statSync(file).mode & 0o777, 0o600);
+      assert.equal(statSync(`${file}-wal`).mode & 0o777, 0o600);
+    } finally {
+      await service.close();
+    }
+    // A database file left world-readable by an earlier version is narrowed when it is opened again.
+    const file = join(service.dataDir, 'tagbridge.db');
+    chmodSync(file, 0o644);
+    const again = await startTestService({ env: sameDatabaseEnv(service) });
+    try {
+      assert.equal(statSync(file).mode & 0o777, 0o600);
+      // A data directory the service creates itself.
+      const dataDir = join(service.dataDir, 'nested', 'data');
+      const fresh = await startTestService({ env: { DATA_DIR: dataDir } });
+      assert.equal(statSync(dataDir).mode & 0o777, 0o700);
+      await fresh.close();
+    } finally {
+      await again.destroy();
     }
   });
 });

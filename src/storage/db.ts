@@ -1,7 +1,7 @@
 /**
  * One query layer over two dialects: better-sqlite3 (embedded default) and PostgreSQL (DATABASE_URL).
  */
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import SQLite, { type Database as SqliteHandle } from 'better-sqlite3';
 import {
@@ -152,12 +152,28 @@ class MainSqliteDialect extends SqliteDialect {
   }
 }
 
+/**
+ * The database holds sealed personal data and every credential (sealed too): readable by its owner only,
+ * like the key file. SQLite gives its -wal and -shm files the database file's permissions, so creating the
+ * file 0600 before SQLite opens it covers all three; a file made by an older version is narrowed here.
+ */
+function ownerOnly(file: string): void {
+  if (file === ':memory:' || file.startsWith('file:')) return;
+  closeSync(openSync(file, 'a', 0o600));
+  try {
+    chmodSync(file, 0o600);
+  } catch {
+    // Not ours to change (a file another user provides): SQLite still opens it as configured.
+  }
+}
+
 function openSqlite(options: StorageOptions): Storage {
-  mkdirSync(options.dataDir, { recursive: true });
+  mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
   const settings: SqliteSettings = {
     file: options.sqliteFile ?? join(options.dataDir, 'tagbridge.db'),
     synchronous: options.sqliteSynchronous ?? 'FULL',
   };
+  ownerOnly(settings.file);
   const database = openSqliteHandle(settings);
   const writeGate: SqliteWriteGate = { wait: null };
   const db = new Kysely<Database>({ dialect: new MainSqliteDialect(database, writeGate) });
