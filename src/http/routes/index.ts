@@ -88,6 +88,7 @@ import { registerOrgsList } from './orgs.list.js';
 import { registerPixelKeysCreate } from './pixel-keys.create.js';
 import { registerPixelKeysList } from './pixel-keys.list.js';
 import { registerPixelKeysRevoke } from './pixel-keys.revoke.js';
+import { registerPixelScript } from './pixel-script.js';
 import { registerPmwEventsCreate } from './pmw-events.create.js';
 import { registerPublicFeedsGet } from './public-feeds.get.js';
 import { registerSalesChannelsGet } from './sales-channels.get.js';
@@ -216,4 +217,6 @@ export async function registerRoutes(app: App, deps: AppDeps): Promise<void> {
   // Attribution of orders to the pixel's touchpoints (issue 12).
   registerDomainsAttribution(app, deps);
   registerApiAttribution(app, deps);
+  // The first-party browser pixel (issue 12).
+  registerPixelScript(app, deps);
 }

@@ -1,0 +1,97 @@
+import { createHash } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
+import { Type } from 'typebox';
+import type { AppDeps } from '../../app-deps.js';
+import { ApiError } from '../../errors.js';
+import { type PixelBundle, type PixelConfig, pixelBundle, pixelSource } from '../../pixel/bundle.js';
+import type { App } from '../types.js';
+
+const YEAR = 'public, max-age=31536000, immutable';
+const FIVE_MINUTES = 'public, max-age=300';
+
+/** One domain's script as served: the bundle inside a function that hands it the domain's configuration. */
+interface Served {
+  body: Buffer;
+  gzipped: Buffer;
+  etag: string;
+}
+
+function serve(bundle: PixelBundle, config: PixelConfig): Served {
+  const body = Buffer.from(pixelSource(bundle, config), 'utf8');
+  const etag = `"${createHash('sha256').update(body).digest('hex').slice(0, 24)}"`;
+  return { body, gzipped: gzipSync(body, { level: 9 }), etag };
+}
+
+/** `gzip` listed in Accept-Encoding without `q=0`. */
+function acceptsGzip(header: string | undefined): boolean {
+  if (!header) return false;
+  return header.split(',').some((part) => {
+    const [coding, ...params] = part.trim().toLowerCase().split(';');
+    if (coding !== 'gzip' && coding !== '*') return false;
+    return !params.some((p) => /^\s*q=0(\.0*)?\s*$/.test(p));
+  });
+}
+
+/** If-None-Match names `etag` (weak or strong, or `*`). */
+function notModified(header: string | undefined, etag: string): boolean {
+  if (!header) return false;
+  return header.split(',').some((tag) => {
+    const t = tag.trim();
+    return t === '*' || t.replace(/^W\//, '') === etag;
+  });
+}
+
+export function registerPixelScript(app: App, deps: AppDeps): void {
+  // Per domain configuration → the served script; a few hundred domains at most per process in practice,
+  // and the map is dropped when it grows past that (a rebuild costs one gzip).
+  const cache = new Map<string, Served>();
+  app.get(
+    '/p.js',
+    {
+      schema: {
+        description:
+          'The browser pixel (docs/pixel.md), served on the domain’s proxy host (the domain is found by Host). ' +
+          '`?v=<hash>` naming the current build is cached for a year (immutable); otherwise for five minutes.',
+        querystring: Type.Object({
+          v: Type.Optional(Type.String({ maxLength: 64, description: 'The build hash, from the snippet.' })),
+        }),
+      },
+    },
+    async (request, reply) => {
+      const ctx = await deps.domains.resolve(request.host);
+      if (!ctx || ctx.domain.status === 'disabled') {
+        throw new ApiError('domain_not_configured', `No domain is configured for ${request.hostname}`, {
+          host: request.hostname,
+        });
+      }
+      const bundle = await pixelBundle();
+      const config: PixelConfig = {
+        consentDefault: ctx.domain.consent_default === 'deny' ? 'deny' : 'forward',
+        // Protocol-relative: the script resolves it against its own URL, so it follows the scheme the
+        // browser used (TLS is often terminated in front of this service).
+        collectUrl: `//${request.host}/v1/collect`,
+      };
+      const cacheKey = `${bundle.hash}|${config.consentDefault}|${config.collectUrl}`;
+      let served = cache.get(cacheKey);
+      if (!served) {
+        if (cache.size >= 500) cache.clear();
+        served = serve(bundle, config);
+        cache.set(cacheKey, served);
+      }
+      const gzip = acceptsGzip(request.headers['accept-encoding']);
+      reply.headers({
+        'content-type': 'text/javascript; charset=utf-8',
+        'cache-control': request.query.v === bundle.hash ? YEAR : FIVE_MINUTES,
+        // The gzipped and the plain body are two representations: each has its own (strong) tag.
+        etag: gzip ? `${served.etag.slice(0, -1)}-gz"` : served.etag,
+        vary: 'Accept-Encoding',
+        'x-content-type-options': 'nosniff',
+      });
+      if (notModified(request.headers['if-none-match'], reply.getHeader('etag') as string)) {
+        return reply.status(304).send();
+      }
+      if (gzip) reply.header('content-encoding', 'gzip');
+      return reply.send(gzip ? served.gzipped : served.body);
+    },
+  );
+}
