@@ -79,6 +79,18 @@ export function pixelSource(bundle: PixelBundle, config: PixelConfig): string {
   return `(function(tagbridgeConfig){${bundle.code}\n})(${jsLiteral(config)});\n`;
 }
 
+/**
+ * The `?v=` that may be cached for a year: the build and the domain's configuration together. A version of
+ * the build alone would let a browser keep an old consent default for a year after the shop changed it;
+ * with both, a change of either is a new URL (and the old one is served with the short lifetime).
+ */
+export function pixelVersion(bundle: PixelBundle, config: PixelConfig): string {
+  return createHash('sha256')
+    .update(`${bundle.hash}|${config.consentDefault}|${config.collectUrl}`)
+    .digest('hex')
+    .slice(0, 16);
+}
+
 let cached: Promise<PixelBundle> | null = null;
 
 /** The process's one build (concurrent first callers share it; a failed build is tried again next time). */

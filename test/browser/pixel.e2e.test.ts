@@ -6,9 +6,7 @@
  * POST /v1/events with the domain's proxy token. Screenshots and the network log: test-artifacts/browser/.
  */
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Cookie, Page } from 'playwright-core';
 import { DEV_OAUTH_CLIENT } from '../../src/destinations/google_ads/fake.js';
 import { type FakePlatforms, startFakePlatforms } from '../../src/dev/fakes/index.js';
@@ -36,13 +34,7 @@ import {
   startShop,
 } from './harness.js';
 
-// Part A of issue 12 (pk_ keys, POST /v1/collect) arrives by a merge of main; until then this file waits.
-const collectMissing = !existsSync(
-  fileURLToPath(new URL('../../src/http/routes/collect.ts', import.meta.url)),
-);
-const skip = collectMissing
-  ? 'POST /v1/collect (issue 12 part A) is not in this tree yet'
-  : browserSkipReason();
+const skip = browserSkipReason();
 
 const DESTINATIONS = {
   meta: { pixelId: '1234567890', accessToken: 'meta-pixel-e2e-token' },

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { runInNewContext } from 'node:vm';
 import { gunzipSync } from 'node:zlib';
-import { pixelBundle } from '../../src/pixel/bundle.js';
+import { pixelBundle, pixelVersion } from '../../src/pixel/bundle.js';
 import { updateDomainSettings } from '../../src/storage/repos/domains.js';
 import { createTenant, startTestService, type Tenant, type TestService } from '../harness.js';
 
@@ -28,7 +28,10 @@ describe('GET /p.js', () => {
       Date.now(),
     );
     service.domains.invalidate();
-    hash = (await pixelBundle()).hash;
+    hash = pixelVersion(await pixelBundle(), {
+      consentDefault: 'forward',
+      collectUrl: '//t.shop-a.example/v1/collect',
+    });
   });
   after(() => service.destroy());
 
@@ -70,6 +73,12 @@ describe('GET /p.js', () => {
     assert.equal(stale.statusCode, 200);
     assert.equal(stale.headers['cache-control'], 'public, max-age=300');
     assert.equal(stale.body, current.body);
+    // The build's hash alone is not a version: the configuration is part of what is cached for a year.
+    const buildOnly = await get('t.shop-a.example', `/p.js?v=${(await pixelBundle()).hash}`);
+    assert.equal(buildOnly.headers['cache-control'], 'public, max-age=300');
+    // Another configuration (deny by default) is another version: the forward domain's is short-lived there.
+    const other = await get('t.shop-b.example', `/p.js?v=${hash}`);
+    assert.equal(other.headers['cache-control'], 'public, max-age=300');
   });
 
   test('If-None-Match with the ETag: 304 with no body and the same caching headers', async () => {

@@ -3,7 +3,13 @@ import { gzipSync } from 'node:zlib';
 import { Type } from 'typebox';
 import type { AppDeps } from '../../app-deps.js';
 import { ApiError } from '../../errors.js';
-import { type PixelBundle, type PixelConfig, pixelBundle, pixelSource } from '../../pixel/bundle.js';
+import {
+  type PixelBundle,
+  type PixelConfig,
+  pixelBundle,
+  pixelSource,
+  pixelVersion,
+} from '../../pixel/bundle.js';
 import type { App } from '../types.js';
 
 const YEAR = 'public, max-age=31536000, immutable';
@@ -51,9 +57,14 @@ export function registerPixelScript(app: App, deps: AppDeps): void {
       schema: {
         description:
           'The browser pixel (docs/pixel.md), served on the domain’s proxy host (the domain is found by Host). ' +
-          '`?v=<hash>` naming the current build is cached for a year (immutable); otherwise for five minutes.',
+          '`?v=<version>` naming the current build and configuration is cached for a year (immutable); otherwise for five minutes.',
         querystring: Type.Object({
-          v: Type.Optional(Type.String({ maxLength: 64, description: 'The build hash, from the snippet.' })),
+          v: Type.Optional(
+            Type.String({
+              maxLength: 64,
+              description: 'The version of the build and the domain configuration.',
+            }),
+          ),
         }),
       },
     },
@@ -81,7 +92,7 @@ export function registerPixelScript(app: App, deps: AppDeps): void {
       const gzip = acceptsGzip(request.headers['accept-encoding']);
       reply.headers({
         'content-type': 'text/javascript; charset=utf-8',
-        'cache-control': request.query.v === bundle.hash ? YEAR : FIVE_MINUTES,
+        'cache-control': request.query.v === pixelVersion(bundle, config) ? YEAR : FIVE_MINUTES,
         // The gzipped and the plain body are two representations: each has its own (strong) tag.
         etag: gzip ? `${served.etag.slice(0, -1)}-gz"` : served.etag,
         vary: 'Accept-Encoding',

@@ -5,7 +5,7 @@
  */
 import type { Database as SqliteHandle } from 'better-sqlite3';
 import type { DB } from '../db.js';
-import type { FeedRow, ProductRow, StoreChannelRow } from '../schema.js';
+import type { FeedRow, ProductRow } from '../schema.js';
 import { PRODUCT_FIELDS } from './products.js';
 
 export type NewFeedRow = Omit<FeedRow, 'content_version'>;
