@@ -24,6 +24,7 @@ import {
   type VisitorState,
 } from '../storage/repos/attribution.js';
 import { repeatsTouchpoint, type TouchpointDetails, touchpointOf } from './channels.js';
+import { markDomainUsesPixel } from './pixel-domains.js';
 import { cleanIdentity, type Identity, shopperKeyOf, shopperKeySecret } from './shopper-key.js';
 
 export interface PixelActivity {
@@ -88,6 +89,7 @@ async function visitorRow(db: DB, activity: PixelActivity & { visitorId: string 
   });
   const created = await findVisitor(db, activity.domainId, activity.visitorId);
   if (!created) throw new Error('visitor row missing right after its insert');
+  markDomainUsesPixel(db, activity.domainId);
   return created;
 }
 

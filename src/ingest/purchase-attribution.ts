@@ -3,11 +3,13 @@
  * /api/v1/events, sync purchase events, order webhooks) that carries the buyer's e-mail or customer id and
  * an order id links its order to the shopper's stitched pixel visitors (src/attribution/record.ts).
  *
- * Cost: a request without a Purchase pays one pass over its event names and nothing else. Each Purchase
- * with an identity costs opening its own sealed user data (in memory) and one small upsert, after the
- * events are durable. The pixel's own Purchases are skipped: the collect endpoint records them with their
- * visitor. A failure is logged and never fails the request: the events are stored already.
+ * Cost: a request without a Purchase pays one pass over its event names and nothing else; a Purchase of a
+ * shop without pixel visitors one cached lookup (src/attribution/pixel-domains.ts). On a shop that runs the
+ * pixel, each Purchase with an identity costs opening its own sealed user data (in memory) and one small
+ * upsert, after the events are durable. The pixel's own Purchases are skipped: the collect endpoint records
+ * them with their visitor. A failure is logged and never fails the request: the events are stored already.
  */
+import { domainUsesPixel } from '../attribution/pixel-domains.js';
 import { linkServerPurchase } from '../attribution/record.js';
 import type { Clock } from '../lib/clock.js';
 import type { Sealer } from '../lib/crypto.js';
@@ -62,6 +64,8 @@ export async function linkPurchases(
     if (!storage || !encryptionKeys || encryptionKeys.length === 0) return;
     if (statuses[i] !== 'accepted' && statuses[i] !== 'duplicate') continue;
     try {
+      // A shop that never ran the pixel has no visitors to link to: one cached lookup, nothing else.
+      if (!(await domainUsesPixel(storage.db, event.domain_id))) continue;
       const order = orderOf(event.custom_data);
       if (!order || !event.pii_sealed) continue;
       const { u } = openPayload(deps.sealer, event.pii_sealed, event.id);

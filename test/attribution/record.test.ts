@@ -10,7 +10,14 @@ import {
   MAX_TOUCHPOINTS_PER_VISITOR,
   recordPixelActivity,
 } from '../../src/attribution/record.js';
-import { createTenant, startTestService, type Tenant, type TestService } from '../harness.js';
+import {
+  createTenant,
+  proxyHeaders,
+  purchaseEvent,
+  startTestService,
+  type Tenant,
+  type TestService,
+} from '../harness.js';
 import { activity, attributionRows, DAY, deps } from './helpers.js';
 
 describe('recordPixelActivity', () => {
@@ -174,5 +181,36 @@ describe('recordPixelActivity', () => {
       clickIds: { gclid: { value: 'G-1', at: T0 } },
       utmTerm: 'shoes',
     });
+  });
+
+  test('a shop without pixel visitors: its server-side Purchases write nothing; once the pixel runs, they link', async () => {
+    const shop = await createTenant(service);
+    const send = (orderId: string) =>
+      service.app!.inject({
+        method: 'POST',
+        url: '/v1/events',
+        headers: proxyHeaders(shop),
+        payload: {
+          events: [purchaseEvent({ eventId: undefined, customData: { orderId, value: 5, currency: 'EUR' } })],
+        },
+      });
+    const conversions = () =>
+      service.storage.db
+        .selectFrom('conversions')
+        .select('order_id')
+        .where('domain_id', '=', shop.domain.id)
+        .execute();
+    assert.equal((await send('NOPIXEL-1')).statusCode, 200);
+    assert.deepEqual(
+      await conversions(),
+      [],
+      'no pixel, no conversion row (the bulk path stays one write per event)',
+    );
+    await recordPixelActivity(deps(service), activity(shop, 'vid-first', Date.now()));
+    assert.equal((await send('PIXEL-2')).statusCode, 200);
+    assert.deepEqual(
+      (await conversions()).map((c) => c.order_id),
+      ['PIXEL-2'],
+    );
   });
 });

@@ -292,3 +292,14 @@ export async function touchpointsOf(
   }
   return out;
 }
+
+/** Whether the domain has any pixel visitor (one index probe on visitors_domain_visitor). */
+export async function domainHasVisitor(db: DB, domainId: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('visitors')
+    .select('id')
+    .where('domain_id', '=', domainId)
+    .limit(1)
+    .executeTakeFirst();
+  return row !== undefined;
+}
