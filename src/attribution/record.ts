@@ -40,7 +40,10 @@ export interface PixelActivity {
   utm: { source?: string; medium?: string; campaign?: string; term?: string; content?: string };
   /** From identify events in the batch. */
   identity: { email?: string; phone?: string; externalId?: string } | null;
-  /** Accepted, not duplicates. */
+  /**
+   * The batch's Purchases that were stored or were duplicates of a stored one (the shop server's copy of
+   * the order may have arrived first: the pixel's then adds the visitor to that order's conversion).
+   */
   purchases: Array<{
     orderId: string;
     eventId: string;

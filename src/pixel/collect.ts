@@ -205,7 +205,9 @@ export async function collectEvents(deps: CollectDeps, input: CollectInput): Pro
     const prepared = result.prepared[index] as PreparedEvent | undefined;
     const orderId = event.customData?.orderId;
     if (event.eventName !== 'Purchase' || orderId === undefined || String(orderId) === '') return;
-    if (!prepared || !('event' in prepared) || result.statuses[index] !== 'accepted') return;
+    const status = result.statuses[index];
+    // A duplicate too: when the shop server's Purchase of the order came first, this adds the visitor to it.
+    if (!prepared || !('event' in prepared) || (status !== 'accepted' && status !== 'duplicate')) return;
     purchases.push({
       orderId: String(orderId),
       eventId: prepared.event.event_id,

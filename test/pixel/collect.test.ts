@@ -397,6 +397,43 @@ describe('POST /v1/collect', () => {
     );
   });
 
+  test('the shop server’s purchase first, the pixel’s duplicate after: one conversion, with the pixel’s visitor', async () => {
+    const vid = 'srv888visitor000000000';
+    const order = { orderId: 'SRV-888', value: 12, currency: 'USD' };
+    // The pixel has run on this shop (a page view): server-side purchases link to shoppers from here on.
+    const view = await collect(
+      { key, page: page(), events: [{ eventName: 'PageVisit' }] },
+      { headers: { cookie: `_tb_vid=${vid}` } },
+    );
+    assert.equal(view.statusCode, 200, view.body);
+    const server = await service.app!.inject({
+      method: 'POST',
+      url: '/v1/events',
+      headers: proxyHeaders(tenant),
+      payload: { events: [purchaseEvent({ eventId: undefined, customData: order })] },
+    });
+    assert.equal(server.statusCode, 200, server.body);
+    const res = await collect(
+      {
+        key,
+        page: page(`${SHOP}/checkout/order-received/888/`),
+        events: [{ eventName: 'Purchase', customData: order }],
+      },
+      { headers: { cookie: `_tb_vid=${vid}` } },
+    );
+    assert.equal(res.statusCode, 200, res.body);
+    const rows = await service.storage.db
+      .selectFrom('conversions')
+      .select(['visitor_id', 'shopper_key', 'event_id'])
+      .where('domain_id', '=', tenant.domain.id)
+      .where('order_id', '=', 'SRV-888')
+      .execute();
+    assert.equal(rows.length, 1);
+    assert.equal(rows[0]!.event_id, 'purchase_SRV-888');
+    assert.equal(rows[0]!.visitor_id, vid, 'the pixel’s duplicate added its visitor');
+    assert.notEqual(rows[0]!.shopper_key, null, 'the server’s purchase named the buyer');
+  });
+
   test('the answer comes only once the events are committed', async () => {
     const writer = service.writer;
     const original = writer.submit.bind(writer);
