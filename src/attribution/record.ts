@@ -49,6 +49,7 @@ export interface PixelActivity {
     eventId: string;
     value?: number;
     currency?: string;
+    /** Unix seconds (the browser's clock): kept on the event; the conversion takes `now` (see below). */
     eventTime: number;
   }>;
 }
@@ -177,7 +178,10 @@ export async function recordPixelActivity(deps: RecordDeps, activity: PixelActiv
       shopper_key: shopperKey,
       value: moneyText(purchase.value),
       currency: currencyText(purchase.currency),
-      occurred_at: purchase.eventTime * 1000,
+      // The server's receive time, the clock the touchpoints are on: the browser's eventTime is whole
+      // seconds of the shopper's own clock, so a click earlier in the same second (or any click within a
+      // slow clock's lag) would fall after the order and out of its attribution.
+      occurred_at: activity.now,
       created_at: activity.now,
     });
     // The shop's server reported the order first, with the buyer's e-mail: this visitor is that shopper.
