@@ -213,4 +213,31 @@ describe('recordPixelActivity', () => {
       ['PIXEL-2'],
     );
   });
+
+  test('a pixel order is timed by the server’s clock, like its touchpoints (a click in the same second counts)', async () => {
+    const now = Date.now();
+    // The click lands 300 ms before the purchase is received; the browser's eventTime is whole seconds of
+    // a clock running 2 s slow, so by the browser's time the order would come before the click.
+    await recordPixelActivity(
+      deps(service),
+      activity(tenant, 'vid-clock', now - 300, { clickIds: { gclid: 'Cj0KCQclock' } }),
+    );
+    await recordPixelActivity(
+      deps(service),
+      activity(tenant, 'vid-clock', now, {
+        purchases: [
+          { orderId: 'CLOCK-1', eventId: 'purchase_CLOCK-1', eventTime: Math.floor((now - 2000) / 1000) },
+        ],
+      }),
+    );
+    const conversion = await service.storage.db
+      .selectFrom('conversions')
+      .select('occurred_at')
+      .where('domain_id', '=', tenant.domain.id)
+      .where('order_id', '=', 'CLOCK-1')
+      .executeTakeFirstOrThrow();
+    assert.equal(Number(conversion.occurred_at), now);
+    const [click] = await touchpoints('vid-clock');
+    assert.ok(Number(click!.occurred_at) <= Number(conversion.occurred_at), 'the click precedes the order');
+  });
 });
