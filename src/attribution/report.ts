@@ -7,6 +7,7 @@
  */
 import { type Static, Type } from 'typebox';
 import { ApiError } from '../errors.js';
+import { decodePageCursor, encodePageCursor } from '../lib/page-cursor.js';
 import type { DB } from '../storage/db.js';
 import {
   type ConversionRead,
@@ -85,27 +86,17 @@ export interface OrderPosition {
 }
 
 export function encodeCursor(position: OrderPosition): string {
-  return Buffer.from(JSON.stringify([position.occurredAt, position.id]), 'utf8').toString('base64url');
+  return encodePageCursor({ at: position.occurredAt, id: position.id });
 }
 
 export function decodeCursor(value: string): OrderPosition {
-  try {
-    const parsed: unknown = JSON.parse(Buffer.from(value, 'base64url').toString('utf8'));
-    if (
-      Array.isArray(parsed) &&
-      parsed.length === 2 &&
-      Number.isSafeInteger(parsed[0]) &&
-      typeof parsed[1] === 'string' &&
-      /^cnv_[0-9a-z]+$/.test(parsed[1])
-    ) {
-      return { occurredAt: parsed[0] as number, id: parsed[1] };
-    }
-  } catch {
-    // Falls through to the error below.
+  const position = decodePageCursor(value, 'cnv');
+  if (!position) {
+    throw new ApiError('validation_failed', 'cursor is not valid: pass nextCursor unchanged', {
+      field: 'cursor',
+    });
   }
-  throw new ApiError('validation_failed', 'cursor is not valid: pass nextCursor unchanged', {
-    field: 'cursor',
-  });
+  return { occurredAt: position.at, id: position.id };
 }
 
 /**

@@ -1,5 +1,6 @@
 /** Query-string values of the public API that JSON Schema cannot check alone: ISO times and cursors. */
 import { ApiError } from '../errors.js';
+import { decodePageCursor, encodePageCursor } from '../lib/page-cursor.js';
 
 const DAY_MS = 24 * 3600_000;
 const DATE_ONLY = /^(\d{4})-(\d{2})-(\d{2})$/;
@@ -39,27 +40,17 @@ export interface EventCursor {
 
 /** Opaque to clients; it only names a position, the org and filters come from the request. */
 export function encodeEventCursor(cursor: EventCursor): string {
-  return Buffer.from(JSON.stringify([cursor.receivedAt, cursor.id]), 'utf8').toString('base64url');
+  return encodePageCursor({ at: cursor.receivedAt, id: cursor.id });
 }
 
 export function decodeEventCursor(value: string): EventCursor {
-  try {
-    const parsed: unknown = JSON.parse(Buffer.from(value, 'base64url').toString('utf8'));
-    if (
-      Array.isArray(parsed) &&
-      parsed.length === 2 &&
-      Number.isSafeInteger(parsed[0]) &&
-      typeof parsed[1] === 'string' &&
-      /^evt_[0-9a-z]+$/.test(parsed[1])
-    ) {
-      return { receivedAt: parsed[0] as number, id: parsed[1] };
-    }
-  } catch {
-    // Falls through to the error below.
+  const position = decodePageCursor(value, 'evt');
+  if (!position) {
+    throw new ApiError('validation_failed', 'cursor is not valid: pass pagination.nextCursor unchanged', {
+      field: 'cursor',
+    });
   }
-  throw new ApiError('validation_failed', 'cursor is not valid: pass pagination.nextCursor unchanged', {
-    field: 'cursor',
-  });
+  return { receivedAt: position.at, id: position.id };
 }
 
 /** Diagnostics cover a week unless told otherwise, and at most 92 days (the counts scan the range). */

@@ -25,7 +25,8 @@ const PERSONAL = [
   '555-1212',
   '203.0.113.42',
   'Menlo Park',
-  '94025',
+  // The zip as a whole JSON string: the bare digits can occur by chance inside a timestamp or an id.
+  '"94025"',
 ];
 
 interface Reply {

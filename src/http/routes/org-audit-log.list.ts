@@ -1,6 +1,7 @@
 import { Type } from 'typebox';
 import type { AppDeps } from '../../app-deps.js';
 import { ApiError } from '../../errors.js';
+import { decodePageCursor, encodePageCursor } from '../../lib/page-cursor.js';
 import { isoTime } from '../../management/orgs/views.js';
 import { type AuditCursor, listAuditLog } from '../../storage/repos/audit-log.js';
 import { orgSession, requireRole, requireSession } from '../auth/session.js';
@@ -36,14 +37,10 @@ export const AuditLogResponse = Type.Object({
   nextCursor: Type.Union([Type.String(), Type.Null()], { description: 'null on the last page' }),
 });
 
-function encodeCursor(cursor: AuditCursor): string {
-  return Buffer.from(`${cursor.at}:${cursor.id}`, 'utf8').toString('base64url');
-}
-
 function decodeCursor(value: string): AuditCursor {
-  const match = /^(\d+):([a-z]+_[0-9a-z]+)$/.exec(Buffer.from(value, 'base64url').toString('utf8'));
-  if (!match) throw new ApiError('validation_failed', 'cursor is not valid', { field: 'cursor' });
-  return { at: Number(match[1]), id: match[2]! };
+  const position = decodePageCursor(value, 'aud');
+  if (!position) throw new ApiError('validation_failed', 'cursor is not valid', { field: 'cursor' });
+  return position;
 }
 
 export function registerOrgAuditLogList(app: App, deps: AppDeps): void {
@@ -77,7 +74,7 @@ export function registerOrgAuditLogList(app: App, deps: AppDeps): void {
           details: e.details,
           ip: e.ip,
         })),
-        nextCursor: rows.length > limit && last ? encodeCursor({ at: last.at, id: last.id }) : null,
+        nextCursor: rows.length > limit && last ? encodePageCursor({ at: last.at, id: last.id }) : null,
       };
     },
   );

@@ -10,6 +10,7 @@ import { ApiError } from '../../errors.js';
 import { ConsentViewSchema, consentView } from '../../ingest/consent.js';
 import { EVENT_SOURCES } from '../../ingest/prepare.js';
 import { matchKeyNames } from '../../ingest/sealed-payload.js';
+import { decodePageCursor, encodePageCursor } from '../../lib/page-cursor.js';
 import type { EventLogCursor, EventLogEntry, EventLogFilter } from '../../storage/repos/event-log.js';
 import { iso } from '../domains/views.js';
 
@@ -81,19 +82,19 @@ export function toFilter(orgId: string, input: FilterInput): EventLogFilter {
   return filter;
 }
 
-/** Opaque to clients: base64url of "receivedAt:id". */
+/** Opaque to clients (src/lib/page-cursor.ts). */
 export function encodeCursor(cursor: EventLogCursor): string {
-  return Buffer.from(`${cursor.receivedAt}:${cursor.id}`, 'utf8').toString('base64url');
+  return encodePageCursor({ at: cursor.receivedAt, id: cursor.id });
 }
 
 export function decodeCursor(value: string): EventLogCursor {
-  const match = /^(\d{1,16}):(evt_[0-9a-z]{1,64})$/.exec(Buffer.from(value, 'base64url').toString('utf8'));
-  if (!match)
+  const position = decodePageCursor(value, 'evt');
+  if (!position)
     throw new ApiError('validation_failed', 'cursor is not valid', {
       field: 'cursor',
       reason: 'not a cursor',
     });
-  return { receivedAt: Number(match[1]), id: match[2]! };
+  return { receivedAt: position.at, id: position.id };
 }
 
 const AttemptSchema = Type.Object({
