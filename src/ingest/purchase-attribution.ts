@@ -56,16 +56,29 @@ export async function linkPurchases(
   events: readonly PreparedEvent[],
   statuses: readonly EventStatus[],
 ): Promise<void> {
+  const { storage } = deps;
+  const encryptionKeys = deps.config.encryptionKeys;
+  if (!storage || !encryptionKeys || encryptionKeys.length === 0) return;
+  // One synchronous pass first: most requests hold no server-side Purchase and stop here without an await.
+  const candidates: number[] = [];
   for (let i = 0; i < events.length; i++) {
     const event = events[i]!.event;
     if (event.event_name !== 'Purchase' || !SERVER_SOURCES.has(event.source)) continue;
-    const { storage } = deps;
-    const encryptionKeys = deps.config.encryptionKeys;
-    if (!storage || !encryptionKeys || encryptionKeys.length === 0) return;
     if (statuses[i] !== 'accepted' && statuses[i] !== 'duplicate') continue;
+    candidates.push(i);
+  }
+  if (candidates.length === 0) return;
+  // A shop that never ran the pixel has no visitors to link to: one cached lookup per domain and request.
+  const usesPixel = new Map<string, boolean>();
+  for (const i of candidates) {
+    const event = events[i]!.event;
     try {
-      // A shop that never ran the pixel has no visitors to link to: one cached lookup, nothing else.
-      if (!(await domainUsesPixel(storage.db, event.domain_id))) continue;
+      let uses = usesPixel.get(event.domain_id);
+      if (uses === undefined) {
+        uses = await domainUsesPixel(storage.db, event.domain_id);
+        usesPixel.set(event.domain_id, uses);
+      }
+      if (!uses) continue;
       const order = orderOf(event.custom_data);
       if (!order || !event.pii_sealed) continue;
       const { u } = openPayload(deps.sealer, event.pii_sealed, event.id);
