@@ -10,6 +10,7 @@ import {
   pixelSource,
   pixelVersion,
 } from '../../pixel/bundle.js';
+import { acceptsGzip, ifNoneMatchHits } from '../conditional.js';
 import type { App } from '../types.js';
 
 const YEAR = 'public, max-age=31536000, immutable';
@@ -26,25 +27,6 @@ function serve(bundle: PixelBundle, config: PixelConfig): Served {
   const body = Buffer.from(pixelSource(bundle, config), 'utf8');
   const etag = `"${createHash('sha256').update(body).digest('hex').slice(0, 24)}"`;
   return { body, gzipped: gzipSync(body, { level: 9 }), etag };
-}
-
-/** `gzip` listed in Accept-Encoding without `q=0`. */
-function acceptsGzip(header: string | undefined): boolean {
-  if (!header) return false;
-  return header.split(',').some((part) => {
-    const [coding, ...params] = part.trim().toLowerCase().split(';');
-    if (coding !== 'gzip' && coding !== '*') return false;
-    return !params.some((p) => /^\s*q=0(\.0*)?\s*$/.test(p));
-  });
-}
-
-/** If-None-Match names `etag` (weak or strong, or `*`). */
-function notModified(header: string | undefined, etag: string): boolean {
-  if (!header) return false;
-  return header.split(',').some((tag) => {
-    const t = tag.trim();
-    return t === '*' || t.replace(/^W\//, '') === etag;
-  });
 }
 
 export function registerPixelScript(app: App, deps: AppDeps): void {
@@ -98,7 +80,7 @@ export function registerPixelScript(app: App, deps: AppDeps): void {
         vary: 'Accept-Encoding',
         'x-content-type-options': 'nosniff',
       });
-      if (notModified(request.headers['if-none-match'], reply.getHeader('etag') as string)) {
+      if (ifNoneMatchHits(request.headers['if-none-match'], reply.getHeader('etag') as string)) {
         return reply.status(304).send();
       }
       if (gzip) reply.header('content-encoding', 'gzip');

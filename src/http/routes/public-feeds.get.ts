@@ -6,6 +6,7 @@ import { type FeedCache, MemoryFeedCache, RedisFeedCache } from '../../feeds/cac
 import { type FeedFormat, feedDefinition, SLUG_RE } from '../../feeds/definition.js';
 import { FeedServer } from '../../feeds/server.js';
 import { getFeedBySlug } from '../../storage/repos/feeds.js';
+import { acceptsGzip, ifNoneMatchHits } from '../conditional.js';
 import { rateLimitHeaders } from '../rate-limit.js';
 import { Sync2SysError } from '../sync2sys-errors.js';
 import type { App } from '../types.js';
@@ -16,28 +17,6 @@ const CONTENT_TYPES: Record<FeedFormat, string> = {
   json: 'application/json; charset=utf-8',
 };
 const EXTENSIONS: Record<FeedFormat, string> = { google: 'xml', meta: 'csv', json: 'json' };
-
-/** Whether `Accept-Encoding` allows gzip (`gzip` or `*` with a non-zero q). */
-export function acceptsGzip(header: string | undefined): boolean {
-  if (!header) return false;
-  let star: boolean | null = null;
-  for (const part of header.split(',')) {
-    const [coding = '', ...params] = part.trim().toLowerCase().split(';');
-    const q = params.map((p) => /^\s*q=([\d.]+)\s*$/.exec(p)).find(Boolean);
-    const allowed = q ? Number(q[1]) > 0 : true;
-    if (coding.trim() === 'gzip' || coding.trim() === 'x-gzip') return allowed;
-    if (coding.trim() === '*') star = allowed;
-  }
-  return star === true;
-}
-
-/** Whether `If-None-Match` names `etag` (weak comparison; `*` matches). */
-function matches(ifNoneMatch: string | undefined, etag: string): boolean {
-  if (!ifNoneMatch) return false;
-  if (ifNoneMatch.trim() === '*') return true;
-  const bare = etag.replace(/^W\//, '');
-  return ifNoneMatch.split(',').some((tag) => tag.trim().replace(/^W\//, '') === bare);
-}
 
 /** "2024-03-15T14:30:00Z", as seed 004 writes it. */
 const isoSeconds = (ms: number): string => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -105,7 +84,7 @@ export async function registerPublicFeedsGet(app: App, deps: AppDeps): Promise<v
         etag: feed.etag,
         vary: 'Accept-Encoding',
       });
-      if (matches(request.headers['if-none-match'], feed.etag)) return reply.status(304).send();
+      if (ifNoneMatchHits(request.headers['if-none-match'], feed.etag)) return reply.status(304).send();
       if (acceptsGzip(request.headers['accept-encoding'])) {
         reply.header('content-encoding', 'gzip');
         reply.header('content-length', feed.gzipBytes);
