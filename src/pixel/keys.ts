@@ -9,6 +9,7 @@
  * cache's TTL (5 s, like the domain cache).
  */
 import { randomBytes } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import type { AppDeps } from '../app-deps.js';
 import { ApiError } from '../errors.js';
 import type { Clock } from '../lib/clock.js';
@@ -197,38 +198,42 @@ const TOUCH_INTERVAL_MS = 60_000;
  * guessing costs no query per request; the per-IP limit runs before any lookup.
  */
 export class PixelKeyCache {
-  private readonly entries = new Map<string, { value: PixelKeyAuth | null; expiresAt: number }>();
+  // lru-cache stores objects only: an unknown key is kept as { value: null } (a negative entry).
+  private readonly entries: LRUCache<string, { value: PixelKeyAuth | null }>;
   /** key id → when this process last wrote `last_used_at` (bounded like `entries`). */
-  private readonly touched = new Map<string, number>();
+  private readonly touched: LRUCache<string, { at: number }>;
 
   constructor(
     private readonly db: DB,
     private readonly clock: Clock,
-    private readonly ttlMs = CACHE_TTL_MS,
-    private readonly maxEntries = CACHE_MAX_ENTRIES,
-  ) {}
+    ttlMs = CACHE_TTL_MS,
+    maxEntries = CACHE_MAX_ENTRIES,
+  ) {
+    // The project's clock, so tests drive expiry; checked on every read (no timer per entry).
+    this.entries = new LRUCache({
+      max: maxEntries,
+      ttl: ttlMs,
+      perf: { now: () => clock.now() },
+      ttlResolution: 0,
+    });
+    this.touched = new LRUCache({ max: maxEntries });
+  }
 
   /** The key with this cleartext value, or null. */
   async lookup(key: string): Promise<PixelKeyAuth | null> {
     if (!isWellFormedPixelKey(key)) return null;
     const hash = pixelKeyHash(key);
-    const now = this.clock.now();
     const cached = this.entries.get(hash);
-    if (cached && cached.expiresAt > now) {
-      this.entries.delete(hash);
-      this.entries.set(hash, cached);
-      return cached.value;
-    }
+    if (cached) return cached.value;
     const value = (await findPixelKeyByHash(this.db, hash)) ?? null;
-    this.remember(this.entries, hash, { value, expiresAt: now + this.ttlMs });
+    this.entries.set(hash, { value });
     return value;
   }
 
   /** The cached answer for `key` if fresh, without a query (undefined: not cached). */
   peek(key: string): PixelKeyAuth | null | undefined {
     if (!isWellFormedPixelKey(key)) return null;
-    const cached = this.entries.get(pixelKeyHash(key));
-    return cached && cached.expiresAt > this.clock.now() ? cached.value : undefined;
+    return this.entries.peek(pixelKeyHash(key))?.value;
   }
 
   forget(keyHash: string): void {
@@ -239,20 +244,9 @@ export class PixelKeyCache {
   async touch(keyId: string): Promise<void> {
     const now = this.clock.now();
     const last = this.touched.get(keyId);
-    if (last !== undefined && now - last < TOUCH_INTERVAL_MS) return;
-    this.touched.delete(keyId);
-    this.remember(this.touched, keyId, now);
+    if (last !== undefined && now - last.at < TOUCH_INTERVAL_MS) return;
+    this.touched.set(keyId, { at: now });
     await touchPixelKey(this.db, keyId, now, TOUCH_INTERVAL_MS);
-  }
-
-  private remember<V>(map: Map<string, V>, key: string, value: V): void {
-    map.delete(key);
-    map.set(key, value);
-    while (map.size > this.maxEntries) {
-      const oldest = map.keys().next().value;
-      if (oldest === undefined) break;
-      map.delete(oldest);
-    }
   }
 }
 
