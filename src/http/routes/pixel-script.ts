@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
+import { LRUCache } from 'lru-cache';
 import { Type } from 'typebox';
 import type { AppDeps } from '../../app-deps.js';
 import { ApiError } from '../../errors.js';
@@ -31,8 +32,8 @@ function serve(bundle: PixelBundle, config: PixelConfig): Served {
 
 export function registerPixelScript(app: App, deps: AppDeps): void {
   // Per domain configuration → the served script; a few hundred domains at most per process in practice,
-  // and the map is dropped when it grows past that (a rebuild costs one gzip).
-  const cache = new Map<string, Served>();
+  // bounded, least recently used dropped first (a rebuild costs one gzip).
+  const cache = new LRUCache<string, Served>({ max: 500 });
   app.get(
     '/p.js',
     {
@@ -67,7 +68,6 @@ export function registerPixelScript(app: App, deps: AppDeps): void {
       const cacheKey = `${bundle.hash}|${config.consentDefault}|${config.collectUrl}`;
       let served = cache.get(cacheKey);
       if (!served) {
-        if (cache.size >= 500) cache.clear();
         served = serve(bundle, config);
         cache.set(cacheKey, served);
       }
