@@ -44,6 +44,8 @@ export interface WriterOptions {
 export interface WriterStats {
   flushes: number;
   events: number;
+  /** Failed group commits split to find the request whose input the database refused. */
+  isolations: number;
 }
 
 export class GroupCommitWriter {
@@ -53,7 +55,7 @@ export class GroupCommitWriter {
   /** Groups handed to the outbox and not yet answered (at most `outbox.concurrency`). */
   private readonly flushing = new Set<Promise<void>>();
   private closed = false;
-  readonly stats: WriterStats = { flushes: 0, events: 0 };
+  readonly stats: WriterStats = { flushes: 0, events: 0, isolations: 0 };
 
   constructor(
     private readonly outbox: Outbox,
@@ -114,9 +116,21 @@ export class GroupCommitWriter {
     // killed right after an answer that came before the commit always loses the event (the test fails).
     const delay = this.options.testCommitDelayMs ?? 0;
     if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
+    await this.commitIsolating(group);
+  }
+
+  /**
+   * Commits the group; if the transaction fails, nothing of it was written (it rolled back), so the group is
+   * split in halves and each half committed on its own, down to the single request whose input the database
+   * refused. Only that request fails: one shop's event can never fail another shop's request. A failure of
+   * the database itself (connection lost, thread gone) fails the whole group at once instead of being
+   * retried piece by piece. At most 2n-1 attempts for n requests, only when something failed.
+   */
+  private async commitIsolating(group: Pending[]): Promise<void> {
+    let accepted: Uint8Array;
     try {
       const now = this.clock.now();
-      const accepted = await this.outbox.commit(
+      accepted = await this.outbox.commit(
         packGroup(
           group.map(({ batch }) => ({
             orgId: batch.orgId,
@@ -127,21 +141,50 @@ export class GroupCommitWriter {
           now,
         ),
       );
-      this.stats.flushes += 1;
-      let i = 0;
-      let total = 0;
-      for (const pending of group) {
-        const statuses: EventStatus[] = new Array(pending.batch.events.length);
-        for (let k = 0; k < statuses.length; k++, i++) {
-          statuses[k] = accepted[i] === 1 ? 'accepted' : 'duplicate';
-          total += accepted[i]!;
-        }
-        pending.resolve({ statuses });
-      }
-      this.stats.events += total;
-      if (total > 0) this.onCommit(total);
     } catch (error) {
-      for (const pending of group) pending.reject(error);
+      if (group.length === 1 || !failedOnItsInput(error)) {
+        for (const pending of group) pending.reject(error);
+        return;
+      }
+      this.stats.isolations += 1;
+      const half = group.length >> 1;
+      await this.commitIsolating(group.slice(0, half));
+      await this.commitIsolating(group.slice(half));
+      return;
     }
+    this.stats.flushes += 1;
+    let i = 0;
+    let total = 0;
+    for (const pending of group) {
+      const statuses: EventStatus[] = new Array(pending.batch.events.length);
+      for (let k = 0; k < statuses.length; k++, i++) {
+        statuses[k] = accepted[i] === 1 ? 'accepted' : 'duplicate';
+        total += accepted[i]!;
+      }
+      pending.resolve({ statuses });
+    }
+    this.stats.events += total;
+    if (total > 0) this.onCommit(total);
   }
+}
+
+// PostgreSQL SQLSTATE classes that say the server or the connection failed, not the statement's data:
+// 08 connection exception, 53 insufficient resources, 57 operator intervention (shutdown, cancel), 58 system.
+const SERVER_FAILURE_CLASSES = new Set(['08', '53', '57', '58']);
+// SQLite result codes of the same kind: the disk, the file or the lock, whatever the rows were.
+const SQLITE_SERVER_FAILURES = /^SQLITE_(BUSY|LOCKED|NOMEM|IOERR|CORRUPT|FULL|CANTOPEN|NOTADB|READONLY|PERM)/;
+
+/**
+ * Whether a failed commit may have been caused by what one of its requests sent (so splitting the group
+ * finds it), rather than by the database being unavailable (so every part would fail the same way).
+ */
+export function failedOnItsInput(error: unknown): boolean {
+  if (!(error instanceof Error)) return true;
+  if ((error as { outboxUnavailable?: boolean }).outboxUnavailable) return false;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code !== 'string') return true;
+  if (/^[0-9A-Z]{5}$/.test(code)) return !SERVER_FAILURE_CLASSES.has(code.slice(0, 2));
+  if (code.startsWith('SQLITE_')) return !SQLITE_SERVER_FAILURES.test(code);
+  // Node system errors (ECONNRESET, ECONNREFUSED, ETIMEDOUT…): the connection, not the data.
+  return !/^E[A-Z]+$/.test(code);
 }

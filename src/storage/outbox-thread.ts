@@ -84,7 +84,7 @@ export class OutboxThread {
 
   /** Commits one group in the thread; resolves to each event's acceptance once durable. */
   commit(group: OutboxGroup): Promise<Uint8Array> {
-    if (this.closed) return Promise.reject(new Error('The outbox writer thread is closed'));
+    if (this.closed) return Promise.reject(unavailable(new Error('The outbox writer thread is closed')));
     const worker = this.worker ?? this.spawn();
     const id = this.nextId++;
     return new Promise<Uint8Array>((resolve, reject) => {
@@ -176,9 +176,11 @@ export class OutboxThread {
     worker.on('exit', (code) => {
       if (this.worker === worker) this.worker = null;
       const expected = this.closed && failure === null;
-      const error = new Error(
-        `The outbox writer thread exited (code ${code})${failure ? `: ${failure.message}` : ''}`,
-        failure ? { cause: failure } : undefined,
+      const error = unavailable(
+        new Error(
+          `The outbox writer thread exited (code ${code})${failure ? `: ${failure.message}` : ''}`,
+          failure ? { cause: failure } : undefined,
+        ),
       );
       rejectReady(error);
       const pending = [...this.inFlight.values()];
@@ -189,4 +191,9 @@ export class OutboxThread {
     });
     return worker;
   }
+}
+
+/** Marks a failure of the writer itself, not of a group's rows: the ingest writer does not split the group. */
+function unavailable(error: Error): Error {
+  return Object.assign(error, { outboxUnavailable: true });
 }
