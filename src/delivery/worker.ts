@@ -238,13 +238,17 @@ export class DeliveryWorker {
     // Pace requests: at most limits.requestsPerSecond per destination from this worker.
     this.notBefore.set(destinationId, clock.now() + Math.ceil(1000 / adapter.limits.requestsPerSecond));
 
-    const leased = await leaseBatch(storage.db, storage.dialect, {
-      destinationId,
-      owner: this.owner,
-      now: clock.now(),
-      leaseMs: config.delivery.leaseMs,
-      limit: probe ? 1 : adapter.limits.maxBatchSize,
-    });
+    // Leases and outcomes commit without waiting for the disk (Storage.withAsyncCommit): after a power
+    // failure the worst case is sending the last batches again, which the platforms deduplicate by event id.
+    const leased = await storage.withAsyncCommit((db) =>
+      leaseBatch(db, storage.dialect, {
+        destinationId,
+        owner: this.owner,
+        now: clock.now(),
+        leaseMs: config.delivery.leaseMs,
+        limit: probe ? 1 : adapter.limits.maxBatchSize,
+      }),
+    );
     if (leased.deliveries.length === 0) {
       if (probe) this.circuits.release(destinationId);
       return;
@@ -261,12 +265,14 @@ export class DeliveryWorker {
     const webhooks = subscribers
       ? outcomeFanout({ subscribers, destination: row, events: eventInfo, outcomes, now })
       : undefined;
-    const recorded = await recordOutcomes(storage.db, storage.dialect, {
-      owner: this.owner,
-      now,
-      outcomes,
-      ...(webhooks ? { webhooks } : {}),
-    });
+    const recorded = await storage.withAsyncCommit((db) =>
+      recordOutcomes(db, storage.dialect, {
+        owner: this.owner,
+        now,
+        outcomes,
+        ...(webhooks ? { webhooks } : {}),
+      }),
+    );
     if (recorded.refusedWebhookEndpoints.length > 0) {
       this.deps.log.warn(
         { endpoints: recorded.refusedWebhookEndpoints },

@@ -36,6 +36,16 @@ export interface Storage {
   sqliteSettings?: SqliteSettings;
   /** For SQLite: where the outbox lets the main connection's writes wait for its thread's commit. */
   sqliteWriteGate?: SqliteWriteGate;
+  /**
+   * Runs `work` on one connection whose commits do not wait for the disk: SQLite `synchronous=NORMAL` (in WAL
+   * mode a commit reaches the WAL file, synced by the next checkpoint or by the next ingest commit, which
+   * syncs everything before it), PostgreSQL `synchronous_commit=off`. Only for writes that may be redone
+   * after a power failure (never a process crash, which loses nothing either way): the delivery worker's
+   * leases and outcomes. Losing the last outcomes means sending those events again, with the same event ids,
+   * which the platforms deduplicate. Accepted events never go through here: the outbox commits them
+   * durably before we answer.
+   */
+  withAsyncCommit<T>(work: (db: DB) => Promise<T>): Promise<T>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
@@ -184,6 +194,17 @@ function openSqlite(options: StorageOptions): Storage {
     sqlite: database,
     sqliteSettings: settings,
     sqliteWriteGate: writeGate,
+    // One connection on SQLite: holding it for `work` keeps every other query of the process out while the
+    // relaxed setting is on, so a management write in between still commits with the configured level.
+    withAsyncCommit: (work) =>
+      db.connection().execute(async (connection) => {
+        await sql`pragma synchronous = NORMAL`.execute(connection);
+        try {
+          return await work(connection);
+        } finally {
+          await sql.raw(`pragma synchronous = ${settings.synchronous}`).execute(connection);
+        }
+      }),
     async ping() {
       await sql`select 1`.execute(db);
     },
@@ -221,6 +242,16 @@ async function openPostgres(url: string, options: StorageOptions): Promise<Stora
     db,
     dialect: 'postgres',
     schema: schema ?? 'public',
+    // A session setting on the pooled connection `work` holds, reset before the pool hands it to anyone else.
+    withAsyncCommit: (work) =>
+      db.connection().execute(async (connection) => {
+        await sql`set synchronous_commit = off`.execute(connection);
+        try {
+          return await work(connection);
+        } finally {
+          await sql`reset synchronous_commit`.execute(connection);
+        }
+      }),
     async ping() {
       await sql`select 1`.execute(db);
     },
