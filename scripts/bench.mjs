@@ -9,6 +9,8 @@
  *   (5)–(7) with `npm run bench -- --postgres`: (2)–(4) again on PostgreSQL, after the SQLite ones
  *   (8)–(9) with BENCH_PHASES=…,feeds (issue 11): a 100,000-product feed generated on a cache miss (time, peak
  *           RSS) and served on cache hits (req/s), each against a static file of the same size (bench/feeds.mjs)
+ *   (10)–(12) with --postgres (issue 14, scale-out): (6) with one and with two `--role api` processes sharing
+ *           the load, and (7) drained by two workers; every process on the server core
  *
  * Servers run pinned to CPU 0, this process (autocannon) and the fake platform to CPU 1 (PostgreSQL's
  * own processes are not pinned). Every Tagbridge run gets a fresh DATA_DIR with embedded SQLite at its
@@ -33,7 +35,8 @@
  *   BENCH_CONNECTIONS=50
  *   BENCH_DRAIN_EVENTS=100000
  *   BENCH_DRAIN_TIMEOUT=300  seconds before the drain phase gives up
- *   BENCH_PHASES=baseline,ingest1,ingest50,drain   run a subset; `feeds` (not in the default set) adds (8)–(9),
+ *   BENCH_PHASES=baseline,ingest1,ingest50,drain,scale   run a subset; `scale` is (10)–(12), PostgreSQL only;
+ *                            `feeds` (not in the default set) adds (8)–(9),
  *                            `BENCH_PHASES=feeds` runs it alone (results.json keeps the other phases' figures)
  *   BENCH_FEED_PRODUCTS=100000  products in the feed phase's catalogue
  *   BENCH_FEED_CONNECTIONS=10   connections of the feed cache-hit load (each answer is megabytes)
@@ -116,7 +119,7 @@ const settings = {
   connections: envNumber('BENCH_CONNECTIONS', 50),
   drainEvents: envNumber('BENCH_DRAIN_EVENTS', 100_000),
   drainTimeoutSec: envNumber('BENCH_DRAIN_TIMEOUT', 300),
-  phases: (process.env.BENCH_PHASES || 'baseline,ingest1,ingest50,drain').split(',').map((s) => s.trim()),
+  phases: (process.env.BENCH_PHASES || 'baseline,ingest1,ingest50,drain,scale').split(',').map((s) => s.trim()),
   ingestRole: process.env.BENCH_INGEST_ROLE || 'all',
   databases: [
     ...new Set([
@@ -131,7 +134,7 @@ const settings = {
   retries: process.env.BENCH_RETRIES === '0' ? 0 : envNumber('BENCH_RETRIES', 2),
 };
 for (const phase of settings.phases) {
-  if (!['baseline', 'ingest1', 'ingest50', 'drain', 'feeds'].includes(phase))
+  if (!['baseline', 'ingest1', 'ingest50', 'drain', 'scale', 'feeds'].includes(phase))
     fail(`unknown phase "${phase}"`);
 }
 if (!['api', 'all'].includes(settings.ingestRole)) fail('BENCH_INGEST_ROLE must be api or all');
@@ -614,7 +617,7 @@ async function drainPhase(fake, dialect) {
   }
 }
 
-async function drainWith(tenant, fake, { key, number, dbLabel, total, perRequest }) {
+async function drainWith(tenant, fake, { key, number, dbLabel, total, perRequest, workers = 1, label = null }) {
   // Queue the events through the API (not measured); role api so nothing is delivered yet.
   const api = await startTagbridge(`${key}-fill`, tenant, 'api');
   const requests = Math.ceil(total / perRequest);
@@ -646,27 +649,35 @@ async function drainWith(tenant, fake, { key, number, dbLabel, total, perRequest
 
     await fake.call('reset');
     const started = Date.now();
-    const { server, readyAt } = await startTagbridge(key, tenant, 'worker');
-    const cpuAtReady = cpuSecondsOf(server.pid);
-    const memory = sampleProcess(server.pid);
-    const contention = watchContention([server.pid, fake.proc.pid, ...(await dbPids(tenant))]);
+    // Several workers (issue 14's scale-out figure) start together and share the one server core.
+    const nodes = await Promise.all(
+      Array.from({ length: workers }, (_, i) => startTagbridge(workers > 1 ? `${key}-${i + 1}` : key, tenant, 'worker')),
+    );
+    const readyAt = Math.max(...nodes.map((n) => n.readyAt));
+    const pids = nodes.map((n) => n.server.pid);
+    const cpuAtReady = pids.map((pid) => cpuSecondsOf(pid));
+    const memories = pids.map((pid) => sampleProcess(pid));
+    const contention = watchContention([...pids, fake.proc.pid, ...(await dbPids(tenant))]);
     let outcome;
     try {
       outcome = await waitForDelivered(store, fake, readyAt + settings.drainTimeoutSec * 1000, queued);
     } finally {
       outcome ??= {};
       outcome.otherCpu = contention.stop(await dbPids(tenant));
-      outcome.mem = memory.stop();
-      outcome.serverCpuSeconds = cpuSecondsOf(server.pid) - cpuAtReady;
-      await server.stop();
+      const mems = memories.map((m) => m.stop());
+      // The peak of the largest process: what each node must be given, whatever the number of nodes.
+      outcome.mem = mems.reduce((a, b) => (b.peakRssBytes > a.peakRssBytes ? b : a));
+      outcome.serverCpuSeconds = pids.reduce((sum, pid, i) => sum + cpuSecondsOf(pid) - cpuAtReady[i], 0);
+      await Promise.all(nodes.map((n) => n.server.stop()));
     }
     const { counts, lastAt, mem } = outcome;
     const stats = await fake.call('stats');
     const seconds = (lastAt - readyAt) / 1000;
     const result = {
       name: key,
-      label: `${number} ${dbLabel}, drain`,
+      label: label ?? `${number} ${dbLabel}, drain`,
       database: tenant.dialect,
+      workers,
       events: queued,
       seconds,
       eventsPerSec: queued / seconds,
@@ -703,6 +714,129 @@ async function drainWith(tenant, fake, { key, number, dbLabel, total, perRequest
     return result;
   } finally {
     await store.close();
+  }
+}
+
+/**
+ * Issue 14's scale-out figures, PostgreSQL only (the embedded SQLite is one process by design): bulk ingest
+ * with one and with two API processes (`--role api`, so the figure is ingest alone), the load split evenly
+ * between them, and the drain of the same backlog by two workers (one worker is phase (7)). Every process
+ * of a phase is pinned to the server core: the figures say what a second node adds while the database
+ * waits (PostgreSQL's round trips), not what a second machine would.
+ */
+async function scaleIngestPhase(fake, processes) {
+  const key = `pgScaleIngest${processes}x`;
+  const number = processes === 1 ? '(10)' : '(11)';
+  const label = `${number} PostgreSQL, 50 ev/req, ${processes} API process${processes > 1 ? 'es' : ''}`;
+  log(`\n${label} (role api, load split evenly, every process on CPU ${SERVER_CPU})`);
+  const eventsPerRequest = 50;
+  const tenant = await prepareTagbridge(key, fake.url, 'postgres');
+  try {
+    const nodes = await Promise.all(
+      Array.from({ length: processes }, (_, i) => startTagbridge(`${key}-${i + 1}`, tenant, 'api')),
+    );
+    const connections = Math.max(1, Math.floor(settings.connections / processes));
+    const loads = (durationSec, tag) =>
+      Promise.all(
+        nodes.map((node, i) =>
+          runLoad({
+            url: `${node.url}/v1/events`,
+            headers: tenant.headers,
+            connections,
+            durationSec,
+            makeBody: bodyFactory(eventsPerRequest, `${tag}${i}-`),
+          }),
+        ),
+      );
+    let measured;
+    try {
+      if (settings.warmupSec > 0) {
+        await loads(settings.warmupSec, `w${key}`);
+        await sleep(500);
+      }
+      const pids = nodes.map((n) => n.server.pid);
+      const samplers = pids.map((pid) => sampleProcess(pid));
+      const contention = watchContention([...pids, ...(await dbPids(tenant))]);
+      const runs = await loads(settings.durationSec, `m${key}`);
+      const otherCpu = contention.stop(await dbPids(tenant));
+      const mems = samplers.map((m) => m.stop());
+      measured = { runs, mems, otherCpu };
+    } finally {
+      await Promise.all(nodes.map((n) => n.server.stop()));
+    }
+    const { runs, mems, otherCpu } = measured;
+    const reqPerSec = runs.reduce((sum, r) => sum + r.reqPerSec, 0);
+    const result = {
+      name: key,
+      label,
+      database: 'postgres',
+      role: 'api',
+      processes,
+      eventsPerRequest,
+      connections: connections * processes,
+      seconds: Math.max(...runs.map((r) => r.seconds)),
+      requests2xx: runs.reduce((sum, r) => sum + r.requestsOk, 0),
+      non2xx: runs.reduce((sum, r) => sum + r.non2xx, 0),
+      socketErrors: runs.reduce((sum, r) => sum + r.errors, 0),
+      reqPerSec,
+      eventsPerSec: reqPerSec * eventsPerRequest,
+      // The slower process's percentiles: a shop sees whichever node its request reached.
+      latencyMs: {
+        p50: Math.max(...runs.map((r) => r.latencyMs.p50)),
+        p99: Math.max(...runs.map((r) => r.latencyMs.p99)),
+      },
+      peakRssBytes: Math.max(...mems.map((m) => m.peakRssBytes)),
+      maxSampledRssBytes: Math.max(...mems.map((m) => m.maxSampledRssBytes)),
+      serverCpuCores: runs.reduce((sum, r, i) => sum + mems[i].cpuCoresBetween(r.firstAt, r.lastAt), 0),
+      generatorCpuCores: runs.reduce((sum, r) => sum + r.generatorCpu, 0),
+      otherProcessesCpuCores: otherCpu,
+    };
+    logPhase(result);
+    const store = await openStore(tenant.target);
+    try {
+      const check = { ok: true, errors: [] };
+      for (const [i, run] of runs.entries()) {
+        const part = await verifyIngest(store, { prefix: `m${key}${i}-`, eventsPerRequest, status: run.status });
+        if (!part.ok) check.errors.push(...part.errors.map((e) => `process ${i + 1}: ${e}`));
+      }
+      if (result.non2xx > 0 || result.socketErrors > 0)
+        check.errors.push(`${result.non2xx} non-2xx answers, ${result.socketErrors} socket errors`);
+      check.ok = check.errors.length === 0;
+      result.correctness = check;
+      log(
+        `    check: ${check.ok ? 'OK' : 'FAILED'} — every 2xx event of each process stored exactly once` +
+          (check.ok ? '' : `\n      ${check.errors.join('\n      ')}`),
+      );
+    } finally {
+      await store.close();
+    }
+    return result;
+  } finally {
+    await releaseTagbridge(tenant);
+  }
+}
+
+async function scaleDrainPhase(fake) {
+  const key = 'pgDrain2x';
+  const number = '(12)';
+  const total = settings.drainEvents;
+  log(
+    `\n${number} delivery drain on PostgreSQL: ${fmt(total)} stored events → fake Meta, by two \`serve --role worker\` ` +
+      `processes on CPU ${SERVER_CPU}`,
+  );
+  const tenant = await prepareTagbridge(key, fake.url, 'postgres');
+  try {
+    return await drainWith(tenant, fake, {
+      key,
+      number,
+      dbLabel: 'PostgreSQL',
+      total,
+      perRequest: 50,
+      workers: 2,
+      label: `${number} PostgreSQL, drain, 2 workers`,
+    });
+  } finally {
+    await releaseTagbridge(tenant);
   }
 }
 
@@ -790,6 +924,9 @@ const CEILING_OF = {
   pgIngest1: 'baseline1',
   pgIngest50: 'baseline50',
   pgDrain: 'baseline1',
+  pgScaleIngest1x: 'baseline50',
+  pgScaleIngest2x: 'baseline50',
+  pgDrain2x: 'baseline1',
 };
 
 /** Ratios to the bare ceiling of the same run, stored in each result (results.json) and printed. */
@@ -820,6 +957,9 @@ function printTable(results) {
     'pgIngest1',
     'pgIngest50',
     'pgDrain',
+    'pgScaleIngest1x',
+    'pgScaleIngest2x',
+    'pgDrain2x',
   ];
   const times = (x) => (x === null || x === undefined ? '—' : `${fmt(x, 2)}×`);
   const rows = [];
@@ -1024,6 +1164,15 @@ async function main() {
     if (want('ingest1')) results[key('ingest1')] = await withRetries(() => ingestPhase(1, fake, dialect));
     if (want('ingest50')) results[key('ingest50')] = await withRetries(() => ingestPhase(50, fake, dialect));
     if (want('drain')) results[key('drain')] = await withRetries(() => drainPhase(fake, dialect));
+  }
+  if (want('scale')) {
+    if (settings.databases.includes('postgres')) {
+      results.pgScaleIngest1x = await withRetries(() => scaleIngestPhase(fake, 1));
+      results.pgScaleIngest2x = await withRetries(() => scaleIngestPhase(fake, 2));
+      results.pgDrain2x = await withRetries(() => scaleDrainPhase(fake));
+    } else {
+      log('\n(10)–(12) scale-out phases: PostgreSQL only (run with --postgres)');
+    }
   }
   if (want('feeds')) {
     Object.assign(
