@@ -26,8 +26,7 @@ RUN npm ci && npm cache clean --force
 
 # --- runtime ---
 FROM ${NODE_IMAGE} AS runtime
-ENV NODE_ENV=production \
-  DATA_DIR=/data \
+ENV DATA_DIR=/data \
   PORT=8080
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
