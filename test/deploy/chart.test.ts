@@ -240,6 +240,25 @@ describe('the Helm chart', () => {
     }
   });
 
+  test('values.schema.json refuses typos, and secrets among the plain settings', () => {
+    assert.throws(
+      () => manifests({ ...fullValues, secrets: { ...fullValues.secrets, ENCRYPTION_KEYS: 'x' } }),
+      /values don't meet the specifications of the schema: \/secrets must NOT have additional properties/,
+    );
+    assert.throws(
+      () => manifests({ ...fullValues, config: { ...fullValues.config, ENCRYPTION_KEY: 'plain' } }),
+      /\/config must NOT be valid; \/config property name must be valid/,
+    );
+    assert.throws(
+      () => manifests({ ...fullValues, worker: { replica: 3 } }),
+      /\/worker must NOT have additional/,
+    );
+    assert.throws(
+      () => manifests({ ...fullValues, secrets: { ...fullValues.secrets, DATABASE_URL: 'mysql://x' } }),
+      /\/secrets\/DATABASE_URL must match pattern/,
+    );
+  });
+
   test('an Ingress requires TRUST_PROXY, and is optional', () => {
     assert.throws(
       () => manifests({ ...fullValues, config: { TRUST_PROXY: '' } }),

@@ -8,13 +8,15 @@
  *   parenthesised commands and field chains after them;
  * - functions: include, required, default, quote, toString, toYaml, indent, nindent, printf (%s %d %v),
  *   print, trunc, trimSuffix, sha256sum, list, index, not, and, or, eq, ne, empty.
- * Like Helm: files starting with `_` only define templates; each other file is itself a template named
+ * Like Helm: the merged values are checked against values.schema.json first (JSON Schema draft 7); files
+ * starting with `_` only define templates; each other file is itself a template named
  * `<chart>/templates/<file>`; `required` fails with its message; toYaml sorts keys and drops the last newline.
  * test/deploy/chart.test.ts also runs the real `helm lint` and `helm template` when helm is on PATH.
  */
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Ajv } from 'ajv';
 import { parse as parseYaml, stringify } from 'yaml';
 
 type Value = unknown;
@@ -305,6 +307,16 @@ export function renderChart(
 ): RenderedChart {
   const chart = parseYaml(readFileSync(join(chartDir, 'Chart.yaml'), 'utf8')) as Record<string, string>;
   const values = merge(parseYaml(readFileSync(join(chartDir, 'values.yaml'), 'utf8')), overrides);
+  const schemaFile = join(chartDir, 'values.schema.json');
+  if (existsSync(schemaFile)) {
+    const validate = new Ajv({ allErrors: true, strict: false }).compile(
+      JSON.parse(readFileSync(schemaFile, 'utf8')) as object,
+    );
+    if (!validate(values)) {
+      const problems = (validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message ?? ''}`);
+      throw new TemplateError(`values don't meet the specifications of the schema: ${problems.join('; ')}`);
+    }
+  }
   const chartName = chart.name as string;
   const basePath = `${chartName}/templates`;
   const templatesDir = join(chartDir, 'templates');
