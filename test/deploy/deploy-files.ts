@@ -135,7 +135,10 @@ export function tagbridgeServices(compose: Compose): [string, ComposeService][] 
 
 // --------------------------------------------------------------------------------------------- The config
 
-/** Every variable src/config.ts reads: it is the only reader of the environment, so ask it. */
+/**
+ * Every variable src/config.ts reads: it is the only reader of the environment, so ask it (the names it
+ * touches while loading), and read it (the names it spells out).
+ */
 export function configVariables(): Set<string> {
   const seen = new Set<string>();
   const dataDir = mkdtempSync(join(tmpdir(), 'tagbridge-config-'));
@@ -153,6 +156,11 @@ export function configVariables(): Set<string> {
     loadConfig(env);
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
+  }
+  // And every name it reads literally, in case a read depends on another variable's value.
+  const source = read('src/config.ts');
+  for (const m of source.matchAll(/\benv(?:\.|\[')([A-Z][A-Z0-9_]+)|\(env, '([A-Z][A-Z0-9_]+)'/g)) {
+    seen.add((m[1] ?? m[2]) as string);
   }
   return seen;
 }
