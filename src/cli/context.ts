@@ -56,6 +56,8 @@ export const CLI_OPTIONS = {
   overrides: { type: 'string' },
   // attribution report (issue 12)
   window: { type: 'string' },
+  // backup (issue 14)
+  out: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 

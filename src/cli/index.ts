@@ -10,6 +10,7 @@ import { apikeyCreate } from './commands/apikey-create.js';
 import { apikeyList } from './commands/apikey-list.js';
 import { apikeyRevoke } from './commands/apikey-revoke.js';
 import { attributionReportCommand } from './commands/attribution-report.js';
+import { backup } from './commands/backup.js';
 import { deliveriesList } from './commands/deliveries-list.js';
 import { deliveriesReplay } from './commands/deliveries-replay.js';
 import { deliveriesShow } from './commands/deliveries-show.js';
@@ -97,6 +98,8 @@ export const COMMANDS: readonly Command[] = [
   pkRevoke,
   // Attribution (issue 12).
   attributionReportCommand,
+  // Backups (issue 14).
+  backup,
 ];
 
 const USAGE = `Usage: tagbridge <command> [options]
