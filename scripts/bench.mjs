@@ -119,7 +119,9 @@ const settings = {
   connections: envNumber('BENCH_CONNECTIONS', 50),
   drainEvents: envNumber('BENCH_DRAIN_EVENTS', 100_000),
   drainTimeoutSec: envNumber('BENCH_DRAIN_TIMEOUT', 300),
-  phases: (process.env.BENCH_PHASES || 'baseline,ingest1,ingest50,drain,scale').split(',').map((s) => s.trim()),
+  phases: (process.env.BENCH_PHASES || 'baseline,ingest1,ingest50,drain,scale')
+    .split(',')
+    .map((s) => s.trim()),
   ingestRole: process.env.BENCH_INGEST_ROLE || 'all',
   databases: [
     ...new Set([
@@ -617,7 +619,11 @@ async function drainPhase(fake, dialect) {
   }
 }
 
-async function drainWith(tenant, fake, { key, number, dbLabel, total, perRequest, workers = 1, label = null }) {
+async function drainWith(
+  tenant,
+  fake,
+  { key, number, dbLabel, total, perRequest, workers = 1, label = null },
+) {
   // Queue the events through the API (not measured); role api so nothing is delivered yet.
   const api = await startTagbridge(`${key}-fill`, tenant, 'api');
   const requests = Math.ceil(total / perRequest);
@@ -651,7 +657,9 @@ async function drainWith(tenant, fake, { key, number, dbLabel, total, perRequest
     const started = Date.now();
     // Several workers (issue 14's scale-out figure) start together and share the one server core.
     const nodes = await Promise.all(
-      Array.from({ length: workers }, (_, i) => startTagbridge(workers > 1 ? `${key}-${i + 1}` : key, tenant, 'worker')),
+      Array.from({ length: workers }, (_, i) =>
+        startTagbridge(workers > 1 ? `${key}-${i + 1}` : key, tenant, 'worker'),
+      ),
     );
     const readyAt = Math.max(...nodes.map((n) => n.readyAt));
     const pids = nodes.map((n) => n.server.pid);
@@ -796,7 +804,11 @@ async function scaleIngestPhase(fake, processes) {
     try {
       const check = { ok: true, errors: [] };
       for (const [i, run] of runs.entries()) {
-        const part = await verifyIngest(store, { prefix: `m${key}${i}-`, eventsPerRequest, status: run.status });
+        const part = await verifyIngest(store, {
+          prefix: `m${key}${i}-`,
+          eventsPerRequest,
+          status: run.status,
+        });
         if (!part.ok) check.errors.push(...part.errors.map((e) => `process ${i + 1}: ${e}`));
       }
       if (result.non2xx > 0 || result.socketErrors > 0)
