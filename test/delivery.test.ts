@@ -315,17 +315,19 @@ describe('delivery to a fake Meta', () => {
     }
   });
 
-  test('a rejected token fails the batch at once, marks the destination needs_attention and holds its queue', async () => {
+  test('a rejected token holds the destination, the batch that met it included, and a fix sends them all', async () => {
     const t = await createTenant(service, {
       destinations: { meta: { ...META, accessToken: 'EAAB-revoked-0000' } },
     });
     await send(t, [purchaseEvent({ eventId: 'badtoken-1' })]);
-    const failed = await eventually(async () => {
+    // The event that met the refusal is not at fault: it waits with the queue, its attempt recorded.
+    const held = await eventually(async () => {
       const d = await deliveryOf('badtoken-1');
-      return d.status === 'failed' ? d : undefined;
+      return d.attempts === 1 ? d : undefined;
     });
-    assert.equal(failed.attempts, 1);
-    assert.match(failed.last_error ?? '', /token|OAuth|190/i);
+    assert.equal(held.status, 'pending');
+    assert.equal(held.final_at, null);
+    assert.match(held.last_error ?? '', /token|OAuth|190/i);
     const destination = await service.storage.db
       .selectFrom('destinations')
       .selectAll()
@@ -349,5 +351,15 @@ describe('delivery to a fake Meta', () => {
     });
     assert.ok(result.ok);
     await eventually(async () => (await deliveryOf('badtoken-2')).status === 'delivered');
+    const first = await eventually(async () => {
+      const d = await deliveryOf('badtoken-1');
+      return d.status === 'delivered' ? d : undefined;
+    });
+    assert.equal(first.attempts, 2);
+    // Its personal data went out with it: the sealed data was kept while it waited.
+    const sent = fake.received.flatMap((r) => (r.body as { data: SentEvent[] }).data);
+    const resent = sent.filter((e) => e.event_id === 'badtoken-1');
+    assert.equal(resent.length, 2);
+    assert.ok(resent[1]!.user_data.em, 'the held event was sent again without its hashed e-mail');
   });
 });

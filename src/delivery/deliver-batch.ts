@@ -264,8 +264,14 @@ async function sendEvents<D extends Attempted>(
           await sendEvents(deps, input, byRef, subset.slice(middle), result, auth);
           break;
         }
-        // Permanent: no retry. Bad credentials also hold the destination's queue (needs_attention).
-        if (verdict.credentials) result.credentialsRejected = verdict.message;
+        // Bad credentials hold the destination's queue (needs_attention), this batch included: the events
+        // are not at fault, so they wait with the queue and go out once the credentials are fixed.
+        if (verdict.credentials) {
+          result.credentialsRejected = verdict.message;
+          for (const d of delivered) outcomes.push(heldOutcome(d, at, status, verdict.message));
+          break;
+        }
+        // Permanent: no retry.
         for (const d of delivered) outcomes.push(final(d, false, verdict.message));
         break;
       }
@@ -300,16 +306,7 @@ function tokenFailure<D extends Attempted>(
   const at = deps.clock.now();
   if (failure.kind === 'rejected') {
     result.credentialsRejected = failure.message;
-    for (const d of delivered) {
-      result.outcomes.push({
-        delivery: d,
-        status: 'failed',
-        attempted: true,
-        statusCode: failure.statusCode,
-        outcome: 'rejected',
-        message: failure.message,
-      });
-    }
+    for (const d of delivered) result.outcomes.push(heldOutcome(d, at, failure.statusCode, failure.message));
     return;
   }
   result.transientFailure = true;
@@ -318,6 +315,30 @@ function tokenFailure<D extends Attempted>(
       retryOutcome(deps, d, at, failure.statusCode, failure.kind, failure.message, failure.retryAfterMs),
     );
   }
+}
+
+/**
+ * The platform refused the credentials: the delivery stays pending behind its held destination (the worker
+ * leases nothing for a destination that needs attention) and is sent once the credentials are fixed; dead
+ * only past its retry horizon, like any other wait.
+ */
+function heldOutcome<D extends Attempted>(
+  delivery: D,
+  now: number,
+  statusCode: number | null,
+  message: string,
+): BatchOutcome<D> {
+  if (now > delivery.give_up_at) {
+    return {
+      delivery,
+      status: 'dead',
+      attempted: true,
+      statusCode,
+      outcome: 'rejected',
+      message: `${message} (retry horizon reached)`,
+    };
+  }
+  return { delivery, status: 'pending', attempted: true, nextAttemptAt: now, statusCode, outcome: 'rejected', message };
 }
 
 /** Pending again after a backoff (or the platform's Retry-After), or dead past the retry horizon. */
