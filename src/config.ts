@@ -53,6 +53,11 @@ export interface Config {
      * its transaction, like a slow fsync (0 in production). The event loop must keep serving meanwhile.
      */
     groupCommitTestThreadDelayMs: number;
+    /**
+     * Oldest event time the proxy, PMW and sync entry points take, in seconds before now
+     * (EVENT_MAX_AGE_DAYS): older events are refused (400), as the platforms would refuse them.
+     */
+    eventMaxAgeSeconds: number;
   };
   delivery: {
     pollIntervalMs: number;
@@ -396,6 +401,7 @@ export function loadConfig(env: Env = process.env): Config {
       groupCommitMaxWaitMs: int(env, 'GROUP_COMMIT_MAX_WAIT_MS', 2),
       groupCommitTestDelayMs: int(env, 'GROUP_COMMIT_TEST_DELAY_MS', 0),
       groupCommitTestThreadDelayMs: int(env, 'GROUP_COMMIT_TEST_THREAD_DELAY_MS', 0),
+      eventMaxAgeSeconds: int(env, 'EVENT_MAX_AGE_DAYS', 7, 1) * 86_400,
     },
     delivery: {
       pollIntervalMs: int(env, 'DELIVERY_POLL_INTERVAL_MS', 500, 10),

@@ -9,6 +9,7 @@ import { ApiError, type ErrorCode, errorBody } from '../errors.js';
 import { describeValidationError } from '../lib/json-schema.js';
 import { untrustedForwardingWarning } from './forwarded-headers.js';
 import { registerIdempotency } from './idempotency.js';
+import { refuseDeepBodies } from './json-depth.js';
 import { registerOpenApi } from './openapi.js';
 import { registerRoutes } from './routes/index.js';
 import type { App } from './types.js';
@@ -82,6 +83,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     reply.status(404).send(errorBody('not_found', `No route ${request.method} ${request.url.split('?')[0]}`));
   });
 
+  // Before every route's own preValidation and the idempotency hash (a preHandler): see json-depth.ts.
+  app.addHook('preValidation', refuseDeepBodies);
   const forwardingWarning = untrustedForwardingWarning(deps.config.trustProxy, app.log);
   if (forwardingWarning) app.addHook('onRequest', forwardingWarning);
   // Both collect routes through onRoute hooks, so they come before the routes.
