@@ -11,6 +11,9 @@ import { join, resolve } from 'node:path';
 import { DESTINATION_TYPES, type DestinationType, destinations } from './destinations/registry.js';
 import type { Plan } from './lib/plans.js';
 
+/** The ECB's daily reference rates (FX_RATES_URL's default). */
+export const ECB_DAILY_URL = 'https://www.ecb.europa.eu/stats/eurofxref/eurofxref-daily.xml';
+
 export interface Config {
   port: number;
   host: string;
@@ -177,6 +180,13 @@ export interface Config {
     cookieMaxAgeDays: number;
     /** Attribution looks back this far from an order for its touchpoints (first and last click). */
     attributionWindowDays: number;
+  };
+  /** The ECB reference rates the stats convert revenue with (src/public-api/fx/refresh.ts). */
+  fxRates: {
+    /** Whether API nodes fetch the daily rates (off: air-gapped installs; the stored and shipped rates serve). */
+    fetch: boolean;
+    /** Where the ECB's daily XML is fetched from (a mirror inside a closed network). */
+    url: string;
   };
   /** Outbound webhooks (docs/webhooks.md). */
   webhooks: {
@@ -479,6 +489,10 @@ export function loadConfig(env: Env = process.env): Config {
       rateLimitPerKeyPerMinute: int(env, 'PIXEL_RATE_LIMIT_PER_KEY_PER_MINUTE', 60_000, 1),
       cookieMaxAgeDays: int(env, 'PIXEL_COOKIE_MAX_AGE_DAYS', 390, 1),
       attributionWindowDays: int(env, 'ATTRIBUTION_WINDOW_DAYS', 30, 1),
+    },
+    fxRates: {
+      fetch: bool(env, 'FX_RATES_FETCH', true),
+      url: url(env, 'FX_RATES_URL', ECB_DAILY_URL),
     },
     webhooks: {
       timeoutMs: int(env, 'WEBHOOK_TIMEOUT_MS', 15_000, 100),
