@@ -91,6 +91,10 @@ export interface Config {
     inviteTokenTtlMs: number;
     loginPerEmailPerHour: number;
     loginPerIpPerHour: number;
+    /** Invitation mails one org sends per 24 h, counted in the database (every session and node together). */
+    invitesPerOrgPerDay: number;
+    /** Invitation mails one user sends per 24 h across all their orgs (a new org does not reset it). */
+    invitesPerUserPerDay: number;
     requestsPerSessionPerMinute: number;
     /** SMTP URL for nodemailer; without it, mails go to DATA_DIR/mail and the log. */
     smtpUrl: string | undefined;
@@ -436,6 +440,8 @@ export function loadConfig(env: Env = process.env): Config {
       inviteTokenTtlMs: int(env, 'INVITE_TOKEN_TTL_MS', 7 * 24 * 3600_000, 60_000),
       loginPerEmailPerHour: int(env, 'LOGIN_RATE_LIMIT_PER_EMAIL_PER_HOUR', 5, 1),
       loginPerIpPerHour: int(env, 'LOGIN_RATE_LIMIT_PER_IP_PER_HOUR', 30, 1),
+      invitesPerOrgPerDay: int(env, 'INVITE_RATE_LIMIT_PER_ORG_PER_DAY', 30, 1),
+      invitesPerUserPerDay: int(env, 'INVITE_RATE_LIMIT_PER_USER_PER_DAY', 20, 1),
       requestsPerSessionPerMinute: int(env, 'MANAGEMENT_RATE_LIMIT_PER_MINUTE', 60, 1),
       smtpUrl: env.SMTP_URL?.trim() || undefined,
       mailFrom: env.MAIL_FROM?.trim() || 'Tagbridge <no-reply@tagbridge.local>',
