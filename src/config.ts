@@ -23,10 +23,14 @@ export interface Config {
   databaseSchema: string | undefined;
   redisUrl: string | undefined;
   /**
-   * Whose X-Forwarded-* headers count: nobody's (false), any peer's (true), or only these proxy addresses
-   * (IPs or CIDR ranges).
+   * Whose X-Forwarded-* headers count: nobody's (false), the nearest N hops' (a number: the client is the
+   * N-th address from the right of X-Forwarded-For), or only these proxy addresses (IPs or CIDR ranges: the
+   * client is the right-most address that is not one of them). `TRUST_PROXY=true` is read as 1 hop: trusting
+   * every entry would take the left-most one, which the client writes itself.
    */
-  trustProxy: boolean | string[];
+  trustProxy: false | number | string[];
+  /** TRUST_PROXY was the word `true` (read as 1 hop): start-up logs how it is read. */
+  trustProxyWasTrue: boolean;
   logLevel: string;
   /** Current key first; older keys only decrypt (rotation). */
   encryptionKeys: Buffer[];
@@ -227,10 +231,18 @@ function bool(env: Env, name: string, fallback: boolean): boolean {
   throw new ConfigError(`${name} must be true or false, got "${env[name]}"`);
 }
 
-/** TRUST_PROXY: a boolean word, or comma-separated proxy addresses (`10.0.0.5`, `10.0.0.0/8`, `::1`). */
-function trustProxy(env: Env, name: string): boolean | string[] {
+/**
+ * TRUST_PROXY: a boolean word (true = 1 hop), a hop count (`2`: a CDN in front of a load balancer), or
+ * comma-separated proxy addresses (`10.0.0.5`, `10.0.0.0/8`, `::1`).
+ */
+function trustProxy(env: Env, name: string): false | number | string[] {
   const raw = env[name]?.trim() ?? '';
-  if (!/[.:]/.test(raw)) return bool(env, name, false);
+  if (/^\d+$/.test(raw)) {
+    const hops = Number(raw);
+    if (hops > 32) throw new ConfigError(`${name} as a hop count must be at most 32, got ${hops}`);
+    return hops === 0 ? false : hops;
+  }
+  if (!/[.:]/.test(raw)) return bool(env, name, false) ? 1 : false;
   const entries = raw
     .split(',')
     .map((s) => s.trim())
@@ -242,7 +254,7 @@ function trustProxy(env: Env, name: string): boolean | string[] {
     const prefixOk = prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= bits);
     if (family === 0 || !prefixOk || extra !== undefined) {
       throw new ConfigError(
-        `${name} must be true, false or comma-separated proxy addresses (IP or CIDR), got "${entry}"`,
+        `${name} must be true, false, a hop count or comma-separated proxy addresses (IP or CIDR), got "${entry}"`,
       );
     }
   }
@@ -389,6 +401,7 @@ export function loadConfig(env: Env = process.env): Config {
     databaseSchema,
     redisUrl,
     trustProxy: trustProxy(env, 'TRUST_PROXY'),
+    trustProxyWasTrue: ['true', 'yes', 'on'].includes(env.TRUST_PROXY?.trim().toLowerCase() ?? ''),
     logLevel,
     encryptionKeys: [currentKey, ...previousKeys],
     encryptionKeyGenerated,
