@@ -31,6 +31,17 @@ export interface Config {
   trustProxy: false | number | string[];
   /** TRUST_PROXY was the word `true` (read as 1 hop): start-up logs how it is read. */
   trustProxyWasTrue: boolean;
+  /** The HTTP server's own limits against slow and piled-up connections (src/http/server-limits.ts). */
+  http: {
+    /** A request's headers must have arrived within this long of the connection's first byte of them. */
+    headersTimeoutMs: number;
+    /** The whole request (headers and body) must have arrived within this long. */
+    requestTimeoutMs: number;
+    /** An idle keep-alive connection is closed after this long without a new request. */
+    keepAliveTimeoutMs: number;
+    /** Open connections one client address may hold (0: no cap); trusted proxies are not capped. */
+    maxConnectionsPerIp: number;
+  };
   logLevel: string;
   /** Current key first; older keys only decrypt (rotation). */
   encryptionKeys: Buffer[];
@@ -261,6 +272,22 @@ function trustProxy(env: Env, name: string): false | number | string[] {
   return entries;
 }
 
+/** The HTTP server's timeouts; Node refuses a headers timeout longer than the request timeout. */
+function httpLimits(env: Env): Config['http'] {
+  const limits = {
+    headersTimeoutMs: int(env, 'HTTP_HEADERS_TIMEOUT_MS', 10_000, 100),
+    requestTimeoutMs: int(env, 'HTTP_REQUEST_TIMEOUT_MS', 30_000, 100),
+    keepAliveTimeoutMs: int(env, 'HTTP_KEEP_ALIVE_TIMEOUT_MS', 72_000, 100),
+    maxConnectionsPerIp: int(env, 'HTTP_MAX_CONNECTIONS_PER_IP', 128, 0),
+  };
+  if (limits.headersTimeoutMs > limits.requestTimeoutMs) {
+    throw new ConfigError(
+      `HTTP_HEADERS_TIMEOUT_MS (${limits.headersTimeoutMs}) must not exceed HTTP_REQUEST_TIMEOUT_MS (${limits.requestTimeoutMs})`,
+    );
+  }
+  return limits;
+}
+
 /** A URL template containing `{shop}` (the shop's myshopify host). */
 function shopTemplate(env: Env, name: string): string {
   const raw = env[name]?.trim() || 'https://{shop}';
@@ -402,6 +429,7 @@ export function loadConfig(env: Env = process.env): Config {
     redisUrl,
     trustProxy: trustProxy(env, 'TRUST_PROXY'),
     trustProxyWasTrue: ['true', 'yes', 'on'].includes(env.TRUST_PROXY?.trim().toLowerCase() ?? ''),
+    http: httpLimits(env),
     logLevel,
     encryptionKeys: [currentKey, ...previousKeys],
     encryptionKeyGenerated,

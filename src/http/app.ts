@@ -12,6 +12,7 @@ import { registerIdempotency } from './idempotency.js';
 import { refuseDeepBodies } from './json-depth.js';
 import { registerOpenApi } from './openapi.js';
 import { registerRoutes } from './routes/index.js';
+import { capConnectionsPerIp, serverTimeoutOptions } from './server-limits.js';
 import type { App } from './types.js';
 import { validatorCompiler } from './validation.js';
 
@@ -30,11 +31,22 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     // entry hop 1, … — the first untrusted hop is the client, never an entry further left it could write.
     trustProxy: typeof trust === 'number' ? (_address: string, hop: number) => hop < trust : trust,
     bodyLimit: 1024 * 1024,
+    // Header, body and keep-alive timeouts (Fastify's default request timeout is none): server-limits.ts.
+    ...serverTimeoutOptions(deps.config.http),
     // Fastify's own 404 goes through our error model too.
     return503OnClosing: true,
     // Per-request log lines would cost more than the request itself on the ingest path.
     logController: new LogController({ disableRequestLogging: true }),
   }).withTypeProvider<TypeBoxTypeProvider>();
+  let refusedWarned = false;
+  capConnectionsPerIp(app.server, deps.config, (address) => {
+    if (refusedWarned) return;
+    refusedWarned = true;
+    app.log.warn(
+      { address, limit: deps.config.http.maxConnectionsPerIp },
+      'A client reached HTTP_MAX_CONNECTIONS_PER_IP; its further connections are closed (logged once)',
+    );
+  });
   app.decorateRequest('proxyContext', null);
   app.decorateRequest('proxyAdmission', null);
   app.decorateRequest('session', null);
