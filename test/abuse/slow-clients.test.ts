@@ -66,7 +66,9 @@ function quickRequest(port: number, localAddress: string, keepOpen = false): Pro
     });
     socket.on('close', () => resolve(response ? response.split('\r\n')[0]! : 'closed'));
     socket.on('connect', () => {
-      socket.write(`GET /no-such-page HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`);
+      // Kept open: a keep-alive connection the server holds after answering.
+      const connection = keepOpen ? 'keep-alive' : 'close';
+      socket.write(`GET /no-such-page HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: ${connection}\r\n\r\n`);
     });
   });
 }
