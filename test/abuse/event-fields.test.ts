@@ -5,6 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import type { InboundEvent } from '../../src/ingest/schema.js';
+import { conforming } from '../../src/orders/process-webhook.js';
 import {
   createSession,
   createTenant,
@@ -195,4 +197,16 @@ describe('event times older than EVENT_MAX_AGE_DAYS are refused', () => {
       await wide.destroy();
     }
   });
+});
+
+test('a shop order whose landing page is not http(s) keeps its Purchase, without the URL', () => {
+  const event = purchaseEvent({
+    eventSourceUrl: 'javascript:alert(1)',
+    referrerUrl: 'data:text/html,x',
+  }) as unknown as InboundEvent;
+  const conformed = conforming(event);
+  assert.equal('eventSourceUrl' in conformed, false);
+  assert.equal('referrerUrl' in conformed, false);
+  assert.equal(conformed.eventId, event.eventId);
+  assert.deepEqual(conformed.customData, event.customData);
 });
