@@ -56,6 +56,7 @@ test('bad values are refused with the variable named', () => {
     [{ ENCRYPTION_KEY: 'c2hvcnQ=' }, /ENCRYPTION_KEY must be 32 bytes/],
     [{ META_GRAPH_URL: 'ftp://x' }, /META_GRAPH_URL/],
     [{ TRUST_PROXY: 'maybe' }, /TRUST_PROXY/],
+    [{ TRUST_PROXY: '33' }, /TRUST_PROXY/],
     [{ TRUST_PROXY: '10.0.0.0/33' }, /TRUST_PROXY/],
     [{ TRUST_PROXY: '10.0.0.1,proxy.local' }, /TRUST_PROXY.*proxy\.local/],
     [{ DATABASE_URL: 'mysql://x', ENCRYPTION_KEY: key }, /DATABASE_URL/],
@@ -106,7 +107,7 @@ test('PROXY_CORS_EXTRA_ORIGINS: comma-separated origins, in the form browsers se
   assert.deepEqual(loadConfig({ DATA_DIR: tmpdir(), ENCRYPTION_KEY: key }).proxy.corsExtraOrigins, []);
 });
 
-test('TRUST_PROXY: off by default, a boolean word, or the proxy addresses to trust', () => {
+test('TRUST_PROXY: off by default, a boolean word, a hop count, or the proxy addresses to trust', () => {
   const trust = (value?: string) =>
     loadConfig({
       DATA_DIR: tmpdir(),
@@ -114,7 +115,10 @@ test('TRUST_PROXY: off by default, a boolean word, or the proxy addresses to tru
       ...(value === undefined ? {} : { TRUST_PROXY: value }),
     }).trustProxy;
   assert.equal(trust(), false);
-  assert.equal(trust('true'), true);
+  // true is one hop (the right-most X-Forwarded-For entry), never "every entry" (the client's own).
+  assert.equal(trust('true'), 1);
+  assert.equal(trust('1'), 1);
+  assert.equal(trust('2'), 2);
   assert.equal(trust('0'), false);
   assert.deepEqual(trust('10.0.0.0/8, 127.0.0.1,::1'), ['10.0.0.0/8', '127.0.0.1', '::1']);
 });

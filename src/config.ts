@@ -11,6 +11,9 @@ import { join, resolve } from 'node:path';
 import { DESTINATION_TYPES, type DestinationType, destinations } from './destinations/registry.js';
 import type { Plan } from './lib/plans.js';
 
+/** The ECB's daily reference rates (FX_RATES_URL's default). */
+export const ECB_DAILY_URL = 'https://www.ecb.europa.eu/stats/eurofxref/eurofxref-daily.xml';
+
 export interface Config {
   port: number;
   host: string;
@@ -20,10 +23,25 @@ export interface Config {
   databaseSchema: string | undefined;
   redisUrl: string | undefined;
   /**
-   * Whose X-Forwarded-* headers count: nobody's (false), any peer's (true), or only these proxy addresses
-   * (IPs or CIDR ranges).
+   * Whose X-Forwarded-* headers count: nobody's (false), the nearest N hops' (a number: the client is the
+   * N-th address from the right of X-Forwarded-For), or only these proxy addresses (IPs or CIDR ranges: the
+   * client is the right-most address that is not one of them). `TRUST_PROXY=true` is read as 1 hop: trusting
+   * every entry would take the left-most one, which the client writes itself.
    */
-  trustProxy: boolean | string[];
+  trustProxy: false | number | string[];
+  /** TRUST_PROXY was the word `true` (read as 1 hop): start-up logs how it is read. */
+  trustProxyWasTrue: boolean;
+  /** The HTTP server's own limits against slow and piled-up connections (src/http/server-limits.ts). */
+  http: {
+    /** A request's headers must have arrived within this long of the connection's first byte of them. */
+    headersTimeoutMs: number;
+    /** The whole request (headers and body) must have arrived within this long. */
+    requestTimeoutMs: number;
+    /** An idle keep-alive connection is closed after this long without a new request. */
+    keepAliveTimeoutMs: number;
+    /** Open connections one client address may hold (0: no cap); trusted proxies are not capped. */
+    maxConnectionsPerIp: number;
+  };
   logLevel: string;
   /** Current key first; older keys only decrypt (rotation). */
   encryptionKeys: Buffer[];
@@ -53,6 +71,11 @@ export interface Config {
      * its transaction, like a slow fsync (0 in production). The event loop must keep serving meanwhile.
      */
     groupCommitTestThreadDelayMs: number;
+    /**
+     * Oldest event time the proxy, PMW and sync entry points take, in seconds before now
+     * (EVENT_MAX_AGE_DAYS): older events are refused (400), as the platforms would refuse them.
+     */
+    eventMaxAgeSeconds: number;
   };
   delivery: {
     pollIntervalMs: number;
@@ -83,6 +106,10 @@ export interface Config {
     inviteTokenTtlMs: number;
     loginPerEmailPerHour: number;
     loginPerIpPerHour: number;
+    /** Invitation mails one org sends per 24 h, counted in the database (every session and node together). */
+    invitesPerOrgPerDay: number;
+    /** Invitation mails one user sends per 24 h across all their orgs (a new org does not reset it). */
+    invitesPerUserPerDay: number;
     requestsPerSessionPerMinute: number;
     /** SMTP URL for nodemailer; without it, mails go to DATA_DIR/mail and the log. */
     smtpUrl: string | undefined;
@@ -173,6 +200,13 @@ export interface Config {
     /** Attribution looks back this far from an order for its touchpoints (first and last click). */
     attributionWindowDays: number;
   };
+  /** The ECB reference rates the stats convert revenue with (src/public-api/fx/refresh.ts). */
+  fxRates: {
+    /** Whether API nodes fetch the daily rates (off: air-gapped installs; the stored and shipped rates serve). */
+    fetch: boolean;
+    /** Where the ECB's daily XML is fetched from (a mirror inside a closed network). */
+    url: string;
+  };
   /** Outbound webhooks (docs/webhooks.md). */
   webhooks: {
     /** Timeout of one attempt (connect to last byte). */
@@ -208,10 +242,18 @@ function bool(env: Env, name: string, fallback: boolean): boolean {
   throw new ConfigError(`${name} must be true or false, got "${env[name]}"`);
 }
 
-/** TRUST_PROXY: a boolean word, or comma-separated proxy addresses (`10.0.0.5`, `10.0.0.0/8`, `::1`). */
-function trustProxy(env: Env, name: string): boolean | string[] {
+/**
+ * TRUST_PROXY: a boolean word (true = 1 hop), a hop count (`2`: a CDN in front of a load balancer), or
+ * comma-separated proxy addresses (`10.0.0.5`, `10.0.0.0/8`, `::1`).
+ */
+function trustProxy(env: Env, name: string): false | number | string[] {
   const raw = env[name]?.trim() ?? '';
-  if (!/[.:]/.test(raw)) return bool(env, name, false);
+  if (/^\d+$/.test(raw)) {
+    const hops = Number(raw);
+    if (hops > 32) throw new ConfigError(`${name} as a hop count must be at most 32, got ${hops}`);
+    return hops === 0 ? false : hops;
+  }
+  if (!/[.:]/.test(raw)) return bool(env, name, false) ? 1 : false;
   const entries = raw
     .split(',')
     .map((s) => s.trim())
@@ -223,11 +265,27 @@ function trustProxy(env: Env, name: string): boolean | string[] {
     const prefixOk = prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= bits);
     if (family === 0 || !prefixOk || extra !== undefined) {
       throw new ConfigError(
-        `${name} must be true, false or comma-separated proxy addresses (IP or CIDR), got "${entry}"`,
+        `${name} must be true, false, a hop count or comma-separated proxy addresses (IP or CIDR), got "${entry}"`,
       );
     }
   }
   return entries;
+}
+
+/** The HTTP server's timeouts; Node refuses a headers timeout longer than the request timeout. */
+function httpLimits(env: Env): Config['http'] {
+  const limits = {
+    headersTimeoutMs: int(env, 'HTTP_HEADERS_TIMEOUT_MS', 10_000, 100),
+    requestTimeoutMs: int(env, 'HTTP_REQUEST_TIMEOUT_MS', 30_000, 100),
+    keepAliveTimeoutMs: int(env, 'HTTP_KEEP_ALIVE_TIMEOUT_MS', 72_000, 100),
+    maxConnectionsPerIp: int(env, 'HTTP_MAX_CONNECTIONS_PER_IP', 128, 0),
+  };
+  if (limits.headersTimeoutMs > limits.requestTimeoutMs) {
+    throw new ConfigError(
+      `HTTP_HEADERS_TIMEOUT_MS (${limits.headersTimeoutMs}) must not exceed HTTP_REQUEST_TIMEOUT_MS (${limits.requestTimeoutMs})`,
+    );
+  }
+  return limits;
 }
 
 /** A URL template containing `{shop}` (the shop's myshopify host). */
@@ -370,6 +428,8 @@ export function loadConfig(env: Env = process.env): Config {
     databaseSchema,
     redisUrl,
     trustProxy: trustProxy(env, 'TRUST_PROXY'),
+    trustProxyWasTrue: ['true', 'yes', 'on'].includes(env.TRUST_PROXY?.trim().toLowerCase() ?? ''),
+    http: httpLimits(env),
     logLevel,
     encryptionKeys: [currentKey, ...previousKeys],
     encryptionKeyGenerated,
@@ -396,6 +456,7 @@ export function loadConfig(env: Env = process.env): Config {
       groupCommitMaxWaitMs: int(env, 'GROUP_COMMIT_MAX_WAIT_MS', 2),
       groupCommitTestDelayMs: int(env, 'GROUP_COMMIT_TEST_DELAY_MS', 0),
       groupCommitTestThreadDelayMs: int(env, 'GROUP_COMMIT_TEST_THREAD_DELAY_MS', 0),
+      eventMaxAgeSeconds: int(env, 'EVENT_MAX_AGE_DAYS', 7, 1) * 86_400,
     },
     delivery: {
       pollIntervalMs: int(env, 'DELIVERY_POLL_INTERVAL_MS', 500, 10),
@@ -420,6 +481,8 @@ export function loadConfig(env: Env = process.env): Config {
       inviteTokenTtlMs: int(env, 'INVITE_TOKEN_TTL_MS', 7 * 24 * 3600_000, 60_000),
       loginPerEmailPerHour: int(env, 'LOGIN_RATE_LIMIT_PER_EMAIL_PER_HOUR', 5, 1),
       loginPerIpPerHour: int(env, 'LOGIN_RATE_LIMIT_PER_IP_PER_HOUR', 30, 1),
+      invitesPerOrgPerDay: int(env, 'INVITE_RATE_LIMIT_PER_ORG_PER_DAY', 30, 1),
+      invitesPerUserPerDay: int(env, 'INVITE_RATE_LIMIT_PER_USER_PER_DAY', 20, 1),
       requestsPerSessionPerMinute: int(env, 'MANAGEMENT_RATE_LIMIT_PER_MINUTE', 60, 1),
       smtpUrl: env.SMTP_URL?.trim() || undefined,
       mailFrom: env.MAIL_FROM?.trim() || 'Tagbridge <no-reply@tagbridge.local>',
@@ -473,6 +536,10 @@ export function loadConfig(env: Env = process.env): Config {
       rateLimitPerKeyPerMinute: int(env, 'PIXEL_RATE_LIMIT_PER_KEY_PER_MINUTE', 60_000, 1),
       cookieMaxAgeDays: int(env, 'PIXEL_COOKIE_MAX_AGE_DAYS', 390, 1),
       attributionWindowDays: int(env, 'ATTRIBUTION_WINDOW_DAYS', 30, 1),
+    },
+    fxRates: {
+      fetch: bool(env, 'FX_RATES_FETCH', true),
+      url: url(env, 'FX_RATES_URL', ECB_DAILY_URL),
     },
     webhooks: {
       timeoutMs: int(env, 'WEBHOOK_TIMEOUT_MS', 15_000, 100),

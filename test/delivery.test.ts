@@ -38,6 +38,9 @@ describe('delivery to a fake Meta', () => {
         META_GRAPH_URL: fake.url,
         PROXY_RATE_LIMIT_PER_MINUTE: '0',
         CIRCUIT_FAILURE_THRESHOLD: '3',
+        // Wider than Meta's 7 days, so the stale-event test reaches the platform's limit (raised by a user
+        // for Snapchat's 37 days or Google Ads' 63).
+        EVENT_MAX_AGE_DAYS: '30',
         // Short, so the timeout test's hung request is cut off quickly.
         DELIVERY_TIMEOUT_MS: '300',
       },

@@ -7,10 +7,12 @@ import Fastify, { type FastifyBaseLogger, type FastifyError, LogController } fro
 import type { AppDeps } from '../app-deps.js';
 import { ApiError, type ErrorCode, errorBody } from '../errors.js';
 import { describeValidationError } from '../lib/json-schema.js';
-import { untrustedForwardingWarning } from './forwarded-headers.js';
+import { TRUST_PROXY_TRUE_NOTE, untrustedForwardingWarning } from './forwarded-headers.js';
 import { registerIdempotency } from './idempotency.js';
+import { refuseDeepBodies } from './json-depth.js';
 import { registerOpenApi } from './openapi.js';
 import { registerRoutes } from './routes/index.js';
+import { capConnectionsPerIp, serverTimeoutOptions } from './server-limits.js';
 import type { App } from './types.js';
 import { validatorCompiler } from './validation.js';
 
@@ -22,15 +24,29 @@ declare module 'fastify' {
 }
 
 export async function buildApp(deps: AppDeps): Promise<App> {
+  const trust = deps.config.trustProxy;
   const app = Fastify({
     ...(deps.logger ? { loggerInstance: deps.logger as FastifyBaseLogger } : { logger: false }),
-    trustProxy: deps.config.trustProxy,
+    // A hop count as proxy-addr's trust function: the socket's peer is hop 0, X-Forwarded-For's right-most
+    // entry hop 1, … — the first untrusted hop is the client, never an entry further left it could write.
+    trustProxy: typeof trust === 'number' ? (_address: string, hop: number) => hop < trust : trust,
     bodyLimit: 1024 * 1024,
+    // Header, body and keep-alive timeouts (Fastify's default request timeout is none): server-limits.ts.
+    ...serverTimeoutOptions(deps.config.http),
     // Fastify's own 404 goes through our error model too.
     return503OnClosing: true,
     // Per-request log lines would cost more than the request itself on the ingest path.
     logController: new LogController({ disableRequestLogging: true }),
   }).withTypeProvider<TypeBoxTypeProvider>();
+  let refusedWarned = false;
+  capConnectionsPerIp(app.server, deps.config, (address) => {
+    if (refusedWarned) return;
+    refusedWarned = true;
+    app.log.warn(
+      { address, limit: deps.config.http.maxConnectionsPerIp },
+      'A client reached HTTP_MAX_CONNECTIONS_PER_IP; its further connections are closed (logged once)',
+    );
+  });
   app.decorateRequest('proxyContext', null);
   app.decorateRequest('proxyAdmission', null);
   app.decorateRequest('session', null);
@@ -82,6 +98,9 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     reply.status(404).send(errorBody('not_found', `No route ${request.method} ${request.url.split('?')[0]}`));
   });
 
+  // Before every route's own preValidation and the idempotency hash (a preHandler): see json-depth.ts.
+  app.addHook('preValidation', refuseDeepBodies);
+  if (deps.config.trustProxyWasTrue) app.log.warn(TRUST_PROXY_TRUE_NOTE);
   const forwardingWarning = untrustedForwardingWarning(deps.config.trustProxy, app.log);
   if (forwardingWarning) app.addHook('onRequest', forwardingWarning);
   // Both collect routes through onRoute hooks, so they come before the routes.

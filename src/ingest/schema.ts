@@ -4,9 +4,17 @@
  */
 import { type Static, type TSchema, Type } from 'typebox';
 import { EVENT_NAMES, type UserDataKey } from '../destinations/types.js';
+import { HTTP_URL } from '../lib/json-schema.js';
 
 const text = (maxLength: number, description?: string) =>
   Type.String({ maxLength, ...(description ? { description } : {}) });
+
+/**
+ * A page URL: http(s) only. The event log returns it to the dashboard, so a `javascript:` URL stored as sent
+ * would become a link that runs script; such an event is refused (400) on every entry point.
+ */
+const pageUrl = (description: string) =>
+  Type.String({ maxLength: 2048, [HTTP_URL]: true, description: `${description} An http(s) URL.` });
 
 /**
  * One schema per personal-data key. Keyed by `UserDataKey`, so the documented body, the sealing in
@@ -126,8 +134,8 @@ export const InboundEventSchema = Type.Object({
       description: "A Custom event's own name; without it each platform uses its default custom name.",
     }),
   ),
-  eventSourceUrl: Type.Optional(text(2048)),
-  referrerUrl: Type.Optional(text(2048)),
+  eventSourceUrl: Type.Optional(pageUrl('The page the event happened on.')),
+  referrerUrl: Type.Optional(pageUrl('The page before it.')),
   userData: Type.Optional(UserDataSchema),
   customData: Type.Optional(CustomDataSchema),
   consent: Type.Optional(ConsentSchema),
@@ -143,7 +151,13 @@ export type ProxyEventsBody = Static<typeof ProxyEventsBodySchema>;
 /** Pixel Manager for WooCommerce: `{event, facebook?, tiktok?, pinterest?, snapchat?, reddit?, product?}`. */
 export const PmwEventSchema = Type.Object({
   event: Type.String({ minLength: 1, maxLength: 100 }),
-  facebook: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+  // Free-form, but its event_source_url becomes the stored page URL (the event log shows it): http(s) only.
+  facebook: Type.Optional(
+    Type.Unsafe<Record<string, unknown>>({
+      type: 'object',
+      properties: { event_source_url: { [HTTP_URL]: true, description: 'An http(s) URL when a string.' } },
+    }),
+  ),
   tiktok: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
   pinterest: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
   snapchat: Type.Optional(Type.Record(Type.String(), Type.Unknown())),

@@ -29,10 +29,24 @@ function makeAjv(coerce: boolean): Ajv {
     },
     error: { message: 'must not contain the NUL character (\\u0000)' },
   });
+  // Page URLs the event log hands back to browsers: a `javascript:` or `data:` URL stored as sent would be a
+  // link that runs script in the dashboard. Only http(s) is a page URL (an empty string stays "no URL").
+  ajv.addKeyword({
+    keyword: HTTP_URL,
+    type: 'string',
+    schemaType: 'boolean',
+    code(cxt: KeywordCxt) {
+      const head = _`${cxt.data}.slice(0, 8).toLowerCase()`;
+      cxt.fail(_`${cxt.data} !== "" && !${head}.startsWith("http://") && !${head}.startsWith("https://")`);
+    },
+    error: { message: 'must be an http(s) URL' },
+  });
   return ajv;
 }
 
 const NO_NUL = 'x-no-nul';
+/** The keyword of a string that must be an http(s) URL when not empty (ingest's page URLs). */
+export const HTTP_URL = 'x-http-url';
 
 /**
  * The schema with every string refusing U+0000. JSON allows it, but PostgreSQL text cannot store it: one

@@ -47,12 +47,17 @@ const validEvent = compileValidator<InboundEvent>(InboundEventSchema, { coerce: 
 
 /**
  * The event as the ingest schema takes it. A shop field we cannot use (an over-long name, a malformed
- * country) is dropped rather than losing the whole Purchase; what remains is validated again.
+ * country, a landing page that is not an http(s) URL — the shopper chose it) is dropped rather than losing
+ * the whole Purchase; what remains is validated again.
  */
 export function conforming(event: InboundEvent): InboundEvent {
   const copy = structuredClone(event);
   for (let round = 0; round < 10 && !validEvent(copy); round++) {
     const error = validEvent.errors?.[0];
+    if (error?.instancePath === '/eventSourceUrl' || error?.instancePath === '/referrerUrl') {
+      delete copy[error.instancePath.slice(1) as 'eventSourceUrl' | 'referrerUrl'];
+      continue;
+    }
     const [, group, key] = /^\/(userData|customData)\/([^/]+)/.exec(error?.instancePath ?? '') ?? [];
     if (!group || !key) throw new Error(`the order does not make a valid event: ${error?.message ?? ''}`);
     delete (copy[group as 'userData' | 'customData'] as Record<string, unknown> | undefined)?.[key];

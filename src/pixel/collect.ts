@@ -14,6 +14,7 @@ import { type Admission, acceptEvents, inboundEvents } from '../ingest/accept.js
 import type { DomainContext } from '../ingest/domain-context.js';
 import type { PreparedEvent } from '../ingest/prepare.js';
 import { CustomDataSchema, type InboundEvent } from '../ingest/schema.js';
+import { HTTP_URL } from '../lib/json-schema.js';
 import { mergeCookies, type PixelCookie } from './cookies.js';
 import { type IdentifierConsent, resolveIdentifiers } from './identifiers.js';
 
@@ -72,7 +73,8 @@ export const CollectBodySchema = Type.Object({
   ),
   page: Type.Object({
     url: text(2048, 'The page URL (its click-id and UTM parameters are read).'),
-    referrer: Type.Optional(text(2048)),
+    // Stored as the events' referrerUrl (the event log shows it): http(s) or empty, like document.referrer.
+    referrer: Type.Optional(Type.String({ maxLength: 2048, [HTTP_URL]: true })),
     title: Type.Optional(text(500)),
   }),
   cookies: Type.Optional(

@@ -32,8 +32,15 @@ declare module 'fastify' {
   }
 }
 
-// last_seen_at is written at most this often per session: reads stay reads.
-const TOUCH_INTERVAL_MS = 60_000;
+/**
+ * last_seen_at is written at most this often per session, so reads stay reads — but never less often than a
+ * tenth of the idle timeout: with a fixed minute and SESSION_IDLE_TIMEOUT_MS at its minimum (60 s), a user
+ * active every few seconds was never touched and was logged out after 60 s. A tenth keeps at least 90 % of
+ * the idle timeout after any request.
+ */
+export function touchIntervalMs(sessionIdleMs: number): number {
+  return Math.min(60_000, Math.floor(sessionIdleMs / 10));
+}
 
 function isSafeMethod(method: string): boolean {
   return method === 'GET' || method === 'HEAD' || method === 'OPTIONS';
@@ -63,7 +70,9 @@ export async function loadSession(deps: AppDeps, request: FastifyRequest): Promi
   if (!session || session.revoked_at !== null) return null;
   if (session.expires_at <= now || session.last_seen_at + deps.config.management.sessionIdleMs <= now)
     return null;
-  if (now - session.last_seen_at > TOUCH_INTERVAL_MS) await touchSession(db, session.id, now);
+  if (now - session.last_seen_at >= touchIntervalMs(deps.config.management.sessionIdleMs)) {
+    await touchSession(db, session.id, now);
+  }
   const role = session.current_org_id
     ? ((await getMembership(db, session.current_org_id, session.user_id))?.role ?? null)
     : null;

@@ -93,10 +93,17 @@ type ApiStatsResponse = Static<typeof ApiStatsResponse>;
 
 export function registerApiStats(app: App, deps: AppDeps): void {
   const fx = new FxRates(deps.storage.db, deps.clock);
-  // The rates refresh runs on nodes that serve HTTP; tests and `inject` never start it.
-  const refresh = new EcbRefreshSchedule({ db: deps.storage.db, clock: deps.clock, fx, log: app.log });
-  app.addHook('onListen', async () => refresh.start());
-  app.addHook('onClose', async () => refresh.stop());
+  // The rates refresh runs on nodes that serve HTTP (tests and `inject` never start it), unless switched off:
+  // then no node calls out, and the stored rates (at least the shipped table) serve.
+  if (deps.config.fxRates.fetch) {
+    const refresh = new EcbRefreshSchedule(
+      { db: deps.storage.db, clock: deps.clock, fx, log: app.log },
+      undefined,
+      deps.config.fxRates.url,
+    );
+    app.addHook('onListen', async () => refresh.start());
+    app.addHook('onClose', async () => refresh.stop());
+  }
 
   app.get(
     '/api/v1/stats',

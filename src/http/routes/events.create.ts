@@ -1,6 +1,7 @@
 import { Type } from 'typebox';
 import type { AppDeps } from '../../app-deps.js';
 import { acceptEvents, inboundEvents } from '../../ingest/accept.js';
+import { withEventAgeBound } from '../../ingest/event-age.js';
 import { ProxyEventsBodySchema } from '../../ingest/schema.js';
 import { proxyGuard, proxyOrg, registerProxyPreflight } from '../proxy.js';
 import type { App } from '../types.js';
@@ -27,7 +28,11 @@ export function registerEventsCreate(app: App, deps: AppDeps): void {
         org: proxyOrg(ctx),
         route: '/v1/events',
         admission: request.proxyAdmission,
-        prepare: inboundEvents(ctx, request.body.events, 'PROXY'),
+        prepare: withEventAgeBound(
+          inboundEvents(ctx, request.body.events, 'PROXY'),
+          deps.config.ingest.eventMaxAgeSeconds,
+          (index) => `events[${index}].eventTime`,
+        ),
         countRequest: true,
       });
       return reply.send({ success: true as const });

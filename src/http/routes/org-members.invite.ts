@@ -1,7 +1,6 @@
 import { Type } from 'typebox';
 import type { AppDeps } from '../../app-deps.js';
 import { ApiError } from '../../errors.js';
-import { audit } from '../../management/audit.js';
 import { sendInvite } from '../../management/auth/magic-link.js';
 import { denyInvite } from '../../management/orgs/member-rules.js';
 import { currentOrg, isoTime, RoleSchema } from '../../management/orgs/views.js';
@@ -33,7 +32,8 @@ export function registerOrgMembersInvite(app: App, deps: AppDeps): void {
         description:
           'Mails an invite link that joins the current org with the role (creating the account if needed). ' +
           'Admins invite up to admin; only owners invite owners. A new invite to the same address replaces ' +
-          'the open one.',
+          'the open one. At most INVITE_RATE_LIMIT_PER_ORG_PER_DAY invitations per org and ' +
+          'INVITE_RATE_LIMIT_PER_USER_PER_DAY per inviting user in 24 hours (429 rate_limited with Retry-After).',
         body: InviteBody,
         response: { 202: InviteResponse },
       },
@@ -59,17 +59,7 @@ export function registerOrgMembersInvite(app: App, deps: AppDeps): void {
         orgName: org.name,
         role,
         invitedBy: { id: session.userId, email: session.email },
-      });
-      await audit(db, {
-        orgId,
-        actorType: 'user',
-        actorId: session.userId,
-        action: 'member.invite',
-        targetType: 'invite',
-        targetId: invite.id,
-        details: { email, role },
         ip: request.ip,
-        at: invite.created_at,
       });
       return reply.status(202).send({ email, role, expiresAt: isoTime(invite.expires_at) });
     },

@@ -1,6 +1,7 @@
 import { Type } from 'typebox';
 import type { AppDeps } from '../../app-deps.js';
 import { acceptEvents, pmwEvents } from '../../ingest/accept.js';
+import { withEventAgeBound } from '../../ingest/event-age.js';
 import { PmwEventsBodySchema } from '../../ingest/schema.js';
 import { proxyGuard, proxyOrg, registerProxyPreflight } from '../proxy.js';
 import type { App } from '../types.js';
@@ -33,7 +34,12 @@ export function registerPmwEventsCreate(app: App, deps: AppDeps): void {
         org: proxyOrg(ctx),
         route: '/v1/pmw-events',
         admission: request.proxyAdmission,
-        prepare: pmwEvents(ctx, request.body, client),
+        // The stored time is the platform member's event_time (Meta's first).
+        prepare: withEventAgeBound(
+          pmwEvents(ctx, request.body, client),
+          deps.config.ingest.eventMaxAgeSeconds,
+          (index) => `[${index}].event_time`,
+        ),
         countRequest: true,
       });
       return reply.send({ success: true as const });

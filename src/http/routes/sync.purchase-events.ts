@@ -2,6 +2,7 @@ import { Type } from 'typebox';
 import type { AppDeps } from '../../app-deps.js';
 import { ApiError } from '../../errors.js';
 import { acceptEvents, inboundEvents } from '../../ingest/accept.js';
+import { withEventAgeBound } from '../../ingest/event-age.js';
 import { InboundEventSchema } from '../../ingest/schema.js';
 import { syncAuth, syncDomain } from '../auth/sync-token.js';
 import { proxyOrg } from '../proxy.js';
@@ -40,7 +41,11 @@ export function registerSyncPurchaseEvents(app: App, deps: AppDeps): void {
       await acceptEvents(deps, {
         org: proxyOrg(ctx),
         route: '/v1/sync/purchase-events',
-        prepare: inboundEvents(ctx, request.body.events, 'SYNC'),
+        prepare: withEventAgeBound(
+          inboundEvents(ctx, request.body.events, 'SYNC'),
+          deps.config.ingest.eventMaxAgeSeconds,
+          (index) => `events[${index}].eventTime`,
+        ),
         countRequest: true,
       });
       return { success: true as const };

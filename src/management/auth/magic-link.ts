@@ -4,6 +4,7 @@
  */
 import type { AppDeps } from '../../app-deps.js';
 import { ApiError } from '../../errors.js';
+import { plainMailText } from '../../mail/plain-text.js';
 import {
   consumeLoginToken,
   issueLoginToken,
@@ -15,6 +16,8 @@ import { createSession, revokeSessionByToken } from '../../storage/repos/session
 import { getOrCreateUser, recordLogin } from '../../storage/repos/users.js';
 import type { Role } from '../../storage/schema.js';
 import { audit } from '../audit.js';
+import { assertInviteAllowed, INVITE_ACTION } from '../orgs/invite-limits.js';
+import { safeRedirectPath } from './redirect.js';
 
 /** Where a sign-in lands unless the login asked for another page: the welcome page (GET /app). */
 export const WELCOME_PATH = '/app';
@@ -62,7 +65,14 @@ export async function sendLoginLink(
   );
 }
 
-/** Stores an invite link that joins `orgId` with `role` and mails it. */
+/**
+ * Stores an invite link that joins `orgId` with `role`, audits it and mails it — unless the org or the
+ * inviter has used up its invitations (429, see invite-limits.ts): the count, the token and the audit entry
+ * that counts it commit together, the mail goes out after.
+ *
+ * The org name is the inviter's text in a mail to someone else: it stays out of the subject, and the body
+ * carries it as one defanged line (no CR/LF, no clickable URL; src/mail/plain-text.ts).
+ */
 export async function sendInvite(
   deps: AppDeps,
   input: {
@@ -71,25 +81,48 @@ export async function sendInvite(
     orgName: string;
     role: Role;
     invitedBy: { id: string; email: string };
+    ip: string | null;
   },
 ): Promise<LoginTokenRow> {
   const { inviteTokenTtlMs, publicBaseUrl } = deps.config.management;
-  const { token, row } = await issueLoginToken(deps.storage.db, {
-    email: input.email,
-    purpose: 'invite',
-    orgId: input.orgId,
-    role: input.role,
-    invitedBy: input.invitedBy.id,
-    now: deps.clock.now(),
-    ttlMs: inviteTokenTtlMs,
+  const now = deps.clock.now();
+  const { token, row } = await deps.storage.db.transaction().execute(async (trx) => {
+    await assertInviteAllowed(trx, deps.storage.dialect, deps.config.management, {
+      orgId: input.orgId,
+      userId: input.invitedBy.id,
+      now,
+    });
+    const issued = await issueLoginToken(trx, {
+      email: input.email,
+      purpose: 'invite',
+      orgId: input.orgId,
+      role: input.role,
+      invitedBy: input.invitedBy.id,
+      now,
+      ttlMs: inviteTokenTtlMs,
+    });
+    await audit(trx, {
+      orgId: input.orgId,
+      actorType: 'user',
+      actorId: input.invitedBy.id,
+      action: INVITE_ACTION,
+      targetType: 'invite',
+      targetId: issued.row.id,
+      details: { email: input.email, role: input.role },
+      ip: input.ip,
+      at: now,
+    });
+    return issued;
   });
   await deliver(
     deps,
     input.email,
-    `You are invited to ${input.orgName} on Tagbridge`,
-    `${input.invitedBy.email} invited you to join "${input.orgName}" on Tagbridge as ${input.role}.\n\n` +
+    'You are invited to an organization on Tagbridge',
+    `${input.invitedBy.email} invited you to join an organization on Tagbridge as ${input.role}.\n` +
+      `Organization: ${plainMailText(input.orgName)}\n\n` +
       `Accept and sign in:\n\n${callbackUrl(publicBaseUrl, token)}\n\n` +
-      `The link works once and expires in ${minutes(inviteTokenTtlMs)}.\n`,
+      `The link works once and expires in ${minutes(inviteTokenTtlMs)}. If you do not know the sender, ` +
+      'ignore this mail.\n',
   );
   return row;
 }
@@ -159,6 +192,11 @@ export async function completeLogin(
       ip,
       at: now,
     });
-    return { ok: true, sessionToken, userId: user.id, orgId, redirect: row.redirect ?? WELCOME_PATH };
+    // Checked again on the way out: a path stored before redirects were encoded (`/✓`) cannot be a Location
+    // header, and the token is already used by now.
+    const redirect = row.redirect
+      ? (safeRedirectPath(row.redirect, deps.config.management.publicBaseUrl) ?? WELCOME_PATH)
+      : WELCOME_PATH;
+    return { ok: true, sessionToken, userId: user.id, orgId, redirect };
   });
 }

@@ -1,6 +1,8 @@
 /**
  * Where a login may send the browser afterwards: a path on the dashboard's own origin only. `//evil.com`,
- * `/\evil.com` and absolute URLs would make the magic link an open redirect.
+ * `/\evil.com` and absolute URLs would make the magic link an open redirect. The path comes back in its
+ * URL-encoded form: a `Location` header is ASCII, and `/✓` as sent used to fail the callback's answer
+ * with a 500 after the magic link had been used.
  */
 export function safeRedirectPath(value: string, publicBaseUrl: string): string | null {
   if (value.length > 2048) return null;
@@ -16,5 +18,6 @@ export function safeRedirectPath(value: string, publicBaseUrl: string): string |
     return null;
   }
   if (resolved.origin !== base.origin) return null;
-  return value;
+  const encoded = `${resolved.pathname}${resolved.search}${resolved.hash}`;
+  return encoded.length > 2048 ? null : encoded;
 }

@@ -2,9 +2,11 @@
  * The scheduled refresh of the ECB reference rates: fetch the daily XML, parse it, store the day. When the
  * network does not allow it (air-gapped installs, tests), the failure is logged and the stored rates —
  * at least the shipped table — keep serving. Runs on nodes that serve HTTP, shortly after listening and
- * then every few hours; several nodes refreshing is harmless (the same rows are written).
+ * then every few hours; several nodes refreshing is harmless (the same rows are written). FX_RATES_FETCH=false
+ * turns it off (no outbound request at all), FX_RATES_URL points it at a mirror.
  */
 
+import { ECB_DAILY_URL } from '../../config.js';
 import type { Clock } from '../../lib/clock.js';
 import type { Logger } from '../../lib/logger.js';
 import type { DB } from '../../storage/db.js';
@@ -12,7 +14,8 @@ import { storeFxRates } from '../../storage/repos/fx-rates.js';
 import { parseEcbXml } from './ecb.js';
 import type { FxRates } from './rates.js';
 
-export const ECB_DAILY_URL = 'https://www.ecb.europa.eu/stats/eurofxref/eurofxref-daily.xml';
+export { ECB_DAILY_URL };
+
 const FETCH_TIMEOUT_MS = 10_000;
 const FIRST_RUN_DELAY_MS = 5_000;
 // The ECB publishes once per business day around 16:00 CET; a few runs a day catch it without hammering.
@@ -68,6 +71,7 @@ export class EcbRefreshSchedule {
   constructor(
     private readonly deps: { db: DB; clock: Clock; fx: FxRates; log: Logger },
     private readonly fetcher: FetchText = fetchText,
+    private readonly url: string = ECB_DAILY_URL,
   ) {}
 
   start(firstRunDelayMs = FIRST_RUN_DELAY_MS): void {
@@ -85,7 +89,8 @@ export class EcbRefreshSchedule {
 
   private tick(): void {
     if (this.stopping.signal.aborted) return;
-    this.running = refreshEcbRates(this.deps, this.fetcher, { signal: this.stopping.signal }).finally(() => {
+    const options = { url: this.url, signal: this.stopping.signal };
+    this.running = refreshEcbRates(this.deps, this.fetcher, options).finally(() => {
       this.running = null;
     });
     this.timer = setTimeout(() => this.tick(), INTERVAL_MS);

@@ -139,3 +139,46 @@ export async function auditBy(
     at: entry.at,
   });
 }
+
+/** How many entries a window holds and when the oldest was written (null when none). */
+export interface AuditWindowCount {
+  count: number;
+  oldestAt: number | null;
+}
+
+/** `action` entries in one org's log since `since` (served by the index on (org_id, at)). */
+export async function countOrgActionsSince(
+  db: DB,
+  input: { orgId: string; action: string; since: number },
+): Promise<AuditWindowCount> {
+  const row = await db
+    .selectFrom('audit_log')
+    .select((eb) => [eb.fn.countAll<number | string>().as('n'), eb.fn.min<number | null>('at').as('oldest')])
+    .where('org_id', '=', input.orgId)
+    .where('action', '=', input.action)
+    .where('at', '>=', input.since)
+    .executeTakeFirstOrThrow();
+  return { count: Number(row.n), oldestAt: row.oldest === null ? null : Number(row.oldest) };
+}
+
+/**
+ * `action` entries a user wrote since `since`, across the orgs they belong to (each org's log is read through
+ * its (org_id, at) index; a user is in a handful of orgs).
+ */
+export async function countUserActionsSince(
+  db: DB,
+  input: { userId: string; action: string; since: number },
+): Promise<AuditWindowCount> {
+  const row = await db
+    .selectFrom('audit_log')
+    .select((eb) => [eb.fn.countAll<number | string>().as('n'), eb.fn.min<number | null>('at').as('oldest')])
+    .where('org_id', 'in', (eb) =>
+      eb.selectFrom('memberships').select('org_id').where('user_id', '=', input.userId),
+    )
+    .where('actor_type', '=', 'user')
+    .where('actor_id', '=', input.userId)
+    .where('action', '=', input.action)
+    .where('at', '>=', input.since)
+    .executeTakeFirstOrThrow();
+  return { count: Number(row.n), oldestAt: row.oldest === null ? null : Number(row.oldest) };
+}

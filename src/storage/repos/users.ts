@@ -45,3 +45,8 @@ export async function getOrCreateUser(
 export async function recordLogin(db: DB, userId: string, now: number): Promise<void> {
   await db.updateTable('users').set({ last_login_at: now }).where('id', '=', userId).execute();
 }
+
+/** Serializes one user's rate-limited actions (invites): a row lock on PostgreSQL (SQLite transactions are serial). */
+export async function lockUserRow(db: DB, userId: string): Promise<void> {
+  await db.selectFrom('users').select('id').where('id', '=', userId).forUpdate().executeTakeFirst();
+}

@@ -1,0 +1,45 @@
+/**
+ * Nesting depth of parsed bodies. JSON.parse takes thousands of levels, but what runs on the body next does
+ * not: JSON.stringify (sealing, the stored customData), the idempotency hash's canonical JSON and other
+ * recursive walks overflow the stack at a few thousand levels, and a RangeError is a 500. No body any
+ * entry point documents nests deeper than about ten levels, so one app-wide check after parsing (every
+ * content-type parser: JSON, the pixel's text/plain, forms) refuses deeper ones as the sender's 400.
+ */
+import type { preValidationHookHandler } from 'fastify';
+import { ApiError } from '../errors.js';
+
+/** Deepest nesting a request body may have (objects and arrays; `{}` at the top is depth 1). */
+export const MAX_BODY_DEPTH = 64;
+
+/** Whether `value` nests deeper than `limit`; iterative, so the check itself cannot overflow the stack. */
+export function nestsDeeperThan(value: unknown, limit: number): boolean {
+  if (value === null || typeof value !== 'object') return false;
+  const stack: Array<[object, number]> = [[value, 1]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop()!;
+    if (depth > limit) return true;
+    for (const child of Array.isArray(node) ? node : Object.values(node)) {
+      if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
+    }
+  }
+  return false;
+}
+
+/** The app-wide preValidation hook: a body nested deeper than MAX_BODY_DEPTH is the route's 400. */
+export const refuseDeepBodies: preValidationHookHandler = (request, _reply, done) => {
+  const body: unknown = request.body;
+  // Raw bodies (shop webhooks' bytes) are not walked: their readers have their own checks.
+  if (body !== null && typeof body === 'object' && !Buffer.isBuffer(body)) {
+    if (nestsDeeperThan(body, MAX_BODY_DEPTH)) {
+      const code = request.routeOptions.config?.invalidCode ?? 'validation_failed';
+      done(
+        new ApiError(code, `The body nests deeper than ${MAX_BODY_DEPTH} levels`, {
+          field: '(body)',
+          maxDepth: MAX_BODY_DEPTH,
+        }),
+      );
+      return;
+    }
+  }
+  done();
+};
