@@ -173,6 +173,16 @@ export interface Config {
     /** Attribution looks back this far from an order for its touchpoints (first and last click). */
     attributionWindowDays: number;
   };
+  /**
+   * Prometheus metrics (README "Monitoring"): on a listener of their own (`port`), or on PORT behind a
+   * Bearer token; neither configured, they are not served at all. Never on a domain's proxy host.
+   */
+  metrics: {
+    /** METRICS_PORT: a separate listener for `/metrics` (0: any free port, tests); null: none. */
+    port: number | null;
+    /** METRICS_TOKEN: the Bearer token a scrape must send (on PORT, and on METRICS_PORT when set). */
+    token: string | null;
+  };
   /** Outbound webhooks (docs/webhooks.md). */
   webhooks: {
     /** Timeout of one attempt (connect to last byte). */
@@ -228,6 +238,28 @@ function trustProxy(env: Env, name: string): boolean | string[] {
     }
   }
   return entries;
+}
+
+/** METRICS_PORT and METRICS_TOKEN (see Config.metrics). */
+function metricsConfig(env: Env, port: number): Config['metrics'] {
+  const rawPort = env.METRICS_PORT?.trim();
+  const metricsPort = rawPort ? int(env, 'METRICS_PORT', 0) : null;
+  if (metricsPort !== null && metricsPort > 65_535) {
+    throw new ConfigError(`METRICS_PORT must be a TCP port (0–65535), got ${metricsPort}`);
+  }
+  if (metricsPort !== null && metricsPort !== 0 && metricsPort === port) {
+    throw new ConfigError(
+      'METRICS_PORT must differ from PORT (unset it to serve metrics on PORT with METRICS_TOKEN)',
+    );
+  }
+  const token = env.METRICS_TOKEN?.trim() || null;
+  // A scrape token is a password sent by a machine: long and random costs nothing.
+  if (token !== null && !/^[\x21-\x7e]{24,}$/.test(token)) {
+    throw new ConfigError(
+      'METRICS_TOKEN must be at least 24 printable characters without spaces (openssl rand -hex 24)',
+    );
+  }
+  return { port: metricsPort, token };
 }
 
 /** A URL template containing `{shop}` (the shop's myshopify host). */
@@ -362,8 +394,9 @@ export function loadConfig(env: Env = process.env): Config {
   if (sync !== 'FULL' && sync !== 'NORMAL')
     throw new ConfigError('SQLITE_SYNCHRONOUS must be FULL or NORMAL');
 
+  const port = int(env, 'PORT', 8080);
   const config: Config = {
-    port: int(env, 'PORT', 8080),
+    port,
     host: env.HOST?.trim() || '0.0.0.0',
     dataDir,
     databaseUrl,
@@ -474,6 +507,7 @@ export function loadConfig(env: Env = process.env): Config {
       cookieMaxAgeDays: int(env, 'PIXEL_COOKIE_MAX_AGE_DAYS', 390, 1),
       attributionWindowDays: int(env, 'ATTRIBUTION_WINDOW_DAYS', 30, 1),
     },
+    metrics: metricsConfig(env, port),
     webhooks: {
       timeoutMs: int(env, 'WEBHOOK_TIMEOUT_MS', 15_000, 100),
       concurrency: int(env, 'WEBHOOK_CONCURRENCY', 8, 1),
