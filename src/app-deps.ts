@@ -9,6 +9,7 @@ import type { SharedIpTracker } from './ingest/diagnostics.js';
 import type { DomainContextCache } from './ingest/domain-context.js';
 import type { QuotaTracker } from './ingest/quota.js';
 import type { GroupCommitWriter } from './ingest/writer.js';
+import type { CacheBus } from './lib/cache-bus.js';
 import type { Clock } from './lib/clock.js';
 import type { Sealer } from './lib/crypto.js';
 import type { RateLimiter } from './lib/rate-limiter.js';
@@ -28,6 +29,11 @@ export interface AppDeps {
   /** Which IPs come with many different shoppers (events.diagnostics); per process, bounded. */
   sharedIps?: SharedIpTracker;
   rateLimiter: RateLimiter;
+  /**
+   * Announces changes of an org's state to every node's per-process caches (domain context, pixel keys,
+   * quota, webhook subscriptions): over Redis when REDIS_URL is set (src/lib/cache-bus.ts).
+   */
+  caches: CacheBus;
   metrics: Metrics;
   mailer: Mailer;
   logger?: Logger;

@@ -144,3 +144,21 @@ test("every destination's URL variables are read, validated and defaulted, as th
     }
   }
 });
+
+test('metrics: off by default; METRICS_PORT and METRICS_TOKEN are validated', () => {
+  const base = { DATA_DIR: tmpdir(), ENCRYPTION_KEY: key };
+  assert.deepEqual(loadConfig(base).metrics, { port: null, token: null });
+  const token = 'a'.repeat(24);
+  assert.deepEqual(loadConfig({ ...base, METRICS_PORT: '9090', METRICS_TOKEN: token }).metrics, {
+    port: 9090,
+    token,
+  });
+  const cases: Array<[Record<string, string>, RegExp]> = [
+    [{ METRICS_PORT: 'nine' }, /METRICS_PORT/],
+    [{ METRICS_PORT: '70000' }, /METRICS_PORT/],
+    [{ METRICS_PORT: '8080' }, /METRICS_PORT must differ from PORT/],
+    [{ METRICS_TOKEN: 'short' }, /METRICS_TOKEN/],
+    [{ METRICS_TOKEN: `${'a'.repeat(20)} with space` }, /METRICS_TOKEN/],
+  ];
+  for (const [env, pattern] of cases) assert.throws(() => loadConfig({ ...base, ...env }), pattern);
+});

@@ -207,6 +207,16 @@ export interface Config {
     /** Where the ECB's daily XML is fetched from (a mirror inside a closed network). */
     url: string;
   };
+  /**
+   * Prometheus metrics (README "Monitoring"): on a listener of their own (`port`), or on PORT behind a
+   * Bearer token; neither configured, they are not served at all. Never on a domain's proxy host.
+   */
+  metrics: {
+    /** METRICS_PORT: a separate listener for `/metrics` (0: any free port, tests); null: none. */
+    port: number | null;
+    /** METRICS_TOKEN: the Bearer token a scrape must send (on PORT, and on METRICS_PORT when set). */
+    token: string | null;
+  };
   /** Outbound webhooks (docs/webhooks.md). */
   webhooks: {
     /** Timeout of one attempt (connect to last byte). */
@@ -286,6 +296,28 @@ function httpLimits(env: Env): Config['http'] {
     );
   }
   return limits;
+}
+
+/** METRICS_PORT and METRICS_TOKEN (see Config.metrics). */
+function metricsConfig(env: Env, port: number): Config['metrics'] {
+  const rawPort = env.METRICS_PORT?.trim();
+  const metricsPort = rawPort ? int(env, 'METRICS_PORT', 0) : null;
+  if (metricsPort !== null && metricsPort > 65_535) {
+    throw new ConfigError(`METRICS_PORT must be a TCP port (0–65535), got ${metricsPort}`);
+  }
+  if (metricsPort !== null && metricsPort !== 0 && metricsPort === port) {
+    throw new ConfigError(
+      'METRICS_PORT must differ from PORT (unset it to serve metrics on PORT with METRICS_TOKEN)',
+    );
+  }
+  const token = env.METRICS_TOKEN?.trim() || null;
+  // A scrape token is a password sent by a machine: long and random costs nothing.
+  if (token !== null && !/^[\x21-\x7e]{24,}$/.test(token)) {
+    throw new ConfigError(
+      'METRICS_TOKEN must be at least 24 printable characters without spaces (openssl rand -hex 24)',
+    );
+  }
+  return { port: metricsPort, token };
 }
 
 /** A URL template containing `{shop}` (the shop's myshopify host). */
@@ -420,8 +452,9 @@ export function loadConfig(env: Env = process.env): Config {
   if (sync !== 'FULL' && sync !== 'NORMAL')
     throw new ConfigError('SQLITE_SYNCHRONOUS must be FULL or NORMAL');
 
+  const port = int(env, 'PORT', 8080);
   const config: Config = {
-    port: int(env, 'PORT', 8080),
+    port,
     host: env.HOST?.trim() || '0.0.0.0',
     dataDir,
     databaseUrl,
@@ -541,6 +574,7 @@ export function loadConfig(env: Env = process.env): Config {
       fetch: bool(env, 'FX_RATES_FETCH', true),
       url: url(env, 'FX_RATES_URL', ECB_DAILY_URL),
     },
+    metrics: metricsConfig(env, port),
     webhooks: {
       timeoutMs: int(env, 'WEBHOOK_TIMEOUT_MS', 15_000, 100),
       concurrency: int(env, 'WEBHOOK_CONCURRENCY', 8, 1),

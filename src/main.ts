@@ -8,17 +8,21 @@ import { CatalogueSyncer } from './catalogue/syncer.js';
 import type { Config } from './config.js';
 import { UndiciSender } from './delivery/http-client.js';
 import { DeliveryWorker } from './delivery/worker.js';
+import { proxyHostCheck } from './http/metrics-access.js';
+import { type OpsServer, startOpsServer } from './http/ops-server.js';
 import type { App } from './http/types.js';
 import { SharedIpTracker } from './ingest/diagnostics.js';
 import { DomainContextCache } from './ingest/domain-context.js';
 import { QuotaTracker } from './ingest/quota.js';
 import { GroupCommitWriter } from './ingest/writer.js';
+import { type CacheBus, cacheChannel, LocalCacheBus, RedisCacheBus } from './lib/cache-bus.js';
 import { type Clock, systemClock } from './lib/clock.js';
 import { Sealer } from './lib/crypto.js';
 import { MemoryRateLimiter, type RateLimiter, RedisRateLimiter } from './lib/rate-limiter.js';
 import { createMailer, type Mailer } from './mail/mailer.js';
-import { Metrics } from './metrics.js';
+import { Metrics, QUEUE_DEPTH_REFRESH_MS } from './metrics.js';
 import { ShopWebhookProcessor } from './orders/webhook-processor.js';
+import { pixelKeyCache } from './pixel/keys.js';
 import { openStorage, type Storage } from './storage/db.js';
 import { migrateToLatest } from './storage/migrate.js';
 import { type Outbox, openOutbox } from './storage/repos/outbox.js';
@@ -45,9 +49,13 @@ export interface Service {
   /** The writer's outbox (SQLite: its writer thread). */
   outbox: Outbox;
   domains: DomainContextCache;
+  /** Announces changes to every node's caches (over Redis when REDIS_URL is set). */
+  caches: CacheBus;
   metrics: Metrics;
-  /** The bound address when listening. */
+  /** The bound address when listening (a worker's too: it answers /health there). */
   address: string | null;
+  /** The METRICS_PORT listener's address, when configured and listening. */
+  metricsAddress: string | null;
   close(): Promise<void>;
 }
 
@@ -74,22 +82,45 @@ export async function startService(config: Config, options: StartOptions): Promi
   });
   await migrateToLatest(storage);
   const sealer = new Sealer(config.encryptionKeys);
-  const metrics = new Metrics(storage.db);
+  const logger = options.logger ?? pino({ level: config.logLevel });
+  // The queue depth is the workers' to report (an API node's series would only repeat it).
+  const metrics = new Metrics(options.role === 'api' ? undefined : storage.db);
   // ioredis is loaded only when Redis is configured.
   const redis: Redis | null = config.redisUrl
     ? new (await import('ioredis')).Redis(config.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 2 })
     : null;
   const rateLimiter: RateLimiter = redis ? new RedisRateLimiter(redis, clock) : new MemoryRateLimiter(clock);
+  const caches = redis
+    ? new RedisCacheBus(
+        redis,
+        // Its own connection (a subscribed one runs no other command), waiting as long as it takes.
+        redis.duplicate({ maxRetriesPerRequest: null }),
+        cacheChannel(options.pgSchema ?? config.databaseSchema),
+        logger,
+      )
+    : new LocalCacheBus();
   const domains = new DomainContextCache(storage.db, clock);
-  const quota = new QuotaTracker(storage.db, clock, config.planQuotas);
+  const quota = new QuotaTracker(storage.db, clock, config.planQuotas, undefined, redis);
   const webhookSubscriptions = new WebhookSubscriptions(storage.db, clock);
+  // Every per-process cache of tenant state: what an announced change of an org drops.
+  caches.register((orgId) => domains.drop(orgId));
+  caches.register((orgId) => pixelKeyCache(storage.db, clock).drop(orgId));
+  caches.register((orgId) => quota.drop(orgId));
+  caches.register((orgId) => webhookSubscriptions.invalidate(orgId ?? undefined));
+  if (caches instanceof RedisCacheBus) {
+    // Serve only once changes made elsewhere are heard; a Redis that does not answer is logged, not waited for.
+    const listening = await Promise.race([
+      caches.ready().then(() => true),
+      new Promise<false>((resolve) => setTimeout(() => resolve(false), 5000).unref()),
+    ]);
+    if (!listening) logger.warn('cache invalidation: Redis not subscribed yet, caches rely on their TTL');
+  }
 
   let worker: DeliveryWorker | null = null;
   let orders: ShopWebhookProcessor | null = null;
   let webhooks: WebhookDispatcher | null = null;
   let catalogue: CatalogueSyncer | null = null;
   const sender = new UndiciSender(config.delivery.requestTimeoutMs);
-  const logger = options.logger ?? pino({ level: config.logLevel });
   const mailer: Mailer = options.mailer ?? createMailer(config, logger);
   const outbox = openOutbox(storage, {
     testThreadDelayMs: config.ingest.groupCommitTestThreadDelayMs,
@@ -127,6 +158,7 @@ export async function startService(config: Config, options: StartOptions): Promi
       quota,
       sharedIps: new SharedIpTracker(),
       rateLimiter,
+      caches,
       metrics,
       mailer,
       logger,
@@ -164,9 +196,43 @@ export async function startService(config: Config, options: StartOptions): Promi
     catalogue.start();
   }
 
+  // Metrics are read from memory on a scrape; the queue depth alone needs the database, on its schedule,
+  // and only where metrics are served at all.
+  const stopQueueDepth =
+    config.metrics.port !== null || config.metrics.token !== null
+      ? metrics.startQueueDepthRefresh(QUEUE_DEPTH_REFRESH_MS, (error) =>
+          logger.warn({ err: error }, 'queue depth not refreshed'),
+        )
+      : async () => {};
+
   let address: string | null = null;
-  if (app && options.listen !== false) {
-    address = await app.listen({ port: config.port, host: config.host });
+  let metricsAddress: string | null = null;
+  const opsServers: OpsServer[] = [];
+  if (options.listen !== false) {
+    const opsCommon = {
+      config,
+      metrics: { contentType: metrics.registry.contentType, text: () => metrics.registry.metrics() },
+      isProxyHost: proxyHostCheck({ domains }),
+    };
+    if (app) {
+      address = await app.listen({ port: config.port, host: config.host });
+    } else {
+      // A worker answers /health (and /metrics behind METRICS_TOKEN) on PORT, so orchestrators can probe it.
+      const server = await startOpsServer(
+        { ...opsCommon, listener: 'port', storage },
+        { port: config.port, host: config.host },
+      );
+      opsServers.push(server);
+      address = server.address;
+    }
+    if (config.metrics.port !== null) {
+      const server = await startOpsServer(
+        { ...opsCommon, listener: 'metrics-port' },
+        { port: config.metrics.port, host: config.host },
+      );
+      opsServers.push(server);
+      metricsAddress = server.address;
+    }
   }
 
   let closing: Promise<void> | null = null;
@@ -174,6 +240,8 @@ export async function startService(config: Config, options: StartOptions): Promi
     closing ??= (async () => {
       // Stop accepting; in-flight requests finish (their group commit flushes within milliseconds).
       if (app) await app.close();
+      await Promise.all(opsServers.map((server) => server.close()));
+      await stopQueueDepth();
       // The webhook processor writes through the writer: it stops first.
       if (orders) await orders.stop();
       await writer.close();
@@ -182,6 +250,7 @@ export async function startService(config: Config, options: StartOptions): Promi
       if (catalogue) await catalogue.stop();
       await sender.close();
       mailer.close();
+      await caches.close();
       if (redis) redis.disconnect();
       await storage.close();
     })();
@@ -201,8 +270,10 @@ export async function startService(config: Config, options: StartOptions): Promi
     writer,
     outbox,
     domains,
+    caches,
     metrics,
     address,
+    metricsAddress,
     close,
   };
 }

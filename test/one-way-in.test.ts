@@ -47,13 +47,20 @@ test('only src/ingest/accept.ts submits to the writer; every entry point calls a
 const META = { pixelId: '1234567890', accessToken: 'EAAB-good-token-1234' };
 const QUOTA = 6;
 
+// Metrics are served on PORT only behind a token (README, Monitoring).
+const METRICS_TOKEN = 'metrics-token-one-way-in-0123456789';
+
 describe('the same event through every entry point', () => {
   let service: TestService;
 
   before(async () => {
     service = await startTestService({
       role: 'api',
-      env: { PROXY_RATE_LIMIT_PER_MINUTE: '0', PLAN_STARTER_MONTHLY_REQUESTS: String(QUOTA) },
+      env: {
+        PROXY_RATE_LIMIT_PER_MINUTE: '0',
+        PLAN_STARTER_MONTHLY_REQUESTS: String(QUOTA),
+        METRICS_TOKEN: METRICS_TOKEN,
+      },
     });
   });
   after(async () => {
@@ -130,14 +137,22 @@ describe('the same event through every entry point', () => {
   ];
 
   const metric = async (route: string, result: string): Promise<number> => {
-    const res = await service.app!.inject({ method: 'GET', url: '/metrics' });
+    const res = await service.app!.inject({
+      method: 'GET',
+      url: '/metrics',
+      headers: { authorization: `Bearer ${METRICS_TOKEN}` },
+    });
     const line = res.body
       .split('\n')
       .find((l) => l.startsWith(`tagbridge_ingest_events_total{route="${route}",result="${result}"}`));
     return line ? Number(line.split(' ').pop()) : 0;
   };
   const latencyCount = async (route: string): Promise<number> => {
-    const res = await service.app!.inject({ method: 'GET', url: '/metrics' });
+    const res = await service.app!.inject({
+      method: 'GET',
+      url: '/metrics',
+      headers: { authorization: `Bearer ${METRICS_TOKEN}` },
+    });
     const line = res.body
       .split('\n')
       .find((l) => l.startsWith(`tagbridge_ingest_duration_seconds_count{route="${route}"}`));

@@ -40,10 +40,14 @@ export interface ServeProcess {
   exited: Promise<number | null>;
 }
 
-/** Starts `tagbridge serve --json` and waits for its start-up line. */
+/**
+ * Starts `tagbridge serve --json` and waits for its start-up line. A process that does not report within
+ * `timeoutMs` is killed (a late starter would otherwise outlive the test and keep its runner waiting).
+ */
 export function startServe(
   role: 'api' | 'worker' | 'all',
   env: Record<string, string>,
+  timeoutMs = 20_000,
 ): Promise<ServeProcess> {
   return new Promise((resolve, reject) => {
     const child = spawn(
@@ -57,7 +61,10 @@ export function startServe(
     let stdout = '';
     let stderr = '';
     const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
-    const timer = setTimeout(() => reject(new Error(`serve did not start: ${stderr}`)), 20_000);
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`serve did not start within ${timeoutMs} ms: ${stderr}`));
+    }, timeoutMs);
     child.stderr.on('data', (chunk) => {
       stderr += chunk;
     });

@@ -221,7 +221,10 @@ describe('POST /v1/events: acceptance, dedup, CORS, health', () => {
   let service: TestService;
   let tenant: Tenant;
   before(async () => {
-    service = await startTestService({ role: 'api', env: { PROXY_RATE_LIMIT_PER_MINUTE: '0' } });
+    service = await startTestService({
+      role: 'api',
+      env: { PROXY_RATE_LIMIT_PER_MINUTE: '0', METRICS_TOKEN: 'metrics-token-proxy-test-0123456789' },
+    });
     tenant = await createTenant(service, {
       shopUrl: 'https://www.myshop.test',
       destinations: { meta: META, tiktok: { pixelCode: 'CABC123', accessToken: 'tt-token-123456' } },
@@ -425,12 +428,17 @@ describe('POST /v1/events: acceptance, dedup, CORS, health', () => {
     assert.deepEqual(res.json(), { status: 'ok' });
   });
 
-  test('GET /metrics exposes ingest counters and queue depth', async () => {
-    const res = await service.app!.inject({ method: 'GET', url: '/metrics' });
+  test('GET /metrics (with METRICS_TOKEN) exposes ingest counters; an API node no queue depth', async () => {
+    const res = await service.app!.inject({
+      method: 'GET',
+      url: '/metrics',
+      headers: { authorization: 'Bearer metrics-token-proxy-test-0123456789' },
+    });
     assert.equal(res.statusCode, 200);
     assert.match(res.body, /tagbridge_ingest_events_total\{route="\/v1\/events",result="accepted"\} \d+/);
-    assert.match(res.body, /tagbridge_queue_depth\{destination="meta"\} \d+/);
     assert.match(res.body, /tagbridge_ingest_duration_seconds_bucket/);
+    // The workers report the queue depth (test/scale/metrics.test.ts).
+    assert.doesNotMatch(res.body, /tagbridge_queue_depth/);
   });
 
   test('unknown routes answer in the error model', async () => {

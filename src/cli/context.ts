@@ -3,8 +3,10 @@
  * dependencies — the database (opened and migrated on demand), the sealer and the clock — so a command is a
  * thin call of the same use case the HTTP route calls.
  */
+import { pino } from 'pino';
 import type { AppDeps } from '../app-deps.js';
 import type { Config } from '../config.js';
+import { type CacheBus, cacheChannel, RedisCacheBus } from '../lib/cache-bus.js';
 import { systemClock } from '../lib/clock.js';
 import { Sealer } from '../lib/crypto.js';
 import { openStorage } from '../storage/db.js';
@@ -79,8 +81,12 @@ export function output(json: boolean): Output {
   };
 }
 
-/** The dependencies an operator command has: no HTTP, no worker, no caches. */
-export type OperatorDeps = Pick<AppDeps, 'config' | 'storage' | 'sealer' | 'clock'>;
+/**
+ * The dependencies an operator command has: no HTTP, no worker, no caches of its own — but with REDIS_URL a
+ * cache bus that announces its changes to the running nodes (a revocation holds there at once).
+ */
+export type OperatorDeps = Pick<AppDeps, 'config' | 'storage' | 'sealer' | 'clock'> &
+  Partial<Pick<AppDeps, 'caches'>>;
 
 export interface CommandContext {
   values: CliValues;
@@ -116,6 +122,7 @@ export async function withOperatorDeps<T>(
     sqliteSynchronous: config.sqliteSynchronous,
     ...(config.databaseSchema ? { pgSchema: config.databaseSchema } : {}),
   });
+  const announcer = await cliCacheBus(config);
   try {
     await migrateToLatest(storage);
     return await fn({
@@ -123,10 +130,27 @@ export async function withOperatorDeps<T>(
       storage,
       sealer: new Sealer(config.encryptionKeys),
       clock: systemClock,
+      ...(announcer ? { caches: announcer.bus } : {}),
     });
   } finally {
+    announcer?.close();
     await storage.close();
   }
+}
+
+/**
+ * With REDIS_URL: a bus that only announces (the CLI holds no caches), on a connection opened by the first
+ * announcement, so commands that change nothing never connect.
+ */
+async function cliCacheBus(config: Config): Promise<{ bus: CacheBus; close(): void } | null> {
+  if (!config.redisUrl) return null;
+  const { Redis } = await import('ioredis');
+  const redis = new Redis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  // A failed announcement is logged by the bus (to stderr); ioredis's own connection errors add nothing.
+  redis.on('error', () => {});
+  const log = pino({ level: config.logLevel }, pino.destination(2));
+  const bus = new RedisCacheBus(redis, null, cacheChannel(config.databaseSchema), log);
+  return { bus, close: () => redis.disconnect() };
 }
 
 /** Resolves on the first SIGTERM or SIGINT (graceful shutdown follows). */

@@ -338,7 +338,15 @@ function heldOutcome<D extends Attempted>(
       message: `${message} (retry horizon reached)`,
     };
   }
-  return { delivery, status: 'pending', attempted: true, nextAttemptAt: now, statusCode, outcome: 'rejected', message };
+  return {
+    delivery,
+    status: 'pending',
+    attempted: true,
+    nextAttemptAt: now,
+    statusCode,
+    outcome: 'rejected',
+    message,
+  };
 }
 
 /** Pending again after a backoff (or the platform's Retry-After), or dead past the retry horizon. */

@@ -1,7 +1,8 @@
 /**
  * Resolves a proxy request's Host to its domain, org and enabled destinations. Cached briefly per process:
- * this runs on every proxy request. Changes made through this process invalidate at once; other nodes see
- * them within the TTL.
+ * this runs on every proxy request. A change to an org's domains, destinations or plan drops the org's
+ * entries on every node through the cache bus (src/lib/cache-bus.ts: at once here, within milliseconds on
+ * the other nodes when REDIS_URL is set); the TTL bounds a missed message.
  *
  * Bounded in entries as well as in age: the Host header is the client's to choose, and an unknown host is
  * cached too (as null, so a flood of made-up hosts costs one query each and no more), so without a bound
@@ -30,6 +31,8 @@ export const DOMAIN_CACHE_MAX_ENTRIES = 10_000;
 export class DomainContextCache {
   // lru-cache stores objects only: an unknown host is kept as { value: null }.
   private readonly entries: LRUCache<string, { value: DomainContext | null }>;
+  /** Bumped by every drop: a load that started before it must not store what it read. */
+  private generation = 0;
 
   constructor(
     private readonly db: DB,
@@ -50,8 +53,10 @@ export class DomainContextCache {
     const key = normalizeHost(host);
     const cached = this.entries.get(key);
     if (cached) return cached.value;
+    const generation = this.generation;
     const value = await this.load(key);
-    this.entries.set(key, { value });
+    // Read before a change was announced, it may hold the old state: answer it once, do not keep it.
+    if (generation === this.generation) this.entries.set(key, { value });
     return value;
   }
 
@@ -65,9 +70,26 @@ export class DomainContextCache {
     return this.entries.size;
   }
 
-  /** Drop everything (after a domain, org or destination change made by this process). */
+  /** Drop everything held in this process (tests, `dev`); changes are announced through the cache bus. */
   invalidate(): void {
-    this.entries.clear();
+    this.drop(null);
+  }
+
+  /**
+   * The cache bus's drop: the org's hosts and every unknown host (a domain just added may be cached as
+   * unknown), or everything (`null`).
+   */
+  drop(orgId: string | null): void {
+    this.generation += 1;
+    if (orgId === null) {
+      this.entries.clear();
+      return;
+    }
+    const stale: string[] = [];
+    for (const [host, entry] of this.entries.entries()) {
+      if (entry.value === null || entry.value.org.id === orgId) stale.push(host);
+    }
+    for (const host of stale) this.entries.delete(host);
   }
 
   private async load(host: string): Promise<DomainContext | null> {

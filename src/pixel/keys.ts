@@ -5,8 +5,9 @@
  * create`).
  *
  * The collect endpoint authenticates every request with a key, so lookups are cached per process
- * (`PixelKeyCache`): a revocation made by this process holds at once, one made on another node within the
- * cache's TTL (5 s, like the domain cache).
+ * (`PixelKeyCache`): a revocation drops the org's keys on every node through the cache bus
+ * (src/lib/cache-bus.ts: at once here, within milliseconds elsewhere with REDIS_URL); the cache's TTL (5 s,
+ * like the domain cache) bounds a missed message.
  */
 import { randomBytes } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
@@ -80,7 +81,7 @@ export function pixelKeyView(row: PixelKeyRow): PixelKeyView {
   };
 }
 
-type KeyDeps = Pick<AppDeps, 'storage' | 'clock'>;
+type KeyDeps = Pick<AppDeps, 'storage' | 'clock'> & Partial<Pick<AppDeps, 'caches'>>;
 
 /**
  * The domain a key is made for or listed under: one of the org's live domains, or for the operator
@@ -181,6 +182,7 @@ export async function revokePixelKey(
   });
   if (!revoked) throw new ApiError('not_found', `No pixel key ${input.id}`, { id: input.id });
   pixelKeyCache(db, deps.clock).forget(revoked.key_hash);
+  await deps.caches?.orgChanged(revoked.org_id);
   return pixelKeyView(revoked);
 }
 
@@ -202,6 +204,8 @@ export class PixelKeyCache {
   private readonly entries: LRUCache<string, { value: PixelKeyAuth | null }>;
   /** key id → when this process last wrote `last_used_at` (bounded like `entries`). */
   private readonly touched: LRUCache<string, { at: number }>;
+  /** Bumped by every drop: a lookup that started before it must not store what it read. */
+  private generation = 0;
 
   constructor(
     private readonly db: DB,
@@ -225,8 +229,9 @@ export class PixelKeyCache {
     const hash = pixelKeyHash(key);
     const cached = this.entries.get(hash);
     if (cached) return cached.value;
+    const generation = this.generation;
     const value = (await findPixelKeyByHash(this.db, hash)) ?? null;
-    this.entries.set(hash, { value });
+    if (generation === this.generation) this.entries.set(hash, { value });
     return value;
   }
 
@@ -237,7 +242,22 @@ export class PixelKeyCache {
   }
 
   forget(keyHash: string): void {
+    this.generation += 1;
     this.entries.delete(keyHash);
+  }
+
+  /** The cache bus's drop: the org's keys and every unknown key, or everything (`null`). */
+  drop(orgId: string | null): void {
+    this.generation += 1;
+    if (orgId === null) {
+      this.entries.clear();
+      return;
+    }
+    const stale: string[] = [];
+    for (const [hash, entry] of this.entries.entries()) {
+      if (entry.value === null || entry.value.orgId === orgId) stale.push(hash);
+    }
+    for (const hash of stale) this.entries.delete(hash);
   }
 
   /** Records that the key was used, at most once a minute per key and process (and once across nodes). */

@@ -14,9 +14,11 @@ export const serve: Command = {
         `ENCRYPTION_KEY is not set: generated one into ${config.dataDir}/encryption.key. Back it up; without it the stored credentials cannot be read.`,
       );
     }
-    out.print(`tagbridge ${role} listening on ${service.address ?? '(worker only)'}`, {
+    const metrics = service.metricsAddress ? `, metrics on ${service.metricsAddress}` : '';
+    out.print(`tagbridge ${role} listening on ${service.address}${metrics}`, {
       role,
       address: service.address,
+      metricsAddress: service.metricsAddress,
     });
     await untilSignal();
     await service.close();

@@ -64,8 +64,8 @@ export function registerDomainDestinationsUpdate(app: App, deps: AppDeps): void 
           trx,
         );
       });
-      // The ingest path creates deliveries only for enabled destinations: refresh its view now.
-      deps.domains.invalidate();
+      // The ingest path creates deliveries only for enabled destinations: every node refreshes its view.
+      await deps.caches.orgChanged(orgId);
       const updated = (await getDomainDestination(db, orgId, domain.id, row.id)) ?? row;
       const stats = await destinationStats(db, orgId, [row.id], now - STATS_WINDOW_DAYS * 24 * 3600_000);
       return destinationView(deps.sealer, updated, stats.get(row.id));

@@ -46,8 +46,8 @@ export function registerDomainsDelete(app: App, deps: AppDeps): void {
         );
         return done;
       });
-      // This process stops resolving the host now; other API nodes within the context cache TTL.
-      deps.domains.invalidate();
+      // Every node stops resolving the host (and its pixel keys) once the announcement reaches it.
+      await deps.caches.orgChanged(orgId);
       return { id: domain.id, deleted: true as const, ...result };
     },
   );

@@ -67,7 +67,7 @@ export function registerDomainsVerify(app: App, deps: AppDeps): void {
             trx,
           );
         });
-        deps.domains.invalidate();
+        await deps.caches.orgChanged(orgId);
         current = (await getLiveDomain(db, orgId, domain.id)) ?? domain;
       }
       return {

@@ -1,5 +1,6 @@
 import { Type } from 'typebox';
 import type { AppDeps } from '../../app-deps.js';
+import { checkHealth } from '../ops-server.js';
 import type { App } from '../types.js';
 
 export function registerHealth(app: App, deps: AppDeps): void {
@@ -15,14 +16,9 @@ export function registerHealth(app: App, deps: AppDeps): void {
       },
     },
     async (_request, reply) => {
-      try {
-        await deps.storage.ping();
-        return reply.send({ status: 'ok' as const });
-      } catch (error) {
-        return reply
-          .status(503)
-          .send({ status: 'unavailable' as const, reason: `database: ${(error as Error).message}` });
-      }
+      // The same answer a worker's listener gives (src/http/ops-server.ts).
+      const health = await checkHealth(deps.storage);
+      return reply.status(health.status).send(health.body);
     },
   );
 }

@@ -174,7 +174,7 @@ export function registerSyncDomainConfig(app: App, deps: AppDeps): void {
         });
         return result;
       });
-      deps.domains.invalidate();
+      await deps.caches.orgChanged(domain.org_id);
 
       const toCheck: DestinationRow[] = [];
       for (const destination of valid) {

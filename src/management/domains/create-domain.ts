@@ -55,7 +55,7 @@ function validShopUrl(raw: string | undefined): string | null {
 }
 
 export async function createDomain(
-  deps: Pick<AppDeps, 'storage' | 'sealer' | 'clock'> & Partial<Pick<AppDeps, 'domains'>>,
+  deps: Pick<AppDeps, 'storage' | 'sealer' | 'clock'> & Partial<Pick<AppDeps, 'caches'>>,
   actor: Actor,
   input: CreateDomainInput,
 ): Promise<CreatedDomain> {
@@ -105,6 +105,7 @@ export async function createDomain(
     if (isUniqueViolation(error)) throw hostTaken(host);
     throw error;
   }
-  deps.domains?.invalidate();
+  // Every node may hold the new host as unknown: announce it.
+  await deps.caches?.orgChanged(input.orgId);
   return created;
 }

@@ -12,7 +12,7 @@ import { type Actor, auditBy } from '../audit.js';
 import { validateAndSaveDestination } from './validate-and-save-destination.js';
 
 export async function setDestination(
-  deps: Pick<AppDeps, 'storage' | 'sealer' | 'clock'> & Partial<Pick<AppDeps, 'domains'>>,
+  deps: Pick<AppDeps, 'storage' | 'sealer' | 'clock'> & Partial<Pick<AppDeps, 'caches'>>,
   actor: Actor,
   input: { orgId: string; domainId: string; type: string; config: unknown },
 ): Promise<DestinationRow> {
@@ -56,6 +56,7 @@ export async function setDestination(
     });
     return result.destination;
   });
-  deps.domains?.invalidate();
+  // Ingest creates deliveries for the destinations in every node's cached domain context.
+  await deps.caches?.orgChanged(input.orgId);
   return row;
 }

@@ -18,7 +18,7 @@ export interface UpdateDomainInput {
 }
 
 export async function updateDomain(
-  deps: Pick<AppDeps, 'storage' | 'clock'> & Partial<Pick<AppDeps, 'domains'>>,
+  deps: Pick<AppDeps, 'storage' | 'clock'> & Partial<Pick<AppDeps, 'caches'>>,
   actor: Actor,
   input: UpdateDomainInput,
 ): Promise<Domain> {
@@ -64,7 +64,7 @@ export async function updateDomain(
     });
     return after;
   });
-  // Ingest reads the consent default from its cached domain context.
-  deps.domains?.invalidate();
+  // Ingest reads the consent default from every node's cached domain context.
+  await deps.caches?.orgChanged(input.orgId);
   return updated;
 }

@@ -21,14 +21,14 @@ export function validSubscriptionStatus(status: string): SubscriptionStatus {
 }
 
 export async function setOrgPlan(
-  deps: Pick<AppDeps, 'storage' | 'clock'>,
+  deps: Pick<AppDeps, 'storage' | 'clock'> & Partial<Pick<AppDeps, 'caches'>>,
   actor: Actor,
   input: { orgId: string; plan?: string; status?: string },
 ): Promise<Org> {
   const plan = input.plan === undefined ? undefined : validPlan(input.plan);
   const status = input.status === undefined ? undefined : validSubscriptionStatus(input.status);
   const now = deps.clock.now();
-  return deps.storage.db.transaction().execute(async (trx) => {
+  const org = await deps.storage.db.transaction().execute(async (trx) => {
     const before = await getOrg(trx, input.orgId);
     if (!before) throw new ApiError('not_found', `No org ${input.orgId}`, { id: input.orgId });
     const after = await updateOrgPlan(trx, input.orgId, {
@@ -49,4 +49,7 @@ export async function setOrgPlan(
     });
     return after;
   });
+  // Admission reads the plan and the subscription from every node's cached domain context.
+  await deps.caches?.orgChanged(input.orgId);
+  return org;
 }

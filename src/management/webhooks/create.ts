@@ -78,6 +78,7 @@ export async function createWebhookEndpoint(
       at: now,
     });
   });
-  deps.webhookSubscriptions?.invalidate(input.orgId);
+  // Every node's subscription cache (the workers' outcome fan-out reads it) drops the org's entry.
+  await deps.caches?.orgChanged(input.orgId);
   return { endpoint, secret };
 }

@@ -21,5 +21,6 @@ export async function deleteWebhookEndpointOfOrg(
       at: now,
     });
   });
-  deps.webhookSubscriptions?.invalidate(input.orgId);
+  // Every node's subscription cache (the workers' outcome fan-out reads it) drops the org's entry.
+  await deps.caches?.orgChanged(input.orgId);
 }

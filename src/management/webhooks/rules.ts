@@ -8,7 +8,7 @@ import { isWebhookEventType, type WebhookEventType } from '../../webhooks/events
 
 /** HTTP and CLI alike: the operator's CLI has no cache or dispatcher to tell. */
 export type WebhookDeps = Pick<AppDeps, 'storage' | 'clock' | 'sealer' | 'config'> &
-  Partial<Pick<AppDeps, 'webhookSubscriptions' | 'wakeWebhooks'>>;
+  Partial<Pick<AppDeps, 'caches' | 'wakeWebhooks'>>;
 
 export const MAX_ENDPOINTS_PER_ORG = 20;
 export const MAX_URL_LENGTH = 2000;

@@ -70,7 +70,8 @@ export async function updateWebhookEndpointOfOrg(
     });
     return getWebhookEndpoint(trx, input.orgId, input.id);
   });
-  deps.webhookSubscriptions?.invalidate(input.orgId);
+  // Every node's subscription cache (the workers' outcome fan-out reads it) drops the org's entry.
+  await deps.caches?.orgChanged(input.orgId);
   if (!updated) throw new ApiError('not_found', `No webhook endpoint ${input.id}`, { id: input.id });
   return updated;
 }
