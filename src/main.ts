@@ -19,6 +19,7 @@ import { MemoryRateLimiter, type RateLimiter, RedisRateLimiter } from './lib/rat
 import { createMailer, type Mailer } from './mail/mailer.js';
 import { Metrics } from './metrics.js';
 import { ShopWebhookProcessor } from './orders/webhook-processor.js';
+import { RetentionScheduler } from './retention/scheduler.js';
 import { openStorage, type Storage } from './storage/db.js';
 import { migrateToLatest } from './storage/migrate.js';
 import { type Outbox, openOutbox } from './storage/repos/outbox.js';
@@ -39,6 +40,8 @@ export interface Service {
   webhooks: WebhookDispatcher | null;
   /** The stores' catalogue sync scheduler (worker roles). */
   catalogue: CatalogueSyncer | null;
+  /** Retention passes (worker roles; src/retention/). */
+  retention: RetentionScheduler | null;
   /** Which endpoints subscribe to what, cached per process (invalidated by the management use cases). */
   webhookSubscriptions: WebhookSubscriptions;
   writer: GroupCommitWriter;
@@ -88,6 +91,7 @@ export async function startService(config: Config, options: StartOptions): Promi
   let orders: ShopWebhookProcessor | null = null;
   let webhooks: WebhookDispatcher | null = null;
   let catalogue: CatalogueSyncer | null = null;
+  let retention: RetentionScheduler | null = null;
   const sender = new UndiciSender(config.delivery.requestTimeoutMs);
   const logger = options.logger ?? pino({ level: config.logLevel });
   const mailer: Mailer = options.mailer ?? createMailer(config, logger);
@@ -162,6 +166,8 @@ export async function startService(config: Config, options: StartOptions): Promi
       logger,
     );
     catalogue.start();
+    retention = new RetentionScheduler({ storage, config, clock, log: logger });
+    retention.start();
   }
 
   let address: string | null = null;
@@ -180,6 +186,7 @@ export async function startService(config: Config, options: StartOptions): Promi
       if (worker) await worker.stop();
       if (webhooks) await webhooks.stop();
       if (catalogue) await catalogue.stop();
+      if (retention) await retention.stop();
       await sender.close();
       mailer.close();
       if (redis) redis.disconnect();
@@ -197,6 +204,7 @@ export async function startService(config: Config, options: StartOptions): Promi
     orders,
     webhooks,
     catalogue,
+    retention,
     webhookSubscriptions,
     writer,
     outbox,

@@ -56,6 +56,9 @@ export const CLI_OPTIONS = {
   overrides: { type: 'string' },
   // attribution report (issue 12)
   window: { type: 'string' },
+  // retention and a person's data (issue 14 §3)
+  phone: { type: 'string' },
+  'full-vacuum': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 

@@ -31,6 +31,7 @@ import { pkCreate } from './commands/pk-create.js';
 import { pkList } from './commands/pk-list.js';
 import { pkRevoke } from './commands/pk-revoke.js';
 import { backfillCommand, reconcileCommand } from './commands/reconcile.js';
+import { retentionRun } from './commands/retention-run.js';
 import { serve } from './commands/serve.js';
 import { shopWebhookRotate, shopWebhookSecret } from './commands/shop-webhook.js';
 import { storeDisconnect, storeList } from './commands/store.js';
@@ -97,6 +98,8 @@ export const COMMANDS: readonly Command[] = [
   pkRevoke,
   // Attribution (issue 12).
   attributionReportCommand,
+  // Retention and a person's data (issue 14 §3).
+  retentionRun,
 ];
 
 const USAGE = `Usage: tagbridge <command> [options]
