@@ -27,6 +27,7 @@ import { migrate } from './commands/migrate.js';
 import { orgAddMember } from './commands/org-add-member.js';
 import { orgCreate } from './commands/org-create.js';
 import { orgSet } from './commands/org-set.js';
+import { erase, exportPersonCommand } from './commands/person.js';
 import { pkCreate } from './commands/pk-create.js';
 import { pkList } from './commands/pk-list.js';
 import { pkRevoke } from './commands/pk-revoke.js';
@@ -100,6 +101,8 @@ export const COMMANDS: readonly Command[] = [
   attributionReportCommand,
   // Retention and a person's data (issue 14 §3).
   retentionRun,
+  erase,
+  exportPersonCommand,
 ];
 
 const USAGE = `Usage: tagbridge <command> [options]
