@@ -221,11 +221,11 @@ export async function erasePerson(
   };
   const orgs = new Set<string>();
   const eventIds = found.sealed.events.map((f) => f.row.id);
-  found.sealed.events.forEach((f) => orgs.add(f.row.org_id));
+  for (const f of found.sealed.events) orgs.add(f.row.org_id);
   const events = await eraseEventSeals(db, dialect, eventIds, now);
   add('events', events.events);
   add('deliveries', events.deliveries);
-  found.sealed.orders.forEach((f) => orgs.add(f.row.org_id));
+  for (const f of found.sealed.orders) orgs.add(f.row.org_id);
   add(
     'orders',
     await eraseOrderSnapshots(
@@ -235,7 +235,7 @@ export async function erasePerson(
       now,
     ),
   );
-  found.sealed.shop_webhooks.forEach((f) => orgs.add(f.row.org_id));
+  for (const f of found.sealed.shop_webhooks) orgs.add(f.row.org_id);
   add(
     'shop_webhooks',
     await eraseShopWebhookBodies(
@@ -245,7 +245,7 @@ export async function erasePerson(
     ),
   );
   const conversions = await conversionsOf(db, query.orgId, found.shopperKeys, found.visitors);
-  found.visitors.forEach((v) => orgs.add(v.org_id));
+  for (const v of found.visitors) orgs.add(v.org_id);
   const attribution = await eraseVisitors(
     db,
     dialect,
