@@ -1,12 +1,11 @@
 /**
- * Runs a retention pass (run.ts) on every worker node every RETENTION_INTERVAL_MINUTES, the first a minute
- * after start. Several workers may run passes at the same time: each deletes by condition, in batches, so
+ * Runs a retention pass (run.ts) on every worker node every RETENTION_INTERVAL_MINUTES, the first one an
+ * interval after start (a fleet of workers that restart now and then still runs passes: each node's clock
+ * starts on its own, and a pass that finds nothing costs an index probe per table). Several workers may run passes at the same time: each deletes by condition, in batches, so
  * they only share the work (a row is deleted once; the other's statement finds it gone).
  */
 import type { Logger } from '../lib/logger.js';
 import { type RetentionDeps, runRetention } from './run.js';
-
-const FIRST_PASS_DELAY_MS = 60_000;
 
 export class RetentionScheduler {
   private timer: NodeJS.Timeout | null = null;
@@ -15,7 +14,7 @@ export class RetentionScheduler {
 
   constructor(
     private readonly deps: RetentionDeps & { log: Logger },
-    private readonly firstDelayMs = FIRST_PASS_DELAY_MS,
+    private readonly firstDelayMs = deps.config.retention.intervalMs,
   ) {}
 
   start(): void {

@@ -6,8 +6,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { sql } from 'kysely';
+import { pino } from 'pino';
 import { type FakePlatforms, startFakePlatforms } from '../../src/dev/fakes/index.js';
 import { runRetention } from '../../src/retention/run.js';
+import { RetentionScheduler } from '../../src/retention/scheduler.js';
 import {
   deliveryCountsByBucket,
   eventCountsByBucket,
@@ -385,6 +387,31 @@ describe(`retention (${dialect})`, () => {
     assert.ok(report.deleted.events! >= 2000);
     await eventually(async () => fakes.meta.accepted.length >= acceptedBefore + sent);
     assert.ok(finished);
+  });
+
+  test('the worker role schedules passes (here after 10 ms) and stops them', async () => {
+    assert.ok(service.retention, 'a worker-role service has a retention scheduler');
+    const id = uniqueId('sched');
+    await seedEvents(service, tenant, [{ id, receivedAt: Date.now() - 40 * DAY, status: 'delivered' }]);
+    const scheduler = new RetentionScheduler(
+      {
+        storage: service.storage,
+        config: service.config,
+        clock: { now: () => Date.now() },
+        log: pino({ level: 'silent' }),
+      },
+      10,
+    );
+    scheduler.start();
+    try {
+      await eventually(
+        async () =>
+          (await service.storage.db.selectFrom('events').select('id').where('id', '=', id).execute())
+            .length === 0,
+      );
+    } finally {
+      await scheduler.stop();
+    }
   });
 
   test('`tagbridge retention run --json` prints the counts per table', async () => {
