@@ -18,6 +18,13 @@ test('a page URL keeps origin and path in clear; query and fragment go into the 
     'https://shop.example',
   );
   assert.equal(clearPageUrl('not a url?x=1'), 'not a url');
+  // Campaign parameters stay (unless personal); click ids and everything else go.
+  assert.equal(
+    clearPageUrl(
+      'https://shop.example/p?fbclid=IwAR1&utm_source=meta&utm_campaign=a%40b.example&utm_medium=cpc',
+    ),
+    'https://shop.example/p?utm_source=meta&utm_medium=cpc',
+  );
 });
 
 test('customData: free-text keys and e-mail- or phone-like values are sealed, commerce fields stay', () => {

@@ -101,7 +101,14 @@ function holdsPersonal(value: unknown, identifier: boolean, depth = 0): boolean 
 
 const normalizedKey = (key: string): string => key.toLowerCase().replace(/[_-]/gu, '');
 
-/** Origin and path of a page URL (what the event log and diagnostics show), without query or fragment. */
+/** Query parameters kept in clear: campaign names (the attribution report stores the same in clear). */
+const CLEAR_PARAMETERS = ['utm_source', 'utm_medium', 'utm_campaign'];
+
+/**
+ * Origin and path of a page URL (what the event log and diagnostics show), with only the campaign
+ * parameters of its query (`utm_source`, `utm_medium`, `utm_campaign`, unless they look personal) and no
+ * fragment.
+ */
 export function clearPageUrl(url: string): string {
   let clear: string;
   try {
@@ -110,6 +117,12 @@ export function clearPageUrl(url: string): string {
       parsed.origin === 'null'
         ? `${parsed.protocol}${parsed.pathname}`
         : `${parsed.origin}${parsed.pathname}`;
+    const kept = new URLSearchParams();
+    for (const name of CLEAR_PARAMETERS) {
+      const value = parsed.searchParams.get(name);
+      if (value !== null && !looksPersonal(value)) kept.set(name, value);
+    }
+    if (kept.size > 0 && !looksPersonal(decodeSafely(clear))) return `${clear}?${kept}`;
   } catch {
     clear = url.split(/[?#]/u)[0] ?? '';
   }
