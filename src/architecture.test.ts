@@ -29,6 +29,8 @@ const LAYERS: string[][] = [
   ['attribution'],
   ['ingest'],
   ['delivery'],
+  // Retention and the data subject's rights (issue 14 §3): deletes what expired, erases and exports a person.
+  ['retention'],
   ['metrics'],
   ['app-deps'],
   // First-party pixel (issue 12): keys, the collect endpoint, the script; attribution (below ingest) records

@@ -217,6 +217,18 @@ export interface Config {
     /** METRICS_TOKEN: the Bearer token a scrape must send (on PORT, and on METRICS_PORT when set). */
     token: string | null;
   };
+  /** Retention (src/retention/, docs/privacy.md): what the worker deletes, and how often. */
+  retention: {
+    /** Time between two passes of a worker (the first runs a minute after start). */
+    intervalMs: number;
+    /** Rows per statement; the pass yields to the event loop between statements. */
+    batchSize: number;
+    /** Events whose deliveries are all final (and those deliveries and attempts), by arrival. */
+    eventMs: number;
+    auditMs: number;
+    /** Attribution conversions; touchpoints and visitors go once no kept conversion's window can reach them. */
+    attributionMs: number;
+  };
   /** Outbound webhooks (docs/webhooks.md). */
   webhooks: {
     /** Timeout of one attempt (connect to last byte). */
@@ -575,6 +587,13 @@ export function loadConfig(env: Env = process.env): Config {
       url: url(env, 'FX_RATES_URL', ECB_DAILY_URL),
     },
     metrics: metricsConfig(env, port),
+    retention: {
+      intervalMs: int(env, 'RETENTION_INTERVAL_MINUTES', 60, 1) * 60_000,
+      batchSize: int(env, 'RETENTION_BATCH_SIZE', 1000, 10),
+      eventMs: int(env, 'EVENT_RETENTION_DAYS', 30, 1) * 24 * 3600_000,
+      auditMs: int(env, 'AUDIT_RETENTION_DAYS', 365, 1) * 24 * 3600_000,
+      attributionMs: int(env, 'ATTRIBUTION_RETENTION_DAYS', 180, 1) * 24 * 3600_000,
+    },
     webhooks: {
       timeoutMs: int(env, 'WEBHOOK_TIMEOUT_MS', 15_000, 100),
       concurrency: int(env, 'WEBHOOK_CONCURRENCY', 8, 1),

@@ -23,6 +23,7 @@ import { createMailer, type Mailer } from './mail/mailer.js';
 import { Metrics, QUEUE_DEPTH_REFRESH_MS } from './metrics.js';
 import { ShopWebhookProcessor } from './orders/webhook-processor.js';
 import { pixelKeyCache } from './pixel/keys.js';
+import { RetentionScheduler } from './retention/scheduler.js';
 import { openStorage, type Storage } from './storage/db.js';
 import { migrateToLatest } from './storage/migrate.js';
 import { type Outbox, openOutbox } from './storage/repos/outbox.js';
@@ -43,6 +44,8 @@ export interface Service {
   webhooks: WebhookDispatcher | null;
   /** The stores' catalogue sync scheduler (worker roles). */
   catalogue: CatalogueSyncer | null;
+  /** Retention passes (worker roles; src/retention/). */
+  retention: RetentionScheduler | null;
   /** Which endpoints subscribe to what, cached per process (invalidated by the management use cases). */
   webhookSubscriptions: WebhookSubscriptions;
   writer: GroupCommitWriter;
@@ -120,6 +123,7 @@ export async function startService(config: Config, options: StartOptions): Promi
   let orders: ShopWebhookProcessor | null = null;
   let webhooks: WebhookDispatcher | null = null;
   let catalogue: CatalogueSyncer | null = null;
+  let retention: RetentionScheduler | null = null;
   const sender = new UndiciSender(config.delivery.requestTimeoutMs);
   const mailer: Mailer = options.mailer ?? createMailer(config, logger);
   const outbox = openOutbox(storage, {
@@ -194,6 +198,8 @@ export async function startService(config: Config, options: StartOptions): Promi
       logger,
     );
     catalogue.start();
+    retention = new RetentionScheduler({ storage, config, clock, log: logger });
+    retention.start();
   }
 
   // Metrics are read from memory on a scrape; the queue depth alone needs the database, on its schedule,
@@ -248,6 +254,7 @@ export async function startService(config: Config, options: StartOptions): Promi
       if (worker) await worker.stop();
       if (webhooks) await webhooks.stop();
       if (catalogue) await catalogue.stop();
+      if (retention) await retention.stop();
       await sender.close();
       mailer.close();
       await caches.close();
@@ -266,6 +273,7 @@ export async function startService(config: Config, options: StartOptions): Promi
     orders,
     webhooks,
     catalogue,
+    retention,
     webhookSubscriptions,
     writer,
     outbox,

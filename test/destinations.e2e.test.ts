@@ -52,7 +52,7 @@ describe('every platform end to end: /v1/events → delivery → fake platform',
     service.storage.db
       .selectFrom('deliveries as d')
       .innerJoin('events as e', 'e.id', 'd.event_pk')
-      .select(['d.destination_type', 'd.status', 'd.last_error', 'd.last_status_code'])
+      .select(['d.destination_type', 'd.status', 'd.attempts', 'd.last_error', 'd.last_status_code'])
       .where('e.event_id', '=', eventId)
       .execute();
 
@@ -196,9 +196,11 @@ describe('every platform end to end: /v1/events → delivery → fake platform',
       payload: { events: [purchaseEvent({ eventId: 'e2e-badtoken' })] },
     });
     assert.equal(res.statusCode, 200);
+    // Every destination has tried once: GA4 delivered, the others refused and now wait behind their held
+    // destination (the event is not at fault; it goes out once the credentials are fixed).
     const rows = await eventually(async () => {
       const r = await statuses('e2e-badtoken');
-      return r.length === TYPES.length && r.every((d) => d.status !== 'pending') ? r : undefined;
+      return r.length === TYPES.length && r.every((d) => d.attempts >= 1) ? r : undefined;
     });
     const destinations = await service.storage.db
       .selectFrom('destinations')
@@ -213,7 +215,7 @@ describe('every platform end to end: /v1/events → delivery → fake platform',
         assert.match(fakes.ga4.received.at(-1)?.note ?? '', /api_secret/);
         continue;
       }
-      assert.equal(row.status, 'failed', row.destination_type);
+      assert.equal(row.status, 'pending', row.destination_type);
       assert.ok(
         row.last_error && row.last_error.length > 3,
         `${row.destination_type} keeps the platform message`,

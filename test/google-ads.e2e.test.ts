@@ -230,9 +230,13 @@ describe('google_ads end to end: /v1/events → worker → fake Google (token en
       },
     });
     await send(tenant, [purchaseEvent({ eventId: 'gads-revoked-grant' })]);
-    const row = await settled('gads-revoked-grant');
+    // Refused credentials: the event waits behind the held destination, its attempt recorded.
+    const row = await eventually(async () => {
+      const d = await delivery('gads-revoked-grant');
+      return d.attempts === 1 ? d : undefined;
+    });
     const expected = 'Google refused the credentials: invalid_grant: Token has been expired or revoked.';
-    assert.equal(row.status, 'failed');
+    assert.equal(row.status, 'pending');
     assert.equal(row.last_error, expected);
     assert.equal(row.last_status_code, 400);
     const destination = await eventually(async () => {

@@ -6,6 +6,7 @@ import { sql } from 'kysely';
 import { type FakePlatforms, startFakePlatforms } from '../src/dev/fakes/index.js';
 import { matchKeyNames } from '../src/ingest/sealed-payload.js';
 import {
+  capturingLogger,
   createTenant,
   dialect,
   eventually,
@@ -33,9 +34,30 @@ const PII = {
 };
 const SECRETS = ['EAAB-probe-secret-token-777', 'tt-probe-secret-token-888'];
 
+// Personal data outside the personal fields: a page URL's query and customData's free text (issue 14 §3).
+const PAGE = {
+  url: `https://shop.example.com/checkout/order-received/4711/?key=wc_order_probekey&email=${encodeURIComponent(PII.email)}`,
+  search: 'zeldaprobe lamp shade',
+  coupon: 'probe.coupon.owner@privacy-probe.example',
+};
+
 function needles(): string[] {
-  const values = [...Object.values(PII), ...SECRETS];
-  return [...values, ...values.map((v) => v.toLowerCase()), '2079460958', '442079460958', 'quinnington@'];
+  const values = [...Object.values(PII), ...SECRETS, PAGE.search, PAGE.coupon, 'wc_order_probekey'];
+  return [
+    ...values,
+    ...values.map((v) => v.toLowerCase()),
+    encodeURIComponent(PII.email),
+    '2079460958',
+    '442079460958',
+    'quinnington@',
+  ];
+}
+
+/** Every file under `dir`, its subfolders included. */
+function allFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
+    entry.isDirectory() ? allFiles(join(dir, entry.name)) : [join(dir, entry.name)],
+  );
 }
 
 describe('personal data never reaches the database in cleartext', () => {
@@ -43,10 +65,15 @@ describe('personal data never reaches the database in cleartext', () => {
   let service: TestService;
   let delivered: Tenant;
   let failing: Tenant;
+  // The logs at the default level (info), as an operator would collect them.
+  const logs = capturingLogger();
 
   before(async () => {
     fakes = await startFakePlatforms({ validTokens: [SECRETS[0]!, SECRETS[1]!] });
-    service = await startTestService({ env: { ...fakes.urls, PROXY_RATE_LIMIT_PER_MINUTE: '0' } });
+    service = await startTestService({
+      env: { ...fakes.urls, PROXY_RATE_LIMIT_PER_MINUTE: '0' },
+      logger: logs.logger,
+    });
     delivered = await createTenant(service, {
       destinations: {
         meta: { pixelId: '1234567890', accessToken: SECRETS[0] },
@@ -64,7 +91,17 @@ describe('personal data never reaches the database in cleartext', () => {
   });
 
   test('after a run (delivered, failed and still queued events) no file or row holds a probe value', async () => {
-    const event = purchaseEvent({ eventId: 'privacy-1', userData: { ...PII, country: 'GB' } });
+    const base = purchaseEvent();
+    const event = purchaseEvent({
+      eventId: 'privacy-1',
+      userData: { ...PII, country: 'GB' },
+      eventSourceUrl: PAGE.url,
+      customData: {
+        ...(base.customData as Record<string, unknown>),
+        searchString: PAGE.search,
+        coupon: PAGE.coupon,
+      },
+    });
     for (const tenant of [delivered, failing]) {
       const res = await service.app!.inject({
         method: 'POST',
@@ -75,6 +112,10 @@ describe('personal data never reaches the database in cleartext', () => {
       assert.equal(res.statusCode, 200);
     }
     await eventually(async () => fakes.meta.accepted.length === 2 && fakes.tiktok.accepted.length === 2);
+    // The platforms still get the page URL as sent (query included) and the sealed customData fields.
+    const sentToMeta = JSON.stringify(fakes.meta.accepted);
+    assert.ok(sentToMeta.includes('wc_order_probekey'), 'Meta gets the full page URL');
+    assert.ok(sentToMeta.includes(PAGE.search), 'Meta gets the search string');
     const { db } = service.storage;
     // The failing tenant's destination is now held: a third event waits in the queue, sealed.
     await eventually(async () => {
@@ -117,24 +158,31 @@ describe('personal data never reaches the database in cleartext', () => {
       ),
     );
 
+    // The stored page URL keeps origin and path for diagnostics.
+    const urls = await db.selectFrom('events').select('event_source_url').execute();
+    assert.ok(
+      urls.every((r) => r.event_source_url === 'https://shop.example.com/checkout/order-received/4711/'),
+    );
+
+    const logText = JSON.stringify(logs.lines);
+    assert.ok(logs.lines.length > 0, 'the service logged at the default level');
+    for (const needle of needles()) assert.ok(!logText.includes(needle), `the logs contain ${needle}`);
+
     if (dialect === 'sqlite') {
       await service.close();
-      const files = readdirSync(service.dataDir).filter((f) => f.startsWith('tagbridge.db'));
-      assert.ok(files.includes('tagbridge.db'));
+      // Every file under DATA_DIR: the database, its WAL and shared memory, the generated key, anything else.
+      const files = allFiles(service.dataDir);
+      assert.ok(files.some((f) => f.endsWith('tagbridge.db')));
       for (const file of files) {
-        const bytes = readFileSync(join(service.dataDir, file)).toString('latin1');
+        const bytes = readFileSync(file).toString('latin1');
         for (const needle of needles()) assert.ok(!bytes.includes(needle), `${file} contains ${needle}`);
       }
     } else {
-      const tables = [
-        'orgs',
-        'domains',
-        'destinations',
-        'events',
-        'dedup_keys',
-        'deliveries',
-        'delivery_attempts',
-      ];
+      // Every table of the schema, as the database lists them (not a list kept here).
+      const listed = await sql<{ table_name: string }>`select table_name from information_schema.tables
+        where table_schema = ${service.schema} and table_type = 'BASE TABLE'`.execute(db);
+      const tables = listed.rows.map((r) => r.table_name);
+      assert.ok(tables.length >= 30 && tables.includes('events') && tables.includes('visitors'), `${tables}`);
       for (const table of tables) {
         const dump = await sql<{
           row: string;

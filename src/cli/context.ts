@@ -60,6 +60,9 @@ export const CLI_OPTIONS = {
   window: { type: 'string' },
   // backup (issue 14)
   out: { type: 'string' },
+  // retention and a person's data (issue 14 §3)
+  phone: { type: 'string' },
+  'full-vacuum': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 

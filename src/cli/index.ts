@@ -28,10 +28,12 @@ import { migrate } from './commands/migrate.js';
 import { orgAddMember } from './commands/org-add-member.js';
 import { orgCreate } from './commands/org-create.js';
 import { orgSet } from './commands/org-set.js';
+import { erase, exportPersonCommand } from './commands/person.js';
 import { pkCreate } from './commands/pk-create.js';
 import { pkList } from './commands/pk-list.js';
 import { pkRevoke } from './commands/pk-revoke.js';
 import { backfillCommand, reconcileCommand } from './commands/reconcile.js';
+import { retentionRun } from './commands/retention-run.js';
 import { serve } from './commands/serve.js';
 import { shopWebhookRotate, shopWebhookSecret } from './commands/shop-webhook.js';
 import { storeDisconnect, storeList } from './commands/store.js';
@@ -100,6 +102,10 @@ export const COMMANDS: readonly Command[] = [
   attributionReportCommand,
   // Backups (issue 14).
   backup,
+  // Retention and a person's data (issue 14 §3).
+  retentionRun,
+  erase,
+  exportPersonCommand,
 ];
 
 const USAGE = `Usage: tagbridge <command> [options]

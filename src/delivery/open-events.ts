@@ -7,6 +7,7 @@
 import { consentedUserData } from '../destinations/shared/consent.js';
 import type { DestinationType, EventName, OutboundEvent } from '../destinations/types.js';
 import { decodeConsent } from '../ingest/consent.js';
+import { restoreCustomData } from '../ingest/page-privacy.js';
 import { openPayload, type SealedPayload } from '../ingest/sealed-payload.js';
 import type { Sealer } from '../lib/crypto.js';
 import { canRebuildEvent } from '../storage/event-rebuild.js';
@@ -94,7 +95,8 @@ export async function openEvents(
     }
     opened.deliveries.set(delivery.id, delivery);
     // Website events need a page URL (Meta rejects them without one): the shop's own URL stands in.
-    const pageUrl = event.event_source_url ?? domain?.shop_url ?? null;
+    // The URL as sent (query included) while the seal holds it; the clear column has origin and path only.
+    const pageUrl = payload.s?.url ?? event.event_source_url ?? domain?.shop_url ?? null;
     const consent = decodeConsent(event.consent);
     opened.outbound.push({
       ref: delivery.id,
@@ -104,7 +106,7 @@ export async function openEvents(
       eventTime: event.event_time,
       ...(pageUrl ? { eventSourceUrl: pageUrl } : {}),
       userData: consentedUserData(payload.u, consent),
-      customData: event.custom_data ? JSON.parse(event.custom_data) : {},
+      customData: restoreCustomData(event.custom_data ? JSON.parse(event.custom_data) : {}, payload.s),
       defaultCountry: domain?.default_country ?? 'US',
       consent,
       ...(passthrough ? { passthrough } : {}),

@@ -20,6 +20,7 @@ import type { NewDelivery, NewEvent } from '../storage/schema.js';
 import { type ConsentDefault, encodeConsent, resolveConsent } from './consent.js';
 import { DIAGNOSTIC_FLAGS, diagnosticFlags, type SharedIpTracker } from './diagnostics.js';
 import type { DomainContext } from './domain-context.js';
+import { protectPageData } from './page-privacy.js';
 import type { InboundEvent, PmwEvent } from './schema.js';
 import { matchKeysColumn, type SealedPayload, sealPayload } from './sealed-payload.js';
 
@@ -139,7 +140,9 @@ export function prepareInboundEvent(
   const pk = newId('evt', options.now);
   const userData = pickUserData(inbound.userData as Record<string, unknown> | undefined);
   const consent = consentOf(ctx, inbound);
-  const payload: SealedPayload = { u: userData };
+  // The page URL's query and customData's free text are sealed, not stored in clear (page-privacy.ts).
+  const page = protectPageData(inbound.eventSourceUrl, inbound.customData);
+  const payload: SealedPayload = page.sealed ? { u: userData, s: page.sealed } : { u: userData };
   const event: NewEvent = {
     id: pk,
     org_id: ctx.org.id,
@@ -150,8 +153,8 @@ export function prepareInboundEvent(
     source,
     event_time: inbound.eventTime,
     received_at: options.now,
-    event_source_url: inbound.eventSourceUrl ?? null,
-    custom_data: inbound.customData ? JSON.stringify(inbound.customData) : null,
+    event_source_url: page.url,
+    custom_data: page.customData ? JSON.stringify(page.customData) : null,
     match_keys: matchKeysColumn(userData),
     pii_sealed: sealPayload(options.sealer, payload, pk),
     pii_erased_at: null,
@@ -249,7 +252,8 @@ export function preparePmwEvent(
     source: 'PMW',
     event_time: eventTime,
     received_at: options.now,
-    event_source_url: stringField(members.meta, 'event_source_url') ?? null,
+    // The members (sealed) carry the URL as sent; the clear column only its origin and path.
+    event_source_url: protectPageData(stringField(members.meta, 'event_source_url'), undefined).url,
     custom_data: null,
     match_keys: matchKeysColumn(userData),
     pii_sealed: sealPayload(options.sealer, payload, pk),

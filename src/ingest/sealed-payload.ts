@@ -9,11 +9,14 @@
  */
 import type { DestinationType, UserData, UserDataKey } from '../destinations/types.js';
 import type { SealedValue, Sealer } from '../lib/crypto.js';
+import type { SealedPageData } from './page-privacy.js';
 
 /** What is sealed per event. `u`: user data; `m`: pmw platform members, forwarded as they are. */
 export interface SealedPayload {
   u: UserData;
   m?: Partial<Record<DestinationType, Record<string, unknown>>>;
+  /** The page URL as sent and customData's personal fields, kept out of the clear columns (page-privacy.ts). */
+  s?: SealedPageData;
 }
 
 /** Never change a code once released: stored events are read back with it. New keys get new codes. */
@@ -87,15 +90,22 @@ export function matchKeyNames(column: string | null): UserDataKey[] {
 
 /** Seals an event's personal data; the event's primary key is the associated data (no swapping rows). */
 export function sealPayload(sealer: Sealer, payload: SealedPayload, eventPk: string): Buffer {
-  const compact: { u: Record<string, string>; m?: SealedPayload['m'] } = { u: encodeUserData(payload.u) };
+  const compact: { u: Record<string, string>; m?: SealedPayload['m']; s?: SealedPageData } = {
+    u: encodeUserData(payload.u),
+  };
   if (payload.m) compact.m = payload.m;
+  if (payload.s) compact.s = payload.s;
   return sealer.sealBinary(compact, eventPk);
 }
 
 /** Opens what sealPayload (or an earlier release's text sealing) stored. Throws when it cannot. */
 export function openPayload(sealer: Sealer, sealed: SealedValue, eventPk: string): SealedPayload {
-  const compact = sealer.open<{ u?: Record<string, string>; m?: SealedPayload['m'] }>(sealed, eventPk);
+  const compact = sealer.open<{ u?: Record<string, string>; m?: SealedPayload['m']; s?: SealedPageData }>(
+    sealed,
+    eventPk,
+  );
   const payload: SealedPayload = { u: decodeUserData(compact.u) };
   if (compact.m) payload.m = compact.m;
+  if (compact.s) payload.s = compact.s;
   return payload;
 }

@@ -3,6 +3,7 @@ import type { ErrorCode } from '../errors.js';
 import { acceptEvents, EventRefusal } from '../ingest/accept.js';
 import { ConsentError } from '../ingest/consent.js';
 import type { DomainContext } from '../ingest/domain-context.js';
+import { protectPageData } from '../ingest/page-privacy.js';
 import {
   orderEventId,
   type PreparedEvent,
@@ -159,7 +160,8 @@ async function prepareOne(
     return new EventRefusal('validation_failed', error.message, { field: 'consent.tcString' });
   }
   if (event.customData !== undefined) {
-    const sent = JSON.stringify(event.customData);
+    // As sent, minus what is sealed (page-privacy.ts): personal free text is never stored in clear.
+    const sent = JSON.stringify(protectPageData(undefined, event.customData).customData);
     if (sent !== prepared.event.custom_data) prepared.event.custom_data_sent = sent;
   }
   return prepared;

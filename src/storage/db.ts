@@ -185,6 +185,18 @@ function openSqlite(options: StorageOptions): Storage {
   };
   ownerOnly(settings.file);
   const database = openSqliteHandle(settings);
+  // A new file frees space in steps (src/retention/: `pragma incremental_vacuum` after each pass). The mode
+  // can only be chosen before the first table; an existing file keeps its mode until an operator switches
+  // it with one full VACUUM (`tagbridge retention run --full-vacuum`).
+  const tables = database.prepare('select count(*) as n from sqlite_master').get() as { n: number };
+  if (tables.n === 0) {
+    database.pragma('auto_vacuum = INCREMENTAL');
+    // Already in WAL mode the header is written: the (instant) VACUUM of the empty file applies the mode.
+    database.exec('vacuum');
+  }
+  // Deleted and erased values are overwritten with zeros on this connection (deliveries' erasure, retention,
+  // a person's erasure) instead of lingering in free space of the file.
+  database.pragma('secure_delete = ON');
   const writeGate: SqliteWriteGate = { wait: null };
   const db = new Kysely<Database>({ dialect: new MainSqliteDialect(database, writeGate) });
   return {

@@ -11,6 +11,7 @@ import * as m0008 from './migrations/0008_orders.js';
 import * as m0009 from './migrations/0009_webhooks_out.js';
 import * as m0010 from './migrations/0010_stores.js';
 import * as m0011 from './migrations/0011_pixel.js';
+import * as m0012 from './migrations/0012_retention.js';
 
 // Migrations are compiled in (no directory scanning), so the built package and tests see the same list.
 const migrations: Record<string, Migration> = {
@@ -25,6 +26,7 @@ const migrations: Record<string, Migration> = {
   '0009_webhooks_out': m0009,
   '0010_stores': m0010,
   '0011_pixel': m0011,
+  '0012_retention': m0012,
 };
 
 const provider: MigrationProvider = {

@@ -409,6 +409,7 @@ export interface Database {
   visitors: VisitorsTable;
   touchpoints: TouchpointsTable;
   conversions: ConversionsTable;
+  stats_daily: StatsDailyTable;
 }
 
 export type Org = Selectable<OrgsTable>;
@@ -705,3 +706,20 @@ export interface ConversionsTable {
   created_at: number;
 }
 export type ConversionRow = Selectable<ConversionsTable>;
+
+/** Daily aggregates of the event and delivery rows retention deleted (migration 0012). */
+export interface StatsDailyTable {
+  org_id: string;
+  domain_id: string;
+  /** Epoch ms of the UTC day's midnight. */
+  day_start: number;
+  /** event | purchase | delivery */
+  kind: string;
+  /** event name | currency ('' unknown) | destination type */
+  name: string;
+  /** custom event name | '' | delivery status */
+  detail: string;
+  count: number;
+  /** Purchases: the sum of their values; else 0. */
+  value: number;
+}

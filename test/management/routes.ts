@@ -253,6 +253,21 @@ export const MANAGEMENT_ROUTES: ManagementRoute[] = [
   { method: 'GET', path: '/v1/org/usage', url: () => '/v1/org/usage', minRole: 'viewer' },
   { method: 'GET', path: '/v1/org/daily-usage', url: () => '/v1/org/daily-usage', minRole: 'viewer' },
   { method: 'GET', path: '/v1/org/audit-log', url: () => '/v1/org/audit-log?limit=5', minRole: 'admin' },
+  // A person's data (issue 14 §3): owners only.
+  {
+    method: 'POST',
+    path: '/v1/org/erasures',
+    url: () => '/v1/org/erasures',
+    minRole: 'owner',
+    body: () => ({ email: `nobody-${unique()}@example.com` }),
+  },
+  {
+    method: 'POST',
+    path: '/v1/org/personal-data-exports',
+    url: () => '/v1/org/personal-data-exports',
+    minRole: 'owner',
+    body: () => ({ email: `nobody-${unique()}@example.com` }),
+  },
   // Members
   { method: 'GET', path: '/v1/org/members', url: () => '/v1/org/members', minRole: 'viewer' },
   {

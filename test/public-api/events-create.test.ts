@@ -264,7 +264,7 @@ describe('POST /api/v1/events', () => {
         currency: 'EUR',
         value: 10,
         contents: [{ id: 'a', quantity: 2, itemPrice: 5 }],
-        note: 'kept',
+        coupon: 'kept',
       },
     });
     await post(event);

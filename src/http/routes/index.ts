@@ -69,6 +69,7 @@ import { registerOrgMembersInvite } from './org-members.invite.js';
 import { registerOrgMembersList } from './org-members.list.js';
 import { registerOrgMembersRemove } from './org-members.remove.js';
 import { registerOrgMembersUpdate } from './org-members.update.js';
+import { registerOrgPersonData } from './org-person-data.js';
 import { registerOrgSettingsGet } from './org-settings.get.js';
 import { registerOrgSettingsUpdate } from './org-settings.update.js';
 import { registerOrgSubscriptionGet } from './org-subscription.get.js';
@@ -176,6 +177,8 @@ export async function registerRoutes(app: App, deps: AppDeps): Promise<void> {
   registerOrgWebhooksCreate(app, deps);
   registerOrgWebhooksGet(app, deps);
   registerOrgWebhooksUpdate(app, deps);
+  // A person's data (GDPR, issue 14 §3).
+  registerOrgPersonData(app, deps);
   registerOrgWebhooksDelete(app, deps);
   registerOrgWebhooksRotateSecret(app, deps);
   registerOrgWebhooksMessages(app, deps);

@@ -20,6 +20,55 @@ function bucketOf(column: 'received_at' | 'created_at', bucketMs: number): RawBu
   return sql<number>`(${sql.ref(column)} - (${sql.ref(column)} % ${sql.lit(bucketMs)}))`;
 }
 
+/**
+ * What retention rolled up (`stats_daily`, migration 0012) for the scope's days: the figures of deleted
+ * event and delivery rows, one per UTC day, so a day older than the retention still answers (at day
+ * granularity: an hour bucket receives the whole day at its midnight).
+ */
+async function rolledUp(
+  db: DB,
+  scope: StatsScope,
+  kind: 'event' | 'purchase' | 'delivery',
+): Promise<Array<{ bucket: number; name: string; detail: string; count: number; value: number }>> {
+  const bucket = sql<number>`(day_start - (day_start % ${sql.lit(scope.bucketMs)}))`;
+  let query = db
+    .selectFrom('stats_daily')
+    .select([
+      bucket.as('bucket'),
+      'name',
+      'detail',
+      (eb) => eb.fn.sum<number>('count').as('n'),
+      (eb) => eb.fn.sum<number>('value').as('v'),
+    ])
+    .where('org_id', '=', scope.orgId)
+    .where('kind', '=', kind)
+    .where('day_start', '>=', scope.from - (scope.from % 86_400_000))
+    .where('day_start', '<', scope.to);
+  if (scope.domainId) query = query.where('domain_id', '=', scope.domainId);
+  const rows = await query.groupBy([bucket, 'name', 'detail']).execute();
+  return rows.map((r) => ({
+    bucket: Number(r.bucket),
+    name: r.name,
+    detail: r.detail,
+    count: Number(r.n),
+    value: Number(r.v),
+  }));
+}
+
+/** Adds `extra` into `rows` by key (raw rows and rolled-up rows of the same bucket are one figure). */
+function mergeInto<T>(rows: T[], extra: T[], keyOf: (row: T) => string, add: (into: T, row: T) => void): T[] {
+  const byKey = new Map(rows.map((r) => [keyOf(r), r]));
+  for (const row of extra) {
+    const existing = byKey.get(keyOf(row));
+    if (existing) add(existing, row);
+    else {
+      rows.push(row);
+      byKey.set(keyOf(row), row);
+    }
+  }
+  return rows;
+}
+
 export async function eventCountsByBucket(
   db: DB,
   scope: StatsScope,
@@ -38,15 +87,29 @@ export async function eventCountsByBucket(
     .where('received_at', '<', scope.to);
   if (scope.domainId) query = query.where('domain_id', '=', scope.domainId);
   const rows = await query.groupBy([bucket, 'event_name', 'custom_event_name']).execute();
-  return rows.map((r) => ({
+  const raw = rows.map((r) => ({
     bucket: Number(r.bucket),
     eventName: r.event_name,
     customEventName: r.custom_event_name,
     count: Number(r.n),
   }));
+  const old = (await rolledUp(db, scope, 'event')).map((r) => ({
+    bucket: r.bucket,
+    eventName: r.name,
+    customEventName: r.detail === '' ? null : r.detail,
+    count: r.count,
+  }));
+  return mergeInto(
+    raw,
+    old,
+    (r) => `${r.bucket}|${r.eventName}|${r.customEventName ?? ''}`,
+    (into, r) => {
+      into.count += r.count;
+    },
+  );
 }
 
-function purchaseFields(dialect: Dialect): {
+export function purchaseFields(dialect: Dialect): {
   value: RawBuilder<number | null>;
   currency: RawBuilder<string | null>;
 } {
@@ -85,9 +148,20 @@ export async function purchaseValueByBucket(
     .where('received_at', '<', scope.to);
   if (scope.domainId) query = query.where('domain_id', '=', scope.domainId);
   const rows = await query.groupBy([bucket, currency]).execute();
-  return rows
+  const raw = rows
     .filter((r) => r.total !== null)
     .map((r) => ({ bucket: Number(r.bucket), currency: r.currency, value: Number(r.total) }));
+  const old = (await rolledUp(db, scope, 'purchase'))
+    .filter((r) => r.value !== 0)
+    .map((r) => ({ bucket: r.bucket, currency: r.name === '' ? null : r.name, value: r.value }));
+  return mergeInto(
+    raw,
+    old,
+    (r) => `${r.bucket}|${r.currency ?? ''}`,
+    (into, r) => {
+      into.value += r.value;
+    },
+  );
 }
 
 export async function deliveryCountsByBucket(
@@ -103,12 +177,26 @@ export async function deliveryCountsByBucket(
     .where('created_at', '<', scope.to);
   if (scope.domainId) query = query.where('domain_id', '=', scope.domainId);
   const rows = await query.groupBy([bucket, 'destination_type', 'status']).execute();
-  return rows.map((r) => ({
+  const raw = rows.map((r) => ({
     bucket: Number(r.bucket),
     type: r.destination_type,
     status: r.status,
     count: Number(r.n),
   }));
+  const old = (await rolledUp(db, scope, 'delivery')).map((r) => ({
+    bucket: r.bucket,
+    type: r.name,
+    status: r.detail,
+    count: r.count,
+  }));
+  return mergeInto(
+    raw,
+    old,
+    (r) => `${r.bucket}|${r.type}|${r.status}`,
+    (into, r) => {
+      into.count += r.count;
+    },
+  );
 }
 
 /** The currencies of the org's Purchases in [from, to), most used first. */
@@ -128,8 +216,13 @@ export async function purchaseCurrencies(
     .where('received_at', '<', scope.to);
   if (scope.domainId) query = query.where('domain_id', '=', scope.domainId);
   const rows = await query.groupBy(currency).execute();
-  return rows
-    .filter((r): r is { currency: string; n: number } => typeof r.currency === 'string' && r.currency !== '')
-    .map((r) => ({ currency: r.currency, count: Number(r.n) }))
+  const old = await rolledUp(db, { ...scope, bucketMs: 86_400_000 }, 'purchase');
+  const counts = new Map<string, number>();
+  for (const r of rows)
+    if (typeof r.currency === 'string' && r.currency !== '')
+      counts.set(r.currency, (counts.get(r.currency) ?? 0) + Number(r.n));
+  for (const r of old) if (r.name !== '') counts.set(r.name, (counts.get(r.name) ?? 0) + r.count);
+  return [...counts]
+    .map(([code, count]) => ({ currency: code, count }))
     .sort((a, b) => b.count - a.count || (a.currency < b.currency ? -1 : 1));
 }
