@@ -69,7 +69,7 @@ describe('magic-link login over real SMTP', () => {
     assert.match(page.body, /<form method="post" action="\/v1\/auth\/callback">/);
     assert.ok(page.body.includes(`name="token" value="${token}"`));
     assert.equal(page.headers['cache-control'], 'no-store');
-    assert.equal(page.headers['referrer-policy'], 'no-referrer');
+    assert.equal(page.headers['referrer-policy'], 'same-origin');
     assert.match(String(page.headers['content-security-policy']), /frame-ancestors 'none'/);
     assert.equal(
       (

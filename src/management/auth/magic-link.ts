@@ -16,7 +16,7 @@ import { getOrCreateUser, recordLogin } from '../../storage/repos/users.js';
 import type { Role } from '../../storage/schema.js';
 import { audit } from '../audit.js';
 
-/** Where a sign-in lands unless the login asked for another page: the welcome page (GET /app). */
+/** Where a sign-in lands unless the login asked for another page: the dashboard (GET /app). */
 export const WELCOME_PATH = '/app';
 
 export function callbackUrl(publicBaseUrl: string, token: string): string {
