@@ -9,18 +9,18 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
+import * as browserLists from '../../src/dashboard/app/constants.js';
 import {
   DASHBOARD_JS_BUDGET_GZIP_BYTES,
   dashboardBuild,
   readDashboardBuild,
   writeDashboardBuild,
 } from '../../src/dashboard/build.js';
-import * as browserLists from '../../src/dashboard/app/constants.js';
-import { DELIVERY_STATUSES } from '../../src/management/events/views.js';
 import { EVENT_NAMES } from '../../src/destinations/contract.js';
+import { DELIVERY_STATUSES } from '../../src/management/events/views.js';
 import { DEFAULT_SCOPES, SCOPES } from '../../src/public-api/keys.js';
 import { createSession, createTenant, startTestService, type TestService } from '../harness.js';
 
@@ -44,8 +44,13 @@ describe('the dashboard build and its serving', () => {
     const js = [...built.assets.values()].filter((a) => a.name.endsWith('.js'));
     assert.equal(js.length, 1, 'one script: no lazy chunks the budget would miss');
     const total = js.reduce((n, a) => n + a.gzip.length, 0);
-    console.log(`# dashboard JavaScript: ${js[0]!.bytes.length} bytes, ${total} gzipped, ${js[0]!.br.length} brotli`);
-    assert.ok(total <= DASHBOARD_JS_BUDGET_GZIP_BYTES, `${total} bytes gzipped > ${DASHBOARD_JS_BUDGET_GZIP_BYTES}`);
+    console.log(
+      `# dashboard JavaScript: ${js[0]!.bytes.length} bytes, ${total} gzipped, ${js[0]!.br.length} brotli`,
+    );
+    assert.ok(
+      total <= DASHBOARD_JS_BUDGET_GZIP_BYTES,
+      `${total} bytes gzipped > ${DASHBOARD_JS_BUDGET_GZIP_BYTES}`,
+    );
     assert.equal(gunzipSync(js[0]!.gzip).compare(js[0]!.bytes), 0);
     assert.equal(brotliDecompressSync(js[0]!.br).compare(js[0]!.bytes), 0);
     // Hashed names: the content decides the name.
@@ -87,7 +92,11 @@ describe('the dashboard build and its serving', () => {
     assert.equal(br.headers.vary, 'Accept-Encoding');
     assert.match(String(br.headers['content-type']), /^text\/javascript/);
     assert.equal(br.rawPayload.compare(assets.get(manifest.js)!.br), 0);
-    const gz = await service.app!.inject({ method: 'GET', url, headers: { 'accept-encoding': 'gzip, br;q=0' } });
+    const gz = await service.app!.inject({
+      method: 'GET',
+      url,
+      headers: { 'accept-encoding': 'gzip, br;q=0' },
+    });
     assert.equal(gz.headers['content-encoding'], 'gzip');
     assert.notEqual(gz.headers.etag, br.headers.etag, 'one tag per representation');
     const plain = await service.app!.inject({ method: 'GET', url });

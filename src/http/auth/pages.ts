@@ -37,20 +37,22 @@ ${body}
 }
 
 export function sendHtml(reply: FastifyReply, status: number, html: string): FastifyReply {
-  return reply
-    .status(status)
-    .header('content-type', 'text/html; charset=utf-8')
-    .header('cache-control', 'no-store')
-    // same-origin, not no-referrer: under no-referrer Chromium posts these pages' forms with `Origin: null`,
-    // which the login-CSRF check refuses (found by the dashboard's browser test). Other sites still get no
-    // Referer, so the confirm page's token stays here.
-    .header('referrer-policy', 'same-origin')
-    .header('x-frame-options', 'DENY')
-    .header(
-      'content-security-policy',
-      "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-    )
-    .send(html);
+  return (
+    reply
+      .status(status)
+      .header('content-type', 'text/html; charset=utf-8')
+      .header('cache-control', 'no-store')
+      // same-origin, not no-referrer: under no-referrer Chromium posts these pages' forms with `Origin: null`,
+      // which the login-CSRF check refuses (found by the dashboard's browser test). Other sites still get no
+      // Referer, so the confirm page's token stays here.
+      .header('referrer-policy', 'same-origin')
+      .header('x-frame-options', 'DENY')
+      .header(
+        'content-security-policy',
+        "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+      )
+      .send(html)
+  );
 }
 
 /** The confirm step: a GET never signs in, so a mail scanner fetching the link leaves it usable. */
