@@ -12,7 +12,7 @@ import { readFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { createServer } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { type FakePlatforms, startFakePlatforms } from '../../src/dev/fakes/index.js';
 import { startDnsServer, type TestDnsServer } from '../dns-server.js';
 import { createSession, eventually, purchaseEvent, startTestService, type TestService } from '../harness.js';
@@ -154,13 +154,15 @@ describe('the dashboard, driven in Chromium', { skip: skip ?? false }, () => {
     });
   }
 
+  /** The text of an element (what a reader gets; hidden parts aside). */
+  const text = async (locator: Locator) => (await locator.textContent()) ?? '';
   const h1 = (page: Page) => page.getByRole('heading', { level: 1 });
 
   test('signing in through the mailed link lands on the dashboard, whose empty overview says what to do', async () => {
     const { page } = owner;
     await signInByMail(page, OWNER);
     await page.getByText('No domains yet.').waitFor();
-    assert.match(await page.getByRole('main').innerText(), /adding your first domain/);
+    assert.match(await text(page.getByRole('main')), /adding your first domain/);
     assert.equal(await page.getByRole('navigation', { name: 'Main' }).getByRole('link').count(), 4);
     await screenshot(page, 'dashboard-1-empty-overview');
     await axeCheck(page, 'empty overview');
@@ -178,14 +180,14 @@ describe('the dashboard, driven in Chromium', { skip: skip ?? false }, () => {
     await h1(page).filter({ hasText: HOST }).waitFor();
     domainId = /\/app\/domains\/(dom_[0-9a-z]+)/.exec(page.url())?.[1] ?? '';
     assert.ok(domainId, page.url());
-    assert.equal(await page.getByTestId('cname-name').innerText(), HOST);
-    assert.equal(await page.getByTestId('cname-value').innerText(), PUBLIC_HOSTNAME);
+    assert.equal(await text(page.getByTestId('cname-name')), HOST);
+    assert.equal(await text(page.getByTestId('cname-value')), PUBLIC_HOSTNAME);
     await page
       .getByTestId('dns-status')
       .filter({ hasText: /Not verified/ })
       .waitFor();
     // The sync token, shown once.
-    const syncToken = await page.getByTestId('secret-value').innerText();
+    const syncToken = await text(page.getByTestId('secret-value'));
     assert.match(syncToken, /^[0-9a-f]{64}$/);
     await screenshot(page, 'dashboard-2-domain-setup');
     await axeCheck(page, 'domain setup');
@@ -200,7 +202,7 @@ describe('the dashboard, driven in Chromium', { skip: skip ?? false }, () => {
       .filter({ hasNotText: /Not/ })
       .waitFor();
     await page.getByRole('button', { name: 'Show proxy token' }).click();
-    proxyToken = await page.getByTestId('proxy-token').innerText();
+    proxyToken = await text(page.getByTestId('proxy-token'));
     assert.match(proxyToken, /^[0-9a-f]{64}$/);
   });
 
@@ -217,9 +219,9 @@ describe('the dashboard, driven in Chromium', { skip: skip ?? false }, () => {
     const card = page.getByTestId('destination-meta');
     await card.waitFor();
     // Masked, never in clear.
-    const text = await card.innerText();
-    assert.ok(!text.includes(GOOD_TOKEN), 'the token is masked');
-    assert.match(text, /\*\*\*\*/);
+    const shown = await text(card);
+    assert.ok(!shown.includes(GOOD_TOKEN), 'the token is masked');
+    assert.match(shown, /\*\*\*\*/);
     await card.getByRole('button', { name: 'Send test event' }).click();
     await card.getByTestId('test-result').filter({ hasText: 'accepted' }).waitFor();
     assert.ok(fakes.meta.received.length >= 1, 'the fake got the test event');
@@ -262,7 +264,7 @@ describe('the dashboard, driven in Chromium', { skip: skip ?? false }, () => {
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Overview' }).click();
     const attention = page.getByTestId('attention');
     await attention.filter({ hasText: META_MESSAGE }).waitFor();
-    assert.match(await attention.innerText(), /needs attention/);
+    assert.match(await text(attention), /needs attention/);
     await screenshot(page, 'dashboard-5-overview-attention');
     await axeCheck(page, 'overview');
     // At a phone's width: nothing wider than the screen.
@@ -311,7 +313,7 @@ describe('the dashboard, driven in Chromium', { skip: skip ?? false }, () => {
     const status = page.getByTestId('replay-status').filter({ hasText: 'order-dash-2:' });
     await status.waitFor();
     assert.equal(
-      await status.innerText(),
+      await text(status),
       'order-dash-2: 0 sent again; 1 cannot be (personal data already erased or destination removed).',
     );
     assert.equal(fakes.meta.accepted.length, accepted);
@@ -325,11 +327,11 @@ describe('the dashboard, driven in Chromium', { skip: skip ?? false }, () => {
     await axeCheck(page, 'API keys');
     await page.getByLabel('Name').fill('ERP export');
     await page.getByRole('button', { name: 'Create key' }).click();
-    const key = await page.getByTestId('secret-value').innerText();
+    const key = await text(page.getByTestId('secret-value'));
     assert.match(key, /^sp_[0-9A-Za-z]{32}$/);
     const row = page.getByTestId('api-key-row').filter({ hasText: 'ERP export' });
     await row.filter({ hasText: 'active' }).waitFor();
-    assert.ok(!(await row.innerText()).includes(key), 'the list shows only the prefix');
+    assert.ok(!(await text(row)).includes(key), 'the list shows only the prefix');
     await page.getByRole('button', { name: 'I have stored it' }).click();
     await row.getByRole('button', { name: 'Revoke' }).click();
     await row.getByRole('button', { name: 'Yes, revoke' }).click();
