@@ -22,17 +22,28 @@ import {
 import { EVENT_NAMES } from '../../src/destinations/contract.js';
 import { DELIVERY_STATUSES } from '../../src/management/events/views.js';
 import { DEFAULT_SCOPES, SCOPES } from '../../src/public-api/keys.js';
-import { createSession, createTenant, startTestService, type TestService } from '../harness.js';
+import {
+  createSession,
+  createTenant,
+  eventually,
+  proxyHeaders,
+  purchaseEvent,
+  startTestService,
+  type Tenant,
+  type TestService,
+} from '../harness.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
+const DAY = 86_400_000;
 
 describe('the dashboard build and its serving', () => {
   let service: TestService;
   let cookie: Record<string, string>;
+  let tenant: Tenant;
 
   before(async () => {
-    service = await startTestService();
-    const tenant = await createTenant(service);
+    service = await startTestService({ env: { PROXY_RATE_LIMIT_PER_MINUTE: '0' } });
+    tenant = await createTenant(service);
     cookie = (await createSession(service, { orgId: tenant.org.id, role: 'viewer' })).headers;
   });
   after(async () => {
@@ -115,14 +126,60 @@ describe('the dashboard build and its serving', () => {
     assert.equal(missing.json().error.code, 'not_found');
   });
 
-  test('the overview route counts events per domain over 24 hours and 30 days', async () => {
+  test('the overview route counts events per domain over 24 hours and 30 days, and per day', async () => {
+    const empty = await service.app!.inject({ method: 'GET', url: '/v1/org/overview', headers: cookie });
+    assert.equal(empty.statusCode, 200, empty.body);
+    type Body = {
+      days: number;
+      domains: Array<{
+        id: string;
+        events24h: number;
+        events30d: number;
+        daily: Array<{ day: string; events: number }>;
+      }>;
+    };
+    assert.deepEqual(
+      (empty.json() as Body).domains.map((d) => [d.id, d.events24h, d.events30d, d.daily.length]),
+      [[tenant.domain.id, 0, 0, 30]],
+    );
+    for (const eventId of ['ov-1', 'ov-2', 'ov-3']) {
+      const res = await service.app!.inject({
+        method: 'POST',
+        url: '/v1/events',
+        headers: proxyHeaders(tenant),
+        payload: { events: [purchaseEvent({ eventId })] },
+      });
+      assert.equal(res.statusCode, 200, res.body);
+    }
+    const { db } = service.storage;
+    await eventually(
+      async () => (await db.selectFrom('events').select('id').execute()).length === 3 || undefined,
+    );
+    // One event two days old, one 40 days old (outside both windows).
+    const now = Date.now();
+    await db
+      .updateTable('events')
+      .set({ received_at: now - 2 * DAY })
+      .where('event_id', '=', 'ov-2')
+      .execute();
+    await db
+      .updateTable('events')
+      .set({ received_at: now - 40 * DAY })
+      .where('event_id', '=', 'ov-3')
+      .execute();
     const res = await service.app!.inject({ method: 'GET', url: '/v1/org/overview', headers: cookie });
-    assert.equal(res.statusCode, 200, res.body);
-    const body = res.json() as { days: number; domains: Array<{ events24h: number; daily: unknown[] }> };
+    const body = res.json() as Body;
     assert.equal(body.days, 30);
-    assert.equal(body.domains.length, 1);
-    assert.equal(body.domains[0]!.events24h, 0);
-    assert.equal(body.domains[0]!.daily.length, 30);
+    const domain = body.domains[0]!;
+    assert.equal(domain.events24h, 1);
+    assert.equal(domain.events30d, 2);
+    assert.equal(
+      domain.daily.reduce((n, d) => n + d.events, 0),
+      2,
+    );
+    const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+    assert.equal(domain.daily.at(-1)!.day, day(now));
+    assert.equal(domain.daily.find((d) => d.day === day(now - 2 * DAY))!.events, 1);
     const anonymous = await service.app!.inject({ method: 'GET', url: '/v1/org/overview' });
     assert.equal(anonymous.statusCode, 401);
   });
