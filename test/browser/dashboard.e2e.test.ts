@@ -344,8 +344,14 @@ describe('the dashboard, driven in Chromium', { skip: skip ?? false }, () => {
     await screenshot(page, 'dashboard-8-api-keys');
   });
 
-  test('the other organisation pages pass axe', async () => {
+  test('the other pages pass axe: match quality and orders, the organisation tabs', async () => {
     const { page } = owner;
+    await page.goto(`${base}/app/domains/${domainId}`);
+    await page.getByRole('link', { name: 'Match quality and orders' }).click();
+    await page.getByText(/\d+ events; \d+ arrived from both browser and server/).waitFor();
+    await page.getByText('No paid orders in this period.').waitFor();
+    await axeCheck(page, 'match quality and orders');
+    await screenshot(page, 'dashboard-quality');
     for (const tab of ['members', 'usage', 'custom-events', 'audit', 'settings']) {
       await page.goto(`${base}/app/org/${tab}`);
       await page.locator('.tabs a[aria-current="page"]').waitFor();

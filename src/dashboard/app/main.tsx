@@ -13,6 +13,7 @@ import { DomainsPage } from './pages/domains.js';
 import { EventsPage } from './pages/events.js';
 import { OrgPage } from './pages/org.js';
 import { OverviewPage } from './pages/overview.js';
+import { QualityPage } from './pages/quality.js';
 import { type Session, SessionContext } from './session.js';
 import { ErrorBox, Field, Link, Loading, useData, useLocation } from './ui.js';
 
@@ -128,9 +129,11 @@ function NoOrg(props: { me: Me }) {
 function Routes(props: { path: string }) {
   const p = props.path.replace(/\/+$/, '') || '/app';
   const domain = /^\/app\/domains\/([^/]+)$/.exec(p);
+  const quality = /^\/app\/domains\/([^/]+)\/quality$/.exec(p);
   if (p === '/app') return <OverviewPage />;
   if (p === '/app/domains') return <DomainsPage />;
   if (domain) return <DomainPage id={decodeURIComponent(domain[1]!)} />;
+  if (quality) return <QualityPage id={decodeURIComponent(quality[1]!)} />;
   if (p === '/app/events') return <EventsPage />;
   if (p.startsWith('/app/org'))
     return <OrgPage tab={p.slice('/app/org'.length).replace(/^\//, '') || 'members'} />;

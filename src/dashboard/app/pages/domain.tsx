@@ -418,7 +418,8 @@ export function DomainPage(props: { id: string }) {
     <Page title={d.host}>
       <p>
         <Link href="/app/domains">Domains</Link> › {d.host} · <Status value={d.status} /> ·{' '}
-        <Link href={`/app/events?domainId=${d.id}`}>Events of this domain</Link>
+        <Link href={`/app/events?domainId=${d.id}`}>Events of this domain</Link> ·{' '}
+        <Link href={`/app/domains/${d.id}/quality`}>Match quality and orders</Link>
       </p>
       <section aria-labelledby="setup-title" class="card">
         <h2 id="setup-title">Setup</h2>
