@@ -1,6 +1,6 @@
 /**
- * The small HTML pages of the browser sign-in flow (sign-in form, link sent, confirm, bad link) and the
- * welcome page a sign-in lands on until a dashboard exists. No script, no external resources; every value is
+ * The small HTML pages of the browser sign-in flow (sign-in form, link sent, confirm, bad link); a sign-in
+ * lands on the dashboard (/app, src/http/routes/dashboard.get.ts). No script, no external resources; every value is
  * escaped; the headers keep the token out of caches and Referer headers and the page out of frames (a
  * framed confirm button could be clickjacked).
  */
@@ -37,17 +37,22 @@ ${body}
 }
 
 export function sendHtml(reply: FastifyReply, status: number, html: string): FastifyReply {
-  return reply
-    .status(status)
-    .header('content-type', 'text/html; charset=utf-8')
-    .header('cache-control', 'no-store')
-    .header('referrer-policy', 'no-referrer')
-    .header('x-frame-options', 'DENY')
-    .header(
-      'content-security-policy',
-      "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-    )
-    .send(html);
+  return (
+    reply
+      .status(status)
+      .header('content-type', 'text/html; charset=utf-8')
+      .header('cache-control', 'no-store')
+      // same-origin, not no-referrer: under no-referrer Chromium posts these pages' forms with `Origin: null`,
+      // which the login-CSRF check refuses (found by the dashboard's browser test). Other sites still get no
+      // Referer, so the confirm page's token stays here.
+      .header('referrer-policy', 'same-origin')
+      .header('x-frame-options', 'DENY')
+      .header(
+        'content-security-policy',
+        "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+      )
+      .send(html)
+  );
 }
 
 /** The confirm step: a GET never signs in, so a mail scanner fetching the link leaves it usable. */
@@ -110,60 +115,5 @@ export function signInErrorPage(message: string): string {
   return page(
     'Could not send a link',
     `<p>${escapeHtml(message)}</p><p><a href="${SIGN_IN_PATH}">Back to sign-in</a></p>`,
-  );
-}
-
-export interface WelcomeView {
-  email: string;
-  orgs: Array<{
-    name: string;
-    id: string;
-    role: string;
-    current: boolean;
-    domains: Array<{ id: string; host: string; status: string }>;
-  }>;
-}
-
-/** Where a sign-in lands: who you are, your orgs and their domains, and what to do next. */
-export function welcomePage(view: WelcomeView): string {
-  const orgs =
-    view.orgs.length === 0
-      ? `<p>You are not a member of any organization yet. Ask an owner of one to invite you
-(<code>POST /v1/org/members/invite</code>), or create your own with <code>POST /v1/orgs</code>.</p>`
-      : `<h2>Your organizations</h2>
-<ul>
-${view.orgs
-  .map((org) => {
-    const domains =
-      org.domains.length === 0
-        ? '<li>No domains yet (<code>POST /v1/domains</code>).</li>'
-        : org.domains
-            .map(
-              (d) =>
-                `<li><code>${escapeHtml(d.host)}</code> (${escapeHtml(d.status)}, <code>${escapeHtml(d.id)}</code>)</li>`,
-            )
-            .join('\n');
-    return `<li><strong>${escapeHtml(org.name)}</strong> (<code>${escapeHtml(org.id)}</code>), you are ${escapeHtml(org.role)}${org.current ? ' — current' : ''}
-<ul>
-${domains}
-</ul></li>`;
-  })
-  .join('\n')}
-</ul>`;
-  return page(
-    'Welcome to Tagbridge',
-    `<p>Signed in as <strong>${escapeHtml(view.email)}</strong>.</p>
-${orgs}
-<h2>What next</h2>
-<p>There is no dashboard yet: this browser's session works with the management API directly.</p>
-<ul>
-<li><a href="/docs">API reference</a> (every route, try them here) and the <a href="/openapi.json">OpenAPI document</a>.</li>
-<li><a href="/v1/auth/me"><code>GET /v1/auth/me</code></a>: you and your orgs; <code>POST /v1/auth/switch-org</code> changes the current one.</li>
-<li><a href="/v1/domains"><code>GET /v1/domains</code></a>: the current org's domains; their destinations and event log are under <code>/v1/domains/:id</code>.${
-      view.orgs.length > 0 && !view.orgs.some((o) => o.current)
-        ? ' This session has no current org yet: choose one with <code>POST /v1/auth/switch-org</code> <code>{"orgId": "org_…"}</code>, or sign in again.'
-        : ''
-    }</li>
-</ul>`,
   );
 }

@@ -25,6 +25,7 @@ import { registerAuthLogout } from './auth.logout.js';
 import { registerAuthMe } from './auth.me.js';
 import { registerAuthSwitchOrg } from './auth.switch-org.js';
 import { registerCollect } from './collect.js';
+import { registerDashboardGet } from './dashboard.get.js';
 import { registerDestinationTypesList } from './destination-types.list.js';
 import { registerDomainDestinationsList } from './domain-destinations.list.js';
 import { registerDomainDestinationsSendTest } from './domain-destinations.send-test.js';
@@ -69,6 +70,7 @@ import { registerOrgMembersInvite } from './org-members.invite.js';
 import { registerOrgMembersList } from './org-members.list.js';
 import { registerOrgMembersRemove } from './org-members.remove.js';
 import { registerOrgMembersUpdate } from './org-members.update.js';
+import { registerOrgOverviewGet } from './org-overview.get.js';
 import { registerOrgPersonData } from './org-person-data.js';
 import { registerOrgSettingsGet } from './org-settings.get.js';
 import { registerOrgSettingsUpdate } from './org-settings.update.js';
@@ -101,7 +103,6 @@ import { registerStoreChannelsSync } from './store-channels.sync.js';
 import { registerSyncDomainConfig } from './sync.domain-config.js';
 import { registerSyncPurchaseEvents } from './sync.purchase-events.js';
 import { registerSyncRegisterCallback } from './sync.register-callback.js';
-import { registerWelcomeGet } from './welcome.get.js';
 /** Every operation of the service; one file each. */
 export async function registerRoutes(app: App, deps: AppDeps): Promise<void> {
   registerHealth(app, deps);
@@ -111,7 +112,9 @@ export async function registerRoutes(app: App, deps: AppDeps): Promise<void> {
   // Management: sign-in and sessions (issue 4).
   await registerAuthLogin(app, deps);
   registerSignInGet(app, deps);
-  registerWelcomeGet(app, deps);
+  // The dashboard at /app, where a sign-in lands (issue 13).
+  registerDashboardGet(app, deps);
+  registerOrgOverviewGet(app, deps);
   registerAuthCallbackConfirm(app, deps);
   await registerAuthCallback(app, deps);
   registerAuthLogout(app, deps);

@@ -19,7 +19,7 @@ import { audit } from '../audit.js';
 import { assertInviteAllowed, INVITE_ACTION } from '../orgs/invite-limits.js';
 import { safeRedirectPath } from './redirect.js';
 
-/** Where a sign-in lands unless the login asked for another page: the welcome page (GET /app). */
+/** Where a sign-in lands unless the login asked for another page: the dashboard (GET /app). */
 export const WELCOME_PATH = '/app';
 
 export function callbackUrl(publicBaseUrl: string, token: string): string {
