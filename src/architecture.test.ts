@@ -45,6 +45,8 @@ const LAYERS: string[][] = [
   ['stores'],
   // Product feeds (issue 11): definitions, formats, generation, cache; used by http and cli.
   ['feeds'],
+  // The dashboard (issue 13): its bundle build and the overview use case, served by http.
+  ['dashboard'],
   ['http'],
   ['main'],
   ['dev'],

@@ -1,13 +1,11 @@
 /**
  * What the dashboard's overview needs that no other route answers: per live domain of an org, the events
- * received in the last 24 hours and 30 days and per UTC day over those 30 days. One grouped query over the
- * (org_id, received_at) index; the day is integer division of the millisecond time on both dialects.
+ * received in the last 24 hours and 30 days and per UTC day over those 30 days, zeros included (the query is
+ * storage/repos/overview.ts).
  */
-import { sql } from 'kysely';
 import type { DB } from '../storage/db.js';
 import { listLiveDomains } from '../storage/repos/domain-admin.js';
-
-const DAY_MS = 86_400_000;
+import { DAY_MS, eventsPerDomainDay } from '../storage/repos/overview.js';
 export const OVERVIEW_DAYS = 30;
 
 export interface DomainOverview {
@@ -25,20 +23,7 @@ export async function orgOverview(db: DB, orgId: string, now: number): Promise<D
   const since30d = now - OVERVIEW_DAYS * DAY_MS;
   const since24h = now - DAY_MS;
   const domains = await listLiveDomains(db, orgId);
-  const byDay = await db
-    .selectFrom('events')
-    .select([
-      'domain_id',
-      sql<number>`received_at / ${sql.raw(String(DAY_MS))}`.as('day'),
-      sql<number>`count(*)`.as('n'),
-      sql<number>`sum(case when received_at >= ${since24h} then 1 else 0 end)`.as('recent'),
-      sql<number>`sum(case when received_at >= ${since30d} then 1 else 0 end)`.as('month'),
-    ])
-    .where('org_id', '=', orgId)
-    // The rolling 30 days reach into the day before the chart's first day.
-    .where('received_at', '>=', since30d)
-    .groupBy(['domain_id', sql`received_at / ${sql.raw(String(DAY_MS))}`])
-    .execute();
+  const byDay = await eventsPerDomainDay(db, { orgId, since24h, since30d });
   return domains.map((domain) => {
     const rows = byDay.filter((r) => r.domain_id === domain.id);
     const perDay = new Map<number, number>();

@@ -238,10 +238,10 @@ describe('deliverBatch with an access-token flow', () => {
     const result = await deliver(sender, tokens, [event('a')]);
     assert.equal(sent.length, 4);
     assert.equal(result.credentialsRejected, 'UNAUTHENTICATED');
-    assert.equal(result.outcomes[0]?.status, 'failed');
+    assert.equal(result.outcomes[0]?.status, 'pending', 'the event waits behind the held destination');
   });
 
-  it('the token endpoint refuses the credentials: every sendable event failed with its words, the destination held', async () => {
+  it('the token endpoint refuses the credentials: every sendable event waits with its words, the destination held', async () => {
     const { sender, sent } = platform(
       () => ({ ok: true, response: { status: 400, headers: {}, body: 'invalid_grant' } }),
       () => 200,
@@ -257,8 +257,8 @@ describe('deliverBatch with an access-token flow', () => {
       result.outcomes.map((o) => [o.delivery.id, o.status, o.outcome, o.statusCode, o.message]),
       [
         ['s', 'skipped', 'skipped', null, 'nothing to match'],
-        ['a', 'failed', 'rejected', 400, 'refused: invalid_grant'],
-        ['b', 'failed', 'rejected', 400, 'refused: invalid_grant'],
+        ['a', 'pending', 'rejected', 400, 'refused: invalid_grant'],
+        ['b', 'pending', 'rejected', 400, 'refused: invalid_grant'],
       ],
     );
   });

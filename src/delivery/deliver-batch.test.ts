@@ -183,14 +183,15 @@ test('a request rejected as a whole is bisected until the invalid event is alone
   assert.equal(batch.credentialsRejected, null);
 });
 
-test('credentials rejected: the whole request fails at once, no bisection, the destination must be held', async () => {
+test('credentials rejected: no bisection; the destination must be held, and the batch waits with it', async () => {
   const { result, sent } = run(['a', 'b', 'c'], () => status(401));
   const batch = await result;
   assert.equal(sent.length, 1);
+  // Pending behind the held destination (not final: the events are not at fault), due at once.
   assert.deepEqual(summary(batch.outcomes), [
-    ['a', 'failed', 'rejected', 401, 'invalid token', null],
-    ['b', 'failed', 'rejected', 401, 'invalid token', null],
-    ['c', 'failed', 'rejected', 401, 'invalid token', null],
+    ['a', 'pending', 'rejected', 401, 'invalid token', T0 + 100],
+    ['b', 'pending', 'rejected', 401, 'invalid token', T0 + 100],
+    ['c', 'pending', 'rejected', 401, 'invalid token', T0 + 100],
   ]);
   assert.equal(batch.credentialsRejected, 'invalid token');
   assert.equal(batch.success, false);
