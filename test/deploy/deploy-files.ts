@@ -184,7 +184,7 @@ export const fullValues = {
     DATABASE_URL: 'postgres://tagbridge:secret@postgres:5432/tagbridge',
     REDIS_URL: 'redis://:secret@redis:6379',
     SMTP_URL: 'smtp://user:pass@mail.example.com:587',
-    METRICS_TOKEN: 'scrape-token',
+    METRICS_TOKEN: 'scrape-token-5f0c2a9e41d7b3c8e6a1',
   },
   config: { TRUST_PROXY: '10.244.0.0/16' },
   ingress: {

@@ -251,6 +251,7 @@ export const MANAGEMENT_ROUTES: ManagementRoute[] = [
   },
   { method: 'GET', path: '/v1/org/subscription', url: () => '/v1/org/subscription', minRole: 'viewer' },
   { method: 'GET', path: '/v1/org/usage', url: () => '/v1/org/usage', minRole: 'viewer' },
+  { method: 'GET', path: '/v1/org/overview', url: () => '/v1/org/overview', minRole: 'viewer' },
   { method: 'GET', path: '/v1/org/daily-usage', url: () => '/v1/org/daily-usage', minRole: 'viewer' },
   { method: 'GET', path: '/v1/org/audit-log', url: () => '/v1/org/audit-log?limit=5', minRole: 'admin' },
   // A person's data (issue 14 §3): owners only.
