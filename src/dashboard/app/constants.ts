@@ -2,17 +2,8 @@
  * Values the API's schemas enumerate and the browser needs for its filters and forms; the server's own lists
  * are the truth (test/browser/dashboard-assets.test.ts compares them).
  */
-export const EVENT_NAMES = [
-  'PageVisit',
-  'ViewContent',
-  'Search',
-  'AddToCart',
-  'AddToWishlist',
-  'Purchase',
-  'Lead',
-  'SignUp',
-  'Custom',
-] as const;
+// The pixel's copy of the contract's event names: both bundles run in browsers and may not import the server's.
+export { EVENT_NAMES } from '../../pixel/script/events.js';
 export const OUTCOMES = ['pending', 'delivered', 'failed', 'skipped', 'dead'] as const;
 export const SCOPES = [
   'events:read',
