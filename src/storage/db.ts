@@ -11,6 +11,7 @@ import {
   Kysely,
   PostgresDialect,
   type QueryResult,
+  type RawBuilder,
   SqliteDialect,
   SqliteDriver,
   sql,
@@ -177,6 +178,26 @@ function ownerOnly(file: string): void {
   }
 }
 
+/**
+ * Runs `work` on one connection held for its whole length, with a session setting `enter` turns on and
+ * `leave` restores before the connection goes back to anyone else (Storage.withAsyncCommit).
+ */
+function onOneConnection<T>(
+  db: DB,
+  enter: RawBuilder<unknown>,
+  leave: RawBuilder<unknown>,
+  work: (db: DB) => Promise<T>,
+): Promise<T> {
+  return db.connection().execute(async (connection) => {
+    await enter.execute(connection);
+    try {
+      return await work(connection);
+    } finally {
+      await leave.execute(connection);
+    }
+  });
+}
+
 function openSqlite(options: StorageOptions): Storage {
   mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
   const settings: SqliteSettings = {
@@ -209,14 +230,12 @@ function openSqlite(options: StorageOptions): Storage {
     // One connection on SQLite: holding it for `work` keeps every other query of the process out while the
     // relaxed setting is on, so a management write in between still commits with the configured level.
     withAsyncCommit: (work) =>
-      db.connection().execute(async (connection) => {
-        await sql`pragma synchronous = NORMAL`.execute(connection);
-        try {
-          return await work(connection);
-        } finally {
-          await sql.raw(`pragma synchronous = ${settings.synchronous}`).execute(connection);
-        }
-      }),
+      onOneConnection(
+        db,
+        sql`pragma synchronous = NORMAL`,
+        sql.raw(`pragma synchronous = ${settings.synchronous}`),
+        work,
+      ),
     async ping() {
       await sql`select 1`.execute(db);
     },
@@ -256,14 +275,7 @@ async function openPostgres(url: string, options: StorageOptions): Promise<Stora
     schema: schema ?? 'public',
     // A session setting on the pooled connection `work` holds, reset before the pool hands it to anyone else.
     withAsyncCommit: (work) =>
-      db.connection().execute(async (connection) => {
-        await sql`set synchronous_commit = off`.execute(connection);
-        try {
-          return await work(connection);
-        } finally {
-          await sql`reset synchronous_commit`.execute(connection);
-        }
-      }),
+      onOneConnection(db, sql`set synchronous_commit = off`, sql`reset synchronous_commit`, work),
     async ping() {
       await sql`select 1`.execute(db);
     },
