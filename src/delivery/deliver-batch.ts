@@ -268,7 +268,7 @@ async function sendEvents<D extends Attempted>(
         // are not at fault, so they wait with the queue and go out once the credentials are fixed.
         if (verdict.credentials) {
           result.credentialsRejected = verdict.message;
-          for (const d of delivered) outcomes.push(heldOutcome(d, at, status, verdict.message));
+          for (const d of delivered) outcomes.push(heldOutcome(deps, d, at, status, verdict.message));
           break;
         }
         // Permanent: no retry.
@@ -306,7 +306,9 @@ function tokenFailure<D extends Attempted>(
   const at = deps.clock.now();
   if (failure.kind === 'rejected') {
     result.credentialsRejected = failure.message;
-    for (const d of delivered) result.outcomes.push(heldOutcome(d, at, failure.statusCode, failure.message));
+    for (const d of delivered) {
+      result.outcomes.push(heldOutcome(deps, d, at, failure.statusCode, failure.message));
+    }
     return;
   }
   result.transientFailure = true;
@@ -319,34 +321,17 @@ function tokenFailure<D extends Attempted>(
 
 /**
  * The platform refused the credentials: the delivery stays pending behind its held destination (the worker
- * leases nothing for a destination that needs attention) and is sent once the credentials are fixed; dead
- * only past its retry horizon, like any other wait.
+ * leases nothing for a destination that needs attention), due at once, and is sent once the credentials are
+ * fixed; dead only past its retry horizon, like any other wait.
  */
 function heldOutcome<D extends Attempted>(
+  deps: DeliverBatchDeps,
   delivery: D,
   now: number,
   statusCode: number | null,
   message: string,
 ): BatchOutcome<D> {
-  if (now > delivery.give_up_at) {
-    return {
-      delivery,
-      status: 'dead',
-      attempted: true,
-      statusCode,
-      outcome: 'rejected',
-      message: `${message} (retry horizon reached)`,
-    };
-  }
-  return {
-    delivery,
-    status: 'pending',
-    attempted: true,
-    nextAttemptAt: now,
-    statusCode,
-    outcome: 'rejected',
-    message,
-  };
+  return retryOutcome(deps, delivery, now, statusCode, 'rejected', message, 0);
 }
 
 /** Pending again after a backoff (or the platform's Retry-After), or dead past the retry horizon. */
