@@ -21,7 +21,8 @@
  *
  * Per phase: req/s, events/s, latency, peak RSS (VmHWM) and, after (2)/(3) and after filling the backlog
  * of (4), bytes on disk per stored event (SQLite: db + WAL; PostgreSQL: pg_total_relation_size of the
- * run's tables), with ratios to the bare ceiling of the same run. Correctness is checked inside the
+ * run's tables), and after the drain the same again once delivered and once a retention pass has run as
+ * if EVENT_RETENTION_DAYS had passed (bench/retention-pass.mjs), with ratios to the bare ceiling of the same run. Correctness is checked inside the
  * run: every 2xx event stored exactly once, and with --role all and in the drain every stored event
  * delivered exactly once to the fake (count, id checksum, no event twice, every delivery `delivered`).
  *
@@ -512,6 +513,45 @@ async function diskUsage(tenant, store, when) {
   };
 }
 
+/**
+ * Disk after the drain (delivered: personal data erased, due entries gone) and after one retention pass as
+ * if EVENT_RETENTION_DAYS had passed (bench/retention-pass.mjs), per event of the backlog.
+ */
+async function retentionFigures(tenant, store, queued) {
+  const parts = (disk) =>
+    Object.entries(disk.parts)
+      .map(([name, bytes]) => `${name} ${fmt(mb(bytes), 1)} MB`)
+      .join(', ');
+  const delivered = await bytesOnDisk(tenant.target);
+  log(
+    `    disk after delivery: ${fmt(mb(delivered.total), 1)} MB (${parts(delivered)}) = ` +
+      `${fmt(delivered.total / queued)} bytes/event`,
+  );
+  const pass = spawnSync(process.execPath, [join(root, 'bench/retention-pass.mjs')], {
+    env: { ...tenant.env, BENCH_DIST_DIR: dist },
+    encoding: 'utf8',
+  });
+  if (pass.status !== 0) throw new Error(`retention pass failed: ${pass.stdout}${pass.stderr}`);
+  const report = JSON.parse(pass.stdout.trim().split('\n').pop());
+  const after = await bytesOnDisk(tenant.target);
+  const left = await store.totalEvents();
+  log(
+    `    retention pass ${report.shiftedDays} days later: ${fmt(report.deleted.events ?? 0)} events and ` +
+      `${fmt(report.deleted.deliveries ?? 0)} deliveries deleted in ${fmt(report.durationMs / 1000, 1)} s; disk ` +
+      `${fmt(mb(after.total), 1)} MB (${parts(after)}) = ${fmt(after.total / queued)} bytes per event received, ` +
+      `${fmt(left)} events left`,
+  );
+  return {
+    bytesPerEventAfterDelivery: delivered.total / queued,
+    bytesAfterRetention: after.total,
+    diskPartsAfterRetention: after.parts,
+    bytesPerEventAfterRetention: after.total / queued,
+    eventsLeftAfterRetention: left,
+    retentionDeleted: report.deleted,
+    retentionSeconds: report.durationMs / 1000,
+  };
+}
+
 async function ingestPhase(eventsPerRequest, fake, dialect) {
   const { key, number, dbLabel } = phaseId(eventsPerRequest === 1 ? 'ingest1' : 'ingest50', dialect);
   const delivering = settings.ingestRole === 'all';
@@ -703,6 +743,8 @@ async function drainWith(
     };
     const check = verifyDelivered({ counts, stored: await storedIdDigest(store), stats });
     if (outcome.timedOut) check.errors.unshift(`drain did not finish within ${settings.drainTimeoutSec} s`);
+    // Issue 14: what the same events cost once delivered, and once a retention pass has taken them.
+    if (workers === 1 && !outcome.timedOut) Object.assign(result, await retentionFigures(tenant, store, queued));
     check.ok = check.errors.length === 0;
     result.correctness = check;
     log(
