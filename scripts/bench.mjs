@@ -744,7 +744,8 @@ async function drainWith(
     const check = verifyDelivered({ counts, stored: await storedIdDigest(store), stats });
     if (outcome.timedOut) check.errors.unshift(`drain did not finish within ${settings.drainTimeoutSec} s`);
     // Issue 14: what the same events cost once delivered, and once a retention pass has taken them.
-    if (workers === 1 && !outcome.timedOut) Object.assign(result, await retentionFigures(tenant, store, queued));
+    if (workers === 1 && !outcome.timedOut)
+      Object.assign(result, await retentionFigures(tenant, store, queued));
     check.ok = check.errors.length === 0;
     result.correctness = check;
     log(
