@@ -367,7 +367,7 @@ function DeliveryLog(props: { id: string; version: number; onResent: () => void 
     () =>
       Promise.all([
         get<{ messages: WebhookMessage[] }>(`/v1/org/webhooks/${props.id}/messages?limit=50`),
-        get<{ attempts: WebhookAttempt[] }>(`/v1/org/webhooks/${props.id}/attempts?limit=200`),
+        get<{ attempts: WebhookAttempt[] }>(`/v1/org/webhooks/${props.id}/attempts?limit=100`),
       ]),
     `log-${props.id}-${props.version}`,
     5_000,
