@@ -476,7 +476,10 @@ describe('the dashboard’s organisation pages, driven in Chromium', { skip: ski
         assert.equal(await viewer.getByRole('button', { name }).count(), 0, `viewer sees no "${name}"`);
       await axeCheck(viewer, 'viewer stores');
       await nav(viewer).getByRole('link', { name: 'Feeds' }).click();
-      await viewer.getByTestId('feed').filter({ hasText: FEED_SLUG }).waitFor();
+      await viewer
+        .getByTestId('feed')
+        .filter({ hasText: `${FEED_SLUG}-2` })
+        .waitFor();
       for (const name of ['Edit', 'Delete feed', 'Create feed'])
         assert.equal(await viewer.getByRole('button', { name }).count(), 0, `viewer sees no "${name}"`);
       await axeCheck(viewer, 'viewer feeds');
