@@ -192,6 +192,23 @@ describe('the dashboard’s organisation pages, driven in Chromium', { skip: ski
   }
 
   const text = async (locator: Locator) => (await locator.textContent()) ?? '';
+
+  /** At a phone's width the page is no wider than the screen (tables scroll inside their frame). */
+  async function fitsPhone(page: Page, name: string): Promise<void> {
+    await page.setViewportSize({ width: 390, height: 844 });
+    try {
+      await page.getByRole('button', { name: 'Menu' }).waitFor();
+      const width = await page.evaluate(
+        () =>
+          (globalThis as unknown as { document: { documentElement: { scrollWidth: number } } }).document
+            .documentElement.scrollWidth,
+      );
+      await screenshot(page, `dashboard-org-phone-${name}`);
+      assert.ok(width <= 390, `${name} is ${width}px wide at 390px`);
+    } finally {
+      await page.setViewportSize({ width: 1280, height: 900 });
+    }
+  }
   const nav = (page: Page) => page.getByRole('navigation', { name: 'Main' });
 
   test('the owner signs in and finds Stores, Feeds and Webhooks in the navigation', async () => {
@@ -247,6 +264,7 @@ describe('the dashboard’s organisation pages, driven in Chromium', { skip: ski
     assert.match(await text(attempt), /thanks from the receiver/);
     assert.match(await text(message), new RegExp(String(ping.headers['webhook-id'])));
     await screenshot(page, 'dashboard-org-2-webhook-log');
+    await fitsPhone(page, 'webhook');
     await axeCheck(page, 'webhook delivery log');
 
     // Resend: asks first, then the same message (same webhook-id) arrives again.
@@ -325,6 +343,7 @@ describe('the dashboard’s organisation pages, driven in Chromium', { skip: ski
       'the sync read the fake store',
     );
     await screenshot(page, 'dashboard-org-4-stores');
+    await fitsPhone(page, 'stores');
 
     await row.getByRole('link', { name: STORE_NAME }).click();
     await page.getByRole('heading', { level: 1, name: `Products of ${STORE_NAME}` }).waitFor();
@@ -359,6 +378,7 @@ describe('the dashboard’s organisation pages, driven in Chromium', { skip: ski
     assert.equal(url, `${base}/api/public/feeds/${FEED_SLUG}`);
     await card.getByRole('button', { name: 'Copy URL' }).waitFor();
     await screenshot(page, 'dashboard-org-6-feed');
+    await fitsPhone(page, 'feeds');
     await axeCheck(page, 'feeds');
 
     // The public URL, fetched as a merchant centre would: the synced products.
@@ -426,6 +446,7 @@ describe('the dashboard’s organisation pages, driven in Chromium', { skip: ski
       new RegExp(PERSON.toLowerCase()),
     );
     await screenshot(page, 'dashboard-org-7-privacy-export');
+    await fitsPhone(page, 'privacy');
     await axeCheck(page, 'privacy export');
 
     // Erasure: only after typing the address again.
