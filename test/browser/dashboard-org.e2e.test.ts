@@ -214,6 +214,8 @@ describe('the dashboard’s organisation pages, driven in Chromium', { skip: ski
   test('the owner signs in and finds Stores, Feeds and Webhooks in the navigation', async () => {
     const { page } = owner;
     await signInByMail(page, OWNER);
+    // The nav appears once /v1/auth/me answered.
+    await nav(page).getByRole('link', { name: 'Organisation' }).waitFor();
     for (const name of ['Stores', 'Feeds', 'Webhooks'])
       assert.equal(await nav(page).getByRole('link', { name }).count(), 1, name);
   });
@@ -490,6 +492,7 @@ describe('the dashboard’s organisation pages, driven in Chromium', { skip: ski
     try {
       await signInByMail(viewer, VIEWER);
       await viewer.getByText(`${VIEWER} · viewer`).waitFor();
+      await nav(viewer).getByRole('link', { name: 'Stores' }).waitFor();
       assert.equal(await nav(viewer).getByRole('link', { name: 'Webhooks' }).count(), 0);
       await nav(viewer).getByRole('link', { name: 'Stores' }).click();
       await viewer.getByTestId('store-row').filter({ hasText: STORE_NAME }).waitFor();
