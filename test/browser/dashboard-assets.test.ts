@@ -20,8 +20,10 @@ import {
   writeDashboardBuild,
 } from '../../src/dashboard/build.js';
 import { EVENT_NAMES } from '../../src/destinations/contract.js';
+import { FEED_FORMATS } from '../../src/feeds/definition.js';
 import { DELIVERY_STATUSES } from '../../src/management/events/views.js';
 import { DEFAULT_SCOPES, SCOPES } from '../../src/public-api/keys.js';
+import { WEBHOOK_EVENT_TYPES } from '../../src/webhooks/events.js';
 import {
   createSession,
   createTenant,
@@ -217,5 +219,7 @@ describe('the dashboard build and its serving', () => {
     assert.deepEqual([...browserLists.OUTCOMES], [...DELIVERY_STATUSES]);
     assert.deepEqual([...browserLists.SCOPES], [...SCOPES]);
     assert.deepEqual([...browserLists.DEFAULT_SCOPES], [...DEFAULT_SCOPES]);
+    assert.deepEqual({ ...browserLists.WEBHOOK_EVENT_TYPES }, { ...WEBHOOK_EVENT_TYPES });
+    assert.deepEqual(Object.keys(browserLists.FEED_FORMATS), [...FEED_FORMATS]);
   });
 });

@@ -170,7 +170,7 @@ describe('the dashboard, driven in Chromium', { skip: skip ?? false }, () => {
     await signInByMail(page, OWNER);
     await page.getByText('No domains yet.').waitFor();
     assert.match(await text(page.getByRole('main')), /adding your first domain/);
-    assert.equal(await page.getByRole('navigation', { name: 'Main' }).getByRole('link').count(), 4);
+    assert.equal(await page.getByRole('navigation', { name: 'Main' }).getByRole('link').count(), 7);
     await screenshot(page, 'dashboard-1-empty-overview');
     await axeCheck(page, 'empty overview');
   });

@@ -14,3 +14,19 @@ export const SCOPES = [
 ] as const;
 export const DEFAULT_SCOPES = ['events:read', 'events:write', 'stats:read'] as const;
 export const ROLES = ['viewer', 'member', 'admin', 'owner'] as const;
+/** The outbound webhooks' event types with the sentence the API shows (src/webhooks/events.ts). */
+export const WEBHOOK_EVENT_TYPES = {
+  'event.delivered': 'An event reached a destination (its final outcome).',
+  'event.failed': 'A destination finally refused an event, or its retries ran out (failed or dead).',
+  'destination.needs_attention': 'A platform rejected a destination’s credentials; its queue is held.',
+  'usage.quota_warning': 'The month’s requests crossed 80 % or 100 % of the plan’s quota.',
+  'order.unmatched': 'A shop order has no matching delivered purchase event.',
+  'reconciliation.coverage_dropped':
+    'The share of orders matched by delivered events fell below the threshold.',
+} as const;
+/** Product feed formats (src/feeds/definition.ts) and what each is for. */
+export const FEED_FORMATS = {
+  google: 'Google Merchant Center (RSS 2.0 XML)',
+  meta: 'Meta catalogue (CSV)',
+  json: 'JSON (docs/feeds.md)',
+} as const;

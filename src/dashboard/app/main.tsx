@@ -7,7 +7,8 @@ import 'uplot/dist/uPlot.min.css';
 import './styles.css';
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import { api, atLeast, get, type Me } from './api.js';
+import { api, atLeast, get, type Me, type Role } from './api.js';
+import { ORG_AREA_NAV, orgAreaRoute } from './org-area.js';
 import { DomainPage } from './pages/domain.js';
 import { DomainsPage } from './pages/domains.js';
 import { EventsPage } from './pages/events.js';
@@ -17,10 +18,11 @@ import { QualityPage } from './pages/quality.js';
 import { type Session, SessionContext } from './session.js';
 import { ErrorBox, Field, Link, Loading, useData, useLocation } from './ui.js';
 
-const NAV: Array<{ href: string; label: string; match: (p: string) => boolean }> = [
+const NAV: Array<{ href: string; label: string; min?: Role; match: (p: string) => boolean }> = [
   { href: '/app', label: 'Overview', match: (p) => p === '/app' || p === '/app/' },
   { href: '/app/domains', label: 'Domains', match: (p) => p.startsWith('/app/domains') },
   { href: '/app/events', label: 'Events', match: (p) => p.startsWith('/app/events') },
+  ...ORG_AREA_NAV,
   { href: '/app/org', label: 'Organisation', match: (p) => p.startsWith('/app/org') },
 ];
 
@@ -135,6 +137,8 @@ function Routes(props: { path: string }) {
   if (domain) return <DomainPage id={decodeURIComponent(domain[1]!)} />;
   if (quality) return <QualityPage id={decodeURIComponent(quality[1]!)} />;
   if (p === '/app/events') return <EventsPage />;
+  const orgArea = orgAreaRoute(p);
+  if (orgArea) return orgArea;
   if (p.startsWith('/app/org'))
     return <OrgPage tab={p.slice('/app/org'.length).replace(/^\//, '') || 'members'} />;
   return (
@@ -188,7 +192,7 @@ function App() {
         </button>
         <nav id="nav" aria-label="Main" class={menuOpen ? 'open' : ''}>
           <ul>
-            {NAV.map((n) => (
+            {NAV.filter((n) => !n.min || session.can(n.min)).map((n) => (
               <li key={n.href}>
                 <Link href={n.href} current={n.match(path)}>
                   {n.label}

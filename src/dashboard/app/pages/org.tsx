@@ -20,6 +20,7 @@ import {
   useData,
   when,
 } from '../ui.js';
+import { PrivacyTab } from './privacy.js';
 
 const TABS: Array<{ id: string; label: string; min: Role }> = [
   { id: 'members', label: 'Members', min: 'viewer' },
@@ -28,6 +29,7 @@ const TABS: Array<{ id: string; label: string; min: Role }> = [
   { id: 'custom-events', label: 'Custom events', min: 'viewer' },
   { id: 'audit', label: 'Audit log', min: 'admin' },
   { id: 'settings', label: 'Settings', min: 'viewer' },
+  { id: 'privacy', label: 'Privacy requests', min: 'owner' },
 ];
 
 interface Member {
@@ -655,6 +657,7 @@ export function OrgPage(props: { tab: string }) {
       {tab.id === 'custom-events' && <CustomEvents />}
       {tab.id === 'audit' && <Audit />}
       {tab.id === 'settings' && <Settings />}
+      {tab.id === 'privacy' && <PrivacyTab />}
     </Page>
   );
 }
