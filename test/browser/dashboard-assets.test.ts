@@ -21,6 +21,8 @@ import {
 } from '../../src/dashboard/build.js';
 import { EVENT_NAMES } from '../../src/destinations/contract.js';
 import { DELIVERY_STATUSES } from '../../src/management/events/views.js';
+import { KNOWN_STATUSES } from '../../src/orders/paid-statuses.js';
+import { SHOP_PLATFORMS } from '../../src/orders/shop-order.js';
 import { DEFAULT_SCOPES, SCOPES } from '../../src/public-api/keys.js';
 import {
   createSession,
@@ -217,5 +219,10 @@ describe('the dashboard build and its serving', () => {
     assert.deepEqual([...browserLists.OUTCOMES], [...DELIVERY_STATUSES]);
     assert.deepEqual([...browserLists.SCOPES], [...SCOPES]);
     assert.deepEqual([...browserLists.DEFAULT_SCOPES], [...DEFAULT_SCOPES]);
+    assert.deepEqual([...browserLists.SHOP_PLATFORMS], [...SHOP_PLATFORMS]);
+    assert.deepEqual(
+      JSON.parse(JSON.stringify(browserLists.KNOWN_ORDER_STATUSES)),
+      JSON.parse(JSON.stringify(KNOWN_STATUSES)),
+    );
   });
 });

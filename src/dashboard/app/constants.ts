@@ -14,3 +14,9 @@ export const SCOPES = [
 ] as const;
 export const DEFAULT_SCOPES = ['events:read', 'events:write', 'stats:read'] as const;
 export const ROLES = ['viewer', 'member', 'admin', 'owner'] as const;
+export const SHOP_PLATFORMS = ['woocommerce', 'shopify'] as const;
+/** Order statuses a domain may count as paid, per shop platform (the server's KNOWN_STATUSES). */
+export const KNOWN_ORDER_STATUSES = {
+  woocommerce: ['pending', 'processing', 'on-hold', 'completed', 'refunded'],
+  shopify: ['pending', 'authorized', 'partially_paid', 'paid', 'partially_refunded', 'refunded'],
+} as const;

@@ -9,6 +9,7 @@ import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { api, atLeast, get, type Me } from './api.js';
 import { DomainPage } from './pages/domain.js';
+import { DomainSubPages, domainSubRoute } from './pages/domain-routes.js';
 import { DomainsPage } from './pages/domains.js';
 import { EventsPage } from './pages/events.js';
 import { OrgPage } from './pages/org.js';
@@ -130,10 +131,12 @@ function Routes(props: { path: string }) {
   const p = props.path.replace(/\/+$/, '') || '/app';
   const domain = /^\/app\/domains\/([^/]+)$/.exec(p);
   const quality = /^\/app\/domains\/([^/]+)\/quality$/.exec(p);
+  const domainSub = domainSubRoute(p);
   if (p === '/app') return <OverviewPage />;
   if (p === '/app/domains') return <DomainsPage />;
   if (domain) return <DomainPage id={decodeURIComponent(domain[1]!)} />;
   if (quality) return <QualityPage id={decodeURIComponent(quality[1]!)} />;
+  if (domainSub) return <DomainSubPages {...domainSub} />;
   if (p === '/app/events') return <EventsPage />;
   if (p.startsWith('/app/org'))
     return <OrgPage tab={p.slice('/app/org'.length).replace(/^\//, '') || 'members'} />;
