@@ -109,7 +109,10 @@ function WebhookCard(props: { domainId: string; platform: Platform }) {
           </p>
         </>
       ) : (
-        <button type="button" onClick={() => run(() => api<WebhookSecret>('POST', `${path}/secret`), null)}>
+        <button
+          type="button" // The body is optional in the schema, but a POST without one is refused: send an empty object.
+          onClick={() => run(() => api<WebhookSecret>('POST', `${path}/secret`, {}), null)}
+        >
           Show {LABEL[p]} signing secret
         </button>
       )}
