@@ -233,7 +233,7 @@ function OrderSettingsForm(props: { domainId: string }) {
   const [saved, setSaved] = useState<string | null>(null);
   const s = current.data;
   const values = chosen ?? s?.paidStatuses;
-  const save = async (body: Record<Platform, string[] | null>, message: string) => {
+  const save = async (body: Partial<Record<Platform, string[] | null>>, message: string) => {
     setError(null);
     setSaved(null);
     try {
@@ -251,7 +251,12 @@ function OrderSettingsForm(props: { domainId: string }) {
       aria-labelledby="paid-title"
       onSubmit={async (e) => {
         e.preventDefault();
-        if (values) await save(values, 'Saved.');
+        if (!values || !s) return;
+        // Only the platforms changed here: one left alone keeps following the defaults.
+        const changed: Partial<Record<Platform, string[]>> = {};
+        for (const p of SHOP_PLATFORMS)
+          if ([...values[p]].sort().join() !== [...s.paidStatuses[p]].sort().join()) changed[p] = values[p];
+        await save(changed, 'Saved.');
       }}
     >
       <h2 id="paid-title">Which orders count as paid</h2>
