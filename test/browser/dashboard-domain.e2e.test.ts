@@ -348,6 +348,19 @@ describe("the dashboard's domain pages, driven in Chromium", { skip: skip ?? fal
 
   test('a viewer sees the pages but none of the create, revoke, rotate or save actions', async () => {
     await createSession(service, { orgId, role: 'viewer', email: VIEWER });
+    // An active key the viewer could revoke if the page offered it.
+    const created = await page.evaluate(
+      async (id) =>
+        (
+          await fetch(`/v1/domains/${id}/pixel-keys`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: '{"name":"Live key"}',
+          })
+        ).status,
+      domainId,
+    );
+    assert.equal(created, 201);
     const viewerContext = await browser.newContext({ bypassCSP: true });
     const viewerNetwork = recordNetwork(viewerContext);
     const viewer = await viewerContext.newPage();
@@ -356,7 +369,11 @@ describe("the dashboard's domain pages, driven in Chromium", { skip: skip ?? fal
     try {
       await signInByMail(viewer, base, smtp, VIEWER);
       await viewer.goto(`${base}/app/domains/${domainId}/pixel`);
-      await viewer.getByTestId('pixel-key-row').first().waitFor();
+      await viewer
+        .getByTestId('pixel-key-row')
+        .filter({ hasText: 'Live key' })
+        .filter({ hasText: 'active' })
+        .waitFor();
       assert.equal(await viewer.getByRole('button', { name: 'Create pixel key' }).count(), 0);
       assert.equal(await viewer.getByRole('button', { name: 'Revoke' }).count(), 0);
       await viewer.getByText('Only admins and owners can create or revoke pixel keys.').waitFor();
