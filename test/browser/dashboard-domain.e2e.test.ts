@@ -18,7 +18,7 @@ import { deps } from '../attribution/helpers.js';
 import { startDnsServer, type TestDnsServer } from '../dns-server.js';
 import { createSession, startTestService, type TestService } from '../harness.js';
 import { startSmtpServer, type TestSmtpServer } from '../management/smtp.js';
-import { wooOrder } from '../orders/helpers.js';
+import { sign, wooOrder } from '../orders/helpers.js';
 import { axeCheck, freePort, signInByMail } from './dashboard-helpers.js';
 import { browserSkipReason, launchChromium, recordNetwork, screenshot } from './harness.js';
 
@@ -227,6 +227,31 @@ describe("the dashboard's domain pages, driven in Chromium", { skip: skip ?? fal
     );
     assert.equal(kept, second);
     await screenshot(page, 'dashboard-domain-shop-secret');
+
+    // A delivery signed with the secret shown is accepted and listed with what it did.
+    const body = wooOrder(7002, 'pending', Date.now() - 60_000);
+    const delivered = await service.app!.inject({
+      method: 'POST',
+      url: `/v1/webhooks/woocommerce/${domainId}`,
+      headers: {
+        'content-type': 'application/json',
+        'x-wc-webhook-topic': 'order.created',
+        'x-wc-webhook-signature': sign(second, body),
+        'x-wc-webhook-delivery-id': 'delivery-1',
+      },
+      payload: body,
+    });
+    assert.equal(delivered.statusCode, 200, delivered.body);
+    await service.orders!.drain();
+    await page.reload();
+    const received = page
+      .getByRole('table', { name: 'The 20 newest order webhooks' })
+      .getByRole('row')
+      .filter({ hasText: 'order.created' });
+    await received.waitFor();
+    assert.match(await text(received), /WooCommerce/);
+    assert.match(await text(received), /processed/);
+    await axeCheck(page, 'shop connection (a webhook received)');
   });
 
   test('which orders count as paid: saved, and still so after a reload', async () => {
@@ -286,6 +311,16 @@ describe("the dashboard's domain pages, driven in Chromium", { skip: skip ?? fal
     );
     await screenshot(page, 'dashboard-domain-store-imported');
     await axeCheck(page, 'shop connection (connected)');
+    // At a phone's width: the long URLs and tables wrap or scroll inside the page.
+    await page.setViewportSize({ width: 390, height: 844 });
+    const width = await page.evaluate(
+      () =>
+        (globalThis as unknown as { document: { documentElement: { scrollWidth: number } } }).document
+          .documentElement.scrollWidth,
+    );
+    assert.ok(width <= 390, `page is ${width}px wide at 390px`);
+    await screenshot(page, 'dashboard-domain-shop-phone');
+    await page.setViewportSize({ width: 1280, height: 900 });
   });
 
   test('the quality page offers to send the missing orders, after a confirmation', async () => {
