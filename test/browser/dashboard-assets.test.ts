@@ -22,6 +22,8 @@ import {
 import { EVENT_NAMES } from '../../src/destinations/contract.js';
 import { FEED_FORMATS } from '../../src/feeds/definition.js';
 import { DELIVERY_STATUSES } from '../../src/management/events/views.js';
+import { KNOWN_STATUSES } from '../../src/orders/paid-statuses.js';
+import { SHOP_PLATFORMS } from '../../src/orders/shop-order.js';
 import { DEFAULT_SCOPES, SCOPES } from '../../src/public-api/keys.js';
 import { WEBHOOK_EVENT_TYPES } from '../../src/webhooks/events.js';
 import {
@@ -221,5 +223,10 @@ describe('the dashboard build and its serving', () => {
     assert.deepEqual([...browserLists.DEFAULT_SCOPES], [...DEFAULT_SCOPES]);
     assert.deepEqual({ ...browserLists.WEBHOOK_EVENT_TYPES }, { ...WEBHOOK_EVENT_TYPES });
     assert.deepEqual(Object.keys(browserLists.FEED_FORMATS), [...FEED_FORMATS]);
+    assert.deepEqual([...browserLists.SHOP_PLATFORMS], [...SHOP_PLATFORMS]);
+    assert.deepEqual(
+      JSON.parse(JSON.stringify(browserLists.KNOWN_ORDER_STATUSES)),
+      JSON.parse(JSON.stringify(KNOWN_STATUSES)),
+    );
   });
 });

@@ -8,9 +8,7 @@
  * test-artifacts/browser/dashboard-*.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
-import { createServer } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { type FakePlatforms, startFakePlatforms } from '../../src/dev/fakes/index.js';
@@ -24,6 +22,7 @@ import {
   type TestService,
 } from '../harness.js';
 import { startSmtpServer, type TestSmtpServer } from '../management/smtp.js';
+import { axeCheck, freePort, mailedLink, signInByMail as signIn } from './dashboard-helpers.js';
 import { browserSkipReason, launchChromium, recordNetwork, screenshot } from './harness.js';
 
 const skip = browserSkipReason();
@@ -35,32 +34,6 @@ const PUBLIC_HOSTNAME = 'proxy.tagbridge.test';
 const GOOD_TOKEN = 'EAAB-good-token-123';
 const BAD_TOKEN = 'EAAB-expired-token-456';
 const META_MESSAGE = 'Invalid OAuth access token - Cannot parse access token';
-const AXE = readFileSync(new URL('../../node_modules/axe-core/axe.min.js', import.meta.url), 'utf8');
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-/** Runs axe-core (WCAG 2.1 A and AA) on the page as it is and fails with every violation named. */
-async function axeCheck(page: Page, name: string): Promise<void> {
-  await page.addScriptTag({ content: AXE });
-  const result = await page.evaluate(async () => {
-    const axe = (globalThis as unknown as { axe: { run: (o: unknown) => Promise<unknown> } }).axe;
-    return (await axe.run({
-      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
-    })) as {
-      violations: Array<{ id: string; help: string; nodes: Array<{ target: string[] }> }>;
-    };
-  });
-  const violations = result.violations.map(
-    (v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`,
-  );
-  assert.deepEqual(violations, [], `axe on ${name}`);
-}
 
 describe('the dashboard, driven in Chromium', { skip: skip ?? false }, () => {
   let service: TestService;
@@ -124,20 +97,8 @@ describe('the dashboard, driven in Chromium', { skip: skip ?? false }, () => {
   });
 
   /** Signs in through /sign-in and the link the SMTP server received; lands on /app. */
-  async function signInByMail(page: Page, email: string, link?: string): Promise<void> {
-    if (!link) {
-      await page.goto(`${base}/sign-in`);
-      await page.getByLabel('Email address').fill(email);
-      await page.getByRole('button', { name: 'Send me a link' }).click();
-      await page.getByText('Check your mail').waitFor();
-      const mail = await smtp.nextMailTo(email);
-      link = /https?:\/\/\S+\/v1\/auth\/callback\?token=[A-Za-z0-9_-]+/.exec(mail.text)?.[0];
-      assert.ok(link, mail.text);
-    }
-    await page.goto(link);
-    await page.getByRole('button', { name: /sign in/i }).click();
-    await page.waitForURL(`${base}/app`);
-  }
+  const signInByMail = (page: Page, email: string, link?: string): Promise<void> =>
+    signIn(page, base, smtp, email, link);
 
   /** Sends one event through the proxy host over HTTP (Host names the domain). */
   function sendThroughProxy(eventId: string): Promise<number> {
@@ -386,9 +347,7 @@ describe('the dashboard, driven in Chromium', { skip: skip ?? false }, () => {
     await page.getByLabel('Role', { exact: true }).selectOption('viewer');
     await page.getByRole('button', { name: 'Send invitation' }).click();
     await page.getByText(`Invitation sent to ${VIEWER}`).waitFor();
-    const mail = await smtp.nextMailTo(VIEWER);
-    const link = /https?:\/\/\S+\/v1\/auth\/callback\?token=[A-Za-z0-9_-]+/.exec(mail.text)?.[0];
-    assert.ok(link, mail.text);
+    const link = await mailedLink(smtp, VIEWER);
 
     const context = await browser.newContext({ bypassCSP: true });
     const network = recordNetwork(context);

@@ -30,3 +30,9 @@ export const FEED_FORMATS = {
   meta: 'Meta catalogue (CSV)',
   json: 'JSON (docs/feeds.md)',
 } as const;
+export const SHOP_PLATFORMS = ['woocommerce', 'shopify'] as const;
+/** Order statuses a domain may count as paid, per shop platform (the server's KNOWN_STATUSES). */
+export const KNOWN_ORDER_STATUSES = {
+  woocommerce: ['pending', 'processing', 'on-hold', 'completed', 'refunded'],
+  shopify: ['pending', 'authorized', 'partially_paid', 'paid', 'partially_refunded', 'refunded'],
+} as const;

@@ -419,7 +419,10 @@ export function DomainPage(props: { id: string }) {
       <p>
         <Link href="/app/domains">Domains</Link> › {d.host} · <Status value={d.status} /> ·{' '}
         <Link href={`/app/events?domainId=${d.id}`}>Events of this domain</Link> ·{' '}
-        <Link href={`/app/domains/${d.id}/quality`}>Match quality and orders</Link>
+        <Link href={`/app/domains/${d.id}/quality`}>Match quality and orders</Link> ·{' '}
+        <Link href={`/app/domains/${d.id}/attribution`}>Attribution</Link> ·{' '}
+        <Link href={`/app/domains/${d.id}/pixel`}>Pixel keys</Link> ·{' '}
+        <Link href={`/app/domains/${d.id}/shop`}>Shop connection</Link>
       </p>
       <section aria-labelledby="setup-title" class="card">
         <h2 id="setup-title">Setup</h2>

@@ -3,9 +3,10 @@
  * reconciliation (order and revenue coverage per platform, why orders did not arrive), last 7 / 30 days.
  */
 import { useState } from 'preact/hooks';
-import { get } from '../api.js';
+import { api, get } from '../api.js';
 import { ShareBars } from '../chart.js';
-import { Empty, ErrorBox, Link, Loading, Page, useData } from '../ui.js';
+import { useSession } from '../session.js';
+import { ConfirmButton, Empty, ErrorBox, Link, Loading, Page, useData } from '../ui.js';
 
 interface Diagnostics {
   events: number;
@@ -39,6 +40,54 @@ interface Reconciliation {
     revenue: { currency: string | null; total: number; delivered: number; coverage: number };
     reasons: Array<{ outcome: string; message: string; orders: number }>;
   }>;
+}
+
+interface BackfillResult {
+  missing: number;
+  sent: number;
+  deliveries: number;
+  notSendable: Array<{ destination: string; reason: string; orders: number }>;
+}
+
+/** Sends the paid orders of the period that some enabled platform never had (admins; asks first). */
+function Backfill(props: { domainId: string; from: string; onDone: () => void }) {
+  const { can } = useSession();
+  const [result, setResult] = useState<BackfillResult | null>(null);
+  if (!can('admin')) return null;
+  return (
+    <div>
+      <ConfirmButton
+        label="Send the missing orders"
+        question="Each paid order of this period that an enabled platform never received is sent to it now, while the order's data is kept and the platform still takes an event that old. Orders already sent are not sent again."
+        onConfirm={async () => {
+          setResult(
+            await api<BackfillResult>('POST', `/v1/domains/${props.domainId}/reconciliation/backfill`, {
+              from: props.from,
+            }),
+          );
+          props.onDone();
+        }}
+      />
+      {result && (
+        <div role="status" data-testid="backfill-result">
+          <p>
+            {result.missing} paid {result.missing === 1 ? 'order was' : 'orders were'} missing somewhere;{' '}
+            {result.sent} sent now ({result.deliveries} {result.deliveries === 1 ? 'delivery' : 'deliveries'}
+            ).
+          </p>
+          {result.notSendable.length > 0 && (
+            <ul>
+              {result.notSendable.map((n) => (
+                <li key={`${n.destination}-${n.reason}`}>
+                  {n.destination}: {n.orders} cannot be sent — {n.reason}
+                </li>
+              ))}
+            </ul>
+          )}
+        </div>
+      )}
+    </div>
+  );
 }
 
 const pct = (r: number | null | undefined) =>
@@ -135,6 +184,7 @@ export function QualityPage(props: { id: string }) {
                     note: `${d.delivered} delivered, ${d.pending} pending, ${d.failed} failed, ${d.skipped} skipped, ${d.notSent} never sent; revenue ${d.revenue.coverage} %`,
                   }))}
                 />
+                <Backfill domainId={id} from={from} onDone={data.reload} />
                 {rec.destinations.some((d) => d.reasons.length > 0) && (
                   <>
                     <h3>Why orders did not arrive</h3>
