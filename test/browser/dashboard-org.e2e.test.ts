@@ -2,7 +2,8 @@
  * The dashboard's organisation-level pages in Debian's chromium (issue 13): outbound webhooks against a
  * local receiver (secret shown once, a test message with the receiver's answer, the signature checked with
  * the standardwebhooks library, the delivery log, resend, rotation, disable, edit, delete); a connected
- * WooCommerce store (the fake) synced from the Stores page and its products browsed; a product feed created,
+ * WooCommerce store (the fake) synced from the Stores page and its products browsed, linked to a domain
+ * with its sync interval set (a deleted domain refused in plain words), then unlinked; a product feed created,
  * its public URL fetched and deleted; a person who sent an event exported (the JSON downloaded) and erased
  * from the Organisation's privacy tab; a viewer who sees none of the admin and owner actions; axe-core on
  * every page. Screenshots and network logs: test-artifacts/browser/dashboard-org-*.
@@ -39,6 +40,7 @@ const VIEWER = 'viewer@dash-org.example.com';
 const PERSON = 'Petra.Privacy@dash-org-shopper.example';
 const STORE_NAME = 'Widget Woo';
 const FEED_SLUG = 'dash-org-widgets';
+const LINKED_HOST = 'ssp.widget-woo.example.com';
 const AXE = readFileSync(new URL('../../node_modules/axe-core/axe.min.js', import.meta.url), 'utf8');
 
 async function freePort(): Promise<number> {
@@ -364,6 +366,93 @@ describe('the dashboard’s organisation pages, driven in Chromium', { skip: ski
     await screenshot(page, 'dashboard-org-5-products');
   });
 
+  test('stores: an admin links the store to a domain and sets its sync interval; unlinks it', async () => {
+    const { page } = owner;
+    const admin = await createSession(service, { orgId: tenant.org.id, role: 'admin' });
+    const addDomain = async (host: string): Promise<string> => {
+      const res = await service.app!.inject({
+        method: 'POST',
+        url: '/v1/domains',
+        headers: admin.headers,
+        payload: { host },
+      });
+      assert.equal(res.statusCode, 201, res.body);
+      return (res.json() as { domain: { id: string } }).domain.id;
+    };
+    const domainId = await addDomain(LINKED_HOST);
+    // A domain deleted while the page shows it: saving it is refused, and the page says why.
+    const goneId = await addDomain(`gone-${LINKED_HOST}`);
+    const channelNow = async () => {
+      const res = await service.app!.inject({
+        method: 'GET',
+        url: `/v1/store-channels/${channelId}`,
+        headers: admin.headers,
+      });
+      assert.equal(res.statusCode, 200, res.body);
+      return res.json() as { domainId: string | null; syncIntervalMinutes: number | null };
+    };
+    const storeAccess = () =>
+      service.storage.db
+        .selectFrom('shop_store_access')
+        .select(['domain_id', 'store_url'])
+        .where('store_url', '=', store.url)
+        .execute();
+    assert.deepEqual(await storeAccess(), [], 'not linked to start with');
+
+    await page.goto(`${base}/app/stores/${channelId}`);
+    const form = page.getByRole('form', { name: 'Store settings' });
+    const domain = form.getByLabel('Linked domain');
+    const interval = form.getByLabel('Sync interval in minutes (optional)');
+    await domain.locator(`option[value="${goneId}"]`).waitFor({ state: 'attached' });
+    assert.equal(await domain.inputValue(), '', 'shows Not linked');
+    assert.equal(await interval.inputValue(), '0', 'the store’s on-demand interval');
+    await axeCheck(page, 'store settings');
+
+    const gone = await service.app!.inject({
+      method: 'DELETE',
+      url: `/v1/domains/${goneId}`,
+      headers: admin.headers,
+    });
+    assert.equal(gone.statusCode, 200, gone.body);
+    await domain.selectOption(goneId);
+    await form.getByRole('button', { name: 'Save' }).click();
+    await form.getByRole('alert').filter({ hasText: 'is not a domain of this org' }).waitFor();
+    assert.equal((await channelNow()).domainId, null, 'nothing saved');
+
+    // Link and a 90-minute interval: saved, shown again after a reload, the domain's store access written.
+    await domain.selectOption(domainId);
+    await interval.fill('90');
+    await form.getByRole('button', { name: 'Save' }).click();
+    await form.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
+    assert.equal(await form.getByRole('alert').count(), 0, 'the earlier error is gone');
+    const linked = await channelNow();
+    assert.equal(linked.domainId, domainId);
+    assert.equal(linked.syncIntervalMinutes, 90);
+    assert.deepEqual(await storeAccess(), [{ domain_id: domainId, store_url: store.url }]);
+    await screenshot(page, 'dashboard-org-5b-store-settings');
+    await page.reload();
+    await domain.locator(`option[value="${domainId}"]`).waitFor({ state: 'attached' });
+    assert.equal(await domain.inputValue(), domainId);
+    assert.equal(await interval.inputValue(), '90');
+    assert.ok((await text(domain.locator('option:checked'))).includes(LINKED_HOST), 'the domain by its host');
+    await fitsPhone(page, 'store-settings');
+    await axeCheck(page, 'store settings saved');
+
+    // Unlink, and the interval back to the default (empty): the store access row goes with the link.
+    await domain.selectOption({ label: 'Not linked' });
+    await interval.fill('');
+    await form.getByRole('button', { name: 'Save' }).click();
+    await form.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
+    const after = await channelNow();
+    assert.equal(after.domainId, null);
+    assert.equal(after.syncIntervalMinutes, null);
+    assert.deepEqual(await storeAccess(), [], 'the domain no longer imports this store’s orders');
+    await page.reload();
+    await interval.waitFor();
+    assert.equal(await domain.inputValue(), '');
+    assert.equal(await interval.inputValue(), '');
+  });
+
   test('feeds: created from the page, its public URL serves the products; edited, deleted', async () => {
     const { page } = owner;
     await nav(page).getByRole('link', { name: 'Feeds' }).click();
@@ -499,6 +588,14 @@ describe('the dashboard’s organisation pages, driven in Chromium', { skip: ski
       for (const name of ['Sync now', 'Disconnect'])
         assert.equal(await viewer.getByRole('button', { name }).count(), 0, `viewer sees no "${name}"`);
       await axeCheck(viewer, 'viewer stores');
+      await viewer.getByRole('link', { name: STORE_NAME }).click();
+      await viewer.getByRole('heading', { level: 1, name: `Products of ${STORE_NAME}` }).waitFor();
+      await viewer.getByTestId('products-range').waitFor();
+      assert.equal(await viewer.getByRole('form', { name: 'Store settings' }).count(), 0, 'no settings form');
+      assert.equal(await viewer.getByLabel('Linked domain').count(), 0);
+      await axeCheck(viewer, 'viewer store products');
+      await nav(viewer).getByRole('link', { name: 'Stores' }).click();
+      await viewer.getByTestId('store-row').filter({ hasText: STORE_NAME }).waitFor();
       await nav(viewer).getByRole('link', { name: 'Feeds' }).click();
       await viewer
         .getByTestId('feed')
@@ -523,9 +620,14 @@ describe('the dashboard’s organisation pages, driven in Chromium', { skip: ski
           headers: { 'content-type': 'application/json' },
           body: JSON.stringify({ email: 'x@example.com' }),
         });
-        return [sync.status, hooks.status, erase.status];
+        const settings = await fetch(`/v1/store-channels/${id}`, {
+          method: 'PATCH',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ domainId: null }),
+        });
+        return [sync.status, hooks.status, erase.status, settings.status];
       }, channelId);
-      assert.deepEqual(statuses, [403, 403, 403]);
+      assert.deepEqual(statuses, [403, 403, 403, 403]);
     } finally {
       await screenshot(viewer, 'dashboard-org-viewer-last').catch(() => undefined);
       network.save('dashboard-org-viewer');

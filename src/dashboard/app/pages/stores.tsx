@@ -1,12 +1,13 @@
 /**
  * Connected stores (WooCommerce through the Tagbridge plugin, Shopify through its app): each with its
- * connection status, product count and last catalogue sync; admins run a sync or disconnect; everyone
- * browses the synced products page by page. Stores are connected from the shop's side, not from here.
+ * connection status, product count and last catalogue sync; admins run a sync or disconnect, and on a
+ * store's page link it to a domain and set its sync interval; everyone browses the synced products page
+ * by page. Stores are connected from the shop's side, not from here.
  */
 import { useEffect, useState } from 'preact/hooks';
-import { api, get } from '../api.js';
+import { api, type DomainSummary, get } from '../api.js';
 import { useSession } from '../session.js';
-import { ConfirmButton, Empty, ErrorBox, Link, Loading, Page, Status, useData, when } from '../ui.js';
+import { ConfirmButton, Empty, ErrorBox, Field, Link, Loading, Page, Status, useData, when } from '../ui.js';
 
 export interface StoreChannel {
   id: string;
@@ -196,10 +197,114 @@ export function StoresPage() {
   );
 }
 
+/** The PATCH route's upper bound: a week. */
+const MAX_INTERVAL = 7 * 24 * 60;
+
+/**
+ * An admin's settings of one store: the linked domain (its order import reads this store with the store's
+ * credentials) and the sync interval. Empty interval: the server's default; 0: on demand only.
+ */
+function StoreSettings(props: { channel: StoreChannel; onSaved: () => void }) {
+  const c = props.channel;
+  const domains = useData(() => get<{ domains: DomainSummary[] }>('/v1/domains'), 'domains');
+  const [domainId, setDomainId] = useState(c.domainId ?? '');
+  const [interval, setIntervalText] = useState(
+    c.syncIntervalMinutes === null ? '' : String(c.syncIntervalMinutes),
+  );
+  const [error, setError] = useState<unknown>(null);
+  const [saved, setSaved] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const list = domains.data?.domains ?? [];
+  // A linked domain missing from the list (e.g. deleted since) still shows as the current choice.
+  const unknownLinked = c.domainId !== null && domains.data && !list.some((d) => d.id === c.domainId);
+  return (
+    <form
+      class="card"
+      aria-labelledby="store-settings-title"
+      onSubmit={async (e) => {
+        e.preventDefault();
+        setBusy(true);
+        setError(null);
+        setSaved(false);
+        try {
+          await api('PATCH', `/v1/store-channels/${c.id}`, {
+            domainId: domainId || null,
+            syncIntervalMinutes: interval.trim() === '' ? null : Number(interval),
+          });
+          setSaved(true);
+          props.onSaved();
+        } catch (err) {
+          setError(err);
+        } finally {
+          setBusy(false);
+        }
+      }}
+    >
+      <h2 id="store-settings-title">Store settings</h2>
+      <ErrorBox error={domains.error} title="The domains could not be loaded." />
+      <Field
+        id="store-domain"
+        label="Linked domain"
+        hint="The linked domain imports this store’s orders with the store’s connection; Not linked: no order import from it."
+      >
+        {(a) => (
+          <select
+            {...a}
+            value={domainId}
+            onChange={(e) => {
+              setDomainId(e.currentTarget.value);
+              setSaved(false);
+            }}
+          >
+            <option value="">Not linked</option>
+            {unknownLinked && <option value={c.domainId ?? ''}>{c.domainId}</option>}
+            {list.map((d) => (
+              <option key={d.id} value={d.id}>
+                {d.host}
+                {d.status !== 'active' ? ` (${d.status.replace(/_/g, ' ')})` : ''}
+              </option>
+            ))}
+          </select>
+        )}
+      </Field>
+      <Field
+        id="store-interval"
+        label="Sync interval in minutes (optional)"
+        hint={`Empty: Tagbridge’s default, every 360 minutes (6 hours) unless your operator changed it. 0: only when someone presses Sync now. At most ${MAX_INTERVAL} (a week).`}
+      >
+        {(a) => (
+          <input
+            {...a}
+            type="number"
+            min={0}
+            max={MAX_INTERVAL}
+            step={1}
+            value={interval}
+            onInput={(e) => {
+              setIntervalText(e.currentTarget.value);
+              setSaved(false);
+            }}
+          />
+        )}
+      </Field>
+      <button type="submit" class="primary" disabled={busy}>
+        Save
+      </button>
+      {saved && (
+        <p role="status" class="ok-text">
+          Saved.
+        </p>
+      )}
+      <ErrorBox error={error} />
+    </form>
+  );
+}
+
 const PAGE = 50;
 
 /** One store's synced products, `PAGE` at a time (the API pages by cursor: `next` → `after`). */
 export function StorePage(props: { id: string }) {
+  const { can } = useSession();
   const channel = useData(() => get<StoreChannel>(`/v1/store-channels/${props.id}`), `store-${props.id}`);
   // The cursors of the pages seen so far: back is the previous one, forward is the page's `next`.
   const [cursors, setCursors] = useState<Array<string | null>>([null]);
@@ -219,6 +324,9 @@ export function StorePage(props: { id: string }) {
         <Link href="/app/stores">All stores</Link>
       </p>
       <ErrorBox error={channel.error ?? page.error} />
+      {can('admin') && channel.data && (
+        <StoreSettings key={channel.data.id} channel={channel.data} onSaved={channel.reload} />
+      )}
       {!page.data ? (
         <Loading what="products" />
       ) : page.data.total === 0 ? (
