@@ -5,6 +5,7 @@
  */
 import type { AppDeps } from '../app-deps.js';
 import { syncProgress } from '../catalogue/progress.js';
+import { intervalMs } from '../catalogue/run-sync.js';
 import { ApiError } from '../errors.js';
 import { maskSecret } from '../lib/crypto.js';
 import { newId } from '../lib/ids.js';
@@ -251,7 +252,7 @@ export async function getChannel(
  * domain's store access from the channel's credentials; unlinking removes the one this channel wrote.
  */
 export async function updateChannel(
-  deps: Pick<AppDeps, 'storage' | 'sealer' | 'clock'>,
+  deps: Pick<AppDeps, 'storage' | 'sealer' | 'clock' | 'config'>,
   actor: Actor,
   input: { orgId: string; channelId: string; domainId?: string | null; syncIntervalMinutes?: number | null },
 ): Promise<StoreChannelView> {
@@ -288,6 +289,15 @@ export async function updateChannel(
         });
       }
     }
+    // The next scheduled sync follows the new interval; null goes back to the operator's default, 0 (or a
+    // default of 0) means on demand only.
+    const every =
+      input.syncIntervalMinutes === undefined
+        ? null
+        : intervalMs(
+            { sync_interval_minutes: input.syncIntervalMinutes },
+            deps.config.catalogue.syncIntervalMinutes,
+          );
     await updateStoreChannelSettings(trx, {
       orgId: input.orgId,
       channelId: channel.id,
@@ -295,10 +305,7 @@ export async function updateChannel(
       ...(input.syncIntervalMinutes !== undefined
         ? {
             syncIntervalMinutes: input.syncIntervalMinutes,
-            nextSyncAt:
-              channel.status === 'active' && input.syncIntervalMinutes !== 0
-                ? now + (input.syncIntervalMinutes ?? 60) * 60_000
-                : null,
+            nextSyncAt: channel.status === 'active' && every !== null ? now + every : null,
           }
         : {}),
       now,

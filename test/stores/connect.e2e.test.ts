@@ -324,6 +324,23 @@ describe('store connect (WooCommerce)', () => {
     });
     assert.equal(patch.statusCode, 200, patch.body);
     assert.equal(JSON.parse(patch.body).syncIntervalMinutes, 120);
+    // The next scheduled sync follows the interval set; back to the default (null) it follows
+    // CATALOGUE_SYNC_INTERVAL_MINUTES (360 by default), and 0 means on demand only.
+    assert.equal(Number((await channelRow(channelId)).next_sync_at), clock.now() + 120 * 60_000);
+    for (const [interval, next] of [
+      [null, clock.now() + 360 * 60_000],
+      [0, null],
+    ] as const) {
+      const reset = await service.app!.inject({
+        method: 'PATCH',
+        url: `/v1/store-channels/${channelId}`,
+        headers: { ...admin.headers, 'content-type': 'application/json' },
+        payload: JSON.stringify({ syncIntervalMinutes: interval }),
+      });
+      assert.equal(reset.statusCode, 200, reset.body);
+      const row = await channelRow(channelId);
+      assert.equal(row.next_sync_at === null ? null : Number(row.next_sync_at), next);
+    }
     const del = await service.app!.inject({
       method: 'DELETE',
       url: `/v1/store-channels/${channelId}`,
