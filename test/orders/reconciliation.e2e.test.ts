@@ -285,6 +285,17 @@ describe('reconciliation and backfill', () => {
     assert.equal(foreign.json().error.code, 'not_found');
   });
 
+  test('management API: a bare POST (no body) to the secret route answers the secret', async () => {
+    const admin = await createSession(service, { orgId: tenant.org.id, role: 'admin' });
+    const res = await service.app!.inject({
+      method: 'POST',
+      url: `/v1/domains/${tenant.domain.id}/shop-webhooks/woocommerce/secret`,
+      headers: admin.headers,
+    });
+    assert.equal(res.statusCode, 200, res.body);
+    assert.equal(res.json().secret, secret);
+  });
+
   test('management API: another org gets 404 on every order route', async () => {
     const stranger = await createSession(service, { orgId: other.org.id, role: 'owner' });
     const id = tenant.domain.id;

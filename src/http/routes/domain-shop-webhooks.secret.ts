@@ -31,6 +31,10 @@ export function registerDomainShopWebhooksSecret(app: App, deps: AppDeps): void 
     '/v1/domains/:id/shop-webhooks/:platform/secret',
     {
       preHandler: sessionRole(deps, 'admin'),
+      // The body is optional: a bare POST (no body, no content type) gets or creates the secret.
+      preValidation: async (request) => {
+        request.body ??= {};
+      },
       schema: {
         description:
           'The secret and delivery URL for the platform’s order webhooks, created when the domain has none. Give `secret` to store the shop’s own key instead (Shopify signs with the key it shows under Settings → Notifications → Webhooks, or with the app’s client secret); an existing one is then replaced, the old one verifying for SHOP_WEBHOOK_SECRET_GRACE_HOURS.',
