@@ -82,6 +82,10 @@ export function registerDomainShopStore(app: App, deps: AppDeps): void {
     '/v1/domains/:id/shop-store/:platform/import',
     {
       preHandler: sessionRole(deps, 'admin'),
+      // The body is optional: a bare POST imports with the defaults.
+      preValidation: async (request) => {
+        request.body ??= {};
+      },
       schema: {
         description:
           'Reads the store’s orders modified in the range (default: the last 7 days) into the order inbox, where the worker applies them like webhooks: a paid order not sent yet becomes its Purchase. Importing twice changes nothing.',
