@@ -12,7 +12,6 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { createServer as createHttpServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createServer } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { Webhook } from 'standardwebhooks';
@@ -31,6 +30,7 @@ import {
 } from '../harness.js';
 import { startSmtpServer, type TestSmtpServer } from '../management/smtp.js';
 import { insertChannel } from '../stores/helpers.js';
+import { axeCheck, freePort, signInByMail } from './dashboard-helpers.js';
 import { browserSkipReason, launchChromium, recordNetwork, screenshot } from './harness.js';
 
 const skip = browserSkipReason();
@@ -41,32 +41,6 @@ const PERSON = 'Petra.Privacy@dash-org-shopper.example';
 const STORE_NAME = 'Widget Woo';
 const FEED_SLUG = 'dash-org-widgets';
 const LINKED_HOST = 'ssp.widget-woo.example.com';
-const AXE = readFileSync(new URL('../../node_modules/axe-core/axe.min.js', import.meta.url), 'utf8');
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-/** Runs axe-core (WCAG 2.1 A and AA) on the page as it is and fails with every violation named. */
-async function axeCheck(page: Page, name: string): Promise<void> {
-  await page.addScriptTag({ content: AXE });
-  const result = await page.evaluate(async () => {
-    const axe = (globalThis as unknown as { axe: { run: (o: unknown) => Promise<unknown> } }).axe;
-    return (await axe.run({
-      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
-    })) as {
-      violations: Array<{ id: string; help: string; nodes: Array<{ target: string[] }> }>;
-    };
-  });
-  const violations = result.violations.map(
-    (v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`,
-  );
-  assert.deepEqual(violations, [], `axe on ${name}`);
-}
 
 interface Received {
   headers: IncomingHttpHeaders;
@@ -179,20 +153,6 @@ describe('the dashboard’s organisation pages, driven in Chromium', { skip: ski
     await receiver?.close();
   });
 
-  /** Signs in through /sign-in and the link the SMTP server received; lands on /app. */
-  async function signInByMail(page: Page, email: string): Promise<void> {
-    await page.goto(`${base}/sign-in`);
-    await page.getByLabel('Email address').fill(email);
-    await page.getByRole('button', { name: 'Send me a link' }).click();
-    await page.getByText('Check your mail').waitFor();
-    const mail = await smtp.nextMailTo(email);
-    const link = /https?:\/\/\S+\/v1\/auth\/callback\?token=[A-Za-z0-9_-]+/.exec(mail.text)?.[0];
-    assert.ok(link, mail.text);
-    await page.goto(link);
-    await page.getByRole('button', { name: /sign in/i }).click();
-    await page.waitForURL(`${base}/app`);
-  }
-
   const text = async (locator: Locator) => (await locator.textContent()) ?? '';
 
   /** At a phone's width the page is no wider than the screen (tables scroll inside their frame). */
@@ -215,7 +175,7 @@ describe('the dashboard’s organisation pages, driven in Chromium', { skip: ski
 
   test('the owner signs in and finds Stores, Feeds and Webhooks in the navigation', async () => {
     const { page } = owner;
-    await signInByMail(page, OWNER);
+    await signInByMail(page, base, smtp, OWNER);
     // The nav appears once /v1/auth/me answered.
     await nav(page).getByRole('link', { name: 'Organisation' }).waitFor();
     for (const name of ['Stores', 'Feeds', 'Webhooks'])
@@ -579,7 +539,7 @@ describe('the dashboard’s organisation pages, driven in Chromium', { skip: ski
     viewer.setDefaultTimeout(15_000);
     viewer.on('pageerror', (e) => pageErrors.push(e.message));
     try {
-      await signInByMail(viewer, VIEWER);
+      await signInByMail(viewer, base, smtp, VIEWER);
       await viewer.getByText(`${VIEWER} · viewer`).waitFor();
       await nav(viewer).getByRole('link', { name: 'Stores' }).waitFor();
       assert.equal(await nav(viewer).getByRole('link', { name: 'Webhooks' }).count(), 0);
