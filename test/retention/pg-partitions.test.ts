@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { sql } from 'kysely';
 import { type FakePlatforms, startFakePlatforms } from '../../src/dev/fakes/index.js';
+import { sealPayload } from '../../src/ingest/sealed-payload.js';
 import { ensurePartitions } from '../../src/retention/partitions.js';
 import { runRetention } from '../../src/retention/run.js';
 import { openStorage, type Storage } from '../../src/storage/db.js';
@@ -125,9 +126,9 @@ describe('day partitions (postgres)', { skip: dialect !== 'postgres' }, () => {
     const seeded = mix(partitionDay + 3600_000);
     await seedEvents(service, viaPartition, seeded);
     await seedEvents(service, viaRows, mix(rowsDay + 3600_000));
-    const inPartition = await sql<{ n: string }>`select count(*)::text as n from ${sql.table(events)}`.execute(
-      service.storage.db,
-    );
+    const inPartition = await sql<{
+      n: string;
+    }>`select count(*)::text as n from ${sql.table(events)}`.execute(service.storage.db);
     assert.equal(Number(inPartition.rows[0]?.n), seeded.length);
 
     const report = await runRetention(retention());
@@ -185,10 +186,20 @@ describe('day partitions (postgres)', { skip: dialect !== 'postgres' }, () => {
     // The row path took the final one around the pending one.
     assert.deepEqual(await ids(), [waiting]);
 
-    // Due now, with an event time the platform accepts: the worker sends it.
+    // Due now, with an event time the platform accepts and its sealed user data: the worker sends it.
     await service.storage.db
       .updateTable('events')
-      .set({ event_time: Math.floor(Date.now() / 1000) - 60 })
+      .set({
+        event_time: Math.floor(Date.now() / 1000) - 60,
+        pii_sealed: sealPayload(
+          service.sealer,
+          {
+            u: { email: 'shopper@example.com', ipAddress: '203.0.113.7', userAgent: 'Mozilla/5.0 (test)' },
+          },
+          waiting,
+        ),
+        pii_erased_at: null,
+      })
       .where('id', '=', waiting)
       .execute();
     await service.storage.db
