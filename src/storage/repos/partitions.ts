@@ -98,9 +98,11 @@ export async function dropPartitionPairRolledUp(
         (select count(*) from ${deliveries})::text as deliveries`.execute(trx);
       const attempts = await sql`delete from delivery_attempts
         where delivery_id in (select id from ${deliveries})`.execute(trx);
-      // Events first, as the outbox and the outcome writer take them: waiting for `deliveries` while
-      // holding `events` cannot deadlock with them. A replay that made a delivery pending since the check
-      // above undoes the whole drop, aggregates included.
+      // Events first, as the outbox and the outcome writer take them, so waiting for `deliveries` while
+      // holding `events` cannot deadlock with them (a lease statement takes `deliveries` then `events`
+      // within its planning; should the two ever meet, PostgreSQL's deadlock check cancels one: a lease
+      // is retried by the worker, a drop by the next pass). A replay that made a delivery pending since
+      // the check above undoes the whole drop, aggregates included.
       await sql`lock table only events, only deliveries in access exclusive mode`.execute(trx);
       const after = await sql<{ pending: boolean }>`select ${pending} as pending`.execute(trx);
       if (after.rows[0]?.pending) throw new PendingAgain();
