@@ -488,15 +488,19 @@ async function catchUpDelivery(server, tenant, fake) {
 }
 
 /** Bytes on disk and per stored event, logged; `when` says at what moment they were taken. */
+/** `db 8.7 MB, wal 0.0 MB`: a bytesOnDisk result's parts. */
+function diskPartsText(disk) {
+  return Object.entries(disk.parts)
+    .map(([name, bytes]) => `${name} ${fmt(mb(bytes), 1)} MB`)
+    .join(', ');
+}
+
 async function diskUsage(tenant, store, when) {
   const disk = await bytesOnDisk(tenant.target);
   const events = await store.totalEvents();
   const perEvent = events > 0 ? disk.total / events : null;
-  const parts = Object.entries(disk.parts)
-    .map(([name, bytes]) => `${name} ${fmt(mb(bytes), 1)} MB`)
-    .join(', ');
   log(
-    `    disk ${when}: ${fmt(mb(disk.total), 1)} MB (${parts}) for ${fmt(events)} events = ${fmt(perEvent)} bytes/event`,
+    `    disk ${when}: ${fmt(mb(disk.total), 1)} MB (${diskPartsText(disk)}) for ${fmt(events)} events = ${fmt(perEvent)} bytes/event`,
   );
   // Per table and index, bytes per event: what a queue design pays for each of its structures.
   const breakdown =
@@ -518,13 +522,9 @@ async function diskUsage(tenant, store, when) {
  * if EVENT_RETENTION_DAYS had passed (bench/retention-pass.mjs), per event of the backlog.
  */
 async function retentionFigures(tenant, store, queued) {
-  const parts = (disk) =>
-    Object.entries(disk.parts)
-      .map(([name, bytes]) => `${name} ${fmt(mb(bytes), 1)} MB`)
-      .join(', ');
   const delivered = await bytesOnDisk(tenant.target);
   log(
-    `    disk after delivery: ${fmt(mb(delivered.total), 1)} MB (${parts(delivered)}) = ` +
+    `    disk after delivery: ${fmt(mb(delivered.total), 1)} MB (${diskPartsText(delivered)}) = ` +
       `${fmt(delivered.total / queued)} bytes/event`,
   );
   const pass = spawnSync(process.execPath, [join(root, 'bench/retention-pass.mjs')], {
@@ -538,7 +538,7 @@ async function retentionFigures(tenant, store, queued) {
   log(
     `    retention pass ${report.shiftedDays} days later: ${fmt(report.deleted.events ?? 0)} events and ` +
       `${fmt(report.deleted.deliveries ?? 0)} deliveries deleted in ${fmt(report.durationMs / 1000, 1)} s; disk ` +
-      `${fmt(mb(after.total), 1)} MB (${parts(after)}) = ${fmt(after.total / queued)} bytes per event received, ` +
+      `${fmt(mb(after.total), 1)} MB (${diskPartsText(after)}) = ${fmt(after.total / queued)} bytes per event received, ` +
       `${fmt(left)} events left`,
   );
   return {
