@@ -17,3 +17,12 @@ export function allowEmptyJsonBody(scope: App): void {
     parse(request, typeof body === 'string' ? body : body.toString('utf8'), done);
   });
 }
+
+/**
+ * A `preValidation` hook for routes whose body is optional (every field optional): a request without a body
+ * (no content type, or an empty JSON body above) is validated and handled as `{}`, since Fastify validates a
+ * missing body as `undefined` and answers "body must be object".
+ */
+export async function missingBodyAsEmptyObject(request: { body: unknown }): Promise<void> {
+  request.body ??= {};
+}

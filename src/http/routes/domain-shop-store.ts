@@ -6,6 +6,7 @@ import { storeGetter } from '../../orders/store-http.js';
 import { importStoreOrders } from '../../orders/store-orders.js';
 import { sessionActor, sessionRole } from '../auth/org-access.js';
 import { orgSession } from '../auth/session.js';
+import { missingBodyAsEmptyObject } from '../empty-json-body.js';
 import type { App } from '../types.js';
 import { reconciliationRange } from './domains.reconciliation.js';
 
@@ -83,9 +84,7 @@ export function registerDomainShopStore(app: App, deps: AppDeps): void {
     {
       preHandler: sessionRole(deps, 'admin'),
       // The body is optional: a bare POST imports with the defaults.
-      preValidation: async (request) => {
-        request.body ??= {};
-      },
+      preValidation: missingBodyAsEmptyObject,
       schema: {
         description:
           'Reads the store’s orders modified in the range (default: the last 7 days) into the order inbox, where the worker applies them like webhooks: a paid order not sent yet becomes its Purchase. Importing twice changes nothing.',

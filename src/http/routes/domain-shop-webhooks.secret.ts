@@ -4,6 +4,7 @@ import { SHOP_PLATFORMS } from '../../orders/shop-order.js';
 import { ensureShopWebhookSecret, rotateShopWebhookSecretFor } from '../../orders/webhook-secrets.js';
 import { sessionActor, sessionRole } from '../auth/org-access.js';
 import { orgSession } from '../auth/session.js';
+import { missingBodyAsEmptyObject } from '../empty-json-body.js';
 import type { App } from '../types.js';
 
 const Params = Type.Object({
@@ -32,9 +33,7 @@ export function registerDomainShopWebhooksSecret(app: App, deps: AppDeps): void 
     {
       preHandler: sessionRole(deps, 'admin'),
       // The body is optional: a bare POST (no body, no content type) gets or creates the secret.
-      preValidation: async (request) => {
-        request.body ??= {};
-      },
+      preValidation: missingBodyAsEmptyObject,
       schema: {
         description:
           'The secret and delivery URL for the platform’s order webhooks, created when the domain has none. Give `secret` to store the shop’s own key instead (Shopify signs with the key it shows under Settings → Notifications → Webhooks, or with the app’s client secret); an existing one is then replaced, the old one verifying for SHOP_WEBHOOK_SECRET_GRACE_HOURS.',

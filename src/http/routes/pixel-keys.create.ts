@@ -3,6 +3,7 @@ import type { AppDeps } from '../../app-deps.js';
 import { createPixelKey } from '../../pixel/keys.js';
 import { DomainParamsSchema, sessionActor, sessionRole } from '../auth/org-access.js';
 import { orgSession } from '../auth/session.js';
+import { missingBodyAsEmptyObject } from '../empty-json-body.js';
 import type { App } from '../types.js';
 import { PixelKeySchema } from './pixel-keys.common.js';
 
@@ -30,9 +31,7 @@ export function registerPixelKeysCreate(app: App, deps: AppDeps): void {
       preHandler: sessionRole(deps, 'admin'),
       config: { idempotency: { shownOnce: ['key', 'snippet'] } },
       // Every field is optional, so is the body: a bare POST creates a key with the default name.
-      preValidation: async (request) => {
-        request.body ??= {};
-      },
+      preValidation: missingBodyAsEmptyObject,
       schema: {
         summary: 'Create a pixel key',
         description:

@@ -3,6 +3,7 @@ import type { AppDeps } from '../../app-deps.js';
 import { getChannelSync, requestSync } from '../../catalogue/channel-sync.js';
 import { sessionRole } from '../auth/org-access.js';
 import { orgSession } from '../auth/session.js';
+import { missingBodyAsEmptyObject } from '../empty-json-body.js';
 import type { App } from '../types.js';
 
 const Params = Type.Object({
@@ -72,9 +73,7 @@ export function registerStoreChannelsSync(app: App, deps: AppDeps): void {
     '/v1/store-channels/:id/sync',
     {
       // No body at all means `{}` (a plain "sync now").
-      preValidation: async (request) => {
-        request.body ??= {};
-      },
+      preValidation: missingBodyAsEmptyObject,
       preHandler: sessionRole(deps, 'admin'),
       schema: {
         description:
