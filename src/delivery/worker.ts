@@ -68,9 +68,6 @@ export interface WorkerDeps {
 }
 
 const MAINTENANCE_INTERVAL_MS = 30_000;
-// Two batches of one destination in flight: one is built while the other waits for the platform. More
-// only adds memory (a batch holds up to 2,000 opened events), not speed.
-const MAX_BATCHES_PER_DESTINATION = 2;
 
 export class DeliveryWorker {
   readonly owner = `wrk_${randomId(6)}`;
@@ -193,9 +190,13 @@ export class DeliveryWorker {
     let pacedUntil: number | null = null;
     const running = new Map<string, number>();
     for (const id of this.inFlight.values()) running.set(id, (running.get(id) ?? 0) + 1);
-    for (const destinationId of due) {
+    // A lone backlog may fill every slot: its batches overlap (one is leased or opened while others wait for
+    // the database or the platform), which a drain on PostgreSQL needs, its worker idle half the time with two
+    // in flight. With several destinations due, a free slot goes to the one with the fewest batches in flight
+    // (a stable sort keeps the database's order among equals), so a busy queue does not starve the others.
+    const byLoad = due.sort((a, b) => (running.get(a) ?? 0) - (running.get(b) ?? 0));
+    for (const destinationId of byLoad) {
       if (started >= free) break;
-      if ((running.get(destinationId) ?? 0) >= MAX_BATCHES_PER_DESTINATION) continue;
       const notBefore = this.notBefore.get(destinationId) ?? 0;
       if (notBefore > now) {
         pacedUntil = pacedUntil === null ? notBefore : Math.min(pacedUntil, notBefore);
