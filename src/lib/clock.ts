@@ -18,3 +18,8 @@ export class ManualClock implements Clock {
     this.current = ms;
   }
 }
+
+/** UTC day key (`2026-12-07`) of a millisecond time. */
+export function dayOf(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 10);
+}

@@ -23,7 +23,55 @@ function importsOf(path: string): string[] {
   return info.importedFiles.map((file) => file.fileName);
 }
 
+/** The specifiers of the imports that stay in the compiled JavaScript (not `import type`, not all-`type` names). */
+function valueImportsOf(path: string): string[] {
+  const source = ts.createSourceFile(path, readFileSync(path, 'utf8'), ts.ScriptTarget.Latest);
+  const out: string[] = [];
+  for (const statement of source.statements) {
+    if (!ts.isImportDeclaration(statement) && !ts.isExportDeclaration(statement)) continue;
+    if (!statement.moduleSpecifier || !ts.isStringLiteral(statement.moduleSpecifier)) continue;
+    if (ts.isImportDeclaration(statement)) {
+      const clause = statement.importClause;
+      if (clause?.isTypeOnly) continue;
+      const named = clause?.namedBindings;
+      const onlyTypes =
+        clause &&
+        !clause.name &&
+        named &&
+        ts.isNamedImports(named) &&
+        named.elements.every((e) => e.isTypeOnly);
+      if (onlyTypes) continue;
+    } else if (statement.isTypeOnly) continue;
+    out.push(statement.moduleSpecifier.text);
+  }
+  return out;
+}
+
+/** The packages a module loads at run time, through every file of ours it imports. */
+function packagesLoadedBy(entry: string): string[] {
+  const packages = new Set<string>();
+  const seen = new Set<string>();
+  const visit = (file: string): void => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    for (const specifier of valueImportsOf(file)) {
+      if (specifier.startsWith('.')) visit(resolve(dirname(file), specifier).replace(/\.js$/, '.ts'));
+      else packages.add(specifier);
+    }
+  };
+  visit(entry);
+  return [...packages].sort();
+}
+
 describe('storage boundaries', () => {
+  it("the outbox's writer thread loads better-sqlite3 and nothing of the query layer", () => {
+    // Kysely (~260 modules) would cost every writer thread's isolate a few MB: the main thread compiles the SQL.
+    assert.deepEqual(packagesLoadedBy(join(src, 'storage', 'outbox-worker.ts')), [
+      'better-sqlite3',
+      'node:worker_threads',
+    ]);
+  });
+
   it('storage imports only storage, src/lib/ and packages', () => {
     const storage = join(src, 'storage');
     const allowed = [storage, join(src, 'lib')].map((dir) => `${rel(dir)}/`);

@@ -3,7 +3,7 @@
  */
 import { chmodSync, closeSync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
-import SQLite, { type Database as SqliteHandle } from 'better-sqlite3';
+import type { Database as SqliteHandle } from 'better-sqlite3';
 import {
   CompiledQuery,
   type DatabaseConnection,
@@ -17,6 +17,9 @@ import {
   sql,
 } from 'kysely';
 import type { Database } from './schema.js';
+import { openSqliteHandle, type SqliteSettings } from './sqlite-handle.js';
+
+export type { SqliteSettings };
 
 export type Dialect = 'sqlite' | 'postgres';
 export type DB = Kysely<Database>;
@@ -64,26 +67,6 @@ export interface StorageOptions {
 export async function openStorage(options: StorageOptions): Promise<Storage> {
   if (options.databaseUrl) return openPostgres(options.databaseUrl, options);
   return openSqlite(options);
-}
-
-export interface SqliteSettings {
-  file: string;
-  synchronous: 'FULL' | 'NORMAL';
-}
-
-/**
- * A connection to the SQLite file with the settings every connection of ours uses: the main one (Kysely's)
- * and the outbox's writer thread (src/storage/outbox-worker.ts). Both write, so both wait for the other's
- * write lock (busy_timeout) instead of failing.
- */
-export function openSqliteHandle(settings: SqliteSettings): SqliteHandle {
-  const database = new SQLite(settings.file);
-  database.pragma('journal_mode = WAL');
-  // FULL: a commit is on disk before we answer success ("durable before we answer").
-  database.pragma(`synchronous = ${settings.synchronous}`);
-  database.pragma('busy_timeout = 10000');
-  database.pragma('foreign_keys = ON');
-  return database;
 }
 
 /**

@@ -9,8 +9,10 @@
  * times faster than objects that repeat every key (measured: see `packGroup`). The PostgreSQL path binds
  * the columns directly as `unnest` arrays.
  */
+
+import { dayOf } from '../lib/clock.js';
 import type { BindValue } from './prepared.js';
-import { dayOf, type UsageIncrement } from './repos/usage.js';
+import type { UsageIncrement } from './repos/usage.js';
 import type { DeliveriesTable, EventsTable, NewDelivery, NewEvent } from './schema.js';
 
 // Every column, so one INSERT fits every row; the type checks below keep the lists complete.

@@ -1,21 +1,14 @@
 /**
- * The outbox commit on SQLite: four statements built with Kysely and prepared once on a raw better-sqlite3
- * handle (no build, compile or re-prepare per group), run in one synchronous transaction. It runs in the
+ * The outbox commit on SQLite: four statements built with Kysely (src/storage/outbox-sql.ts, on the main
+ * thread) and prepared once on a raw better-sqlite3 handle (no build, compile or re-prepare per group), run
+ * in one synchronous transaction. It runs in the
  * outbox's writer thread (src/storage/outbox-worker.ts), on the thread's own connection, so neither the
  * statements nor the fsync of the commit hold the main thread's event loop.
  */
 import type { Database as SqliteHandle } from 'better-sqlite3';
-import { Kysely, SqliteDialect, sql } from 'kysely';
-import {
-  CLAIM_COLUMNS,
-  DELIVERY_COLUMNS,
-  decideGroup,
-  EVENT_COLUMNS,
-  groupClaims,
-  type OutboxGroup,
-} from './outbox-group.js';
-import { type PreparedStatement, param, prepare } from './prepared.js';
-import type { Database } from './schema.js';
+import { decideGroup, groupClaims, type OutboxGroup } from './outbox-group.js';
+import type { OutboxSql } from './outbox-sql.js';
+import { type PreparedStatement, prepare } from './prepared.js';
 
 export interface OutboxStatements {
   sqlite: SqliteHandle;
@@ -25,45 +18,14 @@ export interface OutboxStatements {
   addUsage: PreparedStatement;
 }
 
-// A row of placeholders (typed `never`: the values are sentinels, not the columns' types).
-const templateRow = (columns: readonly string[]): never =>
-  Object.fromEntries(columns.map((c) => [c, param(c)])) as never;
-
-export function prepareOutboxStatements(sqlite: SqliteHandle): OutboxStatements {
-  // Kysely only builds and compiles here; the statements run on the handle directly.
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+/** Prepares the outbox's statements, compiled by `compileOutboxSql` (src/storage/outbox-sql.ts), on `sqlite`. */
+export function prepareOutboxStatements(sqlite: SqliteHandle, text: OutboxSql): OutboxStatements {
   return {
     sqlite,
-    claim: prepare(
-      sqlite,
-      db
-        .insertInto('dedup_keys')
-        .values(templateRow(CLAIM_COLUMNS))
-        .onConflict((oc) =>
-          oc
-            .columns(['domain_id', 'event_name', 'event_id'])
-            .doUpdateSet((eb) => ({
-              event_pk: eb.ref('excluded.event_pk'),
-              expires_at: eb.ref('excluded.expires_at'),
-            }))
-            .where('dedup_keys.expires_at', '<=', param('now')),
-        )
-        .returning('event_pk'),
-    ),
-    insertEvent: prepare(sqlite, db.insertInto('events').values(templateRow(EVENT_COLUMNS))),
-    insertDelivery: prepare(sqlite, db.insertInto('deliveries').values(templateRow(DELIVERY_COLUMNS))),
-    addUsage: prepare(
-      sqlite,
-      db
-        .insertInto('usage_daily')
-        .values(templateRow(['org_id', 'day', 'requests', 'events']))
-        .onConflict((oc) =>
-          oc.columns(['org_id', 'day']).doUpdateSet({
-            requests: sql`usage_daily.requests + ${param('requests')}`,
-            events: sql`usage_daily.events + ${param('events')}`,
-          }),
-        ),
-    ),
+    claim: prepare(sqlite, text.claim),
+    insertEvent: prepare(sqlite, text.insertEvent),
+    insertDelivery: prepare(sqlite, text.insertDelivery),
+    addUsage: prepare(sqlite, text.addUsage),
   };
 }
 

@@ -5,7 +5,8 @@
  * run. The ingest writer forms the next group meanwhile.
  *
  * Protocol (structured clone over the worker's port):
- *   start    workerData `ThreadStart`: the connection settings (the main connection's, `SqliteSettings`)
+ *   start    workerData `ThreadStart`: the connection settings (the main connection's, `SqliteSettings`),
+ *            the outbox statements' SQL (compiled on this side: src/storage/outbox-sql.ts)
  *            and the test-only in-transaction delay
  *   → thread `{type:'commit', id, group}`: one columnar `OutboxGroup` (src/storage/outbox-group.ts)
  *   ← main   `{type:'committed', id, accepted}` once the transaction committed (durable under
@@ -20,11 +21,14 @@
  * duplicate of a stored event, as after any failure past the commit.
  */
 import { Worker } from 'node:worker_threads';
-import type { SqliteSettings } from './db.js';
 import type { OutboxGroup } from './outbox-group.js';
+import { compileOutboxSql, type OutboxSql } from './outbox-sql.js';
+import type { SqliteSettings } from './sqlite-handle.js';
 
 export interface ThreadStart {
   settings: SqliteSettings;
+  /** The outbox statements' SQL, compiled here: the thread prepares it without loading Kysely. */
+  statements: OutboxSql;
   testDelayMs: number;
 }
 
@@ -143,6 +147,7 @@ export class OutboxThread {
   private spawn(): Worker {
     const start: ThreadStart = {
       settings: this.options.settings,
+      statements: compileOutboxSql(),
       testDelayMs: this.options.testDelayMs ?? 0,
     };
     const worker = startWorker(start);

@@ -1,19 +1,19 @@
 /**
  * The outbox's writer thread (entry file; started by src/storage/outbox-thread.ts). It owns its own
  * connection to the SQLite file, opened with the main connection's settings, prepares the outbox
- * statements once and commits one group per message, answering each with the events' acceptance once the
+ * statements (compiled by the main thread: nothing here loads Kysely, test/writer-thread.test.ts) once and commits one group per message, answering each with the events' acceptance once the
  * transaction is durable. The protocol is described in outbox-thread.ts.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { openSqliteHandle } from './db.js';
 import { commitGroup, prepareOutboxStatements } from './outbox-sqlite.js';
 import type { ThreadReply, ThreadRequest, ThreadStart } from './outbox-thread.js';
+import { openSqliteHandle } from './sqlite-handle.js';
 
 const port = parentPort;
 if (!port) throw new Error('outbox-worker.ts runs as a worker thread');
 const start = workerData as ThreadStart;
 const sqlite = openSqliteHandle(start.settings);
-const statements = prepareOutboxStatements(sqlite);
+const statements = prepareOutboxStatements(sqlite, start.statements);
 const options = start.testDelayMs ? { testDelayMs: start.testDelayMs } : {};
 
 const reply = (message: ThreadReply, transfer: ArrayBuffer[] = []): void =>

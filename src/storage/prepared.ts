@@ -4,7 +4,8 @@
  * (multi-row INSERTs change their text with every row count, so nothing could be cached).
  *
  * Values are given as named sentinels when the query is built; the compiled parameter list then tells in
- * which order to bind them.
+ * which order to bind them. Compiling (`compileStatement`, Kysely) and preparing (`prepare`, better-sqlite3)
+ * are apart: the outbox's writer thread prepares statements the main thread compiled, without loading Kysely.
  */
 import type { Database as SqliteHandle, Statement } from 'better-sqlite3';
 import type { Compilable } from 'kysely';
@@ -31,7 +32,13 @@ export interface PreparedStatement {
   ): T | undefined;
 }
 
-export function prepare(sqlite: SqliteHandle, query: Compilable): PreparedStatement {
+/** A compiled statement: its SQL and the names of the values to bind, in order (plain data: it crosses threads). */
+export interface StatementText {
+  sql: string;
+  names: string[];
+}
+
+export function compileStatement(query: Compilable): StatementText {
   const compiled = query.compile();
   const names = compiled.parameters.map((p) => {
     if (typeof p !== 'string' || !p.startsWith(SENTINEL)) {
@@ -39,7 +46,11 @@ export function prepare(sqlite: SqliteHandle, query: Compilable): PreparedStatem
     }
     return p.slice(SENTINEL.length);
   });
-  const statement: Statement = sqlite.prepare(compiled.sql);
+  return { sql: compiled.sql, names };
+}
+
+export function prepare(sqlite: SqliteHandle, { sql, names }: StatementText): PreparedStatement {
+  const statement: Statement = sqlite.prepare(sql);
   const bind = (values: Record<string, BindValue>): BindValue[] =>
     names.map((name) => {
       // Optional columns may be absent from a row object: they are NULL (the column lists are type-checked).

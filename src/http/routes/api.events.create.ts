@@ -6,7 +6,7 @@ import { ingestApiEvents } from '../../public-api/ingest.js';
 import { API_ERROR_RESPONSES, API_TAG, BEARER_SECURITY, ErrorResponse } from '../../public-api/schemas.js';
 import { requireApiKey, withoutCors } from '../auth/api-key.js';
 import type { App } from '../types.js';
-import { validatorCompiler } from '../validation.js';
+import { compileRouteValidator } from '../validation.js';
 
 const MAX_EVENTS = 100;
 
@@ -75,7 +75,7 @@ export function registerApiEventsCreate(app: App, deps: AppDeps): void {
       onSend: withoutCors,
       // Each event is validated on its own (one bad event must not fail the others); the schema below
       // documents the body, the handler checks the envelope.
-      validatorCompiler: (route) => (route.httpPart === 'body' ? () => true : validatorCompiler(route)),
+      validatorCompiler: (route) => (route.httpPart === 'body' ? () => true : compileRouteValidator(route)),
       schema: {
         summary: 'Create events (one, or up to 100)',
         description:

@@ -1,7 +1,8 @@
 import { Type } from 'typebox';
 import type { AppDeps } from '../../app-deps.js';
 import { ApiError } from '../../errors.js';
-import { dailyUsage, dayOf, monthPeriod } from '../../storage/repos/usage.js';
+import { dayOf } from '../../lib/clock.js';
+import { dailyUsage, monthPeriod } from '../../storage/repos/usage.js';
 import { orgSession, requireRole, requireSession } from '../auth/session.js';
 import type { App } from '../types.js';
 

@@ -1,10 +1,6 @@
 import { sql } from 'kysely';
+import { dayOf } from '../../lib/clock.js';
 import type { DB } from '../db.js';
-
-/** UTC day key of a millisecond time. */
-export function dayOf(ms: number): string {
-  return new Date(ms).toISOString().slice(0, 10);
-}
 
 /** Billing periods are calendar months in UTC: [start, end). */
 export function monthPeriod(ms: number): { start: number; end: number; startDay: string; endDay: string } {

@@ -1,0 +1,62 @@
+/**
+ * The SQL of the SQLite outbox's four statements, built with Kysely and compiled on the main thread; the
+ * writer thread (src/storage/outbox-worker.ts) receives the text and prepares it (src/storage/outbox-sqlite.ts),
+ * so the thread never loads Kysely.
+ */
+import { DummyDriver, Kysely, SqliteAdapter, SqliteIntrospector, SqliteQueryCompiler, sql } from 'kysely';
+import { CLAIM_COLUMNS, DELIVERY_COLUMNS, EVENT_COLUMNS } from './outbox-group.js';
+import { compileStatement, param, type StatementText } from './prepared.js';
+import type { Database } from './schema.js';
+
+export interface OutboxSql {
+  claim: StatementText;
+  insertEvent: StatementText;
+  insertDelivery: StatementText;
+  addUsage: StatementText;
+}
+
+// A row of placeholders (typed `never`: the values are sentinels, not the columns' types).
+const templateRow = (columns: readonly string[]): never =>
+  Object.fromEntries(columns.map((c) => [c, param(c)])) as never;
+
+export function compileOutboxSql(): OutboxSql {
+  // Kysely only builds and compiles here: no connection.
+  const db = new Kysely<Database>({
+    dialect: {
+      createAdapter: () => new SqliteAdapter(),
+      createDriver: () => new DummyDriver(),
+      createIntrospector: (kysely) => new SqliteIntrospector(kysely),
+      createQueryCompiler: () => new SqliteQueryCompiler(),
+    },
+  });
+  return {
+    claim: compileStatement(
+      db
+        .insertInto('dedup_keys')
+        .values(templateRow(CLAIM_COLUMNS))
+        .onConflict((oc) =>
+          oc
+            .columns(['domain_id', 'event_name', 'event_id'])
+            .doUpdateSet((eb) => ({
+              event_pk: eb.ref('excluded.event_pk'),
+              expires_at: eb.ref('excluded.expires_at'),
+            }))
+            .where('dedup_keys.expires_at', '<=', param('now')),
+        )
+        .returning('event_pk'),
+    ),
+    insertEvent: compileStatement(db.insertInto('events').values(templateRow(EVENT_COLUMNS))),
+    insertDelivery: compileStatement(db.insertInto('deliveries').values(templateRow(DELIVERY_COLUMNS))),
+    addUsage: compileStatement(
+      db
+        .insertInto('usage_daily')
+        .values(templateRow(['org_id', 'day', 'requests', 'events']))
+        .onConflict((oc) =>
+          oc.columns(['org_id', 'day']).doUpdateSet({
+            requests: sql`usage_daily.requests + ${param('requests')}`,
+            events: sql`usage_daily.events + ${param('events')}`,
+          }),
+        ),
+    ),
+  };
+}
