@@ -1,11 +1,12 @@
 /**
- * The outbox commit on SQLite: four statements built with Kysely and prepared once on a raw better-sqlite3
+ * The outbox commit on SQLite: five statements built with Kysely and prepared once on a raw better-sqlite3
  * handle (no build, compile or re-prepare per group), run in one synchronous transaction. It runs in the
  * outbox's writer thread (src/storage/outbox-worker.ts), on the thread's own connection, so neither the
  * statements nor the fsync of the commit hold the main thread's event loop.
  */
 import type { Database as SqliteHandle } from 'better-sqlite3';
 import { Kysely, SqliteDialect, sql } from 'kysely';
+import { countsUpsert } from './delivery-counts.js';
 import {
   CLAIM_COLUMNS,
   DELIVERY_COLUMNS,
@@ -23,6 +24,7 @@ export interface OutboxStatements {
   insertEvent: PreparedStatement;
   insertDelivery: PreparedStatement;
   addUsage: PreparedStatement;
+  addCounts: PreparedStatement;
 }
 
 // A row of placeholders (typed `never`: the values are sentinels, not the columns' types).
@@ -64,6 +66,7 @@ export function prepareOutboxStatements(sqlite: SqliteHandle): OutboxStatements 
           }),
         ),
     ),
+    addCounts: prepare(sqlite, countsUpsert(db, 'prepared')),
   };
 }
 
@@ -102,6 +105,7 @@ export function commitGroup(
         requests: inc.requests,
         events: inc.events,
       });
+    for (const delta of decision.counts) statements.addCounts.run(delta);
     if (options.testDelayMs) sleepSync(options.testDelayMs);
     return decision.accepted;
   });

@@ -1,0 +1,149 @@
+/**
+ * The hourly delivery counters (`delivery_counts`, migration 0013): per destination, hour of creation (a
+ * delivery's `created_at`, its event's arrival: the axis every statistic groups by), status and the set of
+ * identifiers the delivery carries (`sent_keys`, -1 when not measured), how many deliveries there are, the
+ * sum of their match scores, how many were skipped for consent, and the last success. Every writer that
+ * creates a delivery or changes its status moves its count in the same transaction, a few upserts per batch;
+ * retention deletes rows but never counts, so the counters outlive the rows they counted.
+ *
+ * Pure: the deltas of a batch, built here, are written by the outbox thread (prepared) and by
+ * `repos/delivery-counts.ts` (everything else) with the same upsert.
+ */
+import { type Kysely, sql } from 'kysely';
+import { type BindValue, param } from './prepared.js';
+import type { Database } from './schema.js';
+
+export const HOUR_MS = 3_600_000;
+
+/** `sent_keys` of a delivery that did not record what it carries (part of the key, so never NULL). */
+export const UNMEASURED = -1;
+
+export const COUNT_COLUMNS = [
+  'destination_id',
+  'hour',
+  'status',
+  'sent_keys',
+  'org_id',
+  'domain_id',
+  'destination_type',
+  'n',
+  'score_sum',
+  'consent_skips',
+  'last_delivered_at',
+] as const;
+export type CountColumn = (typeof COUNT_COLUMNS)[number];
+export type CountDelta = Record<CountColumn, BindValue> & {
+  destination_id: string;
+  hour: number;
+  status: string;
+  sent_keys: number;
+  n: number;
+  score_sum: number;
+  consent_skips: number;
+  last_delivered_at: number | null;
+};
+
+/** What a writer knows of a delivery whose count it moves. */
+export interface CountedDelivery {
+  org_id: string;
+  domain_id: string;
+  destination_id: string;
+  destination_type: string;
+  created_at: number | string;
+  sent_keys: number | null;
+  match_score: number | null;
+}
+
+export function hourOf(ms: number): number {
+  return ms - (ms % HOUR_MS);
+}
+
+/** The deltas of one batch, merged by counter, so a batch writes each counter once. */
+export class CountDeltas {
+  private readonly byKey = new Map<string, CountDelta>();
+
+  /** One delivery more (`sign` 1) or less (-1) in `status`. */
+  add(
+    d: CountedDelivery,
+    status: string,
+    sign: 1 | -1,
+    extra: { consentSkip?: boolean; deliveredAt?: number | null } = {},
+  ): this {
+    const hour = hourOf(Number(d.created_at));
+    const keys = d.sent_keys === null ? UNMEASURED : Number(d.sent_keys);
+    const key = `${d.destination_id}\u0000${hour}\u0000${status}\u0000${keys}`;
+    let delta = this.byKey.get(key);
+    if (!delta) {
+      delta = {
+        destination_id: d.destination_id,
+        hour,
+        status,
+        sent_keys: keys,
+        org_id: d.org_id,
+        domain_id: d.domain_id,
+        destination_type: d.destination_type,
+        n: 0,
+        score_sum: 0,
+        consent_skips: 0,
+        last_delivered_at: null,
+      };
+      this.byKey.set(key, delta);
+    }
+    delta.n += sign;
+    delta.score_sum += sign * Number(d.match_score ?? 0);
+    if (extra.consentSkip) delta.consent_skips += sign;
+    const at = extra.deliveredAt ?? null;
+    if (at !== null && (delta.last_delivered_at === null || at > delta.last_delivered_at))
+      delta.last_delivered_at = at;
+    return this;
+  }
+
+  /** One delivery moved from one status to another. */
+  move(
+    d: CountedDelivery,
+    from: string,
+    to: string,
+    extra: { consentSkip?: boolean; deliveredAt?: number | null } = {},
+  ): this {
+    if (from === to) return this;
+    this.add(d, from, -1);
+    return this.add(d, to, 1, extra);
+  }
+
+  /**
+   * The non-empty deltas in key order: concurrent PostgreSQL transactions lock the counters they share in
+   * the same order (no deadlock).
+   */
+  list(): CountDelta[] {
+    return [...this.byKey.entries()]
+      .filter(([, d]) => d.n !== 0 || d.consent_skips !== 0 || d.last_delivered_at !== null)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([, d]) => d);
+  }
+}
+
+/**
+ * The upsert that adds deltas to the counters (`values` rows, or sentinels for a prepared statement). The
+ * last success keeps the later of the two times (written portably: SQLite's max() of a NULL is NULL).
+ */
+export function countsUpsert(db: Kysely<Database>, values: readonly CountDelta[] | 'prepared') {
+  const rows =
+    values === 'prepared'
+      ? (Object.fromEntries(COUNT_COLUMNS.map((c) => [c, param(c)])) as never)
+      : (values as never);
+  return db
+    .insertInto('delivery_counts')
+    .values(rows)
+    .onConflict((oc) =>
+      oc.columns(['destination_id', 'hour', 'status', 'sent_keys']).doUpdateSet({
+        n: sql`delivery_counts.n + excluded.n`,
+        score_sum: sql`delivery_counts.score_sum + excluded.score_sum`,
+        consent_skips: sql`delivery_counts.consent_skips + excluded.consent_skips`,
+        last_delivered_at: sql`case
+          when excluded.last_delivered_at is null then delivery_counts.last_delivered_at
+          when delivery_counts.last_delivered_at is null then excluded.last_delivered_at
+          when excluded.last_delivered_at > delivery_counts.last_delivered_at then excluded.last_delivered_at
+          else delivery_counts.last_delivered_at end`,
+      }),
+    );
+}
