@@ -37,15 +37,19 @@ const HOUR_B = HOUR_A + HOUR;
 
 type Counter = [string, number, string, number, number, number, number, number | null];
 
-/** The counters, without the ones every delivery has left (n = 0). */
-async function counters(db: DB, orgId: string): Promise<Counter[]> {
-  const rows = await db
-    .selectFrom('delivery_counts')
-    .selectAll()
-    .where('org_id', '=', orgId)
-    .where('n', '<>', 0)
-    .execute();
-  return sorted(
+interface CounterRow {
+  destination_id: string;
+  hour: number | string;
+  status: string;
+  sent_keys: number | string;
+  n: number | string;
+  score_sum: number | string;
+  consent_skips: number | string;
+  last_delivered_at: number | string | null;
+}
+
+const asCounters = (rows: CounterRow[]): Counter[] =>
+  sorted(
     rows.map((r) => [
       r.destination_id,
       Number(r.hour),
@@ -56,6 +60,17 @@ async function counters(db: DB, orgId: string): Promise<Counter[]> {
       Number(r.consent_skips),
       r.last_delivered_at === null ? null : Number(r.last_delivered_at),
     ]),
+  );
+
+/** The counters, without the ones every delivery has left (n = 0). */
+async function counters(db: DB, orgId: string): Promise<Counter[]> {
+  return asCounters(
+    await db
+      .selectFrom('delivery_counts')
+      .selectAll()
+      .where('org_id', '=', orgId)
+      .where('n', '<>', 0)
+      .execute(),
   );
 }
 
@@ -69,29 +84,18 @@ async function groupedRows(db: DB, orgId: string): Promise<Counter[]> {
       'destination_id',
       hour.as('hour'),
       'status',
-      keys.as('keys'),
+      keys.as('sent_keys'),
       sql<number>`count(*)`.as('n'),
-      sql<number>`coalesce(sum(match_score), 0)`.as('score'),
+      sql<number>`coalesce(sum(match_score), 0)`.as('score_sum'),
       sql<number>`sum(case when status = 'skipped' and last_error = 'consent' then 1 else 0 end)`.as(
-        'consent',
+        'consent_skips',
       ),
-      sql<number | null>`max(case when status = 'delivered' then final_at end)`.as('last'),
+      sql<number | null>`max(case when status = 'delivered' then final_at end)`.as('last_delivered_at'),
     ])
     .where('org_id', '=', orgId)
     .groupBy(['destination_id', hour, 'status', keys])
     .execute();
-  return sorted(
-    rows.map((r) => [
-      r.destination_id,
-      Number(r.hour),
-      r.status,
-      Number(r.keys),
-      Number(r.n),
-      Number(r.score),
-      Number(r.consent),
-      r.last === null ? null : Number(r.last),
-    ]),
-  );
+  return asCounters(rows);
 }
 
 function sorted(rows: Counter[]): Counter[] {

@@ -54,6 +54,13 @@ export interface CountedDelivery {
   match_score: number | null;
 }
 
+/** A delivery row as written, in its status. */
+export interface CountedRow extends CountedDelivery {
+  status: string;
+  last_error?: string | null | undefined;
+  final_at?: number | string | null | undefined;
+}
+
 export function hourOf(ms: number): number {
   return ms - (ms % HOUR_MS);
 }
@@ -98,16 +105,18 @@ export class CountDeltas {
     return this;
   }
 
-  /** One delivery moved from one status to another. */
-  move(
-    d: CountedDelivery,
-    from: string,
-    to: string,
-    extra: { consentSkip?: boolean; deliveredAt?: number | null } = {},
-  ): this {
-    if (from === to) return this;
-    this.add(d, from, -1);
-    return this.add(d, to, 1, extra);
+  /** A delivery row counted in its status, with its consent skip and success time. */
+  addRow(row: CountedRow): this {
+    return this.add(row, row.status, 1, {
+      consentSkip: row.status === 'skipped' && row.last_error === 'consent',
+      deliveredAt: row.status === 'delivered' && row.final_at != null ? Number(row.final_at) : null,
+    });
+  }
+
+  /** A delivery row that was in status `from` and now is as it reads. */
+  move(row: CountedRow, from: string): this {
+    if (from === row.status) return this;
+    return this.add(row, from, -1).addRow(row);
   }
 
   /**

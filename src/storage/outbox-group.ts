@@ -226,23 +226,18 @@ function countsOf(group: OutboxGroup, rows: readonly number[]): CountDelta[] {
   const counts = new CountDeltas();
   const c = group.deliveries;
   for (const i of rows) {
-    counts.add(
-      {
-        org_id: c.org_id[i] as string,
-        domain_id: c.domain_id[i] as string,
-        destination_id: c.destination_id[i] as string,
-        destination_type: c.destination_type[i] as string,
-        created_at: c.created_at[i] as number,
-        sent_keys: c.sent_keys[i] as number | null,
-        match_score: c.match_score[i] as number | null,
-      },
-      c.status[i] as string,
-      1,
-      {
-        consentSkip: c.status[i] === 'skipped' && c.last_error[i] === 'consent',
-        deliveredAt: c.status[i] === 'delivered' ? (c.final_at[i] as number | null) : null,
-      },
-    );
+    counts.addRow({
+      org_id: c.org_id[i] as string,
+      domain_id: c.domain_id[i] as string,
+      destination_id: c.destination_id[i] as string,
+      destination_type: c.destination_type[i] as string,
+      created_at: c.created_at[i] as number,
+      sent_keys: c.sent_keys[i] as number | null,
+      match_score: c.match_score[i] as number | null,
+      status: c.status[i] as string,
+      last_error: c.last_error[i] as string | null,
+      final_at: c.final_at[i] as number | null,
+    });
   }
   return counts.list();
 }

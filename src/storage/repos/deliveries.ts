@@ -442,12 +442,7 @@ export async function countMoves(
   from: string,
 ): Promise<void> {
   const counts = new CountDeltas();
-  for (const row of rows) {
-    counts.move(row, row.from ?? from, row.status, {
-      consentSkip: row.status === 'skipped' && row.last_error === 'consent',
-      deliveredAt: row.status === 'delivered' && row.final_at !== null ? Number(row.final_at) : null,
-    });
-  }
+  for (const row of rows) counts.move(row, row.from ?? from);
   await addDeliveryCounts(db, counts.list());
 }
 

@@ -17,24 +17,12 @@ export async function addDeliveryCounts(db: DB, deltas: readonly CountDelta[]): 
 export async function countNewDeliveries(db: DB, deliveries: readonly NewDelivery[]): Promise<void> {
   const counts = new CountDeltas();
   for (const d of deliveries) {
-    const status = d.status ?? 'pending';
-    counts.add(
-      {
-        org_id: d.org_id,
-        domain_id: d.domain_id,
-        destination_id: d.destination_id,
-        destination_type: d.destination_type,
-        created_at: d.created_at,
-        sent_keys: d.sent_keys ?? null,
-        match_score: d.match_score ?? null,
-      },
-      status,
-      1,
-      {
-        consentSkip: status === 'skipped' && d.last_error === 'consent',
-        deliveredAt: status === 'delivered' ? (d.final_at ?? null) : null,
-      },
-    );
+    counts.addRow({
+      ...d,
+      status: d.status ?? 'pending',
+      sent_keys: d.sent_keys ?? null,
+      match_score: d.match_score ?? null,
+    });
   }
   await addDeliveryCounts(db, counts.list());
 }
