@@ -423,12 +423,20 @@ async function updateDeliveries(
 }
 
 /** What an UPDATE returns of each row it changed so the counters can move it (delivery-counts.ts). */
+export const COUNTED_COLUMNS = [
+  'org_id',
+  'domain_id',
+  'destination_id',
+  'destination_type',
+  'created_at',
+  'sent_keys',
+  'match_score',
+  'status',
+  'last_error',
+  'final_at',
+] as const;
 type MovedDelivery = CountedDelivery & { status: string; last_error: string | null; final_at: number | null };
-const COUNTED_RETURNING = sql.raw(
-  'deliveries.org_id, deliveries.domain_id, deliveries.destination_id, deliveries.destination_type, ' +
-    'deliveries.created_at, deliveries.sent_keys, deliveries.match_score, deliveries.status, ' +
-    'deliveries.last_error, deliveries.final_at',
-);
+const COUNTED_RETURNING = sql.join(COUNTED_COLUMNS.map((c) => sql.ref(`deliveries.${c}`)));
 
 /** Moves pending deliveries that reached a final status to that status's counter (one upsert a batch). */
 function countFinalOutcomes(db: DB, rows: readonly MovedDelivery[]): Promise<void> {
@@ -445,20 +453,6 @@ export async function countMoves(
   for (const row of rows) counts.move(row, row.from ?? from);
   await addDeliveryCounts(db, counts.list());
 }
-
-/** The columns of COUNTED_RETURNING, for Kysely's `returning`. */
-export const COUNTED_COLUMNS = [
-  'org_id',
-  'domain_id',
-  'destination_id',
-  'destination_type',
-  'created_at',
-  'sent_keys',
-  'match_score',
-  'status',
-  'last_error',
-  'final_at',
-] as const;
 
 /**
  * Erases the sealed personal data of the given events once none of their deliveries is pending. One
