@@ -16,9 +16,12 @@ import type { Plan } from '../src/lib/plans.js';
 import type { Mailer } from '../src/mail/mailer.js';
 import { type Role, type Service, startService } from '../src/main.js';
 import { validateAndSaveDestination } from '../src/management/domains/validate-and-save-destination.js';
+import type { DB } from '../src/storage/db.js';
+import { COUNTED_COLUMNS, countMoves } from '../src/storage/repos/deliveries.js';
+import { countNewDeliveries } from '../src/storage/repos/delivery-counts.js';
 import { createDomain } from '../src/storage/repos/domains.js';
 import { createOrg } from '../src/storage/repos/orgs.js';
-import type { Delivery, Domain, Org } from '../src/storage/schema.js';
+import type { Delivery, Domain, NewDelivery, Org } from '../src/storage/schema.js';
 
 export const dialect = process.env.TEST_DATABASE === 'postgres' ? 'postgres' : 'sqlite';
 export const pgUrl = process.env.TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
@@ -296,4 +299,41 @@ export async function createSession(
       origin: new URL(service.config.management.publicBaseUrl).origin,
     },
   };
+}
+
+/**
+ * Fixture rows written straight into `deliveries`, with their hourly counters: every writer keeps both
+ * (src/storage/delivery-counts.ts), so a fixture that stands in for a writer must too.
+ */
+export async function insertDeliveryRows(db: DB, rows: NewDelivery[]): Promise<void> {
+  await db.insertInto('deliveries').values(rows).execute();
+  await countNewDeliveries(db, rows);
+}
+
+/** Fixture: sets deliveries' status (and `set`), moving their counters as the writers do. */
+export async function setDeliveryStatus(
+  db: DB,
+  ids: string[],
+  status: string,
+  set: Partial<Omit<NewDelivery, 'status'>> = {},
+): Promise<void> {
+  if (ids.length === 0) return;
+  const before = await db.selectFrom('deliveries').select(COUNTED_COLUMNS).where('id', 'in', ids).execute();
+  const finalAt = set.final_at === undefined ? null : set.final_at;
+  await db
+    .updateTable('deliveries')
+    .set({ ...set, status })
+    .where('id', 'in', ids)
+    .execute();
+  await countMoves(
+    db,
+    before.map((row) => ({
+      ...row,
+      from: row.status,
+      status,
+      last_error: set.last_error ?? row.last_error,
+      final_at: finalAt,
+    })),
+    'pending',
+  );
 }

@@ -12,13 +12,16 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { openStorage, type Storage } from '../src/storage/db.js';
 import { migrateToLatest } from '../src/storage/migrate.js';
+import { deliveryCountsByBucket } from '../src/storage/repos/api-stats.js';
 import {
   dueDestinationIds,
   expireDeliveries,
   leaseBatch,
+  listDeliveries,
   releaseLeases,
 } from '../src/storage/repos/deliveries.js';
-import { retireDestinations } from '../src/storage/repos/domain-admin.js';
+import { countDestinationKeys } from '../src/storage/repos/diagnostics.js';
+import { destinationStats, retireDestinations } from '../src/storage/repos/domain-admin.js';
 import { replayOrgDeliveries } from '../src/storage/repos/event-log.js';
 import { dialect } from './harness.js';
 
@@ -43,13 +46,13 @@ describe('queue query plans (SQLite)', { skip: dialect !== 'sqlite' && 'SQLite p
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  /** The plans of the statements on `deliveries` that `action` ran. */
-  async function plansOf(action: () => Promise<unknown>): Promise<string[]> {
+  /** The plans of the statements on `deliveries` (or `table`) that `action` ran. */
+  async function plansOf(action: () => Promise<unknown>, table = /\bdeliveries\b/): Promise<string[]> {
     statements = [];
     await action();
     const sqlite = storage.sqlite!;
     return statements
-      .filter((s) => /\bdeliveries\b/.test(s) && !/^\s*insert/i.test(s))
+      .filter((s) => table.test(s) && !/^\s*insert/i.test(s))
       .map((s) => {
         const params = Array((s.match(/\?/g) ?? []).length).fill(null);
         const rows = sqlite.prepare(`explain query plan ${s}`).all(...params) as { detail: string }[];
@@ -86,5 +89,39 @@ describe('queue query plans (SQLite)', { skip: dialect !== 'sqlite' && 'SQLite p
       replayOrgDeliveries(storage.db, { filter: { orgId: 'org_x' }, now, retryHorizonMs: 1000 }),
     );
     assert.match(plans[0]!, /USING INDEX deliveries_org_replayable \(org_id=\? AND status=\?\)/);
+  });
+
+  test('no statement needs the statistics indexes migration 0013 dropped', async () => {
+    const indexes = storage
+      .sqlite!.prepare(`select name from sqlite_master where type = 'index' and tbl_name = 'deliveries'`)
+      .all() as { name: string }[];
+    const names = indexes.map((i) => i.name);
+    assert.ok(!names.includes('deliveries_org_created'), names.join(', '));
+    assert.ok(!names.includes('deliveries_destination_created'), names.join(', '));
+    // Statistics, destination health and diagnostics read the hourly counters, never the rows, by an index.
+    const range = { orgId: 'org_x', domainId: 'dom_x', from: now - 86_400_000, to: now };
+    const readers = [
+      () => deliveryCountsByBucket(storage.db, { ...range, bucketMs: 3_600_000 }),
+      () => deliveryCountsByBucket(storage.db, { ...range, domainId: null, bucketMs: 86_400_000 }),
+      () => destinationStats(storage.db, 'org_x', ['dst_x', 'dst_y'], now - 7 * 86_400_000),
+      () => countDestinationKeys(storage.db, range, [1, 2, 4]),
+    ];
+    for (const read of readers) {
+      assert.deepEqual(
+        await plansOf(read, /\b(from|join|update)\s+"?deliveries\b/i),
+        [],
+        'no statement on deliveries',
+      );
+      const plans = await plansOf(read, /\bdelivery_counts\b/);
+      assert.ok(plans.length > 0);
+      for (const plan of plans) {
+        assert.match(plan, /SEARCH delivery_counts USING (INDEX delivery_counts_org_hour|PRIMARY KEY)/);
+        assert.doesNotMatch(plan, /SCAN delivery_counts/);
+      }
+    }
+    // The operators' newest deliveries of an org walk its events' time index, not every delivery.
+    const list = await plansOf(() => listDeliveries(storage.db, { orgId: 'org_x', limit: 10 }));
+    assert.match(list[0]!, /SEARCH e USING INDEX events_org_received/);
+    assert.doesNotMatch(list[0]!, /SCAN d\b/);
   });
 });

@@ -12,6 +12,7 @@ import * as m0009 from './migrations/0009_webhooks_out.js';
 import * as m0010 from './migrations/0010_stores.js';
 import * as m0011 from './migrations/0011_pixel.js';
 import * as m0012 from './migrations/0012_retention.js';
+import * as m0013 from './migrations/0013_delivery_counts.js';
 
 // Migrations are compiled in (no directory scanning), so the built package and tests see the same list.
 const migrations: Record<string, Migration> = {
@@ -27,6 +28,7 @@ const migrations: Record<string, Migration> = {
   '0010_stores': m0010,
   '0011_pixel': m0011,
   '0012_retention': m0012,
+  '0013_delivery_counts': m0013,
 };
 
 const provider: MigrationProvider = {

@@ -11,6 +11,7 @@
  */
 
 import { dayOf } from '../lib/clock.js';
+import { type CountDelta, CountDeltas } from './delivery-counts.js';
 import type { BindValue } from './prepared.js';
 import type { UsageIncrement } from './repos/usage.js';
 import type { DeliveriesTable, EventsTable, NewDelivery, NewEvent } from './schema.js';
@@ -180,6 +181,8 @@ export interface GroupDecision {
   deliveryRows: number[];
   /** Usage to add, one increment per org of the group. */
   usage: UsageIncrement[];
+  /** The delivery counters to add to: one per destination, hour, status and carried identifiers. */
+  counts: CountDelta[];
 }
 
 /** Given the `event_pk`s whose claims won: the rows to write, each event's answer and the usage. */
@@ -211,5 +214,32 @@ export function decideGroup(group: OutboxGroup, won: ReadonlySet<string>): Group
       d += deliveries;
     }
   }
-  return { accepted, eventRows, deliveryRows, usage: [...usage.values()] };
+  return {
+    accepted,
+    eventRows,
+    deliveryRows,
+    usage: [...usage.values()],
+    counts: countsOf(group, deliveryRows),
+  };
+}
+
+/** The written deliveries, counted (a handful of counters for a whole group). */
+function countsOf(group: OutboxGroup, rows: readonly number[]): CountDelta[] {
+  const counts = new CountDeltas();
+  const c = group.deliveries;
+  for (const i of rows) {
+    counts.addRow({
+      org_id: c.org_id[i] as string,
+      domain_id: c.domain_id[i] as string,
+      destination_id: c.destination_id[i] as string,
+      destination_type: c.destination_type[i] as string,
+      created_at: c.created_at[i] as number,
+      sent_keys: c.sent_keys[i] as number | null,
+      match_score: c.match_score[i] as number | null,
+      status: c.status[i] as string,
+      last_error: c.last_error[i] as string | null,
+      final_at: c.final_at[i] as number | null,
+    });
+  }
+  return counts.list();
 }

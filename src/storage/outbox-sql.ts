@@ -1,11 +1,12 @@
 /**
- * The SQL of the SQLite outbox's four statements, built with Kysely and compiled on the main thread; the
+ * The SQL of the SQLite outbox's five statements, built with Kysely and compiled on the main thread; the
  * writer thread (src/storage/outbox-worker.ts) receives the text and prepares it (src/storage/outbox-sqlite.ts),
  * so the thread never loads Kysely.
  */
 import { DummyDriver, Kysely, SqliteAdapter, SqliteIntrospector, SqliteQueryCompiler, sql } from 'kysely';
 import { CLAIM_COLUMNS, DELIVERY_COLUMNS, EVENT_COLUMNS } from './outbox-group.js';
 import { compileStatement, param, type StatementText } from './prepared.js';
+import { countsUpsert } from './repos/delivery-counts.js';
 import type { Database } from './schema.js';
 
 export interface OutboxSql {
@@ -13,6 +14,7 @@ export interface OutboxSql {
   insertEvent: StatementText;
   insertDelivery: StatementText;
   addUsage: StatementText;
+  addCounts: StatementText;
 }
 
 // A row of placeholders (typed `never`: the values are sentinels, not the columns' types).
@@ -58,5 +60,6 @@ export function compileOutboxSql(): OutboxSql {
           }),
         ),
     ),
+    addCounts: compileStatement(countsUpsert(db, 'prepared')),
   };
 }

@@ -1,5 +1,5 @@
 /**
- * The outbox commit on SQLite: four statements built with Kysely (src/storage/outbox-sql.ts, on the main
+ * The outbox commit on SQLite: five statements built with Kysely (src/storage/outbox-sql.ts, on the main
  * thread) and prepared once on a raw better-sqlite3 handle (no build, compile or re-prepare per group), run
  * in one synchronous transaction. It runs in the
  * outbox's writer thread (src/storage/outbox-worker.ts), on the thread's own connection, so neither the
@@ -16,6 +16,7 @@ export interface OutboxStatements {
   insertEvent: PreparedStatement;
   insertDelivery: PreparedStatement;
   addUsage: PreparedStatement;
+  addCounts: PreparedStatement;
 }
 
 /** Prepares the outbox's statements, compiled by `compileOutboxSql` (src/storage/outbox-sql.ts), on `sqlite`. */
@@ -26,6 +27,7 @@ export function prepareOutboxStatements(sqlite: SqliteHandle, text: OutboxSql): 
     insertEvent: prepare(sqlite, text.insertEvent),
     insertDelivery: prepare(sqlite, text.insertDelivery),
     addUsage: prepare(sqlite, text.addUsage),
+    addCounts: prepare(sqlite, text.addCounts),
   };
 }
 
@@ -64,6 +66,7 @@ export function commitGroup(
         requests: inc.requests,
         events: inc.events,
       });
+    for (const delta of decision.counts) statements.addCounts.run(delta);
     if (options.testDelayMs) sleepSync(options.testDelayMs);
     return decision.accepted;
   });

@@ -410,6 +410,7 @@ export interface Database {
   touchpoints: TouchpointsTable;
   conversions: ConversionsTable;
   stats_daily: StatsDailyTable;
+  delivery_counts: DeliveryCountsTable;
 }
 
 export type Org = Selectable<OrgsTable>;
@@ -722,4 +723,24 @@ export interface StatsDailyTable {
   count: number;
   /** Purchases: the sum of their values; else 0. */
   value: number;
+}
+
+/** Hourly delivery counters (migration 0013, src/storage/delivery-counts.ts). */
+export interface DeliveryCountsTable {
+  destination_id: string;
+  /** Epoch ms of the UTC hour of the deliveries' created_at. */
+  hour: number;
+  status: string;
+  /** The deliveries' sent_keys; -1 for deliveries that did not record it. */
+  sent_keys: number;
+  org_id: string;
+  domain_id: string;
+  destination_type: string;
+  n: number;
+  /** Sum of the deliveries' match_score. */
+  score_sum: number;
+  /** Skipped for consent (status skipped only). */
+  consent_skips: number;
+  /** The latest final_at of a delivered one (status delivered only). */
+  last_delivered_at: number | null;
 }

@@ -15,6 +15,7 @@ import { startDnsServer, type TestDnsServer } from '../dns-server.js';
 import {
   createSession,
   createTenant,
+  insertDeliveryRows,
   proxyHeaders,
   purchaseEvent,
   startTestService,
@@ -432,17 +433,14 @@ describe('management API: domains and destinations', () => {
       updated_at: createdAt,
       final_at: status === 'pending' ? null : createdAt + 1000,
     });
-    await db
-      .insertInto('deliveries')
-      .values([
-        delivery('delivered', now - 3600_000),
-        delivery('delivered', now - 2 * 3600_000),
-        delivery('delivered', now - 3 * 3600_000),
-        delivery('failed', now - 4 * 3600_000),
-        delivery('pending', now - 60_000),
-        delivery('dead', now - 8 * 24 * 3600_000),
-      ])
-      .execute();
+    await insertDeliveryRows(db, [
+      delivery('delivered', now - 3600_000),
+      delivery('delivered', now - 2 * 3600_000),
+      delivery('delivered', now - 3 * 3600_000),
+      delivery('failed', now - 4 * 3600_000),
+      delivery('pending', now - 60_000),
+      delivery('dead', now - 8 * 24 * 3600_000),
+    ]);
 
     const res = await call(viewer, 'GET', `/v1/domains/${tenant.domain.id}/destinations`);
     assert.equal(res.status, 200, JSON.stringify(res.body));

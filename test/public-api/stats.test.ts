@@ -5,7 +5,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { storeFxRates } from '../../src/storage/repos/fx-rates.js';
-import { createTenant, ManualClock, startTestService, type Tenant, type TestService } from '../harness.js';
+import {
+  createTenant,
+  ManualClock,
+  setDeliveryStatus,
+  startTestService,
+  type Tenant,
+  type TestService,
+} from '../harness.js';
 import { apiEvent, bearer, createKey } from './helpers.js';
 
 const META = { pixelId: '1234567890', accessToken: 'EAAB-test-token-1234' };
@@ -90,7 +97,7 @@ describe('GET /api/v1/stats', () => {
     assert.equal(one.length, 6);
     assert.equal(two.length, 5);
     const set = async (ids: string[], status: string): Promise<void> => {
-      await db.updateTable('deliveries').set({ status }).where('id', 'in', ids).execute();
+      await setDeliveryStatus(db, ids, status);
     };
     await set(one.slice(0, 4), 'delivered');
     await set([one[4]!], 'failed');

@@ -1,7 +1,7 @@
 /** Rows for retention and erasure tests, written straight into the tables with chosen times. */
 import { randomBytes } from 'node:crypto';
 import type { Service } from '../../src/main.js';
-import type { Tenant } from '../harness.js';
+import { insertDeliveryRows, type Tenant } from '../harness.js';
 
 export const DAY = 24 * 3600_000;
 
@@ -51,32 +51,30 @@ export async function seedEvents(service: Service, tenant: Tenant, events: SeedE
         })),
       )
       .execute();
-    await db
-      .insertInto('deliveries')
-      .values(
-        chunk.map((e) => ({
-          id: `dlv_${e.id}`,
-          event_pk: e.id,
-          org_id: tenant.org.id,
-          domain_id: tenant.domain.id,
-          destination_id: destinationId,
-          destination_type: destinationType,
-          status: e.status,
-          attempts: 1,
-          // A pending one is not due for a year: it stays in the queue through the test.
-          next_attempt_at: e.status === 'pending' ? Date.now() + 365 * DAY : e.receivedAt,
-          lease_owner: null,
-          lease_expires_at: null,
-          event_time: Math.floor(e.receivedAt / 1000),
-          give_up_at: e.status === 'pending' ? Date.now() + 365 * DAY : e.receivedAt + DAY,
-          last_status_code: null,
-          last_error: null,
-          created_at: e.receivedAt,
-          updated_at: e.receivedAt,
-          final_at: e.status === 'pending' ? null : e.receivedAt,
-        })),
-      )
-      .execute();
+    await insertDeliveryRows(
+      db,
+      chunk.map((e) => ({
+        id: `dlv_${e.id}`,
+        event_pk: e.id,
+        org_id: tenant.org.id,
+        domain_id: tenant.domain.id,
+        destination_id: destinationId,
+        destination_type: destinationType,
+        status: e.status,
+        attempts: 1,
+        // A pending one is not due for a year: it stays in the queue through the test.
+        next_attempt_at: e.status === 'pending' ? Date.now() + 365 * DAY : e.receivedAt,
+        lease_owner: null,
+        lease_expires_at: null,
+        event_time: Math.floor(e.receivedAt / 1000),
+        give_up_at: e.status === 'pending' ? Date.now() + 365 * DAY : e.receivedAt + DAY,
+        last_status_code: null,
+        last_error: null,
+        created_at: e.receivedAt,
+        updated_at: e.receivedAt,
+        final_at: e.status === 'pending' ? null : e.receivedAt,
+      })),
+    );
     await db
       .insertInto('delivery_attempts')
       .values(

@@ -5,6 +5,7 @@
  */
 import { type RawBuilder, sql } from 'kysely';
 import type { DB, Dialect } from '../db.js';
+import { hourOf } from '../delivery-counts.js';
 
 export interface StatsScope {
   orgId: string;
@@ -15,7 +16,7 @@ export interface StatsScope {
   bucketMs: number;
 }
 
-function bucketOf(column: 'received_at' | 'created_at', bucketMs: number): RawBuilder<number> {
+function bucketOf(column: 'received_at', bucketMs: number): RawBuilder<number> {
   // Integer arithmetic on epoch milliseconds: the same result on SQLite and PostgreSQL, and UTC by nature.
   return sql<number>`(${sql.ref(column)} - (${sql.ref(column)} % ${sql.lit(bucketMs)}))`;
 }
@@ -164,19 +165,27 @@ export async function purchaseValueByBucket(
   );
 }
 
+/**
+ * Deliveries per bucket, destination type and status, from the hourly counters (a delivery counts in the hour
+ * of its created_at, so any hour- or day-aligned range answers exactly as the rows did), plus what retention
+ * rolled up into `stats_daily` before the counters existed.
+ */
 export async function deliveryCountsByBucket(
   db: DB,
   scope: StatsScope,
 ): Promise<Array<{ bucket: number; type: string; status: string; count: number }>> {
-  const bucket = bucketOf('created_at', scope.bucketMs);
+  const bucket = sql<number>`(hour - (hour % ${sql.lit(scope.bucketMs)}))`;
   let query = db
-    .selectFrom('deliveries')
-    .select([bucket.as('bucket'), 'destination_type', 'status', (eb) => eb.fn.countAll<number>().as('n')])
+    .selectFrom('delivery_counts')
+    .select([bucket.as('bucket'), 'destination_type', 'status', (eb) => eb.fn.sum<number>('n').as('n')])
     .where('org_id', '=', scope.orgId)
-    .where('created_at', '>=', scope.from)
-    .where('created_at', '<', scope.to);
+    .where('hour', '>=', hourOf(scope.from))
+    .where('hour', '<', scope.to);
   if (scope.domainId) query = query.where('domain_id', '=', scope.domainId);
-  const rows = await query.groupBy([bucket, 'destination_type', 'status']).execute();
+  const rows = await query
+    .groupBy([bucket, 'destination_type', 'status'])
+    .having((eb) => eb.fn.sum('n'), '>', 0)
+    .execute();
   const raw = rows.map((r) => ({
     bucket: Number(r.bucket),
     type: r.destination_type,

@@ -7,7 +7,9 @@
 import { type ExpressionBuilder, type Selectable, sql } from 'kysely';
 import { newId } from '../../lib/ids.js';
 import type { DB, Dialect } from '../db.js';
+import { CountDeltas, type CountedDelivery } from '../delivery-counts.js';
 import type { Database, Delivery, DeliveryAttempt, EventRow } from '../schema.js';
+import { addDeliveryCounts } from './delivery-counts.js';
 import { enqueueWebhookEvents, type WebhookFanout } from './webhooks.js';
 
 export const FINAL_STATUSES = ['delivered', 'failed', 'skipped', 'dead'] as const;
@@ -389,14 +391,14 @@ async function updateDeliveries(
     updated_at = ${now},
     final_at = case when v.final = 1 then cast(${now} as bigint) else null end`;
   if (dialect === 'postgres') {
-    await sql`
+    const moved = await sql<MovedDelivery>`
       update deliveries set ${set}
       from unnest(${ids}::text[], ${statuses}::text[], ${attempted}::int[], ${nexts}::int8[],
                   ${codes}::int[], ${messages}::text[], ${finals}::int[])
         as v(id, status, attempted, next_attempt_at, status_code, message, final)
-      where deliveries.id = v.id and deliveries.lease_owner = ${owner} and deliveries.status = 'pending'`.execute(
-      db,
-    );
+      where deliveries.id = v.id and deliveries.lease_owner = ${owner} and deliveries.status = 'pending'
+      returning ${COUNTED_RETURNING}`.execute(db);
+    await countFinalOutcomes(db, moved.rows);
     return;
   }
   const rows = ids.map((id, i) => [
@@ -409,15 +411,47 @@ async function updateDeliveries(
     finals[i],
   ]);
   // `+lease_owner`, `+status`: the join on the primary key drives the statement, not the status index.
-  await sql`
+  const moved = await sql<MovedDelivery>`
     update deliveries set ${set}
     from (select value ->> 0 as id, value ->> 1 as status, value ->> 2 as attempted,
                  value ->> 3 as next_attempt_at, value ->> 4 as status_code, value ->> 5 as message,
                  value ->> 6 as final
           from json_each(${JSON.stringify(rows)})) as v
-    where deliveries.id = v.id and +deliveries.lease_owner = ${owner} and +deliveries.status = 'pending'`.execute(
-    db,
-  );
+    where deliveries.id = v.id and +deliveries.lease_owner = ${owner} and +deliveries.status = 'pending'
+    returning ${COUNTED_RETURNING}`.execute(db);
+  await countFinalOutcomes(db, moved.rows);
+}
+
+/** What an UPDATE returns of each row it changed so the counters can move it (delivery-counts.ts). */
+export const COUNTED_COLUMNS = [
+  'org_id',
+  'domain_id',
+  'destination_id',
+  'destination_type',
+  'created_at',
+  'sent_keys',
+  'match_score',
+  'status',
+  'last_error',
+  'final_at',
+] as const;
+type MovedDelivery = CountedDelivery & { status: string; last_error: string | null; final_at: number | null };
+const COUNTED_RETURNING = sql.join(COUNTED_COLUMNS.map((c) => sql.ref(`deliveries.${c}`)));
+
+/** Moves pending deliveries that reached a final status to that status's counter (one upsert a batch). */
+function countFinalOutcomes(db: DB, rows: readonly MovedDelivery[]): Promise<void> {
+  return countMoves(db, rows, 'pending');
+}
+
+/** Moves `rows`, which were in status `from` (or in each row's `from`), to the status they now have. */
+export async function countMoves(
+  db: DB,
+  rows: readonly (MovedDelivery & { from?: string })[],
+  from: string,
+): Promise<void> {
+  const counts = new CountDeltas();
+  for (const row of rows) counts.move(row, row.from ?? from);
+  await addDeliveryCounts(db, counts.list());
 }
 
 /**
@@ -475,9 +509,10 @@ export async function expireDeliveries(
       .where('status', '=', PENDING)
       .where('give_up_at', '<=', now)
       .where((eb) => eb.or([eb('lease_expires_at', 'is', null), eb('lease_expires_at', '<=', now)]))
-      .returning(['id', 'event_pk', 'attempts', 'org_id', 'destination_id'])
+      .returning(['id', 'event_pk', 'attempts', ...COUNTED_COLUMNS])
       .execute();
     if (expired.length === 0) return 0;
+    await countMoves(trx, expired, 'pending');
     if (onExpired) await onExpired(trx, expired);
     for (let i = 0; i < expired.length; i += 400) {
       await trx
@@ -525,15 +560,21 @@ export interface DeliveryListFilter {
   limit?: number;
 }
 
+/**
+ * The newest deliveries (operators' `deliveries list`). Driven by the events' `(org_id | domain_id,
+ * received_at)` indexes, newest first (a delivery's created_at is its event's arrival): `deliveries` keeps
+ * no index by time since the hourly counters replaced its statistics indexes (migration 0013).
+ */
 export async function listDeliveries(db: DB, filter: DeliveryListFilter): Promise<Delivery[]> {
   let query = db
-    .selectFrom('deliveries')
-    .selectAll()
-    .orderBy('created_at', 'desc')
+    .selectFrom('events as e')
+    .innerJoin('deliveries as d', 'd.event_pk', 'e.id')
+    .selectAll('d')
+    .orderBy('e.received_at', 'desc')
     .limit(filter.limit ?? 100);
-  if (filter.status) query = query.where('status', '=', filter.status);
-  if (filter.orgId) query = query.where('org_id', '=', filter.orgId);
-  if (filter.domainId) query = query.where('domain_id', '=', filter.domainId);
+  if (filter.status) query = query.where('d.status', '=', filter.status);
+  if (filter.orgId) query = query.where('e.org_id', '=', filter.orgId);
+  if (filter.domainId) query = query.where('e.domain_id', '=', filter.domainId);
   return query.execute();
 }
 

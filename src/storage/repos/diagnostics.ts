@@ -4,6 +4,7 @@
  */
 import { type Expression, type SqlBool, sql } from 'kysely';
 import type { DB } from '../db.js';
+import { hourOf, UNMEASURED } from '../delivery-counts.js';
 import { dedupName } from '../outbox-group.js';
 
 /** Sources whose events come from the shopper's browser; the others come from the shop's servers. */
@@ -132,28 +133,38 @@ export interface DestinationKeyCounts {
   skippedForConsent: number;
 }
 
-/** Per destination of the domain: how many of its deliveries in the range carried each identifier. */
+/**
+ * Per destination of the domain: how many of its deliveries in the range carried each identifier, from the
+ * hourly counters (a delivery counts in the hour of its created_at: the range runs from the start of the
+ * hour of `from` to `to`).
+ */
 export async function countDestinationKeys(
   db: DB,
   range: DiagnosticsRange,
   bits: readonly number[],
 ): Promise<DestinationKeyCounts[]> {
+  const measured = sql<boolean>`sent_keys <> ${sql.lit(UNMEASURED)}`;
+  const sumWhen = (condition: ReturnType<typeof sql<boolean>>) =>
+    sql<number>`sum(case when ${condition} then n else 0 end)`;
   const rows = await db
-    .selectFrom('deliveries')
-    .select((eb) => [
+    .selectFrom('delivery_counts')
+    .select([
       'destination_id',
       'destination_type',
-      sql<number>`count(*)`.as('deliveries'),
-      sql<number>`count(sent_keys)`.as('measured'),
-      sql<number | null>`avg(match_score)`.as('mean_score'),
-      count(eb.and([eb('status', '=', 'skipped'), eb('last_error', '=', 'consent')])).as('consent_skips'),
-      ...bits.map((bit) => count(sql<boolean>`(sent_keys & ${sql.lit(bit)}) <> 0`).as(`bit_${bit}`)),
+      sql<number>`sum(n)`.as('deliveries'),
+      sumWhen(measured).as('measured'),
+      sql<number>`sum(score_sum)`.as('score_sum'),
+      sql<number>`sum(consent_skips)`.as('consent_skips'),
+      ...bits.map((bit) =>
+        sumWhen(sql<boolean>`${measured} and (sent_keys & ${sql.lit(bit)}) <> 0`).as(`bit_${bit}`),
+      ),
     ])
     .where('org_id', '=', range.orgId)
     .$if(range.domainId !== undefined, (q) => q.where('domain_id', '=', range.domainId!))
-    .where('created_at', '>=', range.from)
-    .where('created_at', '<', range.to)
+    .where('hour', '>=', hourOf(range.from))
+    .where('hour', '<', range.to)
     .groupBy(['destination_id', 'destination_type'])
+    .having(sql`sum(n)`, '>', 0)
     .orderBy('destination_type')
     .execute();
   return rows.map((row) => {
@@ -165,7 +176,8 @@ export async function countDestinationKeys(
       deliveries: n('deliveries'),
       measured: n('measured'),
       withKey: Object.fromEntries(bits.map((bit) => [bit, n(`bit_${bit}`)])),
-      meanScore: row.mean_score === null ? null : Number(row.mean_score),
+      // A delivery records its score with what it carries: the measured ones are the scored ones.
+      meanScore: n('measured') === 0 ? null : n('score_sum') / n('measured'),
       skippedForConsent: n('consent_skips'),
     };
   });

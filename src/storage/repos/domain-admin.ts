@@ -7,8 +7,9 @@ import { sql } from 'kysely';
 import { randomHexToken, type Sealer, sha256Hex } from '../../lib/crypto.js';
 import { newId } from '../../lib/ids.js';
 import type { DB, Dialect } from '../db.js';
+import { hourOf } from '../delivery-counts.js';
 import type { DestinationRow, Domain } from '../schema.js';
-import { erasePersonalData, PENDING } from './deliveries.js';
+import { COUNTED_COLUMNS, countMoves, erasePersonalData, PENDING } from './deliveries.js';
 import { saveDestination } from './destinations.js';
 
 export const ROUTING_STATUSES = ['active', 'pending_dns', 'disabled', 'deleted'] as const;
@@ -150,7 +151,7 @@ export async function retireDestinations(
       .execute();
     if (rows.length === 0) break;
     const ids = rows.map((r) => r.id);
-    await db
+    const retired = await db
       .updateTable('deliveries')
       .set({
         status: 'failed',
@@ -162,7 +163,9 @@ export async function retireDestinations(
       })
       .where('id', 'in', ids)
       .where('status', '=', 'pending')
+      .returning(COUNTED_COLUMNS)
       .execute();
+    await countMoves(db, retired, 'pending');
     await db
       .insertInto('delivery_attempts')
       .values(
@@ -381,13 +384,16 @@ export async function setDestinationEnabled(
 }
 
 export interface DestinationStats {
-  /** Deliveries created in the window, by status. */
+  /** Deliveries created in the window (from the start of the hour of `since`), by status. */
   counts: Record<'pending' | 'delivered' | 'failed' | 'skipped' | 'dead', number>;
   /** When the last delivery of this destination succeeded (any time, not only in the window). */
   lastDeliveredAt: number | null;
 }
 
-/** Delivery counts per destination since `since`, and each destination's last successful delivery. */
+/**
+ * Delivery counts per destination since the hour of `since` (the hourly counters: up to an hour more than the
+ * window), and each destination's last successful delivery. One query over the counters' primary key.
+ */
 export async function destinationStats(
   db: DB,
   orgId: string,
@@ -402,31 +408,26 @@ export async function destinationStats(
       lastDeliveredAt: null,
     });
   }
-  const counts = await db
-    .selectFrom('deliveries')
-    .select((eb) => ['destination_id', 'status', eb.fn.countAll<number>().as('n')])
+  const from = hourOf(since);
+  const rows = await db
+    .selectFrom('delivery_counts')
+    .select((eb) => [
+      'destination_id',
+      'status',
+      eb.fn.sum<number>(sql<number>`case when hour >= ${from} then n else 0 end`).as('n'),
+      eb.fn.max('last_delivered_at').as('at'),
+    ])
     .where('org_id', '=', orgId)
     .where('destination_id', 'in', destinationIds)
-    .where('created_at', '>=', since)
     .groupBy(['destination_id', 'status'])
     .execute();
-  for (const row of counts) {
+  for (const row of rows) {
     const stats = out.get(row.destination_id);
-    if (stats && row.status in stats.counts) {
+    if (!stats) continue;
+    if (row.status in stats.counts) {
       stats.counts[row.status as keyof DestinationStats['counts']] = Number(row.n);
     }
-  }
-  const last = await db
-    .selectFrom('deliveries')
-    .select((eb) => ['destination_id', eb.fn.max('final_at').as('at')])
-    .where('org_id', '=', orgId)
-    .where('destination_id', 'in', destinationIds)
-    .where('status', '=', 'delivered')
-    .groupBy('destination_id')
-    .execute();
-  for (const row of last) {
-    const stats = out.get(row.destination_id);
-    if (stats && row.at !== null) stats.lastDeliveredAt = Number(row.at);
+    if (row.status === 'delivered' && row.at !== null) stats.lastDeliveredAt = Number(row.at);
   }
   return out;
 }

@@ -8,7 +8,7 @@ import { type Expression, type ExpressionBuilder, type SqlBool, sql } from 'kyse
 import type { DB } from '../db.js';
 import { canRebuildEvent } from '../event-rebuild.js';
 import type { Database, Delivery, DeliveryAttempt, EventsTable } from '../schema.js';
-import { type DeliveryStatus, withDeliveredAttempt } from './deliveries.js';
+import { COUNTED_COLUMNS, countMoves, type DeliveryStatus, withDeliveredAttempt } from './deliveries.js';
 
 export interface EventLogFilter {
   orgId: string;
@@ -263,23 +263,28 @@ export async function replayOrgDeliveries(
     .map((r) => r.id);
   let replayed = 0;
   for (let i = 0; i < replayable.length; i += CHUNK) {
-    const result = await db
-      .updateTable('deliveries')
-      .set({
-        status: 'pending',
-        next_attempt_at: input.now,
-        give_up_at: input.now + input.retryHorizonMs,
-        final_at: null,
-        lease_owner: null,
-        lease_expires_at: null,
-        updated_at: input.now,
-      })
-      .where('id', 'in', replayable.slice(i, i + CHUNK))
-      .where('org_id', '=', filter.orgId)
-      // A concurrent replay of the same rows counts them once.
-      .where('status', 'in', statuses)
-      .executeTakeFirst();
-    replayed += Number(result.numUpdatedRows);
+    // One statement per former status, so the counters know which one each row leaves.
+    for (const status of statuses) {
+      const moved = await db
+        .updateTable('deliveries')
+        .set({
+          status: 'pending',
+          next_attempt_at: input.now,
+          give_up_at: input.now + input.retryHorizonMs,
+          final_at: null,
+          lease_owner: null,
+          lease_expires_at: null,
+          updated_at: input.now,
+        })
+        .where('id', 'in', replayable.slice(i, i + CHUNK))
+        .where('org_id', '=', filter.orgId)
+        // A concurrent replay of the same rows counts them once.
+        .where('status', '=', status)
+        .returning(COUNTED_COLUMNS)
+        .execute();
+      await countMoves(db, moved, status);
+      replayed += moved.length;
+    }
   }
   return { matched: rows.length, replayed, unavailable: rows.length - replayable.length };
 }

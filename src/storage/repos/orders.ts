@@ -6,6 +6,7 @@
 import type { Selectable } from 'kysely';
 import type { DB, Dialect } from '../db.js';
 import type { NewDelivery, NewEvent, OrderRow, ShopStoreAccessTable, ShopWebhookRow } from '../schema.js';
+import { countNewDeliveries } from './delivery-counts.js';
 
 export interface ShopWebhookSecretRow {
   domain_id: string;
@@ -458,8 +459,10 @@ export async function insertBackfillEvent(
 ): Promise<void> {
   await db.transaction().execute(async (trx) => {
     await trx.insertInto('events').values(prepared.event).execute();
-    if (prepared.deliveries.length > 0)
+    if (prepared.deliveries.length > 0) {
       await trx.insertInto('deliveries').values(prepared.deliveries).execute();
+      await countNewDeliveries(trx, prepared.deliveries);
+    }
   });
 }
 

@@ -24,6 +24,7 @@ import {
 import { OutboxThread } from '../outbox-thread.js';
 import type { BindValue } from '../prepared.js';
 import { PENDING } from './deliveries.js';
+import { addDeliveryCounts } from './delivery-counts.js';
 import { addUsage } from './usage.js';
 
 export interface Outbox {
@@ -206,6 +207,7 @@ async function commitPostgres(trx: DB, group: OutboxGroup): Promise<Uint8Array> 
       .execute();
   }
   await addUsage(trx, decision.usage);
+  await addDeliveryCounts(trx, decision.counts);
   return decision.accepted;
 }
 

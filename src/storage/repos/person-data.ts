@@ -4,7 +4,7 @@
  */
 import { type RawBuilder, sql } from 'kysely';
 import type { DB, Dialect } from '../db.js';
-import { PENDING } from './deliveries.js';
+import { COUNTED_COLUMNS, countMoves, PENDING } from './deliveries.js';
 
 function idIn(dialect: Dialect, column: string, ids: readonly string[]): RawBuilder<boolean> {
   return dialect === 'postgres'
@@ -92,7 +92,9 @@ export async function rowsMentioning(
       : entry.org
         ? orgScope(orgId, entry.org)
         : entry.table === 'delivery_attempts'
-          ? sql`delivery_id in (select id from deliveries where org_id = ${orgId})`
+          ? // Through the org's events (indexed by org), since deliveries have no index by org (migration 0013).
+            sql`delivery_id in (select d.id from events e join deliveries d on d.event_pk = e.id
+              where e.org_id = ${orgId})`
           : sql`endpoint_id in (select id from webhook_endpoints where org_id = ${orgId})`;
   const result = await sql<{ id: string }>`select ${sql.ref(entry.key)} as id from ${sql.table(entry.table)}
     where (${matches}) and ${scope}`.execute(db);
@@ -150,13 +152,15 @@ export async function eraseEventSeals(
       })
       .where(idIn(dialect, 'event_pk', ids))
       .where('status', '=', PENDING)
-      .executeTakeFirst();
+      .returning(COUNTED_COLUMNS)
+      .execute();
+    await countMoves(trx, deliveries, 'pending');
     const events = await trx
       .updateTable('events')
       .set({ pii_sealed: null, pii_erased_at: now })
       .where(idIn(dialect, 'id', ids))
       .executeTakeFirst();
-    return { events: Number(events.numUpdatedRows), deliveries: Number(deliveries.numUpdatedRows) };
+    return { events: Number(events.numUpdatedRows), deliveries: deliveries.length };
   });
 }
 

@@ -58,8 +58,8 @@ export interface EventDeletion {
 }
 
 /**
- * Deletes the given events with their deliveries and attempts, in one transaction that first adds them to
- * the daily aggregates (`stats_daily`), so statistics never count a row twice or lose it. An event that got
+ * Deletes the given events with their deliveries and attempts, in one transaction that first adds the
+ * events to the daily aggregates (`stats_daily`), so statistics never count a row twice or lose it. An event that got
  * a pending delivery since it was picked (a replay) is left alone.
  */
 export async function deleteEventsRolledUp(
@@ -102,11 +102,8 @@ export async function deleteEventsRolledUp(
       from events where ${idIn(dialect, 'id', ids)} and event_name = 'Purchase' and custom_data is not null
       group by org_id, domain_id, ${day('received_at')}, coalesce(${currency}, '')
       ${upsert}`.execute(trx);
-    await sql`insert into stats_daily (org_id, domain_id, day_start, kind, name, detail, count, value)
-      select org_id, domain_id, ${day('created_at')}, 'delivery', destination_type, status, count(*), 0
-      from deliveries where ${idIn(dialect, 'event_pk', ids)}
-      group by org_id, domain_id, ${day('created_at')}, destination_type, status
-      ${upsert}`.execute(trx);
+    // Deliveries need no roll-up: the hourly counters (`delivery_counts`) already hold them and are never
+    // reduced by a deletion. (`stats_daily` kind `delivery` holds only what was deleted before migration 0013.)
     const attempts = await trx
       .deleteFrom('delivery_attempts')
       .where('delivery_id', 'in', (eb) =>
