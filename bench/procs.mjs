@@ -148,10 +148,16 @@ const TICKS = (() => {
   }
 })();
 
-/** CPU seconds (user + system) a process has used so far, or null once it is gone. */
-export function cpuSecondsOf(pid) {
+/**
+ * CPU seconds (user + system) a process has used so far, or null once it is gone. With `thread`, that one
+ * thread's (a Linux task id; the main thread's is the pid).
+ */
+export function cpuSecondsOf(pid, thread) {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const stat = readFileSync(
+      thread === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${thread}/stat`,
+      'utf8',
+    );
     // Fields after the ")" of the command name; utime and stime are fields 14 and 15 overall.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     return (Number(fields[11]) + Number(fields[12])) / TICKS;
@@ -172,10 +178,13 @@ export function sampleProcess(pid, intervalMs = 100) {
   const take = () => {
     const mem = memoryOf(pid);
     const cpu = cpuSecondsOf(pid);
-    if (!mem || cpu === null) return;
+    // The main thread alone (the event loop): the rest is the SQLite writer thread, V8's GC and compiler
+    // helpers and libuv's pool, which a CPU profile of the main thread does not show.
+    const mainCpu = cpuSecondsOf(pid, pid);
+    if (!mem || cpu === null || mainCpu === null) return;
     last = mem;
     maxRss = Math.max(maxRss, mem.rss);
-    samples.push({ t: performance.now(), cpu });
+    samples.push({ t: performance.now(), cpu, mainCpu });
   };
   take();
   const timer = setInterval(take, intervalMs);
@@ -188,15 +197,18 @@ export function sampleProcess(pid, intervalMs = 100) {
       return {
         maxSampledRssBytes: Math.max(maxRss, mem?.rss ?? 0),
         peakRssBytes: mem?.hwm ?? maxRss,
-        /** CPU cores used between two performance.now() times (1.0 = one core busy throughout). */
-        cpuCoresBetween(t0, t1) {
+        /**
+         * CPU cores used between two performance.now() times (1.0 = one core busy throughout); `of`: 'cpu'
+         * for the whole process, 'mainCpu' for its main thread.
+         */
+        cpuCoresBetween(t0, t1, of = 'cpu') {
           const at = (t) => {
             let i = samples.findIndex((s) => s.t >= t);
             if (i < 0) i = samples.length - 1;
-            if (i === 0) return samples[0].cpu;
+            if (i === 0) return samples[0][of];
             const a = samples[i - 1];
             const b = samples[i];
-            return a.cpu + ((b.cpu - a.cpu) * (t - a.t)) / Math.max(b.t - a.t, 1e-9);
+            return a[of] + ((b[of] - a[of]) * (t - a.t)) / Math.max(b.t - a.t, 1e-9);
           };
           return samples.length < 2 || t1 <= t0 ? null : (at(t1) - at(t0)) / ((t1 - t0) / 1000);
         },

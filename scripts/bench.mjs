@@ -348,11 +348,27 @@ async function measure({ server, url, headers, eventsPerRequest, tag, tenant }) 
   });
   const otherCpu = contention.stop(await dbPids(tenant));
   const mem = sampler.stop();
-  return { load, mem, serverCpu: mem.cpuCoresBetween(load.firstAt, load.lastAt), otherCpu, prefix };
+  return {
+    load,
+    mem,
+    serverCpu: mem.cpuCoresBetween(load.firstAt, load.lastAt),
+    serverMainCpu: mem.cpuCoresBetween(load.firstAt, load.lastAt, 'mainCpu'),
+    otherCpu,
+    prefix,
+  };
+}
+
+/**
+ * Microseconds of server CPU per event (whole process, and its main thread): less disturbed by other load
+ * on the machine than events/s, so the figure to compare two builds by when the host is noisy.
+ */
+function cpuPerEvent(cores, eventsPerSec) {
+  return cores === null || cores === undefined || !eventsPerSec ? null : (cores * 1e6) / eventsPerSec;
 }
 
 function summarize(name, label, eventsPerRequest, measured) {
-  const { load, mem, serverCpu, otherCpu } = measured;
+  const { load, mem, serverCpu, serverMainCpu, otherCpu } = measured;
+  const eventsPerSec = load.reqPerSec * eventsPerRequest;
   return {
     name,
     label,
@@ -365,11 +381,14 @@ function summarize(name, label, eventsPerRequest, measured) {
     socketErrors: load.errors,
     timeouts: load.timeouts,
     reqPerSec: load.reqPerSec,
-    eventsPerSec: load.reqPerSec * eventsPerRequest,
+    eventsPerSec,
     latencyMs: load.latencyMs,
     peakRssBytes: mem.peakRssBytes,
     maxSampledRssBytes: mem.maxSampledRssBytes,
     serverCpuCores: serverCpu,
+    serverMainThreadCpuCores: serverMainCpu,
+    serverCpuMicrosPerEvent: cpuPerEvent(serverCpu, eventsPerSec),
+    serverMainThreadCpuMicrosPerEvent: cpuPerEvent(serverMainCpu, eventsPerSec),
     generatorCpuCores: load.generatorCpu,
     otherProcessesCpuCores: otherCpu,
   };
@@ -381,6 +400,12 @@ function logPhase(result) {
       `p99 ${fmt(result.latencyMs?.p99, 1)} ms, peak RSS ${fmt(mb(result.peakRssBytes), 1)} MB, ` +
       `server CPU ${fmt((result.serverCpuCores ?? 0) * 100)} %, generator CPU ${fmt((result.generatorCpuCores ?? 0) * 100)} %`,
   );
+  if (result.serverCpuMicrosPerEvent !== null && result.serverCpuMicrosPerEvent !== undefined) {
+    log(
+      `    server CPU per event ${fmt(result.serverCpuMicrosPerEvent)} µs, of which the main thread ${fmt(result.serverMainThreadCpuMicrosPerEvent)} µs ` +
+        '(the rest: the SQLite writer thread, GC and compiler helpers, libuv)',
+    );
+  }
   if ((result.otherProcessesCpuCores ?? 0) > CONTENTION_WARN_CORES) {
     log(
       `    !! other processes used ${fmt(result.otherProcessesCpuCores * 100)} % of a core meanwhile: this phase was disturbed`,
@@ -704,6 +729,7 @@ async function drainWith(
     const readyAt = Math.max(...nodes.map((n) => n.readyAt));
     const pids = nodes.map((n) => n.server.pid);
     const cpuAtReady = pids.map((pid) => cpuSecondsOf(pid));
+    const mainCpuAtReady = pids.map((pid) => cpuSecondsOf(pid, pid));
     const memories = pids.map((pid) => sampleProcess(pid));
     const contention = watchContention([...pids, fake.proc.pid, ...(await dbPids(tenant))]);
     let outcome;
@@ -716,6 +742,10 @@ async function drainWith(
       // The peak of the largest process: what each node must be given, whatever the number of nodes.
       outcome.mem = mems.reduce((a, b) => (b.peakRssBytes > a.peakRssBytes ? b : a));
       outcome.serverCpuSeconds = pids.reduce((sum, pid, i) => sum + cpuSecondsOf(pid) - cpuAtReady[i], 0);
+      outcome.serverMainCpuSeconds = pids.reduce(
+        (sum, pid, i) => sum + cpuSecondsOf(pid, pid) - mainCpuAtReady[i],
+        0,
+      );
       await Promise.all(nodes.map((n) => n.server.stop()));
     }
     const { counts, lastAt, mem } = outcome;
@@ -738,6 +768,8 @@ async function drainWith(
       peakRssBytes: mem.peakRssBytes,
       maxSampledRssBytes: mem.maxSampledRssBytes,
       serverCpuCores: outcome.serverCpuSeconds / seconds,
+      serverCpuMicrosPerEvent: (outcome.serverCpuSeconds * 1e6) / queued,
+      serverMainThreadCpuMicrosPerEvent: (outcome.serverMainCpuSeconds * 1e6) / queued,
       otherProcessesCpuCores: outcome.otherCpu,
       ...disk,
     };
@@ -751,7 +783,8 @@ async function drainWith(
     log(
       `    ${fmt(result.eventsPerSec)} events/s (${fmt(seconds, 2)} s from worker ready to last outcome; ` +
         `${fmt(result.secondsFromProcessStart, 2)} s from process start), ${stats.requests} requests to the fake, ` +
-        `peak RSS ${fmt(mb(result.peakRssBytes), 1)} MB, server CPU ${fmt(result.serverCpuCores * 100)} %`,
+        `peak RSS ${fmt(mb(result.peakRssBytes), 1)} MB, server CPU ${fmt(result.serverCpuCores * 100)} %, ` +
+        `${fmt(result.serverCpuMicrosPerEvent)} µs of CPU per event (main thread ${fmt(result.serverMainThreadCpuMicrosPerEvent)} µs)`,
     );
     if ((result.otherProcessesCpuCores ?? 0) > CONTENTION_WARN_CORES) {
       log(
@@ -1030,6 +1063,9 @@ function printTable(results) {
       fmt(mb(r.peakRssBytes), 1),
       r.bytesPerEvent !== undefined ? fmt(r.bytesPerEvent) : '—',
       r.serverCpuCores !== undefined && r.serverCpuCores !== null ? `${fmt(r.serverCpuCores * 100)} %` : '—',
+      r.serverCpuMicrosPerEvent !== undefined && r.serverCpuMicrosPerEvent !== null
+        ? `${fmt(r.serverCpuMicrosPerEvent)} (${fmt(r.serverMainThreadCpuMicrosPerEvent)})`
+        : '—',
       r.ratiosTo ? { baseline1: '(1a)', baseline50: '(1b)' }[r.ratiosTo.ceiling] : '—',
       times(r.ratiosTo?.reqPerSec),
       times(r.ratiosTo?.eventsPerSec),
@@ -1046,6 +1082,7 @@ function printTable(results) {
     'peak RSS MB',
     'bytes/event',
     'server CPU',
+    'CPU µs/event (main)',
     'vs',
     'req/s ratio',
     'events/s ratio',
@@ -1061,6 +1098,10 @@ function printTable(results) {
   for (const row of rows) log(line(row));
   log(
     'Ratios are to the bare ceiling of this run with the same body ("vs"); the drain’s RSS is compared with (1a).',
+  );
+  log(
+    'CPU µs/event: the server process’s CPU time per event, and in brackets its main thread’s; it moves less than ' +
+      'events/s when other work shares the machine, so compare builds by it on a busy host.',
   );
   log(
     `bytes/event: database on disk ÷ events stored, after (2)/(3)/(5)/(6) (role ${settings.ingestRole}) and with the ` +
