@@ -42,11 +42,13 @@ test('FX_RATES_FETCH=false: a listening API node never fetches the rates; on, it
       [],
       'the node with FX_RATES_FETCH=false made no request',
     );
-    const stored = await on.storage.db.selectFrom('fx_rates').select('date').execute();
-    assert.ok(
-      stored.some((row) => row.date === '2026-11-27'),
-      'the mirror’s day was stored',
-    );
+    // The request reaches the mirror before the node has parsed and stored its answer: wait for the row.
+    const storedDay = async () =>
+      (await on.storage.db.selectFrom('fx_rates').select('date').execute()).some(
+        (row) => row.date === '2026-11-27',
+      );
+    await eventually(storedDay, 15_000);
+    assert.ok(await storedDay(), 'the mirror’s day was stored');
   } finally {
     await off.destroy();
     await on.destroy();
