@@ -1100,8 +1100,9 @@ function printTable(results) {
     'Ratios are to the bare ceiling of this run with the same body ("vs"); the drain’s RSS is compared with (1a).',
   );
   log(
-    'CPU µs/event: the server process’s CPU time per event, and in brackets its main thread’s; it moves less than ' +
-      'events/s when other work shares the machine, so compare builds by it on a busy host.',
+    'CPU µs/event: the server process’s CPU time per event, and in brackets its main thread’s. Other processes taking ' +
+      'turns on the core move it less than events/s; a slower host (a busy neighbour, a lower clock) raises it for ' +
+      'every phase alike, so compare builds by its ratio to the bare ceiling’s of the same run.',
   );
   log(
     `bytes/event: database on disk ÷ events stored, after (2)/(3)/(5)/(6) (role ${settings.ingestRole}) and with the ` +
