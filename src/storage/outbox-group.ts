@@ -9,7 +9,6 @@
  * times faster than objects that repeat every key (measured: see `packGroup`). The PostgreSQL path binds
  * the columns directly as `unnest` arrays.
  */
-
 import { dayOf } from '../lib/clock.js';
 import { type CountDelta, CountDeltas } from './delivery-counts.js';
 import type { BindValue } from './prepared.js';

@@ -398,7 +398,7 @@ async function updateDeliveries(
         as v(id, status, attempted, next_attempt_at, status_code, message, final)
       where deliveries.id = v.id and deliveries.lease_owner = ${owner} and deliveries.status = 'pending'
       returning ${COUNTED_RETURNING}`.execute(db);
-    await countFinalOutcomes(db, moved.rows);
+    await countMoves(db, moved.rows, 'pending');
     return;
   }
   const rows = ids.map((id, i) => [
@@ -419,7 +419,7 @@ async function updateDeliveries(
           from json_each(${JSON.stringify(rows)})) as v
     where deliveries.id = v.id and +deliveries.lease_owner = ${owner} and +deliveries.status = 'pending'
     returning ${COUNTED_RETURNING}`.execute(db);
-  await countFinalOutcomes(db, moved.rows);
+  await countMoves(db, moved.rows, 'pending');
 }
 
 /** What an UPDATE returns of each row it changed so the counters can move it (delivery-counts.ts). */
@@ -438,19 +438,10 @@ export const COUNTED_COLUMNS = [
 type MovedDelivery = CountedDelivery & { status: string; last_error: string | null; final_at: number | null };
 const COUNTED_RETURNING = sql.join(COUNTED_COLUMNS.map((c) => sql.ref(`deliveries.${c}`)));
 
-/** Moves pending deliveries that reached a final status to that status's counter (one upsert a batch). */
-function countFinalOutcomes(db: DB, rows: readonly MovedDelivery[]): Promise<void> {
-  return countMoves(db, rows, 'pending');
-}
-
-/** Moves `rows`, which were in status `from` (or in each row's `from`), to the status they now have. */
-export async function countMoves(
-  db: DB,
-  rows: readonly (MovedDelivery & { from?: string })[],
-  from: string,
-): Promise<void> {
+/** Moves `rows`, which were in status `from`, to the status they now have (one upsert a batch). */
+export async function countMoves(db: DB, rows: readonly MovedDelivery[], from: string): Promise<void> {
   const counts = new CountDeltas();
-  for (const row of rows) counts.move(row, row.from ?? from);
+  for (const row of rows) counts.move(row, from);
   await addDeliveryCounts(db, counts.list());
 }
 
