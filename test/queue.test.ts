@@ -67,14 +67,21 @@ describe('outbox queue', () => {
           .executeTakeFirstOrThrow();
         return Number(row.n) === 400;
       }, 30_000);
-      const delivered = await Promise.all(
-        workers.map(async (w) => {
-          const metric = await w.metrics.deliveryOutcomes.get();
-          return metric.values
-            .filter((v) => v.labels.outcome === 'delivered')
-            .reduce((sum, v) => sum + v.value, 0);
-        }),
-      );
+      // The worker counts a batch in its metrics after the outcome commit resolves, so this process can
+      // see the committed rows a moment before the last batch is counted: wait for the counts too.
+      const deliveredBy = () =>
+        Promise.all(
+          workers.map(async (w) => {
+            const metric = await w.metrics.deliveryOutcomes.get();
+            return metric.values
+              .filter((v) => v.labels.outcome === 'delivered')
+              .reduce((sum, v) => sum + v.value, 0);
+          }),
+        );
+      const delivered = await eventually(async () => {
+        const counts = await deliveredBy();
+        return counts[0]! + counts[1]! >= 400 ? counts : undefined;
+      }, 10_000);
       assert.ok(
         delivered.every((n) => n > 0),
         `both workers delivered some: ${delivered.join(' + ')}`,
