@@ -1,9 +1,9 @@
 /**
  * Fastify's response serializer compiler, compiling each (route, status) on the first response that uses it.
  *
- * Fastify compiles a fast-json-stringify function for every response schema of every route at `ready`
- * (~5 MB of an API node's heap: 210 of them, HEAD routes included, most for routes an ingest node never answers). This is
- * Fastify's own default compiler (`@fastify/fast-json-stringify-compiler`, the same version Fastify
+ * Fastify compiles a fast-json-stringify function for every response schema of every route at `ready`: 210
+ * of them with the HEAD routes, ~5 MB of an API node's heap, most for routes an ingest node never answers.
+ * This is Fastify's own default compiler (`@fastify/fast-json-stringify-compiler`, the same version Fastify
  * resolves) with the same options: the schemas and the output are the same (properties outside a schema
  * dropped, the error model's `{"error":{code,message,details}}`); only the moment of compiling changes, as
  * for the request validators (validation.ts). `compileAll` compiles what is still pending
