@@ -3,11 +3,10 @@
  */
 import type { Redis } from 'ioredis';
 import { type Logger, pino } from 'pino';
-import { realWaits, storeTransport } from './catalogue/store-client.js';
-import { CatalogueSyncer } from './catalogue/syncer.js';
+import type { CatalogueSyncer } from './catalogue/syncer.js';
 import type { Config } from './config.js';
-import { UndiciSender } from './delivery/http-client.js';
-import { DeliveryWorker } from './delivery/worker.js';
+import type { HttpSender } from './delivery/http-client.js';
+import type { DeliveryWorker } from './delivery/worker.js';
 import { proxyHostCheck } from './http/metrics-access.js';
 import { type OpsServer, startOpsServer } from './http/ops-server.js';
 import type { App } from './http/types.js';
@@ -21,13 +20,13 @@ import { Sealer } from './lib/crypto.js';
 import { MemoryRateLimiter, type RateLimiter, RedisRateLimiter } from './lib/rate-limiter.js';
 import { createMailer, type Mailer } from './mail/mailer.js';
 import { Metrics, QUEUE_DEPTH_REFRESH_MS } from './metrics.js';
-import { ShopWebhookProcessor } from './orders/webhook-processor.js';
+import type { ShopWebhookProcessor } from './orders/webhook-processor.js';
 import { pixelKeyCache } from './pixel/keys.js';
-import { RetentionScheduler } from './retention/scheduler.js';
+import type { RetentionScheduler } from './retention/scheduler.js';
 import { openStorage, type Storage } from './storage/db.js';
 import { migrateToLatest } from './storage/migrate.js';
 import { type Outbox, openOutbox } from './storage/repos/outbox.js';
-import { WebhookDispatcher } from './webhooks/dispatcher.js';
+import type { WebhookDispatcher } from './webhooks/dispatcher.js';
 import { WebhookSubscriptions } from './webhooks/subscriptions.js';
 
 export type Role = 'api' | 'worker' | 'all';
@@ -124,7 +123,7 @@ export async function startService(config: Config, options: StartOptions): Promi
   let webhooks: WebhookDispatcher | null = null;
   let catalogue: CatalogueSyncer | null = null;
   let retention: RetentionScheduler | null = null;
-  const sender = new UndiciSender(config.delivery.requestTimeoutMs);
+  let sender: HttpSender | null = null;
   const mailer: Mailer = options.mailer ?? createMailer(config, logger);
   const outbox = openOutbox(storage, {
     testThreadDelayMs: config.ingest.groupCommitTestThreadDelayMs,
@@ -174,6 +173,26 @@ export async function startService(config: Config, options: StartOptions): Promi
     });
   }
   if (options.role !== 'api') {
+    // Loaded only by nodes that run them: an API node never pays for the delivery worker, the shop webhook
+    // processor, the webhook dispatcher, the catalogue sync and retention (nor the modules only they use).
+    const [
+      { UndiciSender },
+      { DeliveryWorker },
+      { ShopWebhookProcessor },
+      { WebhookDispatcher },
+      { CatalogueSyncer },
+      { realWaits, storeTransport },
+      { RetentionScheduler },
+    ] = await Promise.all([
+      import('./delivery/http-client.js'),
+      import('./delivery/worker.js'),
+      import('./orders/webhook-processor.js'),
+      import('./webhooks/dispatcher.js'),
+      import('./catalogue/syncer.js'),
+      import('./catalogue/store-client.js'),
+      import('./retention/scheduler.js'),
+    ]);
+    sender = new UndiciSender(config.delivery.requestTimeoutMs);
     worker = new DeliveryWorker({
       storage,
       sealer,
@@ -255,7 +274,7 @@ export async function startService(config: Config, options: StartOptions): Promi
       if (webhooks) await webhooks.stop();
       if (catalogue) await catalogue.stop();
       if (retention) await retention.stop();
-      await sender.close();
+      if (sender) await sender.close();
       mailer.close();
       await caches.close();
       if (redis) redis.disconnect();

@@ -12,6 +12,7 @@ import { registerIdempotency } from './idempotency.js';
 import { refuseDeepBodies } from './json-depth.js';
 import { registerOpenApi } from './openapi.js';
 import { registerRoutes } from './routes/index.js';
+import { lazySerializers } from './serialization.js';
 import { capConnectionsPerIp, serverTimeoutOptions } from './server-limits.js';
 import type { App } from './types.js';
 import { lazyValidators } from './validation.js';
@@ -24,6 +25,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** Compiles every route's request validators now (they compile on first use): for tests. */
     compileValidators(): number;
+    /** Compiles every route's response serializers now (they compile on first use): for tests. */
+    compileSerializers(): number;
   }
 }
 
@@ -63,6 +66,9 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   const validators = lazyValidators();
   app.setValidatorCompiler(validators.compiler);
   app.decorate('compileValidators', validators.compileAll);
+  const serializers = lazySerializers();
+  app.setSerializerCompiler(serializers.compiler);
+  app.decorate('compileSerializers', serializers.compileAll);
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (error instanceof ApiError) {
