@@ -82,7 +82,7 @@ export interface OutboxThreadOptions {
  * (db.ts `SqliteWriteGate`, without holding the event loop), and the first write after it starts the WAL
  * over. That bounds the WAL near `HOLD_WRITES_FRAMES` plus one interval's writes.
  */
-export const CHECKPOINT_INTERVAL_MS = 200;
+export const CHECKPOINT_INTERVAL_MS = 500;
 export const HOLD_WRITES_FRAMES = 1000;
 
 interface InFlight {
