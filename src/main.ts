@@ -129,8 +129,6 @@ export async function startService(config: Config, options: StartOptions): Promi
     testThreadDelayMs: config.ingest.groupCommitTestThreadDelayMs,
     // Its pending requests already failed; the next group starts a new thread.
     onThreadExit: (error) => logger.error({ err: error }, 'outbox writer thread died'),
-    // A worker-only process never ingests: no writer thread unless something commits.
-    lazy: options.role === 'worker',
     // PostgreSQL commits several groups at once (the pool has more connections than that).
     postgresConcurrency: 3,
   });

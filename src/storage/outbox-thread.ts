@@ -13,6 +13,9 @@
  *            synchronous=FULL): one byte per event of the group, 1 accepted / 0 duplicate (transferred)
  *            `{type:'failed', id, message, code?}`: the transaction failed and was rolled back
  *            `{type:'ready', synchronous}` once, after start-up (the connection's synchronous pragma)
+ *   ← main   `{type:'long-wal', frames}`: a timed checkpoint left the WAL this long (checkpoints, below)
+ *   → thread `{type:'checkpoint', id}` → main `{type:'checkpointed', id}`: a checkpoint the main
+ *            connection's writes wait for, like a commit
  *   → thread `{type:'close'}`: the thread closes its connection and ends once the commits before it ran
  *
  * A thread that dies (an uncaught error, out of memory, terminated) rejects every commit it had not
@@ -21,6 +24,7 @@
  * duplicate of a stored event, as after any failure past the commit.
  */
 import { Worker } from 'node:worker_threads';
+import type { Database as SqliteHandle } from 'better-sqlite3';
 import type { OutboxGroup } from './outbox-group.js';
 import { compileOutboxSql, type OutboxSql } from './outbox-sql.js';
 import type { SqliteSettings } from './sqlite-handle.js';
@@ -30,14 +34,23 @@ export interface ThreadStart {
   /** The outbox statements' SQL, compiled here: the thread prepares it without loading Kysely. */
   statements: OutboxSql;
   testDelayMs: number;
+  /** How often the thread runs a PASSIVE checkpoint (checkpoints, below). */
+  checkpointIntervalMs: number;
+  /** A WAL this many frames long after a checkpoint is reported to the main side (checkpoints, below). */
+  holdFrames: number;
 }
 
-export type ThreadRequest = { type: 'commit'; id: number; group: OutboxGroup } | { type: 'close' };
+export type ThreadRequest =
+  | { type: 'commit'; id: number; group: OutboxGroup }
+  | { type: 'checkpoint'; id: number }
+  | { type: 'close' };
 
 export type ThreadReply =
   | { type: 'ready'; synchronous: number }
   | { type: 'committed'; id: number; accepted: Uint8Array }
-  | { type: 'failed'; id: number; message: string; code?: string };
+  | { type: 'failed'; id: number; message: string; code?: string }
+  | { type: 'checkpointed'; id: number }
+  | { type: 'long-wal'; frames: number };
 
 export interface OutboxThreadOptions {
   settings: SqliteSettings;
@@ -45,9 +58,32 @@ export interface OutboxThreadOptions {
   testDelayMs?: number;
   /** Called when the thread dies unexpectedly (after its pending commits were rejected). */
   onExit?: (error: Error) => void;
-  /** Start the thread with the first commit rather than now (a process that may never ingest). */
-  lazy?: boolean;
+  /**
+   * The main connection (Kysely's): its commits stop checkpointing while the thread runs, and checkpoint
+   * again (its previous `wal_autocheckpoint`) while no thread does (checkpoints, below).
+   */
+  main?: SqliteHandle;
+  /** Tests: the thread's checkpoint interval and the WAL length that holds writes back (defaults below). */
+  checkpointIntervalMs?: number;
+  holdFrames?: number;
 }
+
+/**
+ * Checkpoints. SQLite checkpoints inside the commit that takes the WAL past `wal_autocheckpoint` (1000
+ * pages), on whichever connection made it: on the main connection that is the event loop, held for the copy
+ * and its two fsyncs (~10 ms of a ~100 ms drain batch). So the main connection's autocheckpoint is off while
+ * this thread runs, and the thread checkpoints instead, in every role: PASSIVE every `CHECKPOINT_INTERVAL_MS`
+ * (it never waits for a writer or a reader, and costs next to nothing when the WAL has no new frames), and
+ * its own commits keep the autocheckpoint. A checkpoint copies the frames, but the WAL starts over from its
+ * beginning only when a write begins after a checkpoint caught up; main-connection writes that keep coming
+ * while the thread copies would let the file grow (and readers slow down on a long WAL). So when a timed
+ * checkpoint leaves `HOLD_WRITES_FRAMES` or more, the thread says so and the main side asks for one more
+ * checkpoint, handed over like a commit: the main connection's writes wait for it through the write gate
+ * (db.ts `SqliteWriteGate`, without holding the event loop), and the first write after it starts the WAL
+ * over. That bounds the WAL near `HOLD_WRITES_FRAMES` plus one interval's writes.
+ */
+export const CHECKPOINT_INTERVAL_MS = 500;
+export const HOLD_WRITES_FRAMES = 1000;
 
 interface InFlight {
   resolve: (accepted: Uint8Array) => void;
@@ -80,10 +116,12 @@ export class OutboxThread {
   private closed = false;
   private readyPromise: Promise<number> | null = null;
   private idleWaiters: (() => void)[] = [];
+  private checkpointInFlight = false;
 
   constructor(private readonly options: OutboxThreadOptions) {
-    // Started now, so the first request does not wait for the thread to load.
-    if (!options.lazy) this.spawn();
+    // Started now, so the first request does not wait for the thread to load, and in every role: a process
+    // that never ingests (`--role worker`) still needs the thread's checkpoints.
+    this.spawn();
   }
 
   /** Commits one group in the thread; resolves to each event's acceptance once durable. */
@@ -97,6 +135,19 @@ export class OutboxThread {
       worker.ref();
       worker.postMessage({ type: 'commit', id, group } satisfies ThreadRequest);
     });
+  }
+
+  /** A checkpoint in the thread that the main connection's writes wait for (checkpoints, above). */
+  private holdWritesForCheckpoint(worker: Worker): void {
+    if (this.checkpointInFlight) return;
+    this.checkpointInFlight = true;
+    const id = this.nextId++;
+    const done = (): void => {
+      this.checkpointInFlight = false;
+    };
+    this.inFlight.set(id, { resolve: done, reject: done });
+    worker.ref();
+    worker.postMessage({ type: 'checkpoint', id } satisfies ThreadRequest);
   }
 
   /**
@@ -149,10 +200,13 @@ export class OutboxThread {
       settings: this.options.settings,
       statements: compileOutboxSql(),
       testDelayMs: this.options.testDelayMs ?? 0,
+      checkpointIntervalMs: this.options.checkpointIntervalMs ?? CHECKPOINT_INTERVAL_MS,
+      holdFrames: this.options.holdFrames ?? HOLD_WRITES_FRAMES,
     };
     const worker = startWorker(start);
     worker.unref();
     this.worker = worker;
+    const restoreAutocheckpoint = this.stopMainCheckpoints();
     let failure: Error | null = null;
     let resolveReady: (synchronous: number) => void = () => {};
     let rejectReady: (error: Error) => void = () => {};
@@ -167,12 +221,17 @@ export class OutboxThread {
         resolveReady(reply.synchronous);
         return;
       }
+      if (reply.type === 'long-wal') {
+        this.holdWritesForCheckpoint(worker);
+        return;
+      }
       const pending = this.inFlight.get(reply.id);
       if (!pending) return;
       this.inFlight.delete(reply.id);
       if (this.inFlight.size === 0) worker.unref();
       this.releaseIdle();
       if (reply.type === 'committed') pending.resolve(reply.accepted);
+      else if (reply.type === 'checkpointed') pending.resolve(new Uint8Array());
       else pending.reject(Object.assign(new Error(reply.message), reply.code ? { code: reply.code } : {}));
     });
     worker.on('error', (error) => {
@@ -180,6 +239,7 @@ export class OutboxThread {
     });
     worker.on('exit', (code) => {
       if (this.worker === worker) this.worker = null;
+      restoreAutocheckpoint();
       const expected = this.closed && failure === null;
       const error = unavailable(
         new Error(
@@ -195,6 +255,17 @@ export class OutboxThread {
       if (!expected) this.options.onExit?.(error);
     });
     return worker;
+  }
+
+  /** Turns the main connection's autocheckpoint off; returns what turns it back on (checkpoints, above). */
+  private stopMainCheckpoints(): () => void {
+    const main = this.options.main;
+    if (!main) return () => {};
+    const pages = Number(main.pragma('wal_autocheckpoint', { simple: true }));
+    main.pragma('wal_autocheckpoint = 0');
+    return () => {
+      if (main.open) main.pragma(`wal_autocheckpoint = ${pages}`);
+    };
   }
 }
 

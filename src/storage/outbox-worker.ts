@@ -19,10 +19,32 @@ const options = start.testDelayMs ? { testDelayMs: start.testDelayMs } : {};
 const reply = (message: ThreadReply, transfer: ArrayBuffer[] = []): void =>
   port.postMessage(message, transfer);
 
+// Checkpoints off the main thread's event loop (outbox-thread.ts, "Checkpoints"). Returns the frames the WAL
+// still holds. One that fails (an I/O error) is the next one's to do; one that finds another connection
+// checkpointing (busy) copied nothing and reports the WAL as it is.
+const checkpoint = (): number => {
+  try {
+    const [result] = sqlite.pragma('wal_checkpoint(PASSIVE)') as { log: number }[];
+    return result?.log ?? 0;
+  } catch {
+    return 0;
+  }
+};
+const checkpoints = setInterval(() => {
+  const frames = checkpoint();
+  if (frames >= start.holdFrames) reply({ type: 'long-wal', frames });
+}, start.checkpointIntervalMs);
+
 port.on('message', (message: ThreadRequest) => {
   if (message.type === 'close') {
+    clearInterval(checkpoints);
     sqlite.close();
     port.close();
+    return;
+  }
+  if (message.type === 'checkpoint') {
+    checkpoint();
+    reply({ type: 'checkpointed', id: message.id });
     return;
   }
   let accepted: Uint8Array;

@@ -234,7 +234,21 @@ export async function sqliteConvertToIncremental(db: DB): Promise<void> {
   await sql`vacuum`.execute(db);
 }
 
-/** Copies the WAL back into the database file; `truncate` also empties the WAL file (waits for readers). */
+const TRUNCATE_ATTEMPTS = 100;
+const TRUNCATE_RETRY_MS = 20;
+
+/**
+ * Copies the WAL back into the database file; `truncate` also empties the WAL file (waits for readers). The
+ * outbox's writer thread checkpoints on its own every few hundred milliseconds (src/storage/outbox-thread.ts,
+ * "Checkpoints"); a checkpoint that finds another in progress gives up at once (`busy`, SQLite does not wait
+ * for that lock), so `truncate`, which must empty the WAL (a person's erasure), tries again until it did.
+ */
 export async function sqliteCheckpoint(db: DB, mode: 'passive' | 'truncate'): Promise<void> {
-  await sql.raw(`pragma wal_checkpoint(${mode})`).execute(db);
+  for (let attempt = 1; ; attempt++) {
+    const { rows } = await sql.raw<{ busy: number }>(`pragma wal_checkpoint(${mode})`).execute(db);
+    if (mode === 'passive' || rows[0]?.busy !== 1) return;
+    if (attempt === TRUNCATE_ATTEMPTS)
+      throw new Error(`SQLite checkpoint (truncate) still busy after ${attempt} attempts`);
+    await new Promise((resolve) => setTimeout(resolve, TRUNCATE_RETRY_MS));
+  }
 }
