@@ -1,8 +1,8 @@
 /**
  * SQLite: the main connection never checkpoints inside its own commits (the event loop would hold for the
- * copy and its fsyncs); the outbox's writer thread checkpoints instead, in every role — a `--role worker`
- * process that never ingests included — so the WAL stays bounded (src/storage/outbox-thread.ts,
- * "Checkpoints").
+ * copy and its fsyncs); the outbox's writer thread checkpoints instead, so the WAL stays bounded
+ * (src/storage/outbox-thread.ts, "Checkpoints"). A `--role worker` process, which may never ingest, starts
+ * no thread until something commits through the outbox and keeps its main connection's checkpoints.
  */
 import assert from 'node:assert/strict';
 import { statSync } from 'node:fs';
@@ -32,7 +32,7 @@ describe('WAL checkpoints run off the event loop', { skip: dialect !== 'sqlite' 
   let service: TestService;
 
   before(async () => {
-    service = await startTestService({ role: 'worker' });
+    service = await startTestService({ role: 'api' });
     // The thread's checkpoints start once it has opened its connection (under tsx, a good half second).
     assert.ok(service.outbox instanceof OutboxThread);
     await service.outbox.synchronous();
@@ -45,7 +45,17 @@ describe('WAL checkpoints run off the event loop', { skip: dialect !== 'sqlite' 
     assert.equal(service.storage.sqlite?.pragma('wal_autocheckpoint', { simple: true }), 0);
   });
 
-  test("a worker's main-connection writes leave a bounded WAL: the thread checkpoints", async () => {
+  test('a worker-only process keeps its own checkpoints until its outbox commits', async () => {
+    const worker = await startTestService({ role: 'worker' });
+    try {
+      assert.ok(worker.outbox instanceof OutboxThread);
+      assert.notEqual(worker.storage.sqlite?.pragma('wal_autocheckpoint', { simple: true }), 0);
+    } finally {
+      await worker.destroy();
+    }
+  });
+
+  test("the delivery worker's main-connection writes leave a bounded WAL: the thread checkpoints", async () => {
     const { db, file } = service.storage;
     assert.ok(file);
     await sql`create table wal_scratch (id integer primary key, body blob)`.execute(db);

@@ -63,6 +63,11 @@ export interface OutboxThreadOptions {
    * again (its previous `wal_autocheckpoint`) while no thread does (checkpoints, below).
    */
   main?: SqliteHandle;
+  /**
+   * Start the thread with the first commit rather than now: a process that may never ingest (`--role
+   * worker`) keeps its main connection's own checkpoints and saves the thread's ~10 MB.
+   */
+  lazy?: boolean;
   /** Tests: the thread's checkpoint interval and the WAL length that holds writes back (defaults below). */
   checkpointIntervalMs?: number;
   holdFrames?: number;
@@ -72,7 +77,7 @@ export interface OutboxThreadOptions {
  * Checkpoints. SQLite checkpoints inside the commit that takes the WAL past `wal_autocheckpoint` (1000
  * pages), on whichever connection made it: on the main connection that is the event loop, held for the copy
  * and its two fsyncs (~10 ms of a ~100 ms drain batch). So the main connection's autocheckpoint is off while
- * this thread runs, and the thread checkpoints instead, in every role: PASSIVE every `CHECKPOINT_INTERVAL_MS`
+ * this thread runs, and the thread checkpoints instead: PASSIVE every `CHECKPOINT_INTERVAL_MS`
  * (it never waits for a writer or a reader, and costs next to nothing when the WAL has no new frames), and
  * its own commits keep the autocheckpoint. A checkpoint copies the frames, but the WAL starts over from its
  * beginning only when a write begins after a checkpoint caught up; main-connection writes that keep coming
@@ -119,9 +124,8 @@ export class OutboxThread {
   private checkpointInFlight = false;
 
   constructor(private readonly options: OutboxThreadOptions) {
-    // Started now, so the first request does not wait for the thread to load, and in every role: a process
-    // that never ingests (`--role worker`) still needs the thread's checkpoints.
-    this.spawn();
+    // Started now, so the first request does not wait for the thread to load.
+    if (!options.lazy) this.spawn();
   }
 
   /** Commits one group in the thread; resolves to each event's acceptance once durable. */

@@ -50,6 +50,8 @@ export interface OutboxOptions {
   onThreadExit?: (error: Error) => void;
   /** PostgreSQL: groups that may commit at once (each holds a pool connection meanwhile). */
   postgresConcurrency?: number;
+  /** SQLite: start the writer thread with the first commit, not now (a delivery-only process). */
+  lazy?: boolean;
 }
 
 /** Call after the migrations: the SQLite writer thread prepares its statements when it starts. */
@@ -61,6 +63,7 @@ export function openOutbox(storage: Storage, options: OutboxOptions = {}): Outbo
       ...(options.testThreadDelayMs ? { testDelayMs: options.testThreadDelayMs } : {}),
       ...(options.onThreadExit ? { onExit: options.onThreadExit } : {}),
       ...(storage.sqlite ? { main: storage.sqlite } : {}),
+      ...(options.lazy ? { lazy: true } : {}),
     });
     if (storage.sqliteWriteGate) storage.sqliteWriteGate.wait = () => thread.idle();
     return thread;
