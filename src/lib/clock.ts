@@ -19,7 +19,17 @@ export class ManualClock implements Clock {
   }
 }
 
+const DAY_MS = 86_400_000;
+/** The last day `dayOf` formatted: every ingest request asks for today's key, and formatting is the cost. */
+let lastDayStart = Number.NaN;
+let lastDay = '';
+
 /** UTC day key (`2026-12-07`) of a millisecond time. */
 export function dayOf(ms: number): string {
-  return new Date(ms).toISOString().slice(0, 10);
+  const start = Math.floor(ms / DAY_MS) * DAY_MS;
+  if (start !== lastDayStart) {
+    lastDay = new Date(start).toISOString().slice(0, 10);
+    lastDayStart = start;
+  }
+  return lastDay;
 }

@@ -2,12 +2,23 @@ import { sql } from 'kysely';
 import { dayOf } from '../../lib/clock.js';
 import type { DB } from '../db.js';
 
+export interface MonthPeriod {
+  readonly start: number;
+  readonly end: number;
+  readonly startDay: string;
+  readonly endDay: string;
+}
+/** The last period `monthPeriod` built: the quota check asks for the current month on every request. */
+let lastPeriod: MonthPeriod | null = null;
+
 /** Billing periods are calendar months in UTC: [start, end). */
-export function monthPeriod(ms: number): { start: number; end: number; startDay: string; endDay: string } {
+export function monthPeriod(ms: number): MonthPeriod {
+  if (lastPeriod && ms >= lastPeriod.start && ms < lastPeriod.end) return lastPeriod;
   const d = new Date(ms);
   const start = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1);
   const end = Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1);
-  return { start, end, startDay: dayOf(start), endDay: dayOf(end) };
+  lastPeriod = Object.freeze({ start, end, startDay: dayOf(start), endDay: dayOf(end) });
+  return lastPeriod;
 }
 
 export interface UsageIncrement {
