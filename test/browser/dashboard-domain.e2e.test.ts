@@ -19,7 +19,7 @@ import { startDnsServer, type TestDnsServer } from '../dns-server.js';
 import { createSession, startTestService, type TestService } from '../harness.js';
 import { startSmtpServer, type TestSmtpServer } from '../management/smtp.js';
 import { sign, wooOrder } from '../orders/helpers.js';
-import { axeCheck, freePort, signInByMail } from './dashboard-helpers.js';
+import { assertFitsWidth, axeCheck, freePort, signInByMail } from './dashboard-helpers.js';
 import { browserSkipReason, launchChromium, recordNetwork, screenshot } from './harness.js';
 
 const skip = browserSkipReason();
@@ -313,14 +313,12 @@ describe("the dashboard's domain pages, driven in Chromium", { skip: skip ?? fal
     await axeCheck(page, 'shop connection (connected)');
     // At a phone's width: the long URLs and tables wrap or scroll inside the page.
     await page.setViewportSize({ width: 390, height: 844 });
-    const width = await page.evaluate(
-      () =>
-        (globalThis as unknown as { document: { documentElement: { scrollWidth: number } } }).document
-          .documentElement.scrollWidth,
-    );
-    assert.ok(width <= 390, `page is ${width}px wide at 390px`);
-    await screenshot(page, 'dashboard-domain-shop-phone');
-    await page.setViewportSize({ width: 1280, height: 900 });
+    try {
+      await assertFitsWidth(page, 390, 'the shop connection');
+      await screenshot(page, 'dashboard-domain-shop-phone');
+    } finally {
+      await page.setViewportSize({ width: 1280, height: 900 });
+    }
   });
 
   test('the quality page offers to send the missing orders, after a confirmation', async () => {

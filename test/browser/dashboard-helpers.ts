@@ -35,6 +35,33 @@ export async function axeCheck(page: Page, name: string): Promise<void> {
   assert.deepEqual(violations, [], `axe on ${name}`);
 }
 
+/**
+ * Fails unless the page, at its current viewport, becomes no wider than `width` (tables scroll inside their
+ * frame, long words wrap). It waits for the layout to settle first: charts follow their box through a
+ * ResizeObserver, whose callback runs at the next rendered frame, so right after a viewport change the page
+ * can still hold the chart at its old width (on a busy machine for a while). A page that stays too wide fails,
+ * naming its width.
+ */
+export async function assertFitsWidth(page: Page, width: number, name: string): Promise<void> {
+  const scrollWidth = () =>
+    page.evaluate(
+      () =>
+        (globalThis as unknown as { document: { documentElement: { scrollWidth: number } } }).document
+          .documentElement.scrollWidth,
+    );
+  try {
+    await page.waitForFunction(
+      (max) =>
+        (globalThis as unknown as { document: { documentElement: { scrollWidth: number } } }).document
+          .documentElement.scrollWidth <= max,
+      width,
+      { timeout: 5_000, polling: 'raf' },
+    );
+  } catch {
+    assert.fail(`${name} is ${await scrollWidth()}px wide at ${width}px`);
+  }
+}
+
 /** The sign-in link of a mail the SMTP server received. */
 export async function mailedLink(smtp: TestSmtpServer, email: string): Promise<string> {
   const mail = await smtp.nextMailTo(email);

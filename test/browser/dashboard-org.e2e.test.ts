@@ -30,7 +30,7 @@ import {
 } from '../harness.js';
 import { startSmtpServer, type TestSmtpServer } from '../management/smtp.js';
 import { insertChannel } from '../stores/helpers.js';
-import { axeCheck, freePort, signInByMail } from './dashboard-helpers.js';
+import { assertFitsWidth, axeCheck, freePort, signInByMail } from './dashboard-helpers.js';
 import { browserSkipReason, launchChromium, recordNetwork, screenshot } from './harness.js';
 
 const skip = browserSkipReason();
@@ -160,13 +160,8 @@ describe('the dashboard’s organisation pages, driven in Chromium', { skip: ski
     await page.setViewportSize({ width: 390, height: 844 });
     try {
       await page.getByRole('button', { name: 'Menu' }).waitFor();
-      const width = await page.evaluate(
-        () =>
-          (globalThis as unknown as { document: { documentElement: { scrollWidth: number } } }).document
-            .documentElement.scrollWidth,
-      );
       await screenshot(page, `dashboard-org-phone-${name}`);
-      assert.ok(width <= 390, `${name} is ${width}px wide at 390px`);
+      await assertFitsWidth(page, 390, name);
     } finally {
       await page.setViewportSize({ width: 1280, height: 900 });
     }
