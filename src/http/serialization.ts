@@ -11,8 +11,8 @@
  */
 import { SerializerSelector } from '@fastify/fast-json-stringify-compiler';
 import type { FastifySerializerCompiler } from 'fastify';
+import { compileOnFirstUse } from './compile-on-first-use.js';
 
-type RouteSerializer = ReturnType<FastifySerializerCompiler<unknown>>;
 type SerializerInput = Parameters<FastifySerializerCompiler<unknown>>[0];
 
 /**
@@ -32,21 +32,10 @@ export interface LazySerializers {
 export function lazySerializers(
   compileNow: FastifySerializerCompiler<unknown> = compileRouteSerializer,
 ): LazySerializers {
-  const pending: (() => void)[] = [];
+  const lazy = compileOnFirstUse(compileNow);
   const compiler: FastifySerializerCompiler<unknown> = (route: SerializerInput) => {
-    let compiled: RouteSerializer | null = null;
-    const compile = (): RouteSerializer => {
-      compiled ??= compileNow(route);
-      return compiled;
-    };
-    pending.push(compile);
+    const compile = lazy.defer(route);
     return (data) => compile()(data);
   };
-  return {
-    compiler,
-    compileAll() {
-      for (const compile of pending) compile();
-      return pending.length;
-    },
-  };
+  return { compiler, compileAll: lazy.compileAll };
 }

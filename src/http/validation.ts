@@ -9,6 +9,7 @@
  */
 import type { FastifySchemaCompiler } from 'fastify';
 import { compileValidator } from '../lib/json-schema.js';
+import { compileOnFirstUse } from './compile-on-first-use.js';
 
 type RouteValidator = ReturnType<FastifySchemaCompiler<unknown>>;
 type CompilerInput = Parameters<FastifySchemaCompiler<unknown>>[0];
@@ -24,14 +25,9 @@ export interface LazyValidators {
 }
 
 export function lazyValidators(): LazyValidators {
-  const compileNow: (() => void)[] = [];
+  const lazy = compileOnFirstUse(compileRouteValidator);
   const compiler: FastifySchemaCompiler<unknown> = (route: CompilerInput) => {
-    let compiled: RouteValidator | null = null;
-    const compile = (): RouteValidator => {
-      compiled ??= compileRouteValidator(route);
-      return compiled;
-    };
-    compileNow.push(compile);
+    const compile = lazy.defer(route);
     // Fastify reads `.errors` off the function it was given after a failed call: copy the compiled one's.
     const validate: RouteValidator = (data) => {
       const target = compile();
@@ -41,11 +37,5 @@ export function lazyValidators(): LazyValidators {
     };
     return validate;
   };
-  return {
-    compiler,
-    compileAll() {
-      for (const compile of compileNow) compile();
-      return compileNow.length;
-    },
-  };
+  return { compiler, compileAll: lazy.compileAll };
 }
