@@ -22,6 +22,7 @@ import { createMailer, type Mailer } from './mail/mailer.js';
 import { Metrics, QUEUE_DEPTH_REFRESH_MS } from './metrics.js';
 import type { ShopWebhookProcessor } from './orders/webhook-processor.js';
 import { pixelKeyCache } from './pixel/keys.js';
+import { ensurePartitions } from './retention/partitions.js';
 import type { RetentionScheduler } from './retention/scheduler.js';
 import { openStorage, type Storage } from './storage/db.js';
 import { migrateToLatest } from './storage/migrate.js';
@@ -85,6 +86,8 @@ export async function startService(config: Config, options: StartOptions): Promi
   await migrateToLatest(storage);
   const sealer = new Sealer(config.encryptionKeys);
   const logger = options.logger ?? pino({ level: config.logLevel });
+  // PostgreSQL: today's and the next days' partitions exist before the first event (every node, idempotent).
+  await ensurePartitions(storage, clock.now(), { log: logger });
   // The queue depth is the workers' to report (an API node's series would only repeat it).
   const metrics = new Metrics(options.role === 'api' ? undefined : storage.db);
   // ioredis is loaded only when Redis is configured.

@@ -67,6 +67,7 @@ test('opening a 2,000-event batch lets the event loop turn between chunks', asyn
       event_pk: pk,
       attempts: 0,
       give_up_at: T0 + 3600_000,
+      event_received_at: T0,
       lease_owner: 'w',
       lease_expires_at: T0 + 60_000,
     });

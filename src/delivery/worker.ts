@@ -43,6 +43,7 @@ import { CircuitBreakers } from './circuit.js';
 import { deliverBatch, nextTurn } from './deliver-batch.js';
 import type { HttpSender } from './http-client.js';
 import { openEvents } from './open-events.js';
+import { QueueWindow } from './queue-window.js';
 
 export interface WorkerMetrics {
   outcome(destinationType: string, outcome: string, count: number): void;
@@ -78,6 +79,7 @@ export class DeliveryWorker {
   /** Per-destination earliest next request (request-rate limits and throttling). */
   private readonly notBefore = new Map<string, number>();
   private lastMaintenance = 0;
+  private readonly window: QueueWindow;
   private ticking = false;
   private wakeRequested = false;
 
@@ -86,6 +88,7 @@ export class DeliveryWorker {
       threshold: deps.config.delivery.circuitFailureThreshold,
       openMs: deps.config.delivery.circuitOpenMs,
     });
+    this.window = new QueueWindow(deps.storage);
   }
 
   start(): void {
@@ -185,7 +188,12 @@ export class DeliveryWorker {
     const free = concurrency - this.inFlight.size;
     if (free <= 0) return { started: 0, pacedUntil: null };
     const now = this.deps.clock.now();
-    const due = await dueDestinationIds(this.deps.storage.db, now, concurrency * 4);
+    const due = await dueDestinationIds(
+      this.deps.storage.db,
+      now,
+      concurrency * 4,
+      await this.window.receivedFrom(now),
+    );
     let started = 0;
     let pacedUntil: number | null = null;
     const running = new Map<string, number>();
@@ -241,11 +249,14 @@ export class DeliveryWorker {
 
     // Leases and outcomes commit without waiting for the disk (Storage.withAsyncCommit): after a power
     // failure the worst case is sending the last batches again, which the platforms deduplicate by event id.
+    const leaseNow = clock.now();
+    const receivedFrom = await this.window.receivedFrom(leaseNow);
     const leased = await storage.withAsyncCommit((db) =>
       leaseBatch(db, storage.dialect, {
         destinationId,
         owner: this.owner,
-        now: clock.now(),
+        now: leaseNow,
+        receivedFrom,
         leaseMs: config.delivery.leaseMs,
         limit: probe ? 1 : adapter.limits.maxBatchSize,
       }),

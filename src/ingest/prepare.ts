@@ -91,6 +91,7 @@ function deliveriesFor(
       lease_owner: null,
       lease_expires_at: null,
       event_time: eventTime,
+      event_received_at: options.now,
       give_up_at: Math.min(options.now + options.retryHorizonMs, eventTime * 1000 + maxAgeMs),
       last_status_code: null,
       last_error: null,

@@ -16,7 +16,11 @@
  *   too so one pass covers every table).
  * Then SQLite gives the freed pages back to the file system (incremental vacuum) when the file allows it.
  *
- * PostgreSQL deletes rows too (no time partitions): see docs/privacy.md, "Why rows, not partitions".
+ * PostgreSQL (docs/privacy.md, "PostgreSQL: day partitions"): first the day partitions ahead are created,
+ * and every pair of events/deliveries partitions wholly past the event horizon is aggregated and dropped
+ * (partitions.ts); the row path then deletes what is left past the horizon (the default and legacy
+ * partitions, a partition kept for a pending delivery) but spares the day partition the horizon falls in,
+ * which goes whole a day later.
  */
 import { MAX_WINDOW_DAYS } from '../attribution/report.js';
 import type { Config } from '../config.js';
@@ -35,8 +39,10 @@ import {
   sqliteConvertToIncremental,
   sqliteIncrementalVacuum,
   sqliteSpace,
+  type TimeRange,
 } from '../storage/repos/retention.js';
 import { deleteOldWebhookData } from '../storage/repos/webhooks.js';
+import { dropExpiredPartitions, ensurePartitions, sparedRange } from './partitions.js';
 
 const DAY_MS = 24 * 3600_000;
 /** Expired sign-in state is kept this long after expiry (a late click is told "expired", not "unknown"). */
@@ -70,6 +76,8 @@ export interface RetentionReport {
     bytesAfter: number;
     freedPages: number;
   };
+  /** PostgreSQL: the day partitions dropped, and those past the horizon kept for a pending delivery. */
+  partitions: null | { dropped: string[]; kept: string[] };
   durationMs: number;
 }
 
@@ -117,11 +125,26 @@ export async function runRetention(
     before = await sqliteSpace(db);
   }
 
-  // Events, per org on its (org_id, received_at) index.
   const eventsBefore = now - config.retention.eventMs;
+  let partitions: RetentionReport['partitions'] = null;
+  let spare: TimeRange | null = null;
+  if (storage.dialect === 'postgres') {
+    await ensurePartitions(storage, now, { ...(deps.log ? { log: deps.log } : {}) });
+    const drops = await dropExpiredPartitions(storage, eventsBefore, {
+      ...(deps.log ? { log: deps.log } : {}),
+      stopped,
+    });
+    add('events', drops.deleted.events);
+    add('deliveries', drops.deleted.deliveries);
+    add('delivery_attempts', drops.deleted.delivery_attempts);
+    partitions = { dropped: drops.dropped, kept: drops.kept };
+    spare = await sparedRange(storage, eventsBefore);
+  }
+
+  // Events, per org on its (org_id, received_at) index.
   for (const orgId of await allOrgIds(db)) {
     while (!stopped()) {
-      const ids = await expiredEventIds(db, orgId, eventsBefore, limit);
+      const ids = await expiredEventIds(db, orgId, eventsBefore, limit, spare);
       if (ids.length === 0) break;
       const done = await deleteEventsRolledUp(db, storage.dialect, ids);
       add('events', done.events);
@@ -181,7 +204,7 @@ export async function runRetention(
       freedPages: Math.max(0, before.pageCount - after.pageCount),
     };
   }
-  const report: RetentionReport = { deleted, sqlite, durationMs: clock.now() - started };
+  const report: RetentionReport = { deleted, sqlite, partitions, durationMs: clock.now() - started };
   deps.log?.info({ retention: report }, 'retention pass');
   return report;
 }

@@ -13,6 +13,7 @@ import * as m0010 from './migrations/0010_stores.js';
 import * as m0011 from './migrations/0011_pixel.js';
 import * as m0012 from './migrations/0012_retention.js';
 import * as m0013 from './migrations/0013_delivery_counts.js';
+import * as m0014 from './migrations/0014_time_partitions.js';
 
 // Migrations are compiled in (no directory scanning), so the built package and tests see the same list.
 const migrations: Record<string, Migration> = {
@@ -29,6 +30,7 @@ const migrations: Record<string, Migration> = {
   '0011_pixel': m0011,
   '0012_retention': m0012,
   '0013_delivery_counts': m0013,
+  '0014_time_partitions': m0014,
 };
 
 const provider: MigrationProvider = {

@@ -39,6 +39,7 @@ function delivery(id: string, eventPk: string): NewDelivery {
     attempts: 0,
     next_attempt_at: NOW,
     event_time: NOW - 5000,
+    event_received_at: NOW,
     give_up_at: NOW + 1000,
     created_at: NOW,
     updated_at: NOW,

@@ -48,6 +48,7 @@ export const DELIVERY_COLUMNS = [
   'lease_owner',
   'lease_expires_at',
   'event_time',
+  'event_received_at',
   'give_up_at',
   'last_status_code',
   'last_error',

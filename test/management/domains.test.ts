@@ -426,6 +426,7 @@ describe('management API: domains and destinations', () => {
       lease_owner: null,
       lease_expires_at: null,
       event_time: Math.floor(createdAt / 1000),
+      event_received_at: createdAt,
       give_up_at: createdAt + 3600_000,
       last_status_code: status === 'delivered' ? 200 : 400,
       last_error: null,

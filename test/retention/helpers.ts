@@ -67,6 +67,7 @@ export async function seedEvents(service: Service, tenant: Tenant, events: SeedE
         lease_owner: null,
         lease_expires_at: null,
         event_time: Math.floor(e.receivedAt / 1000),
+        event_received_at: e.receivedAt,
         give_up_at: e.status === 'pending' ? Date.now() + 365 * DAY : e.receivedAt + DAY,
         last_status_code: null,
         last_error: null,

@@ -41,8 +41,27 @@ function inList(dialect: Dialect, column: string, values: readonly string[]) {
     : sql<boolean>`${sql.ref(column)} in (select value from json_each(${JSON.stringify(values)}))`;
 }
 
+/**
+ * PostgreSQL's day partitions: every pending delivery's event arrived at or after `receivedFrom`
+ * (repos/partitions.ts `pendingDeliveriesFrom`), so a statement over the queue names that range and
+ * PostgreSQL plans only its partitions. The upper end keeps out the partitions created ahead (a day past
+ * now: a node's clock a little ahead still falls inside). Undefined: no bound (SQLite, or a row without a
+ * day).
+ */
+export function inQueueWindow(column: string, receivedFrom: number | null | undefined, now: number) {
+  if (receivedFrom == null) return sql<boolean>`true`;
+  return sql<boolean>`${sql.ref(column)} >= ${receivedFrom} and ${sql.ref(column)} < ${now + DAY_MS}`;
+}
+
+const DAY_MS = 86_400_000;
+
 /** Active, enabled destinations with at least one due, unleased delivery (an index probe each). */
-export async function dueDestinationIds(db: DB, now: number, limit: number): Promise<string[]> {
+export async function dueDestinationIds(
+  db: DB,
+  now: number,
+  limit: number,
+  receivedFrom?: number | null,
+): Promise<string[]> {
   const rows = await db
     .selectFrom('destinations as dst')
     .select('dst.id')
@@ -55,6 +74,7 @@ export async function dueDestinationIds(db: DB, now: number, limit: number): Pro
           .where('d.status', '=', PENDING)
           .whereRef('d.destination_id', '=', 'dst.id')
           .where('d.next_attempt_at', '<=', now)
+          .where(inQueueWindow('d.event_received_at', receivedFrom, now))
           .where((eb) => eb.or([eb('d.lease_expires_at', 'is', null), eb('d.lease_expires_at', '<=', now)])),
       ),
     )
@@ -66,7 +86,7 @@ export async function dueDestinationIds(db: DB, now: number, limit: number): Pro
 /** What the worker needs of a leased delivery (the rest of the row stays in the database). */
 export type LeasedDelivery = Pick<
   Delivery,
-  'id' | 'event_pk' | 'attempts' | 'give_up_at' | 'lease_owner' | 'lease_expires_at'
+  'id' | 'event_pk' | 'attempts' | 'give_up_at' | 'lease_owner' | 'lease_expires_at' | 'event_received_at'
 >;
 
 /** What the worker reads of an event to deliver it. */
@@ -92,6 +112,7 @@ const LEASED_COLUMNS = [
   'give_up_at',
   'lease_owner',
   'lease_expires_at',
+  'event_received_at',
 ] as const satisfies readonly (keyof LeasedDelivery)[];
 const DELIVERABLE_COLUMNS = [
   'id',
@@ -113,17 +134,20 @@ export interface LeaseInput {
   now: number;
   leaseMs: number;
   limit: number;
+  /** PostgreSQL: the queue's window (inQueueWindow). */
+  receivedFrom?: number | null;
 }
 
 function dueCandidates(db: DB, input: LeaseInput) {
   const { destinationId, now, limit } = input;
   return db
     .selectFrom('deliveries')
-    .select('id')
+    .select(['id', 'event_received_at'])
     .where('destination_id', '=', destinationId)
     .where('status', '=', PENDING)
     .where('next_attempt_at', '<=', now)
     .where((eb) => eb.or([eb('lease_expires_at', 'is', null), eb('lease_expires_at', '<=', now)]))
+    .where(inQueueWindow('event_received_at', input.receivedFrom, now))
     .orderBy('next_attempt_at')
     .limit(limit);
 }
@@ -133,7 +157,7 @@ function dueCandidates(db: DB, input: LeaseInput) {
  * outer statement must be driven by the `id IN (…)` list (`+status`): driven by the `status` index it would
  * scan every pending row of every destination for each batch.
  */
-function leaseStatement(db: DB, dialect: Dialect, input: LeaseInput) {
+export function leaseStatement(db: DB, dialect: Dialect, input: LeaseInput) {
   const { owner, now, leaseMs } = input;
   const candidates = dueCandidates(db, input);
   const update =
@@ -146,8 +170,18 @@ function leaseStatement(db: DB, dialect: Dialect, input: LeaseInput) {
             () => candidates.forUpdate().skipLocked(),
           )
           .updateTable('deliveries')
-          .where('id', 'in', (eb) => eb.selectFrom('candidates').select('candidates.id'))
-      : db.updateTable('deliveries').where('id', 'in', candidates);
+          // By id and day: each candidate is one probe of one partition's key.
+          .where(({ eb, refTuple, selectFrom }) =>
+            eb(
+              refTuple('id', 'event_received_at'),
+              'in',
+              selectFrom('candidates')
+                .select(['candidates.id', 'candidates.event_received_at'])
+                .$asTuple('id', 'event_received_at'),
+            ),
+          )
+          .where(inQueueWindow('event_received_at', input.receivedFrom, now))
+      : db.updateTable('deliveries').where('id', 'in', candidates.clearSelect().select('id'));
   return (
     update
       .set({ lease_owner: owner, lease_expires_at: now + leaseMs })
@@ -181,7 +215,19 @@ export async function leaseBatch(db: DB, dialect: Dialect, input: LeaseInput): P
     const rows = await db
       .with('leased', () => leaseStatement(db, dialect, input))
       .selectFrom('leased')
-      .leftJoin('events as e', 'e.id', 'leased.event_pk')
+      // By id and day, within the window: a nested loop of key probes of the window's partitions (joined by
+      // id alone, PostgreSQL hashed every events partition for each lease).
+      .leftJoin('events as e', (join) =>
+        join
+          .onRef('e.id', '=', 'leased.event_pk')
+          .on(({ eb, ref, or }) =>
+            or([
+              eb('e.received_at', '=', ref('leased.event_received_at')),
+              eb('leased.event_received_at', 'is', null),
+            ]),
+          )
+          .on(inQueueWindow('e.received_at', input.receivedFrom, input.now)),
+      )
       .select(LEASED_COLUMNS.map((c) => `leased.${c}` as const))
       .select([
         'e.id as e_id',
@@ -207,6 +253,7 @@ export async function leaseBatch(db: DB, dialect: Dialect, input: LeaseInput): P
         give_up_at: row.give_up_at,
         lease_owner: row.lease_owner,
         lease_expires_at: row.lease_expires_at,
+        event_received_at: row.event_received_at,
       });
       if (row.e_id !== null) {
         events.set(row.e_id, {
@@ -245,7 +292,8 @@ export async function leaseBatch(db: DB, dialect: Dialect, input: LeaseInput): P
 }
 
 export interface DeliveryOutcome {
-  delivery: Pick<LeasedDelivery, 'id' | 'event_pk' | 'attempts'>;
+  delivery: Pick<LeasedDelivery, 'id' | 'event_pk' | 'attempts'> &
+    Partial<Pick<LeasedDelivery, 'event_received_at'>>;
   status: DeliveryStatus;
   /** Counted as an attempt (false: released without trying, e.g. circuit open). */
   attempted: boolean;
@@ -275,6 +323,7 @@ export async function recordOutcomes(
   const finalPks = new Set<string>();
   for (const o of outcomes) if (o.status !== 'pending') finalPks.add(o.delivery.event_pk);
   const eventPks = [...finalPks].sort();
+  const days = eventDays(dialect, outcomes);
   await db.transaction().execute(async (trx) => {
     if (dialect === 'postgres' && eventPks.length > 0) {
       // Two workers finishing the same event's deliveries (one per platform) would each still see the
@@ -284,11 +333,12 @@ export async function recordOutcomes(
         .selectFrom('events')
         .select('id')
         .where(inList(dialect, 'id', eventPks))
+        .where(inDays('received_at', days))
         .orderBy('id')
         .forUpdate()
         .execute();
     }
-    await updateDeliveries(trx, dialect, owner, now, outcomes);
+    await updateDeliveries(trx, dialect, owner, now, outcomes, days);
     // A successful attempt is not written: the delivery row itself records it (status, attempts, code,
     // final_at), and traces are completed from it (withDeliveredAttempt). Most attempts succeed, so this
     // halves the rows a drain writes.
@@ -312,7 +362,7 @@ export async function recordOutcomes(
         .values(attempts.slice(i, i + 2000))
         .execute();
     }
-    if (eventPks.length > 0) await eraseWhenFinal(trx, dialect, eventPks, now);
+    if (eventPks.length > 0) await eraseWhenFinal(trx, dialect, eventPks, now, days);
     for (const fanout of input.webhooks ?? []) {
       const { refusedEndpointIds } = await enqueueWebhookEvents(trx, { ...fanout, now });
       refusedWebhookEndpoints.push(...refusedEndpointIds);
@@ -321,20 +371,54 @@ export async function recordOutcomes(
   return { refusedWebhookEndpoints };
 }
 
+/**
+ * PostgreSQL's day partitions: the range of event times (`event_received_at`) a batch's deliveries carry,
+ * so its statements name only those days' partitions. Null (no bound): SQLite, or a delivery without a
+ * time (written by a previous release, or an outcome built elsewhere).
+ */
+type EventDays = { min: number; max: number } | null;
+
+function eventDays(dialect: Dialect, outcomes: readonly DeliveryOutcome[]): EventDays {
+  if (dialect !== 'postgres') return null;
+  let min = Number.POSITIVE_INFINITY;
+  let max = Number.NEGATIVE_INFINITY;
+  for (const { delivery } of outcomes) {
+    const at = delivery.event_received_at;
+    if (at == null) return null;
+    if (at < min) min = at;
+    if (at > max) max = at;
+  }
+  return { min, max };
+}
+
+/** `column` within the batch's days, plus the rows without a day (those live in the default partition). */
+function inDays(column: string, days: EventDays) {
+  if (days === null) return sql<boolean>`true`;
+  return sql<boolean>`(${sql.ref(column)} between ${days.min} and ${days.max} or ${sql.ref(column)} is null)`;
+}
+
 /** Erases the sealed personal data of the given events once none of their deliveries is pending. */
-function eraseWhenFinal(db: DB, dialect: Dialect, eventPks: string[], now: number) {
-  return erasure(db, now)
+function eraseWhenFinal(db: DB, dialect: Dialect, eventPks: string[], now: number, days: EventDays) {
+  return erasure(db, now, days)
     .where(inList(dialect, 'id', eventPks))
+    .where(inDays('received_at', days))
     .execute();
 }
 
 /** The erasure statement, to be narrowed to some events: sealed data goes once no delivery is pending. */
-function erasure(db: DB, now: number) {
-  return db.updateTable('events').set({ pii_sealed: null, pii_erased_at: now }).where(sealedAndFinal);
+function erasure(db: DB, now: number, days: EventDays = null) {
+  return db
+    .updateTable('events')
+    .set({ pii_sealed: null, pii_erased_at: now })
+    .where((eb) => sealedAndFinal(eb, days));
 }
 
-/** An event whose sealed data is still there although none of its deliveries is pending any more. */
-function sealedAndFinal(eb: ExpressionBuilder<Database, 'events'>) {
+/**
+ * An event whose sealed data is still there although none of its deliveries is pending any more. `days`:
+ * an event's deliveries share its time (or have none: a previous release's rows), so only those days'
+ * partitions are probed.
+ */
+function sealedAndFinal(eb: ExpressionBuilder<Database, 'events'>, days: EventDays = null) {
   return eb.and([
     eb('pii_sealed', 'is not', null),
     eb.not(
@@ -343,7 +427,8 @@ function sealedAndFinal(eb: ExpressionBuilder<Database, 'events'>) {
           .selectFrom('deliveries')
           .select(sql`1`.as('one'))
           .whereRef('deliveries.event_pk', '=', 'events.id')
-          .where('deliveries.status', '=', 'pending'),
+          .where('deliveries.status', '=', 'pending')
+          .where(inDays('deliveries.event_received_at', days)),
       ),
     ),
   ]);
@@ -360,6 +445,7 @@ async function updateDeliveries(
   owner: string,
   now: number,
   outcomes: DeliveryOutcome[],
+  days: EventDays,
 ): Promise<void> {
   const n = outcomes.length;
   const ids = new Array<string>(n);
@@ -397,6 +483,7 @@ async function updateDeliveries(
                   ${codes}::int[], ${messages}::text[], ${finals}::int[])
         as v(id, status, attempted, next_attempt_at, status_code, message, final)
       where deliveries.id = v.id and deliveries.lease_owner = ${owner} and deliveries.status = 'pending'
+        and ${inDays('deliveries.event_received_at', days)}
       returning ${COUNTED_RETURNING}`.execute(db);
     await countMoves(db, moved.rows, 'pending');
     return;

@@ -115,6 +115,7 @@ const DELIVERY_TYPES: Record<DeliveryColumn, string> = {
   lease_owner: 'text',
   lease_expires_at: 'int8',
   event_time: 'int8',
+  event_received_at: 'int8',
   give_up_at: 'int8',
   last_status_code: 'int4',
   last_error: 'text',

@@ -21,21 +21,35 @@ export async function allOrgIds(db: DB): Promise<string[]> {
   return rows.map((r) => r.id);
 }
 
+/** Times `[from, to)`: on PostgreSQL, the day partition the retention horizon falls in. */
+export interface TimeRange {
+  from: number;
+  to: number;
+}
+
 /**
  * Up to `limit` events of one org received before `before` with no pending delivery (an event still in the
- * queue is never deleted, however old). The org's `(org_id, received_at)` index drives it.
+ * queue is never deleted, however old). The org's `(org_id, received_at)` index drives it. Events received
+ * in `spare` are left to be dropped with their whole partition (PostgreSQL).
  */
 export async function expiredEventIds(
   db: DB,
   orgId: string,
   before: number,
   limit: number,
+  spare: TimeRange | null = null,
 ): Promise<string[]> {
-  const rows = await db
+  let query = db
     .selectFrom('events as e')
     .select('e.id')
     .where('e.org_id', '=', orgId)
-    .where('e.received_at', '<', before)
+    .where('e.received_at', '<', before);
+  if (spare) {
+    query = query.where((eb) =>
+      eb.or([eb('e.received_at', '<', spare.from), eb('e.received_at', '>=', spare.to)]),
+    );
+  }
+  const rows = await query
     .where(({ not, exists, selectFrom }) =>
       not(
         exists(
@@ -86,24 +100,9 @@ export async function deleteEventsRolledUp(
       .execute();
     const ids = kept.map((r) => r.id);
     if (ids.length === 0) return { events: 0, deliveries: 0, delivery_attempts: 0 };
-    const day = (column: string) =>
-      sql<number>`(${sql.ref(column)} - (${sql.ref(column)} % ${sql.lit(DAY_MS)}))`;
-    const upsert = sql`on conflict (org_id, day_start, kind, domain_id, name, detail) do update set
-      count = stats_daily.count + excluded.count, value = stats_daily.value + excluded.value`;
-    await sql`insert into stats_daily (org_id, domain_id, day_start, kind, name, detail, count, value)
-      select org_id, domain_id, ${day('received_at')}, 'event', event_name, coalesce(custom_event_name, ''), count(*), 0
-      from events where ${idIn(dialect, 'id', ids)}
-      group by org_id, domain_id, ${day('received_at')}, event_name, coalesce(custom_event_name, '')
-      ${upsert}`.execute(trx);
-    const { value, currency } = purchaseFields(dialect);
-    await sql`insert into stats_daily (org_id, domain_id, day_start, kind, name, detail, count, value)
-      select org_id, domain_id, ${day('received_at')}, 'purchase', coalesce(${currency}, ''), '', count(*),
-        coalesce(sum(${value}), 0)
-      from events where ${idIn(dialect, 'id', ids)} and event_name = 'Purchase' and custom_data is not null
-      group by org_id, domain_id, ${day('received_at')}, coalesce(${currency}, '')
-      ${upsert}`.execute(trx);
-    // Deliveries need no roll-up: the hourly counters (`delivery_counts`) already hold them and are never
-    // reduced by a deletion. (`stats_daily` kind `delivery` holds only what was deleted before migration 0013.)
+    await rollUp(trx, dialect, {
+      events: sql`events where ${idIn(dialect, 'id', ids)}`,
+    });
     const attempts = await trx
       .deleteFrom('delivery_attempts')
       .where('delivery_id', 'in', (eb) =>
@@ -127,6 +126,38 @@ export async function deleteEventsRolledUp(
       delivery_attempts: Number(attempts.numDeletedRows),
     };
   });
+}
+
+/**
+ * Events about to be deleted, as `events where <condition>`: some events by id (the row path), or a whole
+ * day partition (repos/partitions.ts).
+ */
+export interface RollUpSource {
+  events: RawBuilder<unknown>;
+}
+
+/**
+ * Adds the given events to the daily aggregates (`stats_daily`) they are deleted from. Deliveries need no
+ * roll-up: the hourly counters (`delivery_counts`) already hold them and are never reduced by a deletion
+ * (`stats_daily` kind `delivery` holds only what was deleted before migration 0013).
+ */
+export async function rollUp(trx: DB, dialect: Dialect, from: RollUpSource): Promise<void> {
+  const day = (column: string) =>
+    sql<number>`(${sql.ref(column)} - (${sql.ref(column)} % ${sql.lit(DAY_MS)}))`;
+  const upsert = sql`on conflict (org_id, day_start, kind, domain_id, name, detail) do update set
+    count = stats_daily.count + excluded.count, value = stats_daily.value + excluded.value`;
+  await sql`insert into stats_daily (org_id, domain_id, day_start, kind, name, detail, count, value)
+    select org_id, domain_id, ${day('received_at')}, 'event', event_name, coalesce(custom_event_name, ''), count(*), 0
+    from ${from.events}
+    group by org_id, domain_id, ${day('received_at')}, event_name, coalesce(custom_event_name, '')
+    ${upsert}`.execute(trx);
+  const { value, currency } = purchaseFields(dialect);
+  await sql`insert into stats_daily (org_id, domain_id, day_start, kind, name, detail, count, value)
+    select org_id, domain_id, ${day('received_at')}, 'purchase', coalesce(${currency}, ''), '', count(*),
+      coalesce(sum(${value}), 0)
+    from ${from.events} and event_name = 'Purchase' and custom_data is not null
+    group by org_id, domain_id, ${day('received_at')}, coalesce(${currency}, '')
+    ${upsert}`.execute(trx);
 }
 
 /** The cut-off times of one pass (epoch ms); a row older than its table's is deleted. */
