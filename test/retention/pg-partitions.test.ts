@@ -160,7 +160,7 @@ describe('day partitions (postgres)', { skip: dialect !== 'postgres' }, () => {
     assert.ok(report.deleted.events! >= 2 * seeded.length);
   });
 
-  test('a drop that cannot take its lock at once is kept for the next pass, and nothing waits long for it', async () => {
+  test('a drop or a creation that cannot take its lock at once waits for the next pass, and nothing waits long for it', async () => {
     const now = Date.now();
     const day = dayStart(now - 42 * DAY);
     await ensurePartitions(service.storage, day, { daysAhead: 0 });
@@ -168,13 +168,22 @@ describe('day partitions (postgres)', { skip: dialect !== 'postgres' }, () => {
     await seedEvents(service, viaPartition, mix(day + 3600_000));
     // A reader (say, a slow event log query) holds the events table while the pass runs.
     let report: Awaited<ReturnType<typeof runRetention>> | undefined;
+    // Creating a day ahead takes the same lock.
+    const ahead = dayStart(now + 60 * DAY);
+    let created: string[] = [];
     await service.storage.db.transaction().execute(async (trx) => {
       await sql`select count(*) from events`.execute(trx);
       report = await runRetention(retention());
+      created = await ensurePartitions(service.storage, ahead, { daysAhead: 0 });
     });
     assert.ok(report?.partitions?.kept.includes(events), JSON.stringify(report?.partitions));
     assert.ok((await partitionsOf(service.storage, 'events')).includes(events));
-    // (Without its lock timeout the drop would wait for this transaction, which waits for the pass: a hang.)
+    // (Without their lock timeout the drop and the creation would wait for this transaction, which waits
+    // for them: a hang.) `deliveries` was not held, so its day was created.
+    assert.deepEqual(created, [dayPartitionName('deliveries', ahead)]);
+    assert.deepEqual(await ensurePartitions(service.storage, ahead, { daysAhead: 0 }), [
+      dayPartitionName('events', ahead),
+    ]);
 
     const next = await runRetention(retention());
     assert.ok(next.partitions?.dropped.includes(events), JSON.stringify(next.partitions));

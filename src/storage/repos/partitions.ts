@@ -49,7 +49,12 @@ export async function defaultHoldsRange(db: DB, table: PartitionedTable, range: 
   return rows.rows.length > 0;
 }
 
-/** Idempotent (`if not exists`); deliveries partitions keep the table's fillfactor (migration 0005). */
+/**
+ * Idempotent (`if not exists`); deliveries partitions keep the table's fillfactor (migration 0005).
+ * Creating a partition takes the parent's exclusive lock, like a drop: it waits at most LOCK_TIMEOUT behind
+ * a long reader (ingest queues behind it meanwhile), then fails, and the next pass (7 days ahead, so days
+ * of passes) tries again.
+ */
 export async function createPartition(
   db: DB,
   table: PartitionedTable,
@@ -57,15 +62,18 @@ export async function createPartition(
   range: TimeRange,
 ): Promise<void> {
   const fill = table === 'deliveries' ? sql`with (fillfactor = 70)` : sql``;
-  await sql`create table if not exists ${sql.table(name)} partition of ${sql.table(table)}
-    for values from (${sql.lit(range.from)}) to (${sql.lit(range.to)}) ${fill}`.execute(db);
+  await db.transaction().execute(async (trx) => {
+    await sql`set local lock_timeout = ${sql.lit(LOCK_TIMEOUT)}`.execute(trx);
+    await sql`create table if not exists ${sql.table(name)} partition of ${sql.table(table)}
+      for values from (${sql.lit(range.from)}) to (${sql.lit(range.to)}) ${fill}`.execute(trx);
+  });
 }
 
 /**
- * How long a drop waits for the parents' exclusive lock before giving up until the next pass (hourly):
- * meanwhile every statement of ingest and the queue on those tables waits behind it, so it is short. The
- * lock is wanted once a day per pair, and the drain's and ingest's statements hold the tables for
- * milliseconds, so a pass finds it free; a long reader only defers the drop.
+ * How long a drop or a creation waits for the parent's exclusive lock before giving up until the next pass
+ * (hourly): meanwhile every statement of ingest and the queue on that table waits behind it, so it is
+ * short. The lock is wanted once a day per table, and the drain's and ingest's statements hold the tables
+ * for milliseconds, so a pass finds it free; a long reader only defers the change.
  */
 const LOCK_TIMEOUT = '200ms';
 
