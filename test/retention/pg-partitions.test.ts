@@ -189,6 +189,51 @@ describe('day partitions (postgres)', { skip: dialect !== 'postgres' }, () => {
     assert.ok(next.partitions?.dropped.includes(events), JSON.stringify(next.partitions));
   });
 
+  test('a delivery without its event time (a node of the previous release) is still delivered, and its event erased', async () => {
+    const id = uniqueId('evt');
+    await seedEvents(service, viaPartition, [{ id, receivedAt: Date.now() - 1000, status: 'pending' }]);
+    await service.storage.db
+      .updateTable('events')
+      .set({
+        event_time: Math.floor(Date.now() / 1000) - 60,
+        pii_sealed: sealPayload(
+          service.sealer,
+          { u: { email: 'old-node@example.com', ipAddress: '203.0.113.8', userAgent: 'Mozilla/5.0 (test)' } },
+          id,
+        ),
+        pii_erased_at: null,
+      })
+      .where('id', '=', id)
+      .execute();
+    // As a previous release writes it: no event time, so the row lives in the default partition, which the
+    // queue window then cannot bound.
+    await service.storage.db
+      .updateTable('deliveries')
+      .set({ event_received_at: null as unknown as number, next_attempt_at: Date.now() })
+      .where('id', '=', `dlv_${id}`)
+      .execute();
+    const where = await sql<{
+      partition: string;
+    }>`select tableoid::regclass::text as partition from deliveries
+      where id = ${`dlv_${id}`}`.execute(service.storage.db);
+    assert.match(where.rows[0]?.partition ?? '', /deliveries_default$/);
+    await eventually(async () => {
+      const row = await service.storage.db
+        .selectFrom('deliveries')
+        .select('status')
+        .where('id', '=', `dlv_${id}`)
+        .executeTakeFirst();
+      return row?.status === 'delivered';
+    });
+    const event = await service.storage.db
+      .selectFrom('events')
+      .select(['pii_sealed', 'pii_erased_at'])
+      .where('id', '=', id)
+      .executeTakeFirstOrThrow();
+    assert.equal(event.pii_sealed, null);
+    assert.ok(event.pii_erased_at);
+  });
+
   test('a partition with a pending delivery is kept, and the delivery is still delivered', async () => {
     const now = Date.now();
     const day = dayStart(now - 45 * DAY);

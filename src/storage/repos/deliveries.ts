@@ -170,15 +170,20 @@ export function leaseStatement(db: DB, dialect: Dialect, input: LeaseInput) {
             () => candidates.forUpdate().skipLocked(),
           )
           .updateTable('deliveries')
-          // By id and day: each candidate is one probe of one partition's key.
           .where(({ eb, refTuple, selectFrom }) =>
-            eb(
-              refTuple('id', 'event_received_at'),
-              'in',
-              selectFrom('candidates')
-                .select(['candidates.id', 'candidates.event_received_at'])
-                .$asTuple('id', 'event_received_at'),
-            ),
+            input.receivedFrom == null
+              ? // Unbounded: rows without an event time (a previous release's) may be among the candidates,
+                // and a tuple with a null never matches.
+                eb('id', 'in', selectFrom('candidates').select('candidates.id'))
+              : // Within the window (no row without a time is pending, or the window would be unbounded): by
+                // id and day, each candidate one probe of one partition's key.
+                eb(
+                  refTuple('id', 'event_received_at'),
+                  'in',
+                  selectFrom('candidates')
+                    .select(['candidates.id', 'candidates.event_received_at'])
+                    .$asTuple('id', 'event_received_at'),
+                ),
           )
           .where(inQueueWindow('event_received_at', input.receivedFrom, now))
       : db.updateTable('deliveries').where('id', 'in', candidates.clearSelect().select('id'));
