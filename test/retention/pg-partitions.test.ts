@@ -76,6 +76,35 @@ describe('day partitions (postgres)', { skip: dialect !== 'postgres' }, () => {
   let viaRows: Tenant;
   const retention = () => ({ storage: service.storage, config: service.config, clock: { now: Date.now } });
 
+  /** A seeded event made deliverable: an event time the platform accepts and sealed user data. */
+  async function makeDeliverable(id: string, email: string): Promise<void> {
+    await service.storage.db
+      .updateTable('events')
+      .set({
+        event_time: Math.floor(Date.now() / 1000) - 60,
+        pii_sealed: sealPayload(
+          service.sealer,
+          { u: { email, ipAddress: '203.0.113.7', userAgent: 'Mozilla/5.0 (test)' } },
+          id,
+        ),
+        pii_erased_at: null,
+      })
+      .where('id', '=', id)
+      .execute();
+  }
+
+  /** Waits until the worker has delivered the seeded event's delivery. */
+  async function delivered(id: string): Promise<void> {
+    await eventually(async () => {
+      const row = await service.storage.db
+        .selectFrom('deliveries')
+        .select('status')
+        .where('id', '=', `dlv_${id}`)
+        .executeTakeFirst();
+      return row?.status === 'delivered';
+    });
+  }
+
   before(async () => {
     fakes = await startFakePlatforms({ validTokens: [TOKEN] });
     service = await startTestService({ env: { ...fakes.urls, PROXY_RATE_LIMIT_PER_MINUTE: '0' } });
@@ -192,19 +221,7 @@ describe('day partitions (postgres)', { skip: dialect !== 'postgres' }, () => {
   test('a delivery without its event time (a node of the previous release) is still delivered, and its event erased', async () => {
     const id = uniqueId('evt');
     await seedEvents(service, viaPartition, [{ id, receivedAt: Date.now() - 1000, status: 'pending' }]);
-    await service.storage.db
-      .updateTable('events')
-      .set({
-        event_time: Math.floor(Date.now() / 1000) - 60,
-        pii_sealed: sealPayload(
-          service.sealer,
-          { u: { email: 'old-node@example.com', ipAddress: '203.0.113.8', userAgent: 'Mozilla/5.0 (test)' } },
-          id,
-        ),
-        pii_erased_at: null,
-      })
-      .where('id', '=', id)
-      .execute();
+    await makeDeliverable(id, 'old-node@example.com');
     // As a previous release writes it: no event time, so the row lives in the default partition, which the
     // queue window then cannot bound.
     await service.storage.db
@@ -217,14 +234,7 @@ describe('day partitions (postgres)', { skip: dialect !== 'postgres' }, () => {
     }>`select tableoid::regclass::text as partition from deliveries
       where id = ${`dlv_${id}`}`.execute(service.storage.db);
     assert.match(where.rows[0]?.partition ?? '', /deliveries_default$/);
-    await eventually(async () => {
-      const row = await service.storage.db
-        .selectFrom('deliveries')
-        .select('status')
-        .where('id', '=', `dlv_${id}`)
-        .executeTakeFirst();
-      return row?.status === 'delivered';
-    });
+    await delivered(id);
     const event = await service.storage.db
       .selectFrom('events')
       .select(['pii_sealed', 'pii_erased_at'])
@@ -262,34 +272,13 @@ describe('day partitions (postgres)', { skip: dialect !== 'postgres' }, () => {
     assert.deepEqual(await ids(), [waiting]);
 
     // Due now, with an event time the platform accepts and its sealed user data: the worker sends it.
-    await service.storage.db
-      .updateTable('events')
-      .set({
-        event_time: Math.floor(Date.now() / 1000) - 60,
-        pii_sealed: sealPayload(
-          service.sealer,
-          {
-            u: { email: 'shopper@example.com', ipAddress: '203.0.113.7', userAgent: 'Mozilla/5.0 (test)' },
-          },
-          waiting,
-        ),
-        pii_erased_at: null,
-      })
-      .where('id', '=', waiting)
-      .execute();
+    await makeDeliverable(waiting, 'shopper@example.com');
     await service.storage.db
       .updateTable('deliveries')
       .set({ next_attempt_at: Date.now() })
       .where('id', '=', `dlv_${waiting}`)
       .execute();
-    await eventually(async () => {
-      const row = await service.storage.db
-        .selectFrom('deliveries')
-        .select('status')
-        .where('id', '=', `dlv_${waiting}`)
-        .executeTakeFirst();
-      return row?.status === 'delivered';
-    });
+    await delivered(waiting);
 
     const next = await runRetention(retention());
     assert.ok(next.partitions?.dropped.includes(events), JSON.stringify(next.partitions));
