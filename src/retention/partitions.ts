@@ -9,6 +9,7 @@
  * the legacy one after an upgrade), which keeps lookups by id that cannot carry the time (they probe every
  * partition's `(id, …)` key index) cheap.
  */
+import { DAY_MS, utcDayStart } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import type { Storage } from '../storage/db.js';
 import {
@@ -22,7 +23,6 @@ import {
 } from '../storage/repos/partitions.js';
 import type { EventDeletion, TimeRange } from '../storage/repos/retention.js';
 
-const DAY_MS = 86_400_000;
 /** Days created ahead of today: a worker fleet down for less than this still finds its partitions. */
 export const PARTITION_DAYS_AHEAD = 7;
 const TABLES: readonly PartitionedTable[] = ['events', 'deliveries'];
@@ -47,7 +47,7 @@ export async function ensurePartitions(
   if (storage.dialect !== 'postgres') return [];
   const { db } = storage;
   const created: string[] = [];
-  const today = now - (now % DAY_MS);
+  const today = utcDayStart(now);
   for (const table of TABLES) {
     const existing = await listPartitions(db, table);
     for (let day = 0; day <= (options.daysAhead ?? PARTITION_DAYS_AHEAD); day++) {

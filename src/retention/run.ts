@@ -129,11 +129,9 @@ export async function runRetention(
   let partitions: RetentionReport['partitions'] = null;
   let spare: TimeRange | null = null;
   if (storage.dialect === 'postgres') {
-    await ensurePartitions(storage, now, { ...(deps.log ? { log: deps.log } : {}) });
-    const drops = await dropExpiredPartitions(storage, eventsBefore, {
-      ...(deps.log ? { log: deps.log } : {}),
-      stopped,
-    });
+    const log = deps.log ? { log: deps.log } : {};
+    await ensurePartitions(storage, now, log);
+    const drops = await dropExpiredPartitions(storage, eventsBefore, { ...log, stopped });
     add('events', drops.deleted.events);
     add('deliveries', drops.deleted.deliveries);
     add('delivery_attempts', drops.deleted.delivery_attempts);

@@ -124,11 +124,11 @@ export interface DeliveriesTable {
   lease_expires_at: number | null;
   event_time: number;
   /**
-   * The event's `received_at` (migration 0013): PostgreSQL partitions deliveries by it, so an event and its
+   * The event's `received_at` (migration 0014): PostgreSQL partitions deliveries by it, so an event and its
    * deliveries share a day partition. Always written by this release (NULL only from a node of the
    * previous one during an upgrade).
    */
-  event_received_at: number;
+  event_received_at: number | null;
   /** After this, a pending delivery is dead (retry horizon, never past the platform's maximum event age). */
   give_up_at: number;
   last_status_code: number | null;

@@ -226,7 +226,7 @@ describe('day partitions (postgres)', { skip: dialect !== 'postgres' }, () => {
     // queue window then cannot bound.
     await service.storage.db
       .updateTable('deliveries')
-      .set({ event_received_at: null as unknown as number, next_attempt_at: Date.now() })
+      .set({ event_received_at: null, next_attempt_at: Date.now() })
       .where('id', '=', `dlv_${id}`)
       .execute();
     const where = await sql<{

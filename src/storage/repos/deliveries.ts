@@ -5,6 +5,7 @@
  * serializes writers, so the same statement is atomic there.
  */
 import { type ExpressionBuilder, type Selectable, sql } from 'kysely';
+import { DAY_MS } from '../../lib/clock.js';
 import { newId } from '../../lib/ids.js';
 import type { DB, Dialect } from '../db.js';
 import { CountDeltas, type CountedDelivery } from '../delivery-counts.js';
@@ -52,8 +53,6 @@ export function inQueueWindow(column: string, receivedFrom: number | null | unde
   if (receivedFrom == null) return sql<boolean>`true`;
   return sql<boolean>`${sql.ref(column)} >= ${receivedFrom} and ${sql.ref(column)} < ${now + DAY_MS}`;
 }
-
-const DAY_MS = 86_400_000;
 
 /** Active, enabled destinations with at least one due, unleased delivery (an index probe each). */
 export async function dueDestinationIds(

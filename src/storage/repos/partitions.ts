@@ -5,10 +5,9 @@
  * `deliveries_p20261207`: the rows of events received that UTC day, and their deliveries).
  */
 import { sql } from 'kysely';
+import { DAY_MS, utcDayStart } from '../../lib/clock.js';
 import type { DB } from '../db.js';
 import { type EventDeletion, rollUp, type TimeRange } from './retention.js';
-
-const DAY_MS = 86_400_000;
 
 export type PartitionedTable = 'events' | 'deliveries';
 
@@ -101,9 +100,7 @@ export async function dropPartitionPairRolledUp(
         where deliveries.event_received_at is null and deliveries.event_pk = e.id`.execute(trx);
       const before = await sql<{ pending: boolean }>`select ${pending} as pending`.execute(trx);
       if (before.rows[0]?.pending) return null;
-      await rollUp(trx, 'postgres', {
-        events: sql`${events} where true`,
-      });
+      await rollUp(trx, 'postgres', sql`${events} where true`);
       const counts = await sql<{ events: string; deliveries: string }>`select
         (select count(*) from ${events})::text as events,
         (select count(*) from ${deliveries})::text as deliveries`.execute(trx);
@@ -147,17 +144,16 @@ class PendingAgain extends Error {}
  */
 export async function pendingDeliveriesFrom(db: DB, now: number): Promise<number | null> {
   const partitions = await listPartitions(db, 'deliveries');
-  const fallback = now - (now % DAY_MS) - DAY_MS;
   if (partitions.length === 0) return null;
+  const byName = new Map(partitions.map((p) => [p.name, p]));
   const probes = partitions.map(
     (p) => sql<{ name: string }>`select ${p.name}::text as name
       where exists (select 1 from ${sql.table(p.name)} where status = 'pending')`,
   );
   const rows = await sql<{ name: string }>`${sql.join(probes, sql` union all `)}`.execute(db);
-  let from = fallback;
+  let from = utcDayStart(now) - DAY_MS;
   for (const { name } of rows.rows) {
-    const partition = partitions.find((p) => p.name === name);
-    const start = partition?.range?.from ?? null;
+    const start = byName.get(name)?.range?.from ?? null;
     if (start === null) return null;
     from = Math.min(from, start);
   }

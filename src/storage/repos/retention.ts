@@ -100,9 +100,7 @@ export async function deleteEventsRolledUp(
       .execute();
     const ids = kept.map((r) => r.id);
     if (ids.length === 0) return { events: 0, deliveries: 0, delivery_attempts: 0 };
-    await rollUp(trx, dialect, {
-      events: sql`events where ${idIn(dialect, 'id', ids)}`,
-    });
+    await rollUp(trx, dialect, sql`events where ${idIn(dialect, 'id', ids)}`);
     const attempts = await trx
       .deleteFrom('delivery_attempts')
       .where('delivery_id', 'in', (eb) =>
@@ -129,33 +127,27 @@ export async function deleteEventsRolledUp(
 }
 
 /**
- * Events about to be deleted, as `events where <condition>`: some events by id (the row path), or a whole
- * day partition (repos/partitions.ts).
- */
-export interface RollUpSource {
-  events: RawBuilder<unknown>;
-}
-
-/**
- * Adds the given events to the daily aggregates (`stats_daily`) they are deleted from. Deliveries need no
- * roll-up: the hourly counters (`delivery_counts`) already hold them and are never reduced by a deletion
+ * Adds the given events to the daily aggregates (`stats_daily`) they are deleted from. `events`: the rows
+ * about to be deleted, as `<table> where <condition>` (some events by id on the row path, or a whole day
+ * partition `where true`: repos/partitions.ts), so the Purchase statement can add its `and …`. Deliveries
+ * need no roll-up: the hourly counters (`delivery_counts`) already hold them and are never reduced by a deletion
  * (`stats_daily` kind `delivery` holds only what was deleted before migration 0013).
  */
-export async function rollUp(trx: DB, dialect: Dialect, from: RollUpSource): Promise<void> {
+export async function rollUp(trx: DB, dialect: Dialect, events: RawBuilder<unknown>): Promise<void> {
   const day = (column: string) =>
     sql<number>`(${sql.ref(column)} - (${sql.ref(column)} % ${sql.lit(DAY_MS)}))`;
   const upsert = sql`on conflict (org_id, day_start, kind, domain_id, name, detail) do update set
     count = stats_daily.count + excluded.count, value = stats_daily.value + excluded.value`;
   await sql`insert into stats_daily (org_id, domain_id, day_start, kind, name, detail, count, value)
     select org_id, domain_id, ${day('received_at')}, 'event', event_name, coalesce(custom_event_name, ''), count(*), 0
-    from ${from.events}
+    from ${events}
     group by org_id, domain_id, ${day('received_at')}, event_name, coalesce(custom_event_name, '')
     ${upsert}`.execute(trx);
   const { value, currency } = purchaseFields(dialect);
   await sql`insert into stats_daily (org_id, domain_id, day_start, kind, name, detail, count, value)
     select org_id, domain_id, ${day('received_at')}, 'purchase', coalesce(${currency}, ''), '', count(*),
       coalesce(sum(${value}), 0)
-    from ${from.events} and event_name = 'Purchase' and custom_data is not null
+    from ${events} and event_name = 'Purchase' and custom_data is not null
     group by org_id, domain_id, ${day('received_at')}, coalesce(${currency}, '')
     ${upsert}`.execute(trx);
 }
