@@ -49,7 +49,7 @@ describe('delivery bookkeeping commits asynchronously; nothing else does', () =>
       handle.prepare = ((source: string) => {
         const kind = /^\s*update\s+"?deliveries"?\s+set\s+"?lease_owner/i.test(source)
           ? 'lease'
-          : /^\s*update\s+deliveries\s+set\s+status/i.test(source)
+          : /^\s*update\s+"?deliveries"?\s+set\s+"?status"?\s*=\s*(v\.status|\?),\s*"?attempts/i.test(source)
             ? 'outcomes'
             : /^\s*update\s+"events"\s+set\s+"pii_sealed"/i.test(source)
               ? 'erasure'

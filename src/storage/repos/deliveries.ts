@@ -439,9 +439,8 @@ function sealedAndFinal(eb: ExpressionBuilder<Database, 'events'>, days: EventDa
 }
 
 /**
- * One UPDATE for a whole batch of outcomes: the new values of every row come in as one list (a JSON array
- * on SQLite, parallel arrays on PostgreSQL) joined to the rows by id. Rows this owner no longer holds (its
- * lease expired and was taken over) are left alone.
+ * A batch's outcomes in a few UPDATEs: one per group of plain successes (`markDelivered`), one for the rest
+ * (`updateEach`). Rows this owner no longer holds (its lease expired and was taken over) are left alone.
  */
 async function updateDeliveries(
   db: DB,
@@ -451,6 +450,89 @@ async function updateDeliveries(
   outcomes: DeliveryOutcome[],
   days: EventDays,
 ): Promise<void> {
+  const { successes, others } = splitSuccesses(outcomes);
+  const moved: MovedDelivery[] = [];
+  for (const success of successes.values()) {
+    moved.push(...(await markDelivered(db, dialect, owner, now, success, days)));
+  }
+  if (others.length > 0) moved.push(...(await updateEach(db, dialect, owner, now, others, days)));
+  // One upsert of the counters for every row moved, whichever statement moved it.
+  await countMoves(db, moved, 'pending');
+}
+
+/** Plain successes that share their new values: one platform request's status code and message. */
+interface SuccessGroup {
+  statusCode: number | null;
+  message: string | null;
+  ids: string[];
+}
+
+/**
+ * Nearly every outcome of a drain is a plain success, and the deliveries of one platform request share
+ * everything they write. Those are grouped, so each group is one UPDATE by a list of ids with constant
+ * values; only the rest (failures, retries, releases) pays for a list of per-row values.
+ */
+function splitSuccesses(outcomes: readonly DeliveryOutcome[]): {
+  successes: Map<string, SuccessGroup>;
+  others: DeliveryOutcome[];
+} {
+  const successes = new Map<string, SuccessGroup>();
+  const others: DeliveryOutcome[] = [];
+  for (const o of outcomes) {
+    if (o.status !== 'delivered' || !o.attempted || o.nextAttemptAt !== undefined) {
+      others.push(o);
+      continue;
+    }
+    const key = `${o.statusCode}\u0000${o.message}`;
+    let group = successes.get(key);
+    if (!group) {
+      group = { statusCode: o.statusCode, message: o.message, ids: [] };
+      successes.set(key, group);
+    }
+    group.ids.push(o.delivery.id);
+  }
+  return { successes, others };
+}
+
+/** The same values `updateEach` writes for a delivered outcome, as constants for the whole group. */
+async function markDelivered(
+  db: DB,
+  dialect: Dialect,
+  owner: string,
+  now: number,
+  group: SuccessGroup,
+  days: EventDays,
+): Promise<MovedDelivery[]> {
+  return db
+    .updateTable('deliveries')
+    .set((eb) => ({
+      status: 'delivered',
+      attempts: eb('attempts', '+', 1),
+      next_attempt_at: now,
+      lease_owner: null,
+      lease_expires_at: null,
+      last_status_code: group.statusCode,
+      last_error: group.message,
+      updated_at: now,
+      final_at: now,
+    }))
+    .where(inList(dialect, 'id', group.ids))
+    .where(unindexed(dialect, 'lease_owner'), '=', owner)
+    .where(unindexed(dialect, 'status'), '=', 'pending')
+    .where(inDays('event_received_at', days))
+    .returning(COUNTED_COLUMNS)
+    .execute();
+}
+
+/** Outcomes with values of their own: one UPDATE, the new values of every row joined in as one list. */
+async function updateEach(
+  db: DB,
+  dialect: Dialect,
+  owner: string,
+  now: number,
+  outcomes: DeliveryOutcome[],
+  days: EventDays,
+): Promise<MovedDelivery[]> {
   const n = outcomes.length;
   const ids = new Array<string>(n);
   const statuses = new Array<string>(n);
@@ -489,8 +571,7 @@ async function updateDeliveries(
       where deliveries.id = v.id and deliveries.lease_owner = ${owner} and deliveries.status = 'pending'
         and ${inDays('deliveries.event_received_at', days)}
       returning ${COUNTED_RETURNING}`.execute(db);
-    await countMoves(db, moved.rows, 'pending');
-    return;
+    return moved.rows;
   }
   const rows = ids.map((id, i) => [
     id,
@@ -510,7 +591,7 @@ async function updateDeliveries(
           from json_each(${JSON.stringify(rows)})) as v
     where deliveries.id = v.id and +deliveries.lease_owner = ${owner} and +deliveries.status = 'pending'
     returning ${COUNTED_RETURNING}`.execute(db);
-  await countMoves(db, moved.rows, 'pending');
+  return moved.rows;
 }
 
 /** What an UPDATE returns of each row it changed so the counters can move it (delivery-counts.ts). */
