@@ -66,8 +66,10 @@ function packagesLoadedBy(entry: string): string[] {
 describe('storage boundaries', () => {
   it("the outbox's writer thread loads better-sqlite3 and nothing of the query layer", () => {
     // Kysely (~260 modules) would cost every writer thread's isolate a few MB: the main thread compiles the SQL.
+    // node:crypto hashes the dedup keys (dedup-key.ts).
     assert.deepEqual(packagesLoadedBy(join(src, 'storage', 'outbox-worker.ts')), [
       'better-sqlite3',
+      'node:crypto',
       'node:worker_threads',
     ]);
   });

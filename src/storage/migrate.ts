@@ -14,6 +14,7 @@ import * as m0011 from './migrations/0011_pixel.js';
 import * as m0012 from './migrations/0012_retention.js';
 import * as m0013 from './migrations/0013_delivery_counts.js';
 import * as m0014 from './migrations/0014_time_partitions.js';
+import * as m0015 from './migrations/0015_compact_dedup_keys.js';
 
 // Migrations are compiled in (no directory scanning), so the built package and tests see the same list.
 const migrations: Record<string, Migration> = {
@@ -31,6 +32,7 @@ const migrations: Record<string, Migration> = {
   '0012_retention': m0012,
   '0013_delivery_counts': m0013,
   '0014_time_partitions': m0014,
+  '0015_compact_dedup_keys': m0015,
 };
 
 const provider: MigrationProvider = {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { dedupKey } from './dedup-key.js';
 import { decideGroup, groupClaims, type OutboxRequest, packGroup } from './outbox-group.js';
 import type { NewDelivery, NewEvent } from './schema.js';
 
@@ -98,9 +99,12 @@ test('packGroup: one array per column, rows in request order; absent optional co
 
 test('groupClaims: one claim per distinct key, the first occurrence wins, each with its request window', () => {
   assert.deepEqual(groupClaims(packGroup(requests, NOW)), {
-    domain_id: ['dom_a', 'dom_a', 'dom_a', 'dom_a'],
-    event_name: ['Purchase', 'Custom:Quote', 'Purchase', 'Purchase'],
-    event_id: ['order-1', 'order-1', 'order-4', 'order-5'],
+    key: [
+      dedupKey('dom_a', 'Purchase', 'order-1'),
+      dedupKey('dom_a', 'Custom:Quote', 'order-1'),
+      dedupKey('dom_a', 'Purchase', 'order-4'),
+      dedupKey('dom_a', 'Purchase', 'order-5'),
+    ],
     event_pk: ['evt_1', 'evt_3', 'evt_4', 'evt_5'],
     expires_at: [NOW + 60_000, NOW + 60_000, NOW + 1_200_000, NOW + 60_000],
   });

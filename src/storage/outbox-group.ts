@@ -10,6 +10,7 @@
  * the columns directly as `unnest` arrays.
  */
 import { dayOf } from '../lib/clock.js';
+import { dedupKey } from './dedup-key.js';
 import { type CountDelta, CountDeltas } from './delivery-counts.js';
 import type { BindValue } from './prepared.js';
 import type { UsageIncrement } from './repos/usage.js';
@@ -135,13 +136,14 @@ export function packGroup(requests: readonly OutboxRequest[], now: number): Outb
   return group;
 }
 
-export const CLAIM_COLUMNS = ['domain_id', 'event_name', 'event_id', 'event_pk', 'expires_at'] as const;
+export const CLAIM_COLUMNS = ['key', 'event_pk', 'expires_at'] as const;
 export type ClaimColumn = (typeof CLAIM_COLUMNS)[number];
 
 /**
  * The dedup keys the group claims: one per distinct key, in-group duplicates dropped (the first occurrence
  * wins; PostgreSQL also refuses to upsert one key twice in a statement). A claim wins in the database when
  * its key is new or the key's previous window has passed; the database names the winners by `event_pk`.
+ * The key is the 16-byte hash of domain, dedup name and event id (dedup-key.ts).
  */
 export function groupClaims(group: OutboxGroup): Columns<ClaimColumn> {
   const claims = emptyColumns(CLAIM_COLUMNS);
@@ -154,12 +156,10 @@ export function groupClaims(group: OutboxGroup): Columns<ClaimColumn> {
       const domainId = events.domain_id[i] as string;
       const name = dedupName(events.event_name[i] as string, events.custom_event_name[i] as string | null);
       const eventId = events.event_id[i] as string;
-      const key = `${domainId}\u0000${name}\u0000${eventId}`;
-      if (seen.has(key)) continue;
-      seen.add(key);
-      claims.domain_id.push(domainId);
-      claims.event_name.push(name);
-      claims.event_id.push(eventId);
+      const text = `${domainId}\u0000${name}\u0000${eventId}`;
+      if (seen.has(text)) continue;
+      seen.add(text);
+      claims.key.push(dedupKey(domainId, name, eventId));
       claims.event_pk.push(events.id[i]!);
       claims.expires_at.push(expiresAt);
     }

@@ -38,7 +38,7 @@ export function compileOutboxSql(): OutboxSql {
         .values(templateRow(CLAIM_COLUMNS))
         .onConflict((oc) =>
           oc
-            .columns(['domain_id', 'event_name', 'event_id'])
+            .columns(['key'])
             .doUpdateSet((eb) => ({
               event_pk: eb.ref('excluded.event_pk'),
               expires_at: eb.ref('excluded.expires_at'),

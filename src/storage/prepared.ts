@@ -17,7 +17,7 @@ export function param(name: string): never {
   return `${SENTINEL}${name}` as never;
 }
 
-export type BindValue = string | number | bigint | null;
+export type BindValue = string | number | bigint | null | Uint8Array;
 
 export interface PreparedStatement {
   run(values: Record<string, BindValue>): number;

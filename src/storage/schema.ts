@@ -102,9 +102,8 @@ export interface EventsTable {
 }
 
 export interface DedupKeysTable {
-  domain_id: string;
-  event_name: string;
-  event_id: string;
+  /** 16 bytes: the hash of domain id, dedup name and event id (storage/dedup-key.ts; migration 0015). */
+  key: Buffer;
   event_pk: string;
   expires_at: number;
 }

@@ -10,6 +10,7 @@ import { type FakePlatforms, startFakePlatforms } from '../../src/dev/fakes/inde
 import { systemClock } from '../../src/lib/clock.js';
 import { CLI_ACTOR } from '../../src/management/audit.js';
 import { ensureShopWebhookSecret, rotateShopWebhookSecretFor } from '../../src/orders/webhook-secrets.js';
+import { dedupKey } from '../../src/storage/dedup-key.js';
 import {
   createSession,
   createTenant,
@@ -267,11 +268,12 @@ describe('shop order webhooks', () => {
     await settled('purchase_5150');
     assert.deepEqual(countAt('purchase_5150'), everywhere(1));
     // The plugin sent it days ago: its dedup window (48 h) has passed, the order must still not go twice.
-    await service.storage.db
+    const expired = await service.storage.db
       .updateTable('dedup_keys')
       .set({ expires_at: Date.now() - 1 })
-      .where('event_id', '=', 'purchase_5150')
-      .execute();
+      .where('key', '=', dedupKey(tenant.domain.id, 'Purchase', 'purchase_5150'))
+      .executeTakeFirst();
+    assert.equal(Number(expired.numUpdatedRows), 1, 'the dedup key of the plugin event');
 
     assert.equal(
       (await postWoo(wooOrder(5150, 'completed', Date.now() - 1000), 'order.created')).statusCode,

@@ -10,6 +10,7 @@ import { pino } from 'pino';
 import { type FakePlatforms, startFakePlatforms } from '../../src/dev/fakes/index.js';
 import { runRetention } from '../../src/retention/run.js';
 import { RetentionScheduler } from '../../src/retention/scheduler.js';
+import { dedupKey } from '../../src/storage/dedup-key.js';
 import {
   deliveryCountsByBucket,
   eventCountsByBucket,
@@ -89,13 +90,14 @@ describe(`retention (${dialect})`, () => {
     await db
       .insertInto('dedup_keys')
       .values(
-        pair((x) => ({
-          domain_id: tenant.domain.id,
-          event_name: 'Purchase',
-          event_id: uniqueId(x ? 'gone' : 'kept'),
-          event_pk: 'evt_x',
-          expires_at: x ? now - 1000 : now + DAY,
-        })),
+        pair((x) => {
+          const eventId = uniqueId(x ? 'gone' : 'kept');
+          return {
+            key: dedupKey(tenant.domain.id, 'Purchase', eventId),
+            event_pk: eventId,
+            expires_at: x ? now - 1000 : now + DAY,
+          };
+        }),
       )
       .execute();
     await db
@@ -251,7 +253,7 @@ describe(`retention (${dialect})`, () => {
       1,
     );
 
-    const keyColumn = { dedup_keys: 'event_id', idempotency_keys: 'idem_key' } as Record<string, string>;
+    const keyColumn = { dedup_keys: 'event_pk', idempotency_keys: 'idem_key' } as Record<string, string>;
     for (const table of [
       'dedup_keys',
       'idempotency_keys',

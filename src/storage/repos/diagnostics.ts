@@ -4,6 +4,7 @@
  */
 import { type Expression, type SqlBool, sql } from 'kysely';
 import type { DB } from '../db.js';
+import { dedupKey } from '../dedup-key.js';
 import { hourOf, UNMEASURED } from '../delivery-counts.js';
 import { dedupName } from '../outbox-group.js';
 
@@ -39,17 +40,10 @@ export async function markPairedAcrossPaths(db: DB, arrivals: readonly Duplicate
           const stored = eb
             .selectFrom('dedup_keys as k')
             .select('k.event_pk')
-            .where((k) =>
-              k.or(
-                chunk.map(
-                  (a): Expression<SqlBool> =>
-                    k.and([
-                      k('k.domain_id', '=', a.domainId),
-                      k('k.event_name', '=', dedupName(a.eventName, a.customEventName)),
-                      k('k.event_id', '=', a.eventId),
-                    ]),
-                ),
-              ),
+            .where(
+              'k.key',
+              'in',
+              chunk.map((a) => dedupKey(a.domainId, dedupName(a.eventName, a.customEventName), a.eventId)),
             );
           const otherPath = fromBrowser
             ? eb('source', 'not in', [...BROWSER_SOURCES])

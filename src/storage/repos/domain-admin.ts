@@ -206,7 +206,8 @@ export async function softDeleteDomain(
   const deliveriesClosed = await retireDestinations(db, ids, 'domain deleted', now);
   await db.deleteFrom('destinations').where('domain_id', '=', domain.id).execute();
   await db.deleteFrom('domain_callbacks').where('domain_id', '=', domain.id).execute();
-  await db.deleteFrom('dedup_keys').where('domain_id', '=', domain.id).execute();
+  // Its dedup keys (hashes that name no domain: dedup-key.ts) are left to expire with their window; a
+  // deleted domain receives no events, so none of them can match again.
   await db
     .updateTable('domains')
     .set({

@@ -77,9 +77,7 @@ export function openOutbox(storage: Storage, options: OutboxOptions = {}): Outbo
 
 // PostgreSQL element types of the columns bound as arrays (`unnest` needs them spelled out).
 const CLAIM_TYPES: Record<ClaimColumn, string> = {
-  domain_id: 'text',
-  event_name: 'text',
-  event_id: 'text',
+  key: 'bytea',
   event_pk: 'text',
   expires_at: 'int8',
 };
@@ -157,12 +155,8 @@ function pick<C extends string>(
 
 /** The claims in key order: concurrent groups lock shared keys in the same order (no deadlock). */
 function sortedClaims(claims: Columns<ClaimColumn>): Columns<ClaimColumn> {
-  const key = (i: number): string =>
-    `${claims.domain_id[i]}\u0000${claims.event_name[i]}\u0000${claims.event_id[i]}`;
-  const keys = claims.event_pk.map((_, i) => key(i));
-  const order = keys
-    .map((_, i) => i)
-    .sort((a, b) => (keys[a]! < keys[b]! ? -1 : keys[a]! > keys[b]! ? 1 : 0));
+  const keys = claims.key as Buffer[];
+  const order = keys.map((_, i) => i).sort((a, b) => Buffer.compare(keys[a]!, keys[b]!));
   return pick(Object.keys(CLAIM_TYPES) as ClaimColumn[], claims, order, true);
 }
 
@@ -176,7 +170,7 @@ async function commitPostgres(trx: DB, group: OutboxGroup): Promise<Uint8Array> 
     .expression(unnestRows(claimColumns, CLAIM_TYPES, claims))
     .onConflict((oc) =>
       oc
-        .columns(['domain_id', 'event_name', 'event_id'])
+        .columns(['key'])
         .doUpdateSet((eb) => ({
           event_pk: eb.ref('excluded.event_pk'),
           expires_at: eb.ref('excluded.expires_at'),

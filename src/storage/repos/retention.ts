@@ -175,7 +175,7 @@ interface ExpiryRule {
 export const EXPIRY_RULES = [
   {
     table: 'dedup_keys',
-    key: ['domain_id', 'event_name', 'event_id'],
+    key: ['key'],
     where: (c) => sql`expires_at <= ${c.now}`,
   },
   { table: 'idempotency_keys', key: ['scope', 'idem_key'], where: (c) => sql`expires_at <= ${c.now}` },
