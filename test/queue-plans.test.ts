@@ -18,6 +18,7 @@ import {
   expireDeliveries,
   leaseBatch,
   listDeliveries,
+  recordOutcomes,
   releaseLeases,
 } from '../src/storage/repos/deliveries.js';
 import { countDestinationKeys } from '../src/storage/repos/diagnostics.js';
@@ -71,6 +72,31 @@ describe('queue query plans (SQLite)', { skip: dialect !== 'sqlite' && 'SQLite p
     assert.match(lease[0]!, /USING INDEX deliveries_due \(destination_id=\? AND next_attempt_at<\?\)/);
     // The outer UPDATE is driven by the id list, not by a scan.
     assert.match(lease[0]!, /SEARCH deliveries USING INDEX sqlite_autoindex_deliveries_1 \(id=\?\)/);
+  });
+
+  test('recording outcomes finds each row by its primary key: the successes and the rest', async () => {
+    const outcome = (id: string, status: 'delivered' | 'failed') => ({
+      delivery: { id, event_pk: `evt_${id}`, attempts: 0 },
+      status,
+      attempted: true,
+      statusCode: status === 'delivered' ? 200 : 400,
+      outcome: status === 'delivered' ? 'delivered' : 'rejected',
+      message: null,
+    });
+    const plans = await plansOf(
+      () =>
+        recordOutcomes(storage.db, 'sqlite', {
+          owner: 'w',
+          now,
+          outcomes: [outcome('dlv_a', 'delivered'), outcome('dlv_b', 'failed')],
+        }),
+      /^\s*update\s+"?deliveries"?/i,
+    );
+    assert.equal(plans.length, 2, 'one UPDATE for the successes, one for the rest');
+    for (const plan of plans) {
+      assert.match(plan, /SEARCH deliveries USING INDEX sqlite_autoindex_deliveries_1 \(id=\?\)/);
+      assert.doesNotMatch(plan, /deliveries_due|SCAN deliveries/);
+    }
   });
 
   test('releasing leases, expiring and retiring read only pending rows', async () => {
