@@ -7,6 +7,7 @@
  */
 import { type Static, Type } from 'typebox';
 import { ApiError } from '../errors.js';
+import { DAY_MS } from '../lib/clock.js';
 import { decodePageCursor, encodePageCursor } from '../lib/page-cursor.js';
 import type { DB } from '../storage/db.js';
 import {
@@ -24,7 +25,6 @@ import {
   type TouchInput,
 } from './attribute.js';
 
-const DAY_MS = 24 * 3600_000;
 export const MAX_RANGE_DAYS = 92;
 export const MAX_WINDOW_DAYS = 90;
 /** Orders one report reads for its totals: a bound on time and memory; a larger shop narrows the range. */

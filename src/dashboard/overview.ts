@@ -5,7 +5,8 @@
  */
 import type { DB } from '../storage/db.js';
 import { listLiveDomains } from '../storage/repos/domain-admin.js';
-import { DAY_MS, eventsPerDomainDay } from '../storage/repos/overview.js';
+import { DAY_MS } from '../lib/clock.js';
+import { eventsPerDomainDay } from '../storage/repos/overview.js';
 export const OVERVIEW_DAYS = 30;
 
 export interface DomainOverview {

@@ -1,8 +1,8 @@
 /** Query-string values of the public API that JSON Schema cannot check alone: ISO times and cursors. */
 import { ApiError } from '../errors.js';
+import { DAY_MS } from '../lib/clock.js';
 import { decodePageCursor, encodePageCursor } from '../lib/page-cursor.js';
 
-const DAY_MS = 24 * 3600_000;
 const DATE_ONLY = /^(\d{4})-(\d{2})-(\d{2})$/;
 const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
 

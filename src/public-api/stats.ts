@@ -4,6 +4,7 @@
  * (Purchases / PageVisits) and each platform's delivery success rate (delivered / delivered + failed + dead).
  * Time is the arrival time, the same axis as the event list.
  */
+import { DAY_MS } from '../lib/clock.js';
 import type { DB, Dialect } from '../storage/db.js';
 import {
   deliveryCountsByBucket,
@@ -18,7 +19,6 @@ export const GRANULARITIES = ['hour', 'day', 'week', 'month'] as const;
 export type Granularity = (typeof GRANULARITIES)[number];
 
 const HOUR_MS = 3600_000;
-const DAY_MS = 24 * HOUR_MS;
 /** 1970-01-05, the first Monday after the epoch: ISO weeks are aligned to it. */
 const FIRST_MONDAY_MS = 4 * DAY_MS;
 export const MAX_HOUR_RANGE_MS = 7 * DAY_MS;

@@ -24,7 +24,7 @@
  */
 import { MAX_WINDOW_DAYS } from '../attribution/report.js';
 import type { Config } from '../config.js';
-import type { Clock } from '../lib/clock.js';
+import { type Clock, DAY_MS } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import type { Storage } from '../storage/db.js';
 import {
@@ -44,7 +44,6 @@ import {
 import { deleteOldWebhookData } from '../storage/repos/webhooks.js';
 import { dropExpiredPartitions, ensurePartitions, sparedRange } from './partitions.js';
 
-const DAY_MS = 24 * 3600_000;
 /** Expired sign-in state is kept this long after expiry (a late click is told "expired", not "unknown"). */
 const EXPIRED_GRACE_MS = DAY_MS;
 /** Pages given back per incremental-vacuum statement (4 MB at the default page size). */

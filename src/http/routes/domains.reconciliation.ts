@@ -1,12 +1,12 @@
 import { Type } from 'typebox';
 import type { AppDeps } from '../../app-deps.js';
+import { DAY_MS } from '../../lib/clock.js';
 import { ReconciliationReportSchema, reconcile } from '../../orders/reconciliation.js';
 import { parseTimeBound } from '../../public-api/query.js';
 import { DomainParamsSchema, loadOrgDomain, sessionRole } from '../auth/org-access.js';
 import { orgSession } from '../auth/session.js';
 import type { App } from '../types.js';
 
-const DAY_MS = 24 * 3600_000;
 
 export const ReconciliationQuery = Type.Object(
   {

@@ -1,12 +1,11 @@
 import { Type } from 'typebox';
 import type { AppDeps } from '../../app-deps.js';
 import { ApiError } from '../../errors.js';
-import { dayOf } from '../../lib/clock.js';
+import { DAY_MS, dayOf } from '../../lib/clock.js';
 import { dailyUsage, monthPeriod } from '../../storage/repos/usage.js';
 import { orgSession, requireRole, requireSession } from '../auth/session.js';
 import type { App } from '../types.js';
 
-const DAY_MS = 86_400_000;
 const MAX_DAYS = 366;
 const Day = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'UTC day, YYYY-MM-DD' });
 

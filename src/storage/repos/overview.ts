@@ -4,9 +4,9 @@
  * received_at) index; the day is integer division of the millisecond time on both dialects.
  */
 import { sql } from 'kysely';
+import { DAY_MS } from '../../lib/clock.js';
 import type { DB } from '../db.js';
 
-export const DAY_MS = 86_400_000;
 
 export interface DomainDayCount {
   domain_id: string;

@@ -3,11 +3,11 @@
  * statement or transaction, so the queue's writes interleave with a pass instead of waiting for it.
  */
 import { type RawBuilder, sql } from 'kysely';
+import { DAY_MS } from '../../lib/clock.js';
 import type { DB, Dialect } from '../db.js';
 import { purchaseFields } from './api-stats.js';
 import { PENDING } from './deliveries.js';
 
-const DAY_MS = 86_400_000;
 
 /** `column IN (values)` as one bound value: a JSON array on SQLite, an array on PostgreSQL. */
 function idIn(dialect: Dialect, column: string, ids: readonly string[]): RawBuilder<boolean> {
