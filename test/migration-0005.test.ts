@@ -6,16 +6,14 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { sql } from 'kysely';
 import { openPayload } from '../src/ingest/sealed-payload.js';
 import { Sealer } from '../src/lib/crypto.js';
-import { openStorage, type Storage } from '../src/storage/db.js';
+import type { Storage } from '../src/storage/db.js';
 import { migrateTo, migrateToLatest } from '../src/storage/migrate.js';
-import { dialect, dropSchema, pgUrl } from './harness.js';
+import { dialect } from './harness.js';
+import { migrationStorage } from './migration-storage.js';
 
 /** Index name → its definition, for the `deliveries` table. */
 async function partialIndexes(storage: Storage): Promise<Record<string, string>> {
@@ -33,24 +31,11 @@ async function partialIndexes(storage: Storage): Promise<Record<string, string>>
 }
 
 describe('migration 0005: compact outbox', () => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'tagbridge-mig-'));
-  const schema = dialect === 'postgres' ? `t_${randomBytes(6).toString('hex')}` : null;
+  const opened = migrationStorage('mig');
   const sealer = new Sealer([randomBytes(32)]);
-  let storage: Storage;
-
-  before(async () => {
-    storage = await openStorage({
-      dataDir,
-      ...(dialect === 'postgres' ? { databaseUrl: pgUrl, pgSchema: schema! } : {}),
-    });
-  });
-  after(async () => {
-    await storage.close();
-    if (schema) await dropSchema(schema);
-    rmSync(dataDir, { recursive: true, force: true });
-  });
 
   test('an event and a dedup key stored by the previous release survive the upgrade and the rollback', async () => {
+    const { storage } = opened;
     const now = Date.now();
     await migrateTo(storage, '0004_public_api');
     // As the previous release wrote them: text sealing with full key names.

@@ -4,15 +4,11 @@
  * success), and the two statistics indexes go; rolling back brings them back and drops the counters.
  */
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { sql } from 'kysely';
-import { openStorage, type Storage } from '../src/storage/db.js';
+import type { Storage } from '../src/storage/db.js';
 import { migrateTo, migrateToLatest } from '../src/storage/migrate.js';
-import { dialect, dropSchema, pgUrl } from './harness.js';
+import { migrationStorage } from './migration-storage.js';
 
 const H = Date.parse('2026-03-02T08:00:00Z');
 
@@ -31,23 +27,10 @@ async function deliveryIndexes(storage: Storage): Promise<string[]> {
 }
 
 describe('migration 0013: hourly delivery counters', () => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'tagbridge-mig13-'));
-  const schema = dialect === 'postgres' ? `t_${randomBytes(6).toString('hex')}` : null;
-  let storage: Storage;
-
-  before(async () => {
-    storage = await openStorage({
-      dataDir,
-      ...(dialect === 'postgres' ? { databaseUrl: pgUrl, pgSchema: schema! } : {}),
-    });
-  });
-  after(async () => {
-    await storage.close();
-    if (schema) await dropSchema(schema);
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  const opened = migrationStorage('mig13');
 
   test('backfills the counters from the rows, drops the two indexes, and rolls back', async () => {
+    const { storage } = opened;
     await migrateTo(storage, '0012_retention');
     assert.ok((await deliveryIndexes(storage)).includes('deliveries_org_created'));
     const row = (

@@ -4,35 +4,18 @@
  * expired ones are dropped, and a rollback brings the former table back, empty.
  */
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { sql } from 'kysely';
-import { openStorage, type Storage } from '../src/storage/db.js';
 import { dedupKey } from '../src/storage/dedup-key.js';
 import { migrateTo, migrateToLatest } from '../src/storage/migrate.js';
-import { dialect, dropSchema, pgUrl } from './harness.js';
+import { dialect } from './harness.js';
+import { migrationStorage } from './migration-storage.js';
 
 describe('migration 0015: compact dedup keys', () => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'tagbridge-mig15-'));
-  const schema = dialect === 'postgres' ? `t_${randomBytes(6).toString('hex')}` : null;
-  let storage: Storage;
-
-  before(async () => {
-    storage = await openStorage({
-      dataDir,
-      ...(dialect === 'postgres' ? { databaseUrl: pgUrl, pgSchema: schema! } : {}),
-    });
-  });
-  after(async () => {
-    await storage.close();
-    if (schema) await dropSchema(schema);
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  const opened = migrationStorage('mig15');
 
   test('live keys become their hashes, expired ones go, and the rollback restores the former table', async () => {
+    const { storage } = opened;
     const now = Date.now();
     await migrateTo(storage, '0014_time_partitions');
     // More live keys than one page of the SQLite copy (2,000), a custom event's name and a non-ASCII id.
