@@ -3,9 +3,10 @@
  * received in the last 24 hours and 30 days and per UTC day over those 30 days, zeros included (the query is
  * storage/repos/overview.ts).
  */
+
+import { DAY_MS } from '../lib/clock.js';
 import type { DB } from '../storage/db.js';
 import { listLiveDomains } from '../storage/repos/domain-admin.js';
-import { DAY_MS } from '../lib/clock.js';
 import { eventsPerDomainDay } from '../storage/repos/overview.js';
 export const OVERVIEW_DAYS = 30;
 

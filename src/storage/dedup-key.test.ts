@@ -14,6 +14,9 @@ test('a dedup key: 16 bytes of SHA-256 over the three parts, each ended by a NUL
   // UTF-8, as PostgreSQL's convert_to(…, 'UTF8') in migration 0015.
   assert.deepEqual(
     dedupKey('dom_a', 'Purchase', 'bestellung-ü'),
-    createHash('sha256').update(Buffer.from('dom_a\0Purchase\0bestellung-ü\0', 'utf8')).digest().subarray(0, 16),
+    createHash('sha256')
+      .update(Buffer.from('dom_a\0Purchase\0bestellung-ü\0', 'utf8'))
+      .digest()
+      .subarray(0, 16),
   );
 });

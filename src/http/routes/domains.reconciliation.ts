@@ -7,7 +7,6 @@ import { DomainParamsSchema, loadOrgDomain, sessionRole } from '../auth/org-acce
 import { orgSession } from '../auth/session.js';
 import type { App } from '../types.js';
 
-
 export const ReconciliationQuery = Type.Object(
   {
     from: Type.Optional(

@@ -7,7 +7,6 @@ import { sql } from 'kysely';
 import { DAY_MS } from '../../lib/clock.js';
 import type { DB } from '../db.js';
 
-
 export interface DomainDayCount {
   domain_id: string;
   /** Days since the epoch (UTC). */

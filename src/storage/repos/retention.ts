@@ -8,7 +8,6 @@ import type { DB, Dialect } from '../db.js';
 import { purchaseFields } from './api-stats.js';
 import { PENDING } from './deliveries.js';
 
-
 /** `column IN (values)` as one bound value: a JSON array on SQLite, an array on PostgreSQL. */
 function idIn(dialect: Dialect, column: string, ids: readonly string[]): RawBuilder<boolean> {
   return dialect === 'postgres'
