@@ -4,6 +4,7 @@
  * created_at, which is its event's arrival), the same axis as the event list's from/to.
  */
 import { type RawBuilder, sql } from 'kysely';
+import { utcDayStart } from '../../lib/clock.js';
 import type { DB, Dialect } from '../db.js';
 import { hourOf } from '../delivery-counts.js';
 
@@ -43,7 +44,7 @@ async function rolledUp(
     ])
     .where('org_id', '=', scope.orgId)
     .where('kind', '=', kind)
-    .where('day_start', '>=', scope.from - (scope.from % 86_400_000))
+    .where('day_start', '>=', utcDayStart(scope.from))
     .where('day_start', '<', scope.to);
   if (scope.domainId) query = query.where('domain_id', '=', scope.domainId);
   const rows = await query.groupBy([bucket, 'name', 'detail']).execute();
