@@ -18,6 +18,7 @@ import {
 } from 'kysely';
 import type { Database } from './schema.js';
 import { openSqliteHandle, type SqliteSettings } from './sqlite-handle.js';
+import { StatementCache } from './sqlite-statements.js';
 
 export type { SqliteSettings };
 
@@ -91,11 +92,23 @@ const mayWrite = (query: CompiledQuery): boolean => !/^\s*select\b/i.test(query.
 class MainSqliteDriver extends SqliteDriver {
   private inTransaction = false;
 
+  private readonly statements: StatementCache;
+
   constructor(
     database: SqliteHandle,
     private readonly gate: SqliteWriteGate,
   ) {
     super({ database });
+    this.statements = new StatementCache(database);
+  }
+
+  /** What Kysely's SQLite connection does with a query, on a statement prepared once per text. */
+  private run<R>(query: CompiledQuery): QueryResult<R> {
+    const statement = this.statements.get(query.sql);
+    const parameters = query.parameters as unknown[];
+    if (statement.reader) return { rows: statement.all(parameters) as R[] };
+    const { changes, lastInsertRowid } = statement.run(parameters);
+    return { numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid), rows: [] };
   }
 
   override async acquireConnection(): Promise<DatabaseConnection> {
@@ -104,8 +117,9 @@ class MainSqliteDriver extends SqliteDriver {
       executeQuery: async <R>(query: CompiledQuery): Promise<QueryResult<R>> => {
         const wait = this.gate.wait;
         if (wait && !this.inTransaction && mayWrite(query)) await wait();
-        return connection.executeQuery<R>(query);
+        return this.run<R>(query);
       },
+      // Not from the cache: a statement being iterated is busy until the stream ends.
       streamQuery: <R>(query: CompiledQuery, chunkSize?: number): AsyncIterableIterator<QueryResult<R>> =>
         connection.streamQuery<R>(query, chunkSize),
     };
