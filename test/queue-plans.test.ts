@@ -25,6 +25,7 @@ import { countDestinationKeys } from '../src/storage/repos/diagnostics.js';
 import { destinationStats, retireDestinations } from '../src/storage/repos/domain-admin.js';
 import { replayOrgDeliveries } from '../src/storage/repos/event-log.js';
 import { dialect } from './harness.js';
+import { onSqliteExecute } from './sqlite-executions.js';
 
 describe('queue query plans (SQLite)', { skip: dialect !== 'sqlite' && 'SQLite planner only' }, () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'tagbridge-plans-'));
@@ -34,13 +35,8 @@ describe('queue query plans (SQLite)', { skip: dialect !== 'sqlite' && 'SQLite p
   before(async () => {
     storage = await openStorage({ dataDir });
     await migrateToLatest(storage);
-    const sqlite = storage.sqlite!;
-    const prepare = sqlite.prepare.bind(sqlite);
-    // Every statement Kysely prepares on the connection, to ask SQLite for its plan.
-    sqlite.prepare = ((source: string) => {
-      statements.push(source);
-      return prepare(source);
-    }) as typeof sqlite.prepare;
+    // Every statement Kysely runs on the connection, to ask SQLite for its plan.
+    onSqliteExecute(storage.sqlite!, (source) => statements.push(source));
   });
   after(async () => {
     await storage.close();
