@@ -55,9 +55,13 @@ const KEYS_BY_CODE = new Map<string, UserDataKey>(
   Object.entries(CODES).map(([key, code]) => [code, key as UserDataKey]),
 );
 
+// Both run once per event (sealing at ingest, opening in the drain): for…in visits the same own keys as
+// Object.entries without an array of pairs per event (~0.9 KB of garbage per opened event, the drain's
+// allocation profile).
 function encodeUserData(userData: UserData): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [key, value] of Object.entries(userData)) {
+  for (const key in userData) {
+    const value = userData[key as UserDataKey];
     if (value !== undefined) out[CODES[key as UserDataKey] ?? key] = value;
   }
   return out;
@@ -66,8 +70,8 @@ function encodeUserData(userData: UserData): Record<string, string> {
 function decodeUserData(encoded: Record<string, string> | undefined): UserData {
   const out: UserData = {};
   if (!encoded) return out;
-  for (const [code, value] of Object.entries(encoded)) {
-    out[KEYS_BY_CODE.get(code) ?? (code as UserDataKey)] = value;
+  for (const code in encoded) {
+    out[KEYS_BY_CODE.get(code) ?? (code as UserDataKey)] = encoded[code]!;
   }
   return out;
 }

@@ -62,16 +62,17 @@ export function commerce(data: CustomData): Commerce {
   if (value !== undefined) out.value = value;
   const currency = typeof data.currency === 'string' ? normalizeCurrency(data.currency) : undefined;
   if (currency !== undefined) out.currency = currency;
-  const fields = {
-    orderId: text(data.orderId),
-    searchString: text(data.searchString),
-    contentType: text(data.contentType),
-    contentName: text(data.contentName),
-    contentCategory: text(data.contentCategory),
-  };
-  for (const [key, fieldValue] of Object.entries(fields)) {
-    if (fieldValue !== undefined) out[key as keyof typeof fields] = fieldValue;
-  }
+  // Field by field, not a loop over Object.entries: this runs for every event of every batch.
+  const orderId = text(data.orderId);
+  if (orderId !== undefined) out.orderId = orderId;
+  const searchString = text(data.searchString);
+  if (searchString !== undefined) out.searchString = searchString;
+  const contentType = text(data.contentType);
+  if (contentType !== undefined) out.contentType = contentType;
+  const contentName = text(data.contentName);
+  if (contentName !== undefined) out.contentName = contentName;
+  const contentCategory = text(data.contentCategory);
+  if (contentCategory !== undefined) out.contentCategory = contentCategory;
   const numItems = count(data.numItems);
   if (numItems !== undefined) out.numItems = numItems;
   return out;
