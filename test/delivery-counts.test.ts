@@ -170,8 +170,11 @@ describe(`hourly delivery counters (${dialect})`, () => {
     });
     assert.equal(leased.deliveries.length, 7);
     const m = await metaDeliveries();
+    // The deliveries as leased: with them and the destination, SQLite counts the successes from the lease
+    // (markDeliveredFromLease) rather than from the UPDATE's RETURNING.
+    const asLeased = new Map(leased.deliveries.map((d) => [d.id, d]));
     const outcome = (i: number, status: DeliveryOutcome['status'], message: string | null = null) => ({
-      delivery: m[i]!,
+      delivery: asLeased.get(m[i]!.id)!,
       status,
       attempted: status !== 'skipped',
       ...(status === 'pending' ? { nextAttemptAt: now + 1000 } : {}),
@@ -182,6 +185,12 @@ describe(`hourly delivery counters (${dialect})`, () => {
     await recordOutcomes(db, dialect, {
       owner: 'w1',
       now,
+      destination: {
+        id: tenant.destinations.meta!,
+        org_id: orgId,
+        domain_id: tenant.domain.id,
+        type: 'meta',
+      },
       outcomes: [
         outcome(0, 'delivered'),
         outcome(1, 'failed', 'bad request'),

@@ -179,4 +179,52 @@ describe('delivery leases', () => {
       'personal data erased once final',
     );
   });
+
+  test('a late success for rows of which some were taken over records and counts only its own', async () => {
+    const { destinationId, t0 } = await queue(3);
+    const stale = await lease(a, destinationId, 'owner-a', t0);
+    assert.equal(stale.length, 3);
+    // Another owner takes two of the three over once the lease has expired; the third is still owner-a's.
+    const taken = await lease(b, destinationId, 'owner-b', t0 + LEASE_MS, 2);
+    assert.equal(taken.length, 2);
+    const destination = await a.storage.db
+      .selectFrom('destinations')
+      .select(['id', 'org_id', 'domain_id', 'type'])
+      .where('id', '=', destinationId)
+      .executeTakeFirstOrThrow();
+    // One platform request's successes: on SQLite the UPDATE without RETURNING moves one row of three, so it
+    // is undone and the RETURNING one records (and counts) that row alone.
+    await recordOutcomes(a.storage.db, a.storage.dialect, {
+      owner: 'owner-a',
+      now: t0 + LEASE_MS + 500,
+      destination,
+      outcomes: stale.map((delivery) => ({
+        delivery,
+        status: 'delivered',
+        attempted: true,
+        statusCode: 200,
+        outcome: 'delivered',
+        message: null,
+      })),
+    });
+    const takenIds = new Set(taken.map((d) => d.id));
+    for (const row of await rows(destinationId)) {
+      if (takenIds.has(row.id)) {
+        assert.equal(row.status, 'pending');
+        assert.equal(row.lease_owner, 'owner-b');
+        assert.equal(row.attempts, 0);
+      } else {
+        assert.equal(row.status, 'delivered');
+        assert.equal(row.attempts, 1);
+      }
+    }
+    const counts = await a.storage.db
+      .selectFrom('delivery_counts')
+      .select(['status', (eb) => eb.fn.sum<number>('n').as('n')])
+      .where('destination_id', '=', destinationId)
+      .groupBy('status')
+      .execute();
+    const byStatus = Object.fromEntries(counts.map((c) => [c.status, Number(c.n)]));
+    assert.deepEqual(byStatus, { delivered: 1, pending: 2 });
+  });
 });

@@ -70,6 +70,9 @@ test('opening a 2,000-event batch lets the event loop turn between chunks', asyn
       event_received_at: T0,
       lease_owner: 'w',
       lease_expires_at: T0 + 60_000,
+      created_at: T0,
+      sent_keys: null,
+      match_score: null,
     });
     events.set(pk, {
       id: pk,
