@@ -66,19 +66,38 @@ export function hourOf(ms: number): number {
 
 /** The deltas of one batch, merged by counter, so a batch writes each counter once. */
 export class CountDeltas {
-  private readonly byKey = new Map<string, CountDelta>();
+  /**
+   * By destination, hour, status and carried identifiers: nested maps rather than one map keyed by a string
+   * made of the four, which cost two strings per delivery moved (~0.6 KB of garbage per drained event).
+   */
+  private readonly byDestination = new Map<string, Map<number, Map<string, Map<number, CountDelta>>>>();
 
   /** One delivery more (`sign` 1) or less (-1) in `status`. */
   add(
     d: CountedDelivery,
     status: string,
     sign: 1 | -1,
-    extra: { consentSkip?: boolean; deliveredAt?: number | null } = {},
+    consentSkip = false,
+    deliveredAt: number | null = null,
   ): this {
     const hour = hourOf(Number(d.created_at));
     const keys = d.sent_keys === null ? UNMEASURED : Number(d.sent_keys);
-    const key = `${d.destination_id}\u0000${hour}\u0000${status}\u0000${keys}`;
-    let delta = this.byKey.get(key);
+    let byHour = this.byDestination.get(d.destination_id);
+    if (!byHour) {
+      byHour = new Map();
+      this.byDestination.set(d.destination_id, byHour);
+    }
+    let byStatus = byHour.get(hour);
+    if (!byStatus) {
+      byStatus = new Map();
+      byHour.set(hour, byStatus);
+    }
+    let byKeys = byStatus.get(status);
+    if (!byKeys) {
+      byKeys = new Map();
+      byStatus.set(status, byKeys);
+    }
+    let delta = byKeys.get(keys);
     if (!delta) {
       delta = {
         destination_id: d.destination_id,
@@ -93,23 +112,25 @@ export class CountDeltas {
         consent_skips: 0,
         last_delivered_at: null,
       };
-      this.byKey.set(key, delta);
+      byKeys.set(keys, delta);
     }
     delta.n += sign;
     delta.score_sum += sign * Number(d.match_score ?? 0);
-    if (extra.consentSkip) delta.consent_skips += sign;
-    const at = extra.deliveredAt ?? null;
-    if (at !== null && (delta.last_delivered_at === null || at > delta.last_delivered_at))
-      delta.last_delivered_at = at;
+    if (consentSkip) delta.consent_skips += sign;
+    if (deliveredAt !== null && (delta.last_delivered_at === null || deliveredAt > delta.last_delivered_at))
+      delta.last_delivered_at = deliveredAt;
     return this;
   }
 
   /** A delivery row counted in its status, with its consent skip and success time. */
   addRow(row: CountedRow): this {
-    return this.add(row, row.status, 1, {
-      consentSkip: row.status === 'skipped' && row.last_error === 'consent',
-      deliveredAt: row.status === 'delivered' && row.final_at != null ? Number(row.final_at) : null,
-    });
+    return this.add(
+      row,
+      row.status,
+      1,
+      row.status === 'skipped' && row.last_error === 'consent',
+      row.status === 'delivered' && row.final_at != null ? Number(row.final_at) : null,
+    );
   }
 
   /** A delivery row that was in status `from` and now is as it reads. */
@@ -123,9 +144,18 @@ export class CountDeltas {
    * the same order (no deadlock).
    */
   list(): CountDelta[] {
-    return [...this.byKey.entries()]
-      .filter(([, d]) => d.n !== 0 || d.consent_skips !== 0 || d.last_delivered_at !== null)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-      .map(([, d]) => d);
+    const keyed: Array<[string, CountDelta]> = [];
+    for (const byHour of this.byDestination.values())
+      for (const byStatus of byHour.values())
+        for (const byKeys of byStatus.values())
+          for (const d of byKeys.values())
+            if (d.n !== 0 || d.consent_skips !== 0 || d.last_delivered_at !== null)
+              keyed.push([countKey(d), d]);
+    return keyed.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, d]) => d);
   }
+}
+
+/** A counter's key as one string, the order in which every writer locks its counters. */
+export function countKey(d: Pick<CountDelta, 'destination_id' | 'hour' | 'status' | 'sent_keys'>): string {
+  return `${d.destination_id}\u0000${d.hour}\u0000${d.status}\u0000${d.sent_keys}`;
 }

@@ -25,11 +25,11 @@ export const META_EVENT_NAMES: Readonly<Record<EventName, string>> = {
  */
 export function metaUserData(event: OutboundEvent): JsonObject {
   const user = event.userData;
-  return compact({
-    ...metaStyleUserData(event),
-    fbc: plain(user.fbc),
-    fbp: plain(user.fbp),
-  });
+  // Added to the block metaStyleUserData made for this call, not spread into a copy of it (per event).
+  const fields = metaStyleUserData(event);
+  fields.fbc = plain(user.fbc);
+  fields.fbp = plain(user.fbp);
+  return compact(fields);
 }
 
 /** `custom_data` per Meta's standard parameters; `content_type` defaults to `product` when items are sent. */

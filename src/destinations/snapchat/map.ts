@@ -29,11 +29,11 @@ export const SNAPCHAT_EVENT_NAMES: Readonly<Record<EventName, string>> = {
  */
 export function snapchatUserData(event: OutboundEvent): JsonObject {
   const user = event.userData;
-  return compact({
-    ...metaStyleUserData(event),
-    sc_click_id: plain(user.scClickId),
-    sc_cookie1: plain(user.scCookie1),
-  });
+  // Added to the block metaStyleUserData made for this call, not spread into a copy of it (per event).
+  const fields = metaStyleUserData(event);
+  fields.sc_click_id = plain(user.scClickId);
+  fields.sc_cookie1 = plain(user.scCookie1);
+  return compact(fields);
 }
 
 /** `custom_data` per Snap's v3 OpenAPI: `contents[].quantity` and `item_price` are strings. */
