@@ -92,14 +92,31 @@ export function looksPersonal(text: string, identifier = false): boolean {
   );
 }
 
+// This and protectPageData run for every field of every ingested event's customData: loops over the values
+// in place, not over arrays Object.values / Object.entries would make of them.
 function holdsPersonal(value: unknown, identifier: boolean, depth = 0): boolean {
   if (typeof value === 'string') return looksPersonal(value, identifier);
   if (depth > 8 || value === null || typeof value !== 'object') return false;
-  const values = Array.isArray(value) ? value : Object.values(value as Record<string, unknown>);
-  return values.some((v) => holdsPersonal(v, identifier, depth + 1));
+  if (Array.isArray(value)) {
+    for (const item of value) if (holdsPersonal(item, identifier, depth + 1)) return true;
+    return false;
+  }
+  const record = value as Record<string, unknown>;
+  for (const key in record) if (holdsPersonal(record[key], identifier, depth + 1)) return true;
+  return false;
 }
 
-const normalizedKey = (key: string): string => key.toLowerCase().replace(/[_-]/gu, '');
+/** Keys already normalized: shops send the same few names with every event. Bounded: past it, computed. */
+const NORMALIZED_KEYS = new Map<string, string>();
+const NORMALIZED_KEYS_MAX = 1000;
+
+function normalizedKey(key: string): string {
+  const known = NORMALIZED_KEYS.get(key);
+  if (known !== undefined) return known;
+  const name = key.toLowerCase().replace(/[_-]/gu, '');
+  if (NORMALIZED_KEYS.size < NORMALIZED_KEYS_MAX) NORMALIZED_KEYS.set(key, name);
+  return name;
+}
 
 /** Query parameters kept in clear: campaign names (the attribution report stores the same in clear). */
 const CLEAR_PARAMETERS = ['utm_source', 'utm_medium', 'utm_campaign'];
@@ -157,7 +174,8 @@ export function protectPageData(
   }
   let clearData = customData;
   if (customData) {
-    for (const [key, value] of Object.entries(customData)) {
+    for (const key in customData) {
+      const value = customData[key];
       const name = normalizedKey(key);
       if (FREE_TEXT_KEYS.has(name) || holdsPersonal(value, IDENTIFIER_KEYS.has(name))) {
         if (clearData === customData) clearData = { ...customData };
