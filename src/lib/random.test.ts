@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { randomBytesPooled } from './random.js';
+import { randomBytesPooled, randomHexPooled } from './random.js';
 
 test('pooled random values are distinct copies, across pool refills', () => {
   const seen = new Set<string>();
@@ -10,4 +10,18 @@ test('pooled random values are distinct copies, across pool refills', () => {
   assert.equal(seen.size, 3000);
   assert.equal(kept.toString('hex'), snapshot, 'a returned value never changes after a refill');
   assert.throws(() => randomBytesPooled(10_000));
+});
+
+test('pooled hex values are fresh bytes, distinct across pool refills', () => {
+  const seen = new Set<string>();
+  for (let i = 0; i < 3000; i += 1) {
+    const hex = randomHexPooled(10);
+    assert.match(hex, /^[0-9a-f]{20}$/);
+    seen.add(hex);
+  }
+  assert.equal(seen.size, 3000);
+  // Hex and byte draws share the pool without handing out the same bytes twice.
+  const bytes = randomBytesPooled(10).toString('hex');
+  assert.ok(!seen.has(bytes));
+  assert.throws(() => randomHexPooled(10_000));
 });
