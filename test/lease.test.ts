@@ -70,6 +70,16 @@ describe('delivery leases', () => {
       .orderBy('id')
       .execute();
   const ids = (deliveries: LeasedDelivery[]) => deliveries.map((d) => d.id).sort();
+  /** Each delivery's outcome as one platform request would give it. */
+  const outcomes = (owned: LeasedDelivery[], status: 'delivered' | 'failed'): DeliveryOutcome[] =>
+    owned.map((delivery) => ({
+      delivery,
+      status,
+      attempted: true,
+      statusCode: status === 'delivered' ? 200 : 400,
+      outcome: status === 'delivered' ? 'delivered' : 'rejected',
+      message: status === 'delivered' ? null : 'stale answer',
+    }));
 
   test('a live lease is exclusive; at its expiry another owner takes the rows over', async () => {
     const { destinationId, t0 } = await queue(5);
@@ -126,15 +136,6 @@ describe('delivery leases', () => {
     const current = await lease(b, destinationId, 'owner-b', t0 + LEASE_MS);
     assert.equal(current.length, 3);
 
-    const outcomes = (owned: LeasedDelivery[], status: 'delivered' | 'failed'): DeliveryOutcome[] =>
-      owned.map((delivery) => ({
-        delivery,
-        status,
-        attempted: true,
-        statusCode: status === 'delivered' ? 200 : 400,
-        outcome: status === 'delivered' ? 'delivered' : 'rejected',
-        message: status === 'delivered' ? null : 'stale answer',
-      }));
     // The old owner's late answers (its requests outlived its lease) change nothing: a success (recorded
     // by its own statement) or a failure.
     await recordOutcomes(a.storage.db, a.storage.dialect, {
@@ -198,14 +199,7 @@ describe('delivery leases', () => {
       owner: 'owner-a',
       now: t0 + LEASE_MS + 500,
       destination,
-      outcomes: stale.map((delivery) => ({
-        delivery,
-        status: 'delivered',
-        attempted: true,
-        statusCode: 200,
-        outcome: 'delivered',
-        message: null,
-      })),
+      outcomes: outcomes(stale, 'delivered'),
     });
     const takenIds = new Set(taken.map((d) => d.id));
     for (const row of await rows(destinationId)) {
