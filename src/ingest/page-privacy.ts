@@ -106,15 +106,20 @@ function holdsPersonal(value: unknown, identifier: boolean, depth = 0): boolean 
   return false;
 }
 
-/** Keys already normalized: shops send the same few names with every event. Bounded: past it, computed. */
+/**
+ * Keys already normalized: shops send the same few names with every event. Bounded (past it, computed), and
+ * only names shaped like a field name are kept: a key is the sender's text too, and one holding an address
+ * or a number must not stay in the process's memory.
+ */
 const NORMALIZED_KEYS = new Map<string, string>();
 const NORMALIZED_KEYS_MAX = 1000;
+const FIELD_NAME = /^[A-Za-z][A-Za-z_-]{0,39}$/u;
 
 function normalizedKey(key: string): string {
   const known = NORMALIZED_KEYS.get(key);
   if (known !== undefined) return known;
   const name = key.toLowerCase().replace(/[_-]/gu, '');
-  if (NORMALIZED_KEYS.size < NORMALIZED_KEYS_MAX) NORMALIZED_KEYS.set(key, name);
+  if (NORMALIZED_KEYS.size < NORMALIZED_KEYS_MAX && FIELD_NAME.test(key)) NORMALIZED_KEYS.set(key, name);
   return name;
 }
 
