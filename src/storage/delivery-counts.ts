@@ -82,21 +82,7 @@ export class CountDeltas {
   ): this {
     const hour = hourOf(Number(d.created_at));
     const keys = d.sent_keys === null ? UNMEASURED : Number(d.sent_keys);
-    let byHour = this.byDestination.get(d.destination_id);
-    if (!byHour) {
-      byHour = new Map();
-      this.byDestination.set(d.destination_id, byHour);
-    }
-    let byStatus = byHour.get(hour);
-    if (!byStatus) {
-      byStatus = new Map();
-      byHour.set(hour, byStatus);
-    }
-    let byKeys = byStatus.get(status);
-    if (!byKeys) {
-      byKeys = new Map();
-      byStatus.set(status, byKeys);
-    }
+    const byKeys = inner(inner(inner(this.byDestination, d.destination_id), hour), status);
     let delta = byKeys.get(keys);
     if (!delta) {
       delta = {
@@ -153,6 +139,16 @@ export class CountDeltas {
               keyed.push([countKey(d), d]);
     return keyed.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, d]) => d);
   }
+}
+
+/** The map `outer` holds under `key`, made empty on first use. */
+function inner<K, K2, V>(outer: Map<K, Map<K2, V>>, key: K): Map<K2, V> {
+  let map = outer.get(key);
+  if (!map) {
+    map = new Map();
+    outer.set(key, map);
+  }
+  return map;
 }
 
 /** A counter's key as one string, the order in which every writer locks its counters. */
