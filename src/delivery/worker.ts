@@ -282,7 +282,7 @@ export class DeliveryWorker {
         owner: this.owner,
         now,
         outcomes,
-        destination: { id: row.id, org_id: row.org_id, domain_id: row.domain_id, type: row.type },
+        destination: row,
         ...(webhooks ? { webhooks } : {}),
       }),
     );
