@@ -8,16 +8,21 @@ import { sql } from 'kysely';
 import { openStorage } from './db.js';
 import { StatementCache } from './sqlite-statements.js';
 
-/** A handle whose `prepare` calls are counted per statement text. */
-function countingHandle() {
-  const database = new SQLite(':memory:');
+/** The texts `handle` prepares from now on, in order. */
+function preparesOf(handle: SQLite.Database): string[] {
   const prepared: string[] = [];
-  const prepare = database.prepare.bind(database);
-  database.prepare = ((text: string) => {
+  const prepare = handle.prepare.bind(handle);
+  handle.prepare = ((text: string) => {
     prepared.push(text);
     return prepare(text);
-  }) as typeof database.prepare;
-  return { database, prepared };
+  }) as typeof handle.prepare;
+  return prepared;
+}
+
+/** An in-memory handle whose `prepare` calls are recorded. */
+function countingHandle() {
+  const database = new SQLite(':memory:');
+  return { database, prepared: preparesOf(database) };
 }
 
 test('a statement text is prepared once and the same statement is handed out again', () => {
@@ -58,13 +63,7 @@ test('the main connection prepares each query text once, and a kept statement fo
   const dir = mkdtempSync(join(tmpdir(), 'tb-statements-'));
   const storage = await openStorage({ dataDir: dir });
   try {
-    const handle = storage.sqlite!;
-    const prepared: string[] = [];
-    const prepare = handle.prepare.bind(handle);
-    handle.prepare = ((text: string) => {
-      prepared.push(text);
-      return prepare(text);
-    }) as typeof handle.prepare;
+    const prepared = preparesOf(storage.sqlite!);
     await sql`create table t (a integer)`.execute(storage.db);
     const insert = (a: number) => sql`insert into t (a) values (${a})`.execute(storage.db);
     const all = async () =>
