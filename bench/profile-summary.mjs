@@ -4,7 +4,7 @@
  * the top functions by self time, and by total (inclusive) time, so hot spots can be read without
  * opening DevTools.
  *
- *   node bench/profile-summary.mjs .bench/profiles/ingest1.cpuprofile [--top 30] [--filter src/]
+ *   node bench/profile-summary.mjs .bench/profiles/ingest1/CPU.*.cpuprofile [--top 30] [--filter src/]
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';

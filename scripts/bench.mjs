@@ -45,7 +45,7 @@
  *   BENCH_DATABASES=sqlite   dialects to run (sqlite,postgres; --postgres adds postgres); postgres alone
  *                            skips the SQLite phases (experiments)
  *   BENCH_SERVER_ENV='{"GROUP_COMMIT_MAX_WAIT_MS":"1"}'   extra server env (experiments; printed)
- *   BENCH_CPU_PROF=1         write V8 CPU profiles of the servers to .bench/profiles/
+ *   BENCH_CPU_PROF=1         write V8 CPU profiles of the servers to .bench/profiles/<phase>/ (one file per thread)
  *   BENCH_SKIP_BUILD=1       use the build as it is (default: npm run build first)
  *   BENCH_DIST=path          a compiled tree other than dist/ (e.g. a snapshot of another commit);
  *                            implies BENCH_SKIP_BUILD; BENCH_BUILD_COMMIT=sha records what it was built from
@@ -222,9 +222,11 @@ function baseEnv() {
 
 function profArgs(name) {
   if (!settings.cpuProf) return [];
-  const dir = join(root, '.bench', 'profiles');
+  // A folder per phase and Node's own file names (…pid.threadId.seq): a fixed name would have the SQLite
+  // writer thread's profile and the main thread's overwrite each other.
+  const dir = join(root, '.bench', 'profiles', name);
   mkdirSync(dir, { recursive: true });
-  return ['--cpu-prof', '--cpu-prof-dir', dir, '--cpu-prof-name', `${name}.cpuprofile`];
+  return ['--cpu-prof', '--cpu-prof-dir', dir];
 }
 
 function cli(env, args) {

@@ -76,6 +76,12 @@ export interface Config {
      * (EVENT_MAX_AGE_DAYS): older events are refused (400), as the platforms would refuse them.
      */
     eventMaxAgeSeconds: number;
+    /**
+     * INGEST_MAX_INFLIGHT_BYTES: request bodies of the ingest routes being read, prepared and committed at
+     * once (by Content-Length); further requests wait, unread, in arrival order (src/http/ingest-budget.ts).
+     * 0: no budget.
+     */
+    maxInflightBytes: number;
   };
   delivery: {
     pollIntervalMs: number;
@@ -502,6 +508,7 @@ export function loadConfig(env: Env = process.env): Config {
       groupCommitTestDelayMs: int(env, 'GROUP_COMMIT_TEST_DELAY_MS', 0),
       groupCommitTestThreadDelayMs: int(env, 'GROUP_COMMIT_TEST_THREAD_DELAY_MS', 0),
       eventMaxAgeSeconds: int(env, 'EVENT_MAX_AGE_DAYS', 7, 1) * 86_400,
+      maxInflightBytes: int(env, 'INGEST_MAX_INFLIGHT_BYTES', 1024 * 1024, 0),
     },
     delivery: {
       pollIntervalMs: int(env, 'DELIVERY_POLL_INTERVAL_MS', 500, 10),

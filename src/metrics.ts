@@ -29,6 +29,8 @@ export class Metrics implements WorkerMetrics, IngestMetrics, WebhookMetrics {
   /** Pending deliveries per destination type, as last refreshed (only with a database: worker roles). */
   private readonly queueDepth: Gauge<'destination'> | null = null;
   private queueDepthAt = 0;
+  /** The ingest routes' byte budget (src/http/ingest-budget.ts), once an app has one. */
+  private ingestBudget: { inUse: number; waiting: number } | null = null;
 
   /** `db`: where the queue depth is counted; without it (API-only nodes) the gauge is not exported. */
   constructor(private readonly db?: DB) {
@@ -77,6 +79,23 @@ export class Metrics implements WorkerMetrics, IngestMetrics, WebhookMetrics {
       labelNames: ['type'],
       registers: [this.registry],
     });
+    const metrics = this;
+    new Gauge({
+      name: 'tagbridge_ingest_waiting_requests',
+      help: 'Ingest requests waiting, unread, for their share of INGEST_MAX_INFLIGHT_BYTES.',
+      registers: [this.registry],
+      collect() {
+        this.set(metrics.ingestBudget?.waiting ?? 0);
+      },
+    });
+    new Gauge({
+      name: 'tagbridge_ingest_inflight_bytes',
+      help: 'Bytes of ingest request bodies being read, prepared or committed (by Content-Length).',
+      registers: [this.registry],
+      collect() {
+        this.set(metrics.ingestBudget?.inUse ?? 0);
+      },
+    });
     if (db) {
       this.queueDepth = new Gauge({
         name: 'tagbridge_queue_depth',
@@ -86,7 +105,6 @@ export class Metrics implements WorkerMetrics, IngestMetrics, WebhookMetrics {
       });
       // Every type from the start: a destination without backlog is 0, not a missing series.
       for (const type of DESTINATION_TYPES) this.queueDepth.set({ destination: type }, 0);
-      const metrics = this;
       new Gauge({
         name: 'tagbridge_queue_depth_age_seconds',
         help: 'Seconds since tagbridge_queue_depth was last read from the database (-1: not yet).',
@@ -97,6 +115,11 @@ export class Metrics implements WorkerMetrics, IngestMetrics, WebhookMetrics {
         },
       });
     }
+  }
+
+  /** Exports the ingest byte budget's use (read at each scrape). */
+  watchIngestBudget(budget: { inUse: number; waiting: number }): void {
+    this.ingestBudget = budget;
   }
 
   /** Reads the queue depth from the database into the gauge: one statement, on the refresh schedule. */

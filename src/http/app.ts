@@ -9,6 +9,7 @@ import { ApiError, type ErrorCode, errorBody } from '../errors.js';
 import { describeValidationError } from '../lib/json-schema.js';
 import { TRUST_PROXY_TRUE_NOTE, untrustedForwardingWarning } from './forwarded-headers.js';
 import { registerIdempotency } from './idempotency.js';
+import { ByteBudget, waitForIngestBudget } from './ingest-budget.js';
 import { refuseDeepBodies } from './json-depth.js';
 import { registerOpenApi } from './openapi.js';
 import { registerRoutes } from './routes/index.js';
@@ -21,6 +22,8 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** The error code for schema and body-parsing failures on this route (proxy: invalid_payload). */
     invalidCode?: ErrorCode;
+    /** An ingest route: its body waits for its share of INGEST_MAX_INFLIGHT_BYTES (ingest-budget.ts). */
+    ingestBody?: boolean;
   }
   interface FastifyInstance {
     /** Compiles every route's request validators now (they compile on first use): for tests. */
@@ -110,6 +113,14 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     reply.status(404).send(errorBody('not_found', `No route ${request.method} ${request.url.split('?')[0]}`));
   });
 
+  if (deps.config.ingest.maxInflightBytes > 0) {
+    const budget = new ByteBudget(deps.config.ingest.maxInflightBytes);
+    deps.metrics.watchIngestBudget(budget);
+    const wait = waitForIngestBudget(budget);
+    app.addHook('preParsing', (request, reply, payload) =>
+      request.routeOptions.config.ingestBody ? wait(request, reply, payload) : Promise.resolve(payload),
+    );
+  }
   // Before every route's own preValidation and the idempotency hash (a preHandler): see json-depth.ts.
   app.addHook('preValidation', refuseDeepBodies);
   if (deps.config.trustProxyWasTrue) app.log.warn(TRUST_PROXY_TRUE_NOTE);

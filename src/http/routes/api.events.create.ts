@@ -73,6 +73,7 @@ export function registerApiEventsCreate(app: App, deps: AppDeps): void {
       bodyLimit: deps.config.api.bodyLimitBytes,
       onRequest: requireApiKey(deps, 'events:write'),
       onSend: withoutCors,
+      config: { ingestBody: true },
       // Each event is validated on its own (one bad event must not fail the others); the schema below
       // documents the body, the handler checks the envelope.
       validatorCompiler: (route) => (route.httpPart === 'body' ? () => true : compileRouteValidator(route)),

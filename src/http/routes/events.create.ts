@@ -12,7 +12,7 @@ export function registerEventsCreate(app: App, deps: AppDeps): void {
     '/v1/events',
     {
       bodyLimit: deps.config.proxy.bodyLimitBytes,
-      config: { invalidCode: 'invalid_payload' },
+      config: { invalidCode: 'invalid_payload', ingestBody: true },
       onRequest: proxyGuard(deps),
       schema: {
         description:

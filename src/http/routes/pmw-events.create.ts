@@ -12,7 +12,7 @@ export function registerPmwEventsCreate(app: App, deps: AppDeps): void {
     '/v1/pmw-events',
     {
       bodyLimit: deps.config.proxy.bodyLimitBytes,
-      config: { invalidCode: 'invalid_payload' },
+      config: { invalidCode: 'invalid_payload', ingestBody: true },
       onRequest: proxyGuard(deps),
       // PMW sends one object or an array: validate both as an array, so errors carry the event index.
       preValidation: async (request) => {

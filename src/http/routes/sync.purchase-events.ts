@@ -22,7 +22,7 @@ export function registerSyncPurchaseEvents(app: App, deps: AppDeps): void {
       preValidation: syncAuth(deps),
       bodyLimit: deps.config.proxy.bodyLimitBytes,
       // The body is /v1/events' body, so its failures read the same (invalid_payload with field and index).
-      config: { invalidCode: 'invalid_payload' },
+      config: { invalidCode: 'invalid_payload', ingestBody: true },
       schema: {
         description:
           'Server-side purchase and refund events from the shop’s backend (refunds as Custom events named e.g. "Refund"): the /v1/events body, authenticated by the sync token instead of the Host and X-SSP-Token. Same validation, dedup, quota and delivery.',
