@@ -2,8 +2,8 @@
  * A byte budget for the ingest routes' request bodies (INGEST_MAX_INFLIGHT_BYTES). A request takes its share
  * (its Content-Length, or the route's body limit when it has none) before its body is read, and gives it
  * back when its response is finished or its connection closes. While the budget is spent, further requests
- * wait in arrival order with their bodies unread: the bytes stay in the kernel's socket buffers, not in the
- * process.
+ * wait in arrival order with their bodies unparsed: Node reads at most a stream buffer's worth of each (then
+ * it stops reading the socket), and the rest stays in the kernel's socket buffers.
  *
  * Why: everything a request holds — the parsed body, its prepared events, their sealed payloads — lives
  * until its group has committed. Under a load the core cannot keep up with, that was every request of every
@@ -14,7 +14,7 @@
  *
  * A request larger than the whole budget still goes, alone. A request that waits longer than
  * HTTP_REQUEST_TIMEOUT_MS for its turn is answered 408 by Node, as any request whose body does not arrive in
- * time; nothing of it was read or stored, so the client's retry is safe.
+ * time; nothing of it was parsed or stored, so the client's retry is safe.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
