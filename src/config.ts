@@ -78,7 +78,7 @@ export interface Config {
     eventMaxAgeSeconds: number;
     /**
      * INGEST_MAX_INFLIGHT_BYTES: request bodies of the ingest routes being read, prepared and committed at
-     * once (by Content-Length); further requests wait, unread, in arrival order (src/http/ingest-budget.ts).
+     * once (by Content-Length); further requests wait, unparsed, in arrival order (src/http/ingest-budget.ts).
      * 0: no budget.
      */
     maxInflightBytes: number;

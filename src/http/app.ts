@@ -3,7 +3,12 @@
  */
 import cookie from '@fastify/cookie';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyBaseLogger, type FastifyError, LogController } from 'fastify';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyError,
+  LogController,
+  type preParsingHookHandler,
+} from 'fastify';
 import type { AppDeps } from '../app-deps.js';
 import { ApiError, type ErrorCode, errorBody } from '../errors.js';
 import { describeValidationError } from '../lib/json-schema.js';
@@ -116,10 +121,12 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   if (deps.config.ingest.maxInflightBytes > 0) {
     const budget = new ByteBudget(deps.config.ingest.maxInflightBytes);
     deps.metrics.watchIngestBudget(budget);
-    const wait = waitForIngestBudget(budget);
-    app.addHook('preParsing', (request, reply, payload) =>
-      request.routeOptions.config.ingestBody ? wait(request, reply, payload) : Promise.resolve(payload),
-    );
+    const wait = waitForIngestBudget(budget) as preParsingHookHandler;
+    // On the ingest routes only, attached as idempotency.ts attaches its hooks: other routes pay nothing.
+    app.addHook('onRoute', (route) => {
+      if (!route.config?.ingestBody) return;
+      route.preParsing = [...(route.preParsing ? [route.preParsing].flat() : []), wait];
+    });
   }
   // Before every route's own preValidation and the idempotency hash (a preHandler): see json-depth.ts.
   app.addHook('preValidation', refuseDeepBodies);

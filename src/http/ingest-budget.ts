@@ -85,8 +85,7 @@ export class ByteBudget {
 /** The route's share of the budget: its Content-Length, or its body limit for a body of unknown length. */
 function bodyBytes(request: FastifyRequest): number {
   const declared = Number(request.headers['content-length']);
-  if (Number.isFinite(declared) && declared >= 0) return declared;
-  return request.routeOptions.bodyLimit ?? 1024 * 1024;
+  return Number.isFinite(declared) && declared >= 0 ? declared : request.routeOptions.bodyLimit;
 }
 
 /**
