@@ -129,6 +129,7 @@ export async function startService(config: Config, options: StartOptions): Promi
   let sender: HttpSender | null = null;
   const mailer: Mailer = options.mailer ?? createMailer(config, logger);
   const outbox = openOutbox(storage, {
+    sealKey: config.encryptionKeys[0]!,
     testThreadDelayMs: config.ingest.groupCommitTestThreadDelayMs,
     // Its pending requests already failed; the next group starts a new thread.
     onThreadExit: (error) => logger.error({ err: error }, 'outbox writer thread died'),

@@ -211,7 +211,7 @@ describe(`hourly delivery counters (${dialect})`, () => {
     });
     assert.equal(replay.replayed, 2);
     await assertEqual('replay');
-    const erased = await eraseEventSeals(db, dialect, [m[2]!.event_pk], now);
+    const erased = await eraseEventSeals(db, dialect, service.sealer, [m[2]!.event_pk], now);
     assert.equal(erased.deliveries, 2);
     await assertEqual('erasure');
     assert.ok((await retireDestinations(db, [tenant.destinations.tiktok!], 'gone', now)) > 0);

@@ -86,9 +86,15 @@ describe('drain: statements per batch and erasure', () => {
     const batch = await lease(leasing.db, destinations.meta!, t0);
     assert.equal(batch.deliveries.length, 1000);
     assert.equal(batch.events.size, 1000);
-    for (const d of batch.deliveries)
-      assert.ok(batch.events.get(d.event_pk)?.pii_sealed, 'event read with it');
-    assert.ok(leasing.counter.count <= 2, `${leasing.counter.count} statements to lease and read`);
+    for (const d of batch.deliveries) {
+      const event = batch.events.get(d.event_pk);
+      assert.ok(event && event.pii_slot !== null, 'event read with it');
+      assert.ok(batch.groups.has(event.pii_group!), 'its sealed group read with it');
+    }
+    // Ten requests of 100: each group commit sealed its events' data once.
+    assert.ok(batch.groups.size <= 10, `${batch.groups.size} sealed groups for 1,000 events`);
+    // The lease and the events' read (one statement on PostgreSQL), and the batch's sealed groups.
+    assert.ok(leasing.counter.count <= 3, `${leasing.counter.count} statements to lease and read`);
 
     // Every kind of outcome, most of them distinct (retries spread by jitter, per-event rejections);
     // the successes of two platform requests, which answered differently.
@@ -136,10 +142,11 @@ describe('drain: statements per batch and erasure', () => {
       outcomes,
       destination,
     });
-    // One UPDATE per platform request's successes (2), one for the rest, the counters, the trace, the erasure;
-    // on PostgreSQL the lock of the batch's events, on SQLite the savepoint around the successes and its release
-    // (they are counted from the lease there, not returned).
-    const most = service.storage.dialect === 'postgres' ? 7 : 8;
+    // One UPDATE per platform request's successes (2), one for the rest, the counters, the trace, the erasure
+    // and its groups' release (one UPDATE: every group released as many slots; one DELETE); on PostgreSQL the
+    // lock of the batch's events, on SQLite the savepoint around the successes and its release (they are
+    // counted from the lease there, not returned).
+    const most = service.storage.dialect === 'postgres' ? 9 : 10;
     assert.ok(recording.counter.count <= most, `${recording.counter.count} statements for 1,000 outcomes`);
 
     const rows = new Map(
@@ -271,24 +278,42 @@ describe('drain: statements per batch and erasure', () => {
       t0 + 102,
     );
     assert.deepEqual([...(await sealedByEvent(pks)).values()], [false, false, false]);
+    // The three came in one request, so one group: deleted with its last live slot.
+    const group = await service.storage.db
+      .selectFrom('events')
+      .select('pii_group')
+      .where('id', '=', pks[0]!)
+      .executeTakeFirstOrThrow();
+    const left = await service.storage.db
+      .selectFrom('pii_groups')
+      .select('id')
+      .where('id', '=', Number(group.pii_group))
+      .execute();
+    assert.deepEqual(left, [], 'the sealed group is deleted once none of its events waits');
   });
 
   const sealedByEvent = async (pks: string[]): Promise<Map<string, boolean>> => {
     const rows = await service.storage.db
       .selectFrom('events')
-      .select(['id', 'pii_sealed', 'pii_erased_at'])
+      .select(['id', 'pii_sealed', 'pii_group', 'pii_slot', 'pii_erased_at'])
       .where('id', 'in', pks)
       .execute();
     const byId = new Map(rows.map((r) => [r.id, r]));
+    const groups = new Map(
+      (await service.storage.db.selectFrom('pii_groups').select(['id', 'pending']).execute()).map((g) => [
+        Number(g.id),
+        g.pending,
+      ]),
+    );
     return new Map(
       pks.map((pk) => {
         const row = byId.get(pk)!;
-        assert.equal(
-          row.pii_erased_at === null,
-          row.pii_sealed !== null,
-          'erasure time set with the erasure',
-        );
-        return [pk, row.pii_sealed !== null];
+        assert.equal(row.pii_sealed, null, 'sealed with its group, not on its own');
+        assert.ok(row.pii_group !== null, 'the event points at its group');
+        assert.equal(row.pii_erased_at === null, row.pii_slot !== null, 'erasure time set with the erasure');
+        // A live slot keeps its group; the group goes with its last live slot.
+        if (row.pii_slot !== null) assert.ok((groups.get(Number(row.pii_group)) ?? 0) > 0, 'group kept');
+        return [pk, row.pii_slot !== null];
       }),
     );
   };

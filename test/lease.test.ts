@@ -146,7 +146,7 @@ describe('delivery leases', () => {
     const events = async () =>
       a.storage.db
         .selectFrom('events')
-        .select(['id', 'pii_sealed'])
+        .select(['id', 'pii_slot'])
         .where(
           'id',
           'in',
@@ -160,7 +160,7 @@ describe('delivery leases', () => {
       assert.equal(row.last_error, null);
     }
     assert.ok(
-      (await events()).every((e) => e.pii_sealed !== null),
+      (await events()).every((e) => e.pii_slot !== null),
       'personal data kept while pending',
     );
 
@@ -176,7 +176,7 @@ describe('delivery leases', () => {
       assert.equal(row.lease_owner, null);
     }
     assert.ok(
-      (await events()).every((e) => e.pii_sealed === null),
+      (await events()).every((e) => e.pii_slot === null),
       'personal data erased once final',
     );
   });

@@ -11,6 +11,7 @@ import {
   type Tenant,
   type TestService,
 } from './harness.js';
+import { sealedValueOf } from './sealed-groups.js';
 
 const META = { pixelId: '1234567890', accessToken: 'EAAB-test-token-1234' };
 
@@ -251,9 +252,11 @@ describe('POST /v1/events: acceptance, dedup, CORS, health', () => {
     const row = rows[0]!;
     assert.equal(row.source, 'PROXY');
     assert.equal(row.event_name, 'Purchase');
-    // Binary sealed (version byte 0x02), never the cleartext.
-    assert.ok(Buffer.isBuffer(row.pii_sealed) && row.pii_sealed[0] === 0x02);
-    assert.ok(!row.pii_sealed.includes('Jane'));
+    // Sealed with its group (binary, version byte 0x02), never the cleartext.
+    assert.equal(row.pii_sealed, null);
+    const sealed = await sealedValueOf(service.storage.db, row);
+    assert.ok(Buffer.isBuffer(sealed) && sealed[0] === 0x02);
+    assert.ok(!sealed.includes('Jane'));
     assert.equal(matchKeyNames(row.match_keys).includes('email'), true);
     assert.deepEqual(JSON.parse(row.custom_data!), (event as { customData: unknown }).customData);
     const deliveries = await service.storage.db

@@ -9,8 +9,10 @@ import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
 import { getDestination } from '../destinations/registry.js';
 import { CONSENT_GRANTED, type HttpRequest, type OutboundEvent } from '../destinations/types.js';
+import { payloadEntry } from '../ingest/sealed-payload.js';
 import { ManualClock } from '../lib/clock.js';
 import { Sealer } from '../lib/crypto.js';
+import { sealGroup } from '../storage/pii-groups.js';
 import type { DeliverableEvent, LeasedDelivery } from '../storage/repos/deliveries.js';
 import { type Attempted, deliverBatch, nextTurn } from './deliver-batch.js';
 import type { HttpSender } from './http-client.js';
@@ -60,6 +62,8 @@ test('opening a 2,000-event batch lets the event loop turn between chunks', asyn
   const sealer = new Sealer([randomBytes(32)]);
   const leased: LeasedDelivery[] = [];
   const events = new Map<string, DeliverableEvent>();
+  // As the group commit stores them: the personal data of all in one sealed group, a slot each.
+  const entries: string[] = [];
   for (let i = 0; i < COUNT; i += 1) {
     const pk = `evt_${i}`;
     leased.push({
@@ -84,14 +88,18 @@ test('opening a 2,000-event batch lets the event loop turn between chunks', asyn
       event_source_url: 'https://shop.example.com/checkout',
       custom_data: JSON.stringify({ currency: 'USD', value: 10 + i }),
       match_keys: 'email,phone',
-      pii_sealed: sealer.seal({ u: userData(i) }, pk),
+      pii_sealed: null,
+      pii_group: 7,
+      pii_slot: i,
       consent: null,
     });
+    entries.push(payloadEntry({ u: userData(i) }, pk));
   }
+  const groups = new Map([[7, sealGroup(sealer, entries)]]);
   const loop = watchLoop();
   const opened = openEvents(
     sealer,
-    { type: 'meta', maxEventAgeSeconds: 7 * 86400, leased, events, domain: undefined, now: T0 },
+    { type: 'meta', maxEventAgeSeconds: 7 * 86400, leased, events, groups, domain: undefined, now: T0 },
     nextTurn,
   );
   // Nothing ran in between so far: the first chunk runs synchronously.

@@ -8,9 +8,10 @@ import { consentedUserData } from '../destinations/shared/consent.js';
 import type { DestinationType, EventName, OutboundEvent } from '../destinations/types.js';
 import { decodeConsent } from '../ingest/consent.js';
 import { restoreCustomData } from '../ingest/page-privacy.js';
-import { openPayload, type SealedPayload } from '../ingest/sealed-payload.js';
+import { openPayload, payloadOfEntry, type SealedPayload } from '../ingest/sealed-payload.js';
 import type { Sealer } from '../lib/crypto.js';
 import { canRebuildEvent } from '../storage/event-rebuild.js';
+import { entryPayload, type GroupEntry, openGroup } from '../storage/pii-groups.js';
 import type { DeliverableEvent, DeliveryOutcome, LeasedDelivery } from '../storage/repos/deliveries.js';
 import type { DomainDeliveryDefaults } from '../storage/repos/domain-admin.js';
 
@@ -21,6 +22,8 @@ export interface OpenEventsInput {
   leased: LeasedDelivery[];
   /** Event rows by primary key (`leaseBatch`). */
   events: ReadonlyMap<string, DeliverableEvent>;
+  /** The sealed groups of those events' personal data, by id (`leaseBatch`). */
+  groups: ReadonlyMap<number, Buffer>;
   /** The domain's defaults; undefined if the domain row is gone. */
   domain: DomainDeliveryDefaults | undefined;
   now: number;
@@ -55,6 +58,23 @@ export async function openEvents(
     message: string,
   ) => opened.outcomes.push({ delivery, status, attempted: false, statusCode: null, outcome, message });
 
+  // Each group is opened once for the batch (one cipher for all its events), when its first event is.
+  const openedGroups = new Map<number, GroupEntry[]>();
+  /** The event's personal data; null when it was erased. Throws when it cannot be opened. */
+  const sealedPayloadOf = (event: DeliverableEvent): SealedPayload | null => {
+    if (event.pii_sealed) return openPayload(sealer, event.pii_sealed, event.id);
+    if (event.pii_slot === null || event.pii_group === null) return null;
+    let entries = openedGroups.get(event.pii_group);
+    if (!entries) {
+      const sealed = input.groups.get(event.pii_group);
+      if (!sealed) throw new Error(`sealed group ${event.pii_group} is gone`);
+      entries = openGroup(sealer, sealed);
+      openedGroups.set(event.pii_group, entries);
+    }
+    const entry = entryPayload(entries, event.pii_slot, event.id);
+    return entry === null ? null : payloadOfEntry(entry);
+  };
+
   let sinceLastPause = 0;
   for (const delivery of input.leased) {
     if (sinceLastPause === OPEN_CHUNK) {
@@ -76,17 +96,19 @@ export async function openEvents(
       );
       continue;
     }
-    let payload: SealedPayload = { u: {} };
-    if (event.pii_sealed) {
-      try {
-        payload = openPayload(sealer, event.pii_sealed, event.id);
-      } catch (error) {
-        finalOutcome(delivery, 'failed', 'rejected', `cannot open sealed data: ${(error as Error).message}`);
+    let payload: SealedPayload | null;
+    try {
+      payload = sealedPayloadOf(event);
+    } catch (error) {
+      finalOutcome(delivery, 'failed', 'rejected', `cannot open sealed data: ${(error as Error).message}`);
+      continue;
+    }
+    if (payload === null) {
+      if (!canRebuildEvent({ sealed: false, matchKeys: event.match_keys, source: event.source })) {
+        finalOutcome(delivery, 'failed', 'rejected', 'personal data was already erased');
         continue;
       }
-    } else if (!canRebuildEvent({ sealed: false, matchKeys: event.match_keys, source: event.source })) {
-      finalOutcome(delivery, 'failed', 'rejected', 'personal data was already erased');
-      continue;
+      payload = { u: {} };
     }
     const passthrough = payload.m?.[type];
     if (event.source === 'PMW' && !passthrough) {

@@ -315,6 +315,7 @@ export class DeliveryWorker {
         maxEventAgeSeconds: adapter.limits.maxEventAgeSeconds,
         leased: leased.deliveries,
         events: leased.events,
+        groups: leased.groups,
         domain: await domainDeliveryDefaults(storage.db, row.domain_id),
         now: clock.now(),
       },
@@ -322,6 +323,7 @@ export class DeliveryWorker {
     );
     // The sealed rows are not needed once opened: let them go before the requests are built.
     leased.events.clear();
+    leased.groups.clear();
     if (opened.outbound.length === 0) return opened.outcomes;
 
     const batch = await deliverBatch(

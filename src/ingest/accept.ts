@@ -221,7 +221,6 @@ export async function acceptEvents(deps: AcceptDeps, input: AcceptInput): Promis
   if (!input.admission || input.admission.orgId !== org.id) await admitEvents(deps, org);
   const now = deps.clock.now();
   const outcome = input.prepare(now, {
-    sealer: deps.sealer,
     now,
     retryHorizonMs: deps.config.delivery.retryHorizonMs,
     sharedIps: deps.sharedIps,

@@ -14,7 +14,6 @@ import {
   USER_DATA_KEYS,
   type UserData,
 } from '../destinations/types.js';
-import type { Sealer } from '../lib/crypto.js';
 import { newId, randomId } from '../lib/ids.js';
 import type { NewDelivery, NewEvent } from '../storage/schema.js';
 import { type ConsentDefault, encodeConsent, resolveConsent } from './consent.js';
@@ -22,7 +21,7 @@ import { DIAGNOSTIC_FLAGS, diagnosticFlags, type SharedIpTracker } from './diagn
 import type { DomainContext } from './domain-context.js';
 import { protectPageData } from './page-privacy.js';
 import type { InboundEvent, PmwEvent } from './schema.js';
-import { matchKeysColumn, type SealedPayload, sealPayload } from './sealed-payload.js';
+import { matchKeysColumn, payloadEntry, type SealedPayload } from './sealed-payload.js';
 
 // SYNC: server-side purchase and refund events from the shop plugin's backend (/v1/sync/purchase-events).
 export const EVENT_SOURCES = ['PROXY', 'PMW', 'API', 'PIXEL', 'WEBHOOK', 'SYNC'] as const;
@@ -31,10 +30,13 @@ export type EventSource = (typeof EVENT_SOURCES)[number];
 export interface PreparedEvent {
   event: NewEvent;
   deliveries: NewDelivery[];
+  /** The personal data, in clear: sealed with its group by the group commit, from `pii`. */
+  payload: SealedPayload;
+  /** The event's entry in its group's sealed value (sealed-payload.ts payloadEntry). */
+  pii: string;
 }
 
 export interface PrepareOptions {
-  sealer: Sealer;
   now: number;
   retryHorizonMs: number;
   /** Flags IPs that come with many shoppers (absent: that one diagnostic is not computed). */
@@ -157,7 +159,9 @@ export function prepareInboundEvent(
     event_source_url: page.url,
     custom_data: page.customData ? JSON.stringify(page.customData) : null,
     match_keys: matchKeysColumn(userData),
-    pii_sealed: sealPayload(options.sealer, payload, pk),
+    pii_sealed: null,
+    pii_group: null,
+    pii_slot: null,
     pii_erased_at: null,
     consent: encodeConsent(consent),
     diagnostics: diagnosticFlags(
@@ -167,7 +171,7 @@ export function prepareInboundEvent(
   };
   const deliveries = deliveriesFor(ctx, pk, inbound.eventTime, null, options);
   deliveries.forEach(matchFor(consentedUserData(userData, consent)));
-  return { event, deliveries };
+  return { event, deliveries, payload, pii: payloadEntry(payload, pk) };
 }
 
 const IP_FLAGS = DIAGNOSTIC_FLAGS.ipNotPublic | DIAGNOSTIC_FLAGS.ipWithPort | DIAGNOSTIC_FLAGS.ipMalformed;
@@ -257,7 +261,9 @@ export function preparePmwEvent(
     event_source_url: protectPageData(stringField(members.meta, 'event_source_url'), undefined).url,
     custom_data: null,
     match_keys: matchKeysColumn(userData),
-    pii_sealed: sealPayload(options.sealer, payload, pk),
+    pii_sealed: null,
+    pii_group: null,
+    pii_slot: null,
     pii_erased_at: null,
     consent: encodeConsent(consentOf(ctx, inbound)),
     // A browser-built event's identifiers sit in its platform objects: only the request's IP is ours to judge.
@@ -265,5 +271,10 @@ export function preparePmwEvent(
       diagnosticFlags({ domainId: ctx.domain.id, userData, now: options.now }, undefined) & IP_FLAGS,
   };
   const types = new Set(Object.keys(members) as DestinationType[]);
-  return { event, deliveries: deliveriesFor(ctx, pk, eventTime, types, options) };
+  return {
+    event,
+    deliveries: deliveriesFor(ctx, pk, eventTime, types, options),
+    payload,
+    pii: payloadEntry(payload, pk),
+  };
 }

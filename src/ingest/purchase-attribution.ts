@@ -15,7 +15,6 @@ import type { Clock } from '../lib/clock.js';
 import type { Sealer } from '../lib/crypto.js';
 import type { DB } from '../storage/db.js';
 import type { PreparedEvent } from './prepare.js';
-import { openPayload } from './sealed-payload.js';
 import type { EventStatus } from './writer.js';
 
 /** Sources whose Purchases carry the shop's own view of the buyer (PIXEL: recorded by collect; PMW: none). */
@@ -80,8 +79,8 @@ export async function linkPurchases(
       }
       if (!uses) continue;
       const order = orderOf(event.custom_data);
-      if (!order || !event.pii_sealed) continue;
-      const { u } = openPayload(deps.sealer, event.pii_sealed, event.id);
+      if (!order) continue;
+      const { u } = events[i]!.payload;
       if (u.email === undefined && u.externalId === undefined) continue;
       await linkServerPurchase(
         { storage, sealer: deps.sealer, clock: deps.clock, config: { encryptionKeys } },

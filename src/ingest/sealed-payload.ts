@@ -92,24 +92,45 @@ export function matchKeyNames(column: string | null): UserDataKey[] {
   return column.split(',').map((code) => KEYS_BY_CODE.get(code) ?? (code as UserDataKey));
 }
 
-/** Seals an event's personal data; the event's primary key is the associated data (no swapping rows). */
-export function sealPayload(sealer: Sealer, payload: SealedPayload, eventPk: string): Buffer {
-  const compact: { u: Record<string, string>; m?: SealedPayload['m']; s?: SealedPageData } = {
-    u: encodeUserData(payload.u),
-  };
+type CompactPayload = { u?: Record<string, string>; m?: SealedPayload['m']; s?: SealedPageData };
+
+function compactOf(payload: SealedPayload): CompactPayload {
+  const compact: CompactPayload = { u: encodeUserData(payload.u) };
   if (payload.m) compact.m = payload.m;
   if (payload.s) compact.s = payload.s;
-  return sealer.sealBinary(compact, eventPk);
+  return compact;
 }
 
-/** Opens what sealPayload (or an earlier release's text sealing) stored. Throws when it cannot. */
-export function openPayload(sealer: Sealer, sealed: SealedValue, eventPk: string): SealedPayload {
-  const compact = sealer.open<{ u?: Record<string, string>; m?: SealedPayload['m']; s?: SealedPageData }>(
-    sealed,
-    eventPk,
-  );
+function fromCompact(compact: CompactPayload): SealedPayload {
   const payload: SealedPayload = { u: decodeUserData(compact.u) };
   if (compact.m) payload.m = compact.m;
   if (compact.s) payload.s = compact.s;
   return payload;
+}
+
+/**
+ * An event's entry in its ingest group's sealed value (storage/pii-groups.ts): `[pk, compact payload]` as
+ * JSON, sealed with the rest of the group by the group commit.
+ */
+export function payloadEntry(payload: SealedPayload, eventPk: string): string {
+  return JSON.stringify([eventPk, compactOf(payload)]);
+}
+
+/** The payload of an opened group entry (storage/pii-groups.ts entryPayload). */
+export function payloadOfEntry(compact: unknown): SealedPayload {
+  return fromCompact(compact as CompactPayload);
+}
+
+/**
+ * Seals one event's personal data on its own, the event's primary key as the associated data (no swapping
+ * rows): an order's backfilled Purchase, written outside the group commit. Rows of earlier releases hold
+ * the same.
+ */
+export function sealPayload(sealer: Sealer, payload: SealedPayload, eventPk: string): Buffer {
+  return sealer.sealBinary(compactOf(payload), eventPk);
+}
+
+/** Opens what sealPayload (or an earlier release's text sealing) stored. Throws when it cannot. */
+export function openPayload(sealer: Sealer, sealed: SealedValue, eventPk: string): SealedPayload {
+  return fromCompact(sealer.open<CompactPayload>(sealed, eventPk));
 }

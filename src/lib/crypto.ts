@@ -76,14 +76,19 @@ export class Sealer {
   }
 
   seal(value: unknown, associatedData?: string): string {
-    const { iv, ciphertext, tag } = this.encrypt(value, associatedData);
+    const { iv, ciphertext, tag } = this.encrypt(JSON.stringify(value), associatedData);
     const body = Buffer.concat([...ciphertext, tag]);
     return `${VERSION}.${this.currentId}.${iv.toString('base64url')}.${body.toString('base64url')}`;
   }
 
   /** The binary format: 33 bytes of overhead per value instead of the text format's ~60. */
   sealBinary(value: unknown, associatedData?: string): Buffer {
-    const { iv, ciphertext, tag } = this.encrypt(value, associatedData);
+    return this.sealBinaryJson(JSON.stringify(value), associatedData);
+  }
+
+  /** sealBinary of a value already in JSON (an ingest group's entries, joined without parsing them again). */
+  sealBinaryJson(json: string, associatedData?: string): Buffer {
+    const { iv, ciphertext, tag } = this.encrypt(json, associatedData);
     return Buffer.concat([this.binaryPrefix, iv, ...ciphertext, tag]);
   }
 
@@ -122,14 +127,14 @@ export class Sealer {
    * cipher's pieces, copied once into the sealed value by the caller (this runs once per ingested event).
    */
   private encrypt(
-    value: unknown,
+    json: string,
     associatedData: string | undefined,
   ): { iv: Buffer; ciphertext: Buffer[]; tag: Buffer } {
     const key = this.keys.get(this.currentId)!;
     const iv = randomBytesPooled(IV_BYTES);
     const cipher = createCipheriv('aes-256-gcm', key, iv);
     if (associatedData) cipher.setAAD(Buffer.from(associatedData, 'utf8'));
-    const ciphertext = [cipher.update(JSON.stringify(value), 'utf8'), cipher.final()];
+    const ciphertext = [cipher.update(json, 'utf8'), cipher.final()];
     return { iv, ciphertext, tag: cipher.getAuthTag() };
   }
 

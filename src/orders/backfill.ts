@@ -10,6 +10,7 @@ import type { DestinationType } from '../destinations/types.js';
 import { ApiError } from '../errors.js';
 import { prepareInboundEvent } from '../ingest/prepare.js';
 import type { InboundEvent } from '../ingest/schema.js';
+import { sealPayload } from '../ingest/sealed-payload.js';
 import { insertBackfillEvent, orderSnapshots } from '../storage/repos/orders.js';
 import { getOrg } from '../storage/repos/orgs.js';
 import { requireLiveDomain } from './live-domain.js';
@@ -100,8 +101,10 @@ export async function backfillOrders(
           { domain, org, destinations: item.to.map((d) => ({ id: d.id, type: d.type })) },
           conforming(event),
           'WEBHOOK',
-          { sealer: deps.sealer, now: deps.clock.now(), retryHorizonMs: deps.config.delivery.retryHorizonMs },
+          { now: deps.clock.now(), retryHorizonMs: deps.config.delivery.retryHorizonMs },
         );
+        // Written on its own, outside the group commit: sealed on its own too (no group to join).
+        prepared.event.pii_sealed = sealPayload(deps.sealer, prepared.payload, prepared.event.id);
         await insertBackfillEvent(db, prepared);
         deliveries += prepared.deliveries.length;
       }

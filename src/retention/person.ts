@@ -24,11 +24,12 @@ import type { Config } from '../config.js';
 import { normalizeEmail } from '../destinations/normalize/email.js';
 import { normalizePhone } from '../destinations/normalize/phone.js';
 import { ApiError } from '../errors.js';
-import { openPayload } from '../ingest/sealed-payload.js';
+import { openPayload, payloadOfEntry } from '../ingest/sealed-payload.js';
 import type { Clock } from '../lib/clock.js';
 import type { Sealer } from '../lib/crypto.js';
 import { newId } from '../lib/ids.js';
-import type { Storage } from '../storage/db.js';
+import type { DB, Storage } from '../storage/db.js';
+import { entryPayload, type GroupEntry, openGroup } from '../storage/pii-groups.js';
 import { insertAuditEntry } from '../storage/repos/audit-log.js';
 import {
   conversionsOf,
@@ -46,6 +47,7 @@ import {
   visitorsById,
   visitorsByShopperKeys,
 } from '../storage/repos/person-data.js';
+import { loadGroups } from '../storage/repos/pii-groups.js';
 import { sqliteCheckpoint } from '../storage/repos/retention.js';
 
 export interface PersonDeps {
@@ -138,16 +140,46 @@ function openSealed(
   source: 'events' | 'visitors' | 'orders' | 'shop_webhooks',
   row: SealedRow,
 ): unknown {
+  const { sealed } = row;
+  if (sealed === null) return null;
   switch (source) {
     case 'events':
-      return openPayload(sealer, row.sealed, row.id);
+      return openPayload(sealer, sealed, row.id);
     case 'visitors':
-      return sealer.open(row.sealed, row.id);
+      return sealer.open(sealed, row.id);
     case 'orders':
-      return sealer.open(row.sealed, `order:${row.domain_id}:${row.extra}`);
+      return sealer.open(sealed, `order:${row.domain_id}:${row.extra}`);
     case 'shop_webhooks':
-      return sealer.open(row.sealed, row.id);
+      return sealer.open(sealed, row.id);
   }
+}
+
+/** The sealed groups of a page of event rows, opened (a group that cannot be opened maps to null). */
+async function groupsOfPage(
+  db: DB,
+  sealer: Sealer,
+  rows: readonly SealedRow[],
+): Promise<Map<number, GroupEntry[] | null>> {
+  const ids = rows.filter((row) => row.slot != null).map((row) => Number(row.group));
+  const opened = new Map<number, GroupEntry[] | null>();
+  for (const [id, sealed] of await loadGroups(db, ids)) {
+    try {
+      opened.set(id, openGroup(sealer, sealed));
+    } catch {
+      opened.set(id, null); // Sealed under a key no longer held: nobody can read it.
+    }
+  }
+  return opened;
+}
+
+/** An event row's personal data: its own seal, or its entry in its group; null when erased. */
+function openEventRow(sealer: Sealer, row: SealedRow, groups: Map<number, GroupEntry[] | null>): unknown {
+  if (row.sealed !== null) return openSealed(sealer, 'events', row);
+  if (row.slot == null) return null;
+  const entries = groups.get(Number(row.group));
+  if (!entries) throw new Error('sealed group unreadable or gone');
+  const entry = entryPayload(entries, row.slot, row.id);
+  return entry === null ? null : payloadOfEntry(entry);
 }
 
 interface Found {
@@ -174,10 +206,13 @@ async function findPerson(deps: PersonDeps, query: PersonQuery): Promise<Found> 
     let after = '';
     for (;;) {
       const rows = await sealedRowsPage(db, source, query.orgId, after, PAGE);
+      // Events' data sits in their ingest groups: each group of the page read and opened once.
+      const groups = source === 'events' ? await groupsOfPage(db, deps.sealer, rows) : null;
       for (const row of rows) {
         let value: unknown;
         try {
-          value = openSealed(deps.sealer, source, row);
+          value = groups ? openEventRow(deps.sealer, row, groups) : openSealed(deps.sealer, source, row);
+          if (value === null) continue; // erased
         } catch {
           continue; // Sealed under a key no longer held: nobody can read it.
         }
@@ -222,7 +257,7 @@ export async function erasePerson(
   const orgs = new Set<string>();
   const eventIds = found.sealed.events.map((f) => f.row.id);
   for (const f of found.sealed.events) orgs.add(f.row.org_id);
-  const events = await eraseEventSeals(db, dialect, eventIds, now);
+  const events = await eraseEventSeals(db, dialect, deps.sealer, eventIds, now);
   add('events', events.events);
   add('deliveries', events.deliveries);
   for (const f of found.sealed.orders) orgs.add(f.row.org_id);

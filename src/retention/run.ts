@@ -27,6 +27,7 @@ import type { Config } from '../config.js';
 import { type Clock, DAY_MS } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import type { Storage } from '../storage/db.js';
+import { deleteGroupsBefore } from '../storage/repos/pii-groups.js';
 import {
   allOrgIds,
   deleteEventsRolledUp,
@@ -152,6 +153,11 @@ export async function runRetention(
       if (ids.length < limit) break;
     }
   }
+
+  // Sealed groups older than the event retention: their events left without releasing their slots (a
+  // PostgreSQL partition dropped whole), or still wait for a delivery after EVENT_RETENTION_DAYS, which
+  // bounds how long personal data is kept either way (they then fail as erased).
+  if (!stopped()) await deleteGroupsBefore(db, eventsBefore);
 
   const cutoffs = { ...retentionCutoffs(config, now) };
   for (const rule of EXPIRY_RULES) {

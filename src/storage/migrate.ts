@@ -15,6 +15,7 @@ import * as m0012 from './migrations/0012_retention.js';
 import * as m0013 from './migrations/0013_delivery_counts.js';
 import * as m0014 from './migrations/0014_time_partitions.js';
 import * as m0015 from './migrations/0015_compact_dedup_keys.js';
+import * as m0016 from './migrations/0016_sealed_groups.js';
 
 // Migrations are compiled in (no directory scanning), so the built package and tests see the same list.
 const migrations: Record<string, Migration> = {
@@ -33,6 +34,7 @@ const migrations: Record<string, Migration> = {
   '0013_delivery_counts': m0013,
   '0014_time_partitions': m0014,
   '0015_compact_dedup_keys': m0015,
+  '0016_sealed_groups': m0016,
 };
 
 const provider: MigrationProvider = {

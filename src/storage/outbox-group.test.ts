@@ -1,7 +1,18 @@
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
+import { payloadEntry, payloadOfEntry } from '../ingest/sealed-payload.js';
+import { Sealer } from '../lib/crypto.js';
 import { dedupKey } from './dedup-key.js';
-import { decideGroup, groupClaims, type OutboxRequest, packGroup } from './outbox-group.js';
+import {
+  assignSlots,
+  decideGroup,
+  groupClaims,
+  type OutboxRequest,
+  packGroup,
+  sealGroupOf,
+} from './outbox-group.js';
+import { entryPayload, openGroup } from './pii-groups.js';
 import type { NewDelivery, NewEvent } from './schema.js';
 
 // 2026-03-01T12:00:00Z
@@ -47,6 +58,9 @@ function delivery(id: string, eventPk: string): NewDelivery {
   };
 }
 
+/** An event's entry in its group's sealed value: an address that names the event. */
+const pii = (pk: string): string => payloadEntry({ u: { email: `${pk}@example.com` } }, pk);
+
 const requests: OutboxRequest[] = [
   {
     orgId: 'org_a',
@@ -56,13 +70,15 @@ const requests: OutboxRequest[] = [
       {
         event: event('evt_1', 'order-1'),
         deliveries: [delivery('dlv_1a', 'evt_1'), delivery('dlv_1b', 'evt_1')],
+        pii: pii('evt_1'),
       },
       // The same key again in the same request: the first occurrence claims it.
-      { event: event('evt_2', 'order-1'), deliveries: [delivery('dlv_2a', 'evt_2')] },
+      { event: event('evt_2', 'order-1'), deliveries: [delivery('dlv_2a', 'evt_2')], pii: pii('evt_2') },
       // A custom event deduplicates by its own name.
       {
         event: event('evt_3', 'order-1', { event_name: 'Custom', custom_event_name: 'Quote' }),
         deliveries: [],
+        pii: pii('evt_3'),
       },
     ],
   },
@@ -71,14 +87,20 @@ const requests: OutboxRequest[] = [
     countRequest: false,
     expiresAt: NOW + 1_200_000,
     events: [
-      { event: event('evt_4', 'order-4', { org_id: 'org_b' }), deliveries: [delivery('dlv_4a', 'evt_4')] },
+      {
+        event: event('evt_4', 'order-4', { org_id: 'org_b' }),
+        deliveries: [delivery('dlv_4a', 'evt_4')],
+        pii: pii('evt_4'),
+      },
     ],
   },
   {
     orgId: 'org_a',
     countRequest: true,
     expiresAt: NOW + 60_000,
-    events: [{ event: event('evt_5', 'order-5'), deliveries: [delivery('dlv_5a', 'evt_5')] }],
+    events: [
+      { event: event('evt_5', 'order-5'), deliveries: [delivery('dlv_5a', 'evt_5')], pii: pii('evt_5') },
+    ],
   },
 ];
 
@@ -132,4 +154,25 @@ test('decideGroup: nothing won, nothing written; requests still count', () => {
     { orgId: 'org_a', day: '2026-03-01', requests: 2, events: 0 },
     { orgId: 'org_b', day: '2026-03-01', requests: 0, events: 0 },
   ]);
+});
+
+test('sealGroupOf: one sealed value of the written events only, a slot each in order; duplicates are not in it', () => {
+  const sealer = new Sealer([randomBytes(32)]);
+  const group = packGroup(requests, NOW);
+  const decision = decideGroup(group, new Set(['evt_1', 'evt_3', 'evt_4']));
+  const sealed = sealGroupOf(sealer, group, decision);
+  assert.ok(sealed);
+  assert.equal(sealed.includes(Buffer.from('evt_2@example.com')), false, 'sealed, not in clear');
+  const entries = openGroup(sealer, sealed);
+  assert.deepEqual(
+    entries.map((entry) => entry?.[0]),
+    ['evt_1', 'evt_3', 'evt_4'],
+  );
+  assignSlots(group, decision, 42);
+  assert.deepEqual(group.events.pii_group, [42, null, 42, 42, null]);
+  assert.deepEqual(group.events.pii_slot, [0, null, 1, 2, null]);
+  assert.deepEqual(payloadOfEntry(entryPayload(entries, 2, 'evt_4')), { u: { email: 'evt_4@example.com' } });
+  // An entry opened for another event's row is refused (a swapped slot number).
+  assert.throws(() => entryPayload(entries, 1, 'evt_4'), /another event/);
+  assert.equal(sealGroupOf(sealer, group, decideGroup(group, new Set())), null);
 });

@@ -10,8 +10,10 @@
  * the columns directly as `unnest` arrays.
  */
 import { dayOf } from '../lib/clock.js';
+import type { Sealer } from '../lib/crypto.js';
 import { dedupKey } from './dedup-key.js';
 import { type CountDelta, CountDeltas } from './delivery-counts.js';
+import { sealGroup } from './pii-groups.js';
 import type { BindValue } from './prepared.js';
 import type { UsageIncrement } from './repos/usage.js';
 import type { DeliveriesTable, EventsTable, NewDelivery, NewEvent } from './schema.js';
@@ -31,6 +33,8 @@ export const EVENT_COLUMNS = [
   'custom_data',
   'match_keys',
   'pii_sealed',
+  'pii_group',
+  'pii_slot',
   'pii_erased_at',
   'custom_data_sent',
   'consent',
@@ -83,6 +87,8 @@ export interface OutboxGroup {
     eventCount: number[];
   };
   events: Columns<EventColumn>;
+  /** Per event: its entry in the group's sealed value, JSON in clear (sealed by the commit, sealGroupOf). */
+  pii: string[];
   /** How many deliveries each event has; an event's deliveries follow the previous event's. */
   deliveryCount: number[];
   deliveries: Columns<DeliveryColumn>;
@@ -94,7 +100,7 @@ export interface OutboxRequest {
   countRequest: boolean;
   /** When this request's dedup keys expire. */
   expiresAt: number;
-  events: readonly { event: NewEvent; deliveries: readonly NewDelivery[] }[];
+  events: readonly { event: NewEvent; deliveries: readonly NewDelivery[]; pii: string }[];
 }
 
 function emptyColumns<C extends string>(columns: readonly C[]): Columns<C> {
@@ -112,6 +118,7 @@ export function packGroup(requests: readonly OutboxRequest[], now: number): Outb
     now,
     requests: { orgId: [], countRequest: [], expiresAt: [], eventCount: [] },
     events: emptyColumns(EVENT_COLUMNS),
+    pii: [],
     deliveryCount: [],
     deliveries: emptyColumns(DELIVERY_COLUMNS),
   };
@@ -122,9 +129,10 @@ export function packGroup(requests: readonly OutboxRequest[], now: number): Outb
     group.requests.countRequest.push(request.countRequest ? 1 : 0);
     group.requests.expiresAt.push(request.expiresAt);
     group.requests.eventCount.push(request.events.length);
-    for (const { event, deliveries } of request.events) {
+    for (const { event, deliveries, pii } of request.events) {
       const row = event as unknown as Record<string, BindValue | undefined>;
       for (let c = 0; c < EVENT_COLUMNS.length; c++) eventColumns[c]!.push(row[EVENT_COLUMNS[c]!] ?? null);
+      group.pii.push(pii);
       group.deliveryCount.push(deliveries.length);
       for (const delivery of deliveries) {
         const d = delivery as unknown as Record<string, BindValue | undefined>;
@@ -221,6 +229,27 @@ export function decideGroup(group: OutboxGroup, won: ReadonlySet<string>): Group
     usage: [...usage.values()],
     counts: countsOf(group, deliveryRows),
   };
+}
+
+/**
+ * The sealed value of the events the group writes (storage/pii-groups.ts): their entries, one slot each in
+ * the order of `eventRows`, sealed once. Null when the group writes no event.
+ */
+export function sealGroupOf(sealer: Sealer, group: OutboxGroup, decision: GroupDecision): Buffer | null {
+  if (decision.eventRows.length === 0) return null;
+  return sealGroup(
+    sealer,
+    decision.eventRows.map((i) => group.pii[i]!),
+  );
+}
+
+/** Points the written events at their slots of the group row `groupId` (after sealGroupOf). */
+export function assignSlots(group: OutboxGroup, decision: GroupDecision, groupId: number): void {
+  const { pii_group, pii_slot } = group.events;
+  decision.eventRows.forEach((i, slot) => {
+    pii_group[i] = groupId;
+    pii_slot[i] = slot;
+  });
 }
 
 /** The written deliveries, counted (a handful of counters for a whole group). */

@@ -11,6 +11,7 @@ import type { Database } from './schema.js';
 
 export interface OutboxSql {
   claim: StatementText;
+  insertGroup: StatementText;
   insertEvent: StatementText;
   insertDelivery: StatementText;
   addUsage: StatementText;
@@ -46,6 +47,12 @@ export function compileOutboxSql(): OutboxSql {
             .where('dedup_keys.expires_at', '<=', param('now')),
         )
         .returning('event_pk'),
+    ),
+    insertGroup: compileStatement(
+      db
+        .insertInto('pii_groups')
+        .values(templateRow(['sealed', 'pending', 'created_at']))
+        .returning('id'),
     ),
     insertEvent: compileStatement(db.insertInto('events').values(templateRow(EVENT_COLUMNS))),
     insertDelivery: compileStatement(db.insertInto('deliveries').values(templateRow(DELIVERY_COLUMNS))),

@@ -1,18 +1,20 @@
 /**
- * The outbox commit on SQLite: five statements built with Kysely (src/storage/outbox-sql.ts, on the main
+ * The outbox commit on SQLite: six statements built with Kysely (src/storage/outbox-sql.ts, on the main
  * thread) and prepared once on a raw better-sqlite3 handle (no build, compile or re-prepare per group), run
  * in one synchronous transaction. It runs in the
  * outbox's writer thread (src/storage/outbox-worker.ts), on the thread's own connection, so neither the
  * statements nor the fsync of the commit hold the main thread's event loop.
  */
 import type { Database as SqliteHandle } from 'better-sqlite3';
-import { decideGroup, groupClaims, type OutboxGroup } from './outbox-group.js';
+import type { Sealer } from '../lib/crypto.js';
+import { assignSlots, decideGroup, groupClaims, type OutboxGroup, sealGroupOf } from './outbox-group.js';
 import type { OutboxSql } from './outbox-sql.js';
 import { type PreparedStatement, prepare } from './prepared.js';
 
 export interface OutboxStatements {
   sqlite: SqliteHandle;
   claim: PreparedStatement;
+  insertGroup: PreparedStatement;
   insertEvent: PreparedStatement;
   insertDelivery: PreparedStatement;
   addUsage: PreparedStatement;
@@ -24,6 +26,7 @@ export function prepareOutboxStatements(sqlite: SqliteHandle, text: OutboxSql): 
   return {
     sqlite,
     claim: prepare(sqlite, text.claim),
+    insertGroup: prepare(sqlite, text.insertGroup),
     insertEvent: prepare(sqlite, text.insertEvent),
     insertDelivery: prepare(sqlite, text.insertDelivery),
     addUsage: prepare(sqlite, text.addUsage),
@@ -40,12 +43,14 @@ export interface CommitOptions {
 }
 
 /**
- * Claims the group's dedup keys, writes the rows of the events that won, adds the usage; one transaction
+ * Claims the group's dedup keys, writes the rows of the events that won (their personal data sealed once,
+ * in one `pii_groups` row), adds the usage; one transaction
  * (IMMEDIATE: the write lock is taken up front, waiting under busy_timeout for the main connection's).
  * Returns each event's acceptance (1 accepted, 0 duplicate) once committed.
  */
 export function commitGroup(
   statements: OutboxStatements,
+  sealer: Sealer,
   group: OutboxGroup,
   options: CommitOptions = {},
 ): Uint8Array {
@@ -57,6 +62,16 @@ export function commitGroup(
       if (statements.claim.getRow(claims, i, extra)) won.add(claims.event_pk[i] as string);
     }
     const decision = decideGroup(group, won);
+    // The written events' personal data, sealed once for the group (storage/pii-groups.ts).
+    const sealed = sealGroupOf(sealer, group, decision);
+    if (sealed) {
+      const row = statements.insertGroup.get<{ id: number }>({
+        sealed,
+        pending: decision.eventRows.length,
+        created_at: group.now,
+      });
+      assignSlots(group, decision, row!.id);
+    }
     for (const i of decision.eventRows) statements.insertEvent.runRow(group.events, i);
     for (const i of decision.deliveryRows) statements.insertDelivery.runRow(group.deliveries, i);
     for (const inc of decision.usage)

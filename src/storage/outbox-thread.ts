@@ -6,8 +6,9 @@
  *
  * Protocol (structured clone over the worker's port):
  *   start    workerData `ThreadStart`: the connection settings (the main connection's, `SqliteSettings`),
- *            the outbox statements' SQL (compiled on this side: src/storage/outbox-sql.ts)
- *            and the test-only in-transaction delay
+ *            the outbox statements' SQL (compiled on this side: src/storage/outbox-sql.ts),
+ *            the current encryption key (the thread seals each group's personal data, once it knows
+ *            which events the group writes) and the test-only in-transaction delay
  *   → thread `{type:'commit', id, group}`: one columnar `OutboxGroup` (src/storage/outbox-group.ts)
  *   ← main   `{type:'committed', id, accepted}` once the transaction committed (durable under
  *            synchronous=FULL): one byte per event of the group, 1 accepted / 0 duplicate (transferred)
@@ -33,6 +34,8 @@ export interface ThreadStart {
   settings: SqliteSettings;
   /** The outbox statements' SQL, compiled here: the thread prepares it without loading Kysely. */
   statements: OutboxSql;
+  /** The key that seals: ENCRYPTION_KEY (the first of config.encryptionKeys). */
+  sealKey: Uint8Array;
   testDelayMs: number;
   /** How often the thread runs a PASSIVE checkpoint (checkpoints, below). */
   checkpointIntervalMs: number;
@@ -54,6 +57,8 @@ export type ThreadReply =
 
 export interface OutboxThreadOptions {
   settings: SqliteSettings;
+  /** The key the thread seals each group's personal data with (storage/pii-groups.ts). */
+  sealKey: Buffer;
   /** Test-only fault point: each commit blocks the thread this long inside its transaction. */
   testDelayMs?: number;
   /** Called when the thread dies unexpectedly (after its pending commits were rejected). */
@@ -203,6 +208,7 @@ export class OutboxThread {
     const start: ThreadStart = {
       settings: this.options.settings,
       statements: compileOutboxSql(),
+      sealKey: this.options.sealKey,
       testDelayMs: this.options.testDelayMs ?? 0,
       checkpointIntervalMs: this.options.checkpointIntervalMs ?? CHECKPOINT_INTERVAL_MS,
       holdFrames: this.options.holdFrames ?? HOLD_WRITES_FRAMES,

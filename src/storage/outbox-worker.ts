@@ -5,6 +5,7 @@
  * transaction is durable. The protocol is described in outbox-thread.ts.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { Sealer } from '../lib/crypto.js';
 import { commitGroup, prepareOutboxStatements } from './outbox-sqlite.js';
 import type { ThreadReply, ThreadRequest, ThreadStart } from './outbox-thread.js';
 import { openSqliteHandle } from './sqlite-handle.js';
@@ -14,6 +15,7 @@ if (!port) throw new Error('outbox-worker.ts runs as a worker thread');
 const start = workerData as ThreadStart;
 const sqlite = openSqliteHandle(start.settings);
 const statements = prepareOutboxStatements(sqlite, start.statements);
+const sealer = new Sealer([Buffer.from(start.sealKey)]);
 const options = start.testDelayMs ? { testDelayMs: start.testDelayMs } : {};
 
 const reply = (message: ThreadReply, transfer: ArrayBuffer[] = []): void =>
@@ -49,7 +51,7 @@ port.on('message', (message: ThreadRequest) => {
   }
   let accepted: Uint8Array;
   try {
-    accepted = commitGroup(statements, message.group, options);
+    accepted = commitGroup(statements, sealer, message.group, options);
   } catch (error) {
     const { message: text, code } = error as { message?: unknown; code?: unknown };
     reply({

@@ -92,6 +92,12 @@ export interface EventsTable {
    * before migration 0005); erased once every delivery is final or too old.
    */
   pii_sealed: Buffer | string | null;
+  /**
+   * Since migration 0016: the `pii_groups` row holding this event's personal data, sealed with the rest of
+   * its ingest group, and the event's entry in it (null once erased). pii_sealed is null on those rows.
+   */
+  pii_group: number | null;
+  pii_slot: number | null;
   pii_erased_at: number | null;
   /** Public API: customData exactly as sent, when mapping the seed's aliases changed it (else null). */
   custom_data_sent: string | null;
@@ -99,6 +105,16 @@ export interface EventsTable {
   consent: string | null;
   /** Flags decided at ingest (ingest/diagnostics.ts DIAGNOSTIC_FLAGS); never personal values. */
   diagnostics: number;
+}
+
+/** The personal data of one ingest group's events, sealed once (storage/pii-groups.ts; migration 0016). */
+export interface PiiGroupsTable {
+  id: Generated<number>;
+  /** Sealed JSON array, one entry per slot: `[event pk, sealed payload]`, or null once that slot is erased. */
+  sealed: Buffer;
+  /** Slots not yet erased; the row is deleted when none is left. */
+  pending: number;
+  created_at: number;
 }
 
 export interface DedupKeysTable {
@@ -382,6 +398,7 @@ export interface Database {
   destinations: DestinationsTable;
   events: EventsTable;
   dedup_keys: DedupKeysTable;
+  pii_groups: PiiGroupsTable;
   deliveries: DeliveriesTable;
   delivery_attempts: DeliveryAttemptsTable;
   usage_daily: UsageDailyTable;

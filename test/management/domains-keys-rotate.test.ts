@@ -10,9 +10,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { loadConfig } from '../../src/config.js';
-import { openPayload } from '../../src/ingest/sealed-payload.js';
+import { payloadOfEntry } from '../../src/ingest/sealed-payload.js';
 import { Sealer } from '../../src/lib/crypto.js';
 import { type Service, startService } from '../../src/main.js';
+import { entryPayload, openGroup } from '../../src/storage/pii-groups.js';
 import {
   createSession,
   createTenant,
@@ -115,9 +116,17 @@ describe('keys rotate', () => {
       const callback = await db.selectFrom('domain_callbacks').selectAll().executeTakeFirstOrThrow();
       assert.equal(onlyNew.open(callback.token_sealed, callback.domain_id), 'callback-token-1');
       const events = await db.selectFrom('events').selectAll().where('org_id', '=', tenant.org.id).execute();
+      assert.equal(events.length, 3);
       for (const event of events) {
-        assert.equal(Sealer.keyIdOf(event.pii_sealed!), onlyNew.currentKeyId);
-        assert.equal(openPayload(onlyNew, event.pii_sealed!, event.id).u.email, 'Jane.Doe@Example.com');
+        // Sealed with the rest of its request's group, re-sealed under the new key.
+        const group = await db
+          .selectFrom('pii_groups')
+          .select('sealed')
+          .where('id', '=', Number(event.pii_group))
+          .executeTakeFirstOrThrow();
+        assert.equal(Sealer.keyIdOf(group.sealed), onlyNew.currentKeyId);
+        const entry = entryPayload(openGroup(onlyNew, group.sealed), event.pii_slot!, event.id);
+        assert.equal(payloadOfEntry(entry).u.email, 'Jane.Doe@Example.com');
       }
       const owner = await createSession(service, { orgId: tenant.org.id, role: 'owner' });
       const detail = await service.app!.inject({

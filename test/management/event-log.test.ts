@@ -388,7 +388,7 @@ describe('event log and replay', () => {
     assert.equal(failed.length, 45);
     await db
       .updateTable('events')
-      .set({ pii_sealed: null, pii_erased_at: clock.now() })
+      .set({ pii_sealed: null, pii_slot: null, pii_erased_at: clock.now() })
       .where('id', '=', failed[0]!.event_pk)
       .execute();
 

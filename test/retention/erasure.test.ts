@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { sql } from 'kysely';
 import { shopperKeyOf, shopperKeySecret } from '../../src/attribution/shopper-key.js';
-import { openPayload } from '../../src/ingest/sealed-payload.js';
+import { payloadOfEntry } from '../../src/ingest/sealed-payload.js';
+import { entryPayload, openGroup } from '../../src/storage/pii-groups.js';
 import { cliJson } from '../cli/helpers.js';
 import {
   createSession,
@@ -22,6 +23,7 @@ import {
   type Tenant,
   type TestService,
 } from '../harness.js';
+import { sealedValueOf } from '../sealed-groups.js';
 
 const EMAIL = 'Erasmus.Forgetme@erasure-probe.example';
 const PHONE = '+44 20 7946 0123';
@@ -99,6 +101,8 @@ describe(`erasure and export of a person (${dialect})`, () => {
         custom_data: JSON.stringify({ note: `from ${EMAIL}`, em: emailHash }),
         match_keys: '',
         pii_sealed: null,
+        pii_group: null,
+        pii_slot: null,
         pii_erased_at: now,
         consent: null,
         diagnostics: 0,
@@ -237,11 +241,17 @@ describe(`erasure and export of a person (${dialect})`, () => {
   async function sealedEmails(orgId: string): Promise<string[]> {
     const rows = await service.storage.db
       .selectFrom('events')
-      .select(['id', 'pii_sealed'])
+      .select(['id', 'pii_group', 'pii_slot'])
       .where('org_id', '=', orgId)
-      .where('pii_sealed', 'is not', null)
+      .where('pii_slot', 'is not', null)
       .execute();
-    return rows.map((r) => (openPayload(service.sealer, r.pii_sealed!, r.id).u.email ?? '').toLowerCase());
+    const emails: string[] = [];
+    for (const row of rows) {
+      const sealed = await sealedValueOf(service.storage.db, row);
+      const entry = entryPayload(openGroup(service.sealer, sealed!), row.pii_slot!, row.id);
+      emails.push((payloadOfEntry(entry).u.email ?? '').toLowerCase());
+    }
+    return emails;
   }
 
   test('an owner exports, then erases, what their org holds about the person; others are intact', async () => {

@@ -45,6 +45,8 @@ export async function seedEvents(service: Service, tenant: Tenant, events: SeedE
             e.customData === null ? null : JSON.stringify(e.customData ?? { currency: 'EUR', value: 10 }),
           match_keys: 'e',
           pii_sealed: null,
+          pii_group: null,
+          pii_slot: null,
           pii_erased_at: e.status === 'pending' ? null : e.receivedAt,
           consent: null,
           diagnostics: 0,

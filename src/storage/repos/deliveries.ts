@@ -11,6 +11,7 @@ import type { DB, Dialect } from '../db.js';
 import { CountDeltas, type CountedDelivery } from '../delivery-counts.js';
 import type { Database, Delivery, DeliveryAttempt, EventRow } from '../schema.js';
 import { addDeliveryCounts } from './delivery-counts.js';
+import { loadGroups, releaseSlots } from './pii-groups.js';
 import { enqueueWebhookEvents, type WebhookFanout } from './webhooks.js';
 
 export const FINAL_STATUSES = ['delivered', 'failed', 'skipped', 'dead'] as const;
@@ -112,6 +113,8 @@ export type DeliverableEvent = Pick<
   | 'custom_data'
   | 'match_keys'
   | 'pii_sealed'
+  | 'pii_group'
+  | 'pii_slot'
   | 'consent'
 >;
 
@@ -138,6 +141,8 @@ const DELIVERABLE_COLUMNS = [
   'custom_data',
   'match_keys',
   'pii_sealed',
+  'pii_group',
+  'pii_slot',
   'consent',
 ] as const satisfies readonly (keyof DeliverableEvent)[];
 
@@ -222,6 +227,8 @@ export interface LeasedBatch {
   deliveries: LeasedDelivery[];
   /** The leased deliveries' events by primary key (an event that is gone is absent). */
   events: Map<string, DeliverableEvent>;
+  /** The sealed groups those events' personal data sits in, by id (storage/pii-groups.ts). */
+  groups: Map<number, Buffer>;
 }
 
 /**
@@ -258,6 +265,8 @@ export async function leaseBatch(db: DB, dialect: Dialect, input: LeaseInput): P
         'e.custom_data',
         'e.match_keys',
         'e.pii_sealed',
+        'e.pii_group',
+        'e.pii_slot',
         'e.consent',
       ])
       .execute();
@@ -288,15 +297,17 @@ export async function leaseBatch(db: DB, dialect: Dialect, input: LeaseInput): P
           custom_data: row.custom_data,
           match_keys: row.match_keys!,
           pii_sealed: row.pii_sealed,
+          pii_group: row.pii_group === null ? null : Number(row.pii_group),
+          pii_slot: row.pii_slot,
           consent: row.consent,
         });
       }
     }
-    return { deliveries, events };
+    return { deliveries, events, groups: await groupsOf(db, events) };
   }
   const deliveries = await leaseDeliveries(db, dialect, input);
   const events = new Map<string, DeliverableEvent>();
-  if (deliveries.length === 0) return { deliveries, events };
+  if (deliveries.length === 0) return { deliveries, events, groups: new Map() };
   const rows = await db
     .selectFrom('events')
     .select(DELIVERABLE_COLUMNS)
@@ -309,7 +320,14 @@ export async function leaseBatch(db: DB, dialect: Dialect, input: LeaseInput): P
     )
     .execute();
   for (const row of rows) events.set(row.id, row);
-  return { deliveries, events };
+  return { deliveries, events, groups: await groupsOf(db, events) };
+}
+
+/** The sealed groups of the events whose data is still there: one read for a batch (a few groups). */
+function groupsOf(db: DB, events: ReadonlyMap<string, DeliverableEvent>): Promise<Map<number, Buffer>> {
+  const ids = new Set<number>();
+  for (const event of events.values()) if (event.pii_slot !== null) ids.add(Number(event.pii_group));
+  return ids.size === 0 ? Promise.resolve(new Map()) : loadGroups(db, ids);
 }
 
 export interface DeliveryOutcome {
@@ -426,19 +444,29 @@ function inDays(column: string, days: EventDays) {
 }
 
 /** Erases the sealed personal data of the given events once none of their deliveries is pending. */
-function eraseWhenFinal(db: DB, dialect: Dialect, eventPks: string[], now: number, days: EventDays) {
-  return erasure(db, now, days)
+async function eraseWhenFinal(db: DB, dialect: Dialect, eventPks: string[], now: number, days: EventDays) {
+  const erased = await erasure(db, now, days)
     .where(inList(dialect, 'id', eventPks))
     .where(inDays('received_at', days))
+    .returning('pii_group')
     .execute();
+  await releaseSlots(db, erasedGroups(erased));
 }
 
-/** The erasure statement, to be narrowed to some events: sealed data goes once no delivery is pending. */
+/**
+ * The erasure statement, to be narrowed to some events: sealed data goes once no delivery is pending. The
+ * caller releases the group slots it returns (pii-groups.ts releaseSlots), in the same transaction.
+ */
 function erasure(db: DB, now: number, days: EventDays = null) {
   return db
     .updateTable('events')
-    .set({ pii_sealed: null, pii_erased_at: now })
+    .set({ pii_sealed: null, pii_slot: null, pii_erased_at: now })
     .where((eb) => sealedAndFinal(eb, days));
+}
+
+/** The group of each erased event that had a slot (pii_group stays on the row; the slot is what was live). */
+function erasedGroups(rows: ReadonlyArray<{ pii_group: number | string | null }>): Array<number | null> {
+  return rows.map((row) => (row.pii_group === null ? null : Number(row.pii_group)));
 }
 
 /**
@@ -448,7 +476,7 @@ function erasure(db: DB, now: number, days: EventDays = null) {
  */
 function sealedAndFinal(eb: ExpressionBuilder<Database, 'events'>, days: EventDays = null) {
   return eb.and([
-    eb('pii_sealed', 'is not', null),
+    eb.or([eb('pii_sealed', 'is not', null), eb('pii_slot', 'is not', null)]),
     eb.not(
       eb.exists(
         eb
@@ -718,10 +746,18 @@ export async function countMoves(db: DB, rows: readonly MovedDelivery[], from: s
  * statement per 5,000 events (within both dialects' limit on bound parameters).
  */
 export async function erasePersonalData(db: DB, eventPks: string[], now: number): Promise<void> {
+  if (eventPks.length === 0) return;
+  // The erasure and its groups' counts move together.
+  if (!db.isTransaction) {
+    await db.transaction().execute((trx) => erasePersonalData(trx, eventPks, now));
+    return;
+  }
   for (let i = 0; i < eventPks.length; i += 5000) {
-    await erasure(db, now)
+    const erased = await erasure(db, now)
       .where('id', 'in', eventPks.slice(i, i + 5000))
+      .returning('pii_group')
       .execute();
+    await releaseSlots(db, erasedGroups(erased));
   }
 }
 

@@ -115,7 +115,7 @@ export async function listEventLog(
       'e.consent',
       'e.pii_erased_at',
       // Whether sealed personal data remains, never the blob itself.
-      sql<number>`case when e.pii_sealed is null then 0 else 1 end`.as('sealed'),
+      sql<number>`case when e.pii_sealed is null and e.pii_slot is null then 0 else 1 end`.as('sealed'),
     ])
     .where((eb) => eventConditions(eb, filter));
   const cursor = page.cursor;
@@ -241,7 +241,7 @@ export async function replayOrgDeliveries(
       'e.match_keys',
       'e.source',
       'dst.id as destination_exists',
-      sql<number>`case when e.pii_sealed is null then 0 else 1 end`.as('sealed'),
+      sql<number>`case when e.pii_sealed is null and e.pii_slot is null then 0 else 1 end`.as('sealed'),
     ])
     .where('d.org_id', '=', filter.orgId)
     // The replayable statuses as constants too: the (org_id, status) index holds only those rows

@@ -8,6 +8,7 @@
 import { sql } from 'kysely';
 import type { Sealer } from '../../lib/crypto.js';
 import type { DB } from '../db.js';
+import { GROUP_AAD } from '../pii-groups.js';
 
 export interface ResealCounts {
   /** Re-sealed under the current key now. */
@@ -23,6 +24,7 @@ export interface RotationReport {
   domains: ResealCounts;
   destinations: ResealCounts;
   callbacks: ResealCounts;
+  /** Events' personal data, sealed on their own or with their ingest group: counted per event. */
   events: ResealCounts;
   /** Webhook endpoints' signing secrets, current and (during a rotation's grace period) previous. */
   webhookSecrets: ResealCounts;
@@ -36,11 +38,13 @@ type Sealed = string | Buffer;
 interface Column {
   table: string;
   /** Rows whose value is sealed with another key, ids after `after`, in id order. */
-  fetch(after: string | null): Promise<Array<{ id: string; sealed: Sealed }>>;
+  fetch(after: string | null): Promise<Array<{ id: string; sealed: Sealed; weight: number | string }>>;
   /** Rows already under the current key. */
   countCurrent(): Promise<number>;
+  /** The associated data a row's value is sealed with. */
+  aad(rowId: string): string;
   /** The value re-sealed under the current key, in the column's format. */
-  reseal(value: unknown, rowId: string): Sealed;
+  reseal(value: unknown, aad: string): Sealed;
   /** Replace `from` by `to`; false when the row changed meanwhile. */
   update(id: string, from: Sealed, to: Sealed): Promise<boolean>;
 }
@@ -58,15 +62,15 @@ async function resealColumn(
     for (const row of rows) {
       let resealed: Sealed;
       try {
-        // The associated data of every sealed value is its row's id (for callbacks: the domain id).
-        resealed = column.reseal(sealer.open<unknown>(row.sealed, row.id), row.id);
+        const aad = column.aad(row.id);
+        resealed = column.reseal(sealer.open<unknown>(row.sealed, aad), aad);
       } catch (error) {
-        counts.failed += 1;
+        counts.failed += Number(row.weight);
         if (failures.length < 50)
           failures.push({ table: column.table, id: row.id, error: (error as Error).message });
         continue;
       }
-      if (await column.update(row.id, row.sealed, resealed)) counts.resealed += 1;
+      if (await column.update(row.id, row.sealed, resealed)) counts.resealed += Number(row.weight);
     }
     after = rows[rows.length - 1]!.id;
   }
@@ -87,7 +91,12 @@ function sealedColumn(
   idColumn: string,
   sealedColumn: string,
   format: 'text' | 'binary',
+  // The associated data of most sealed values is their row's id (for callbacks: the domain id).
+  aad: (rowId: string) => string = (rowId) => rowId,
+  // What a value counts as: one row, or (an ingest group) the events whose data it still holds.
+  weightColumn: string | null = null,
 ): Column {
+  const weight = weightColumn === null ? sql`1` : sql.ref(weightColumn);
   const id = sql.ref(idColumn);
   const sealed = sql.ref(sealedColumn);
   const current =
@@ -103,19 +112,20 @@ function sealedColumn(
   return {
     table,
     async fetch(after) {
-      const result = await sql<{ id: string; sealed: Sealed }>`
-        select ${id} as id, ${sealed} as sealed from ${sql.table(table)}
+      const result = await sql<{ id: string; sealed: Sealed; weight: number | string }>`
+        select ${id} as id, ${sealed} as sealed, ${weight} as weight from ${sql.table(table)}
         where ${current.not} ${after === null ? sql`` : sql`and ${id} > ${after}`}
         order by ${id} limit ${BATCH}`.execute(db);
       return result.rows;
     },
     async countCurrent() {
       const result = await sql<{ n: number | string }>`
-        select count(*) as n from ${sql.table(table)} where ${current.is}`.execute(db);
+        select coalesce(sum(${weight}), 0) as n from ${sql.table(table)} where ${current.is}`.execute(db);
       return Number(result.rows[0]?.n ?? 0);
     },
-    reseal: (value, rowId) =>
-      format === 'text' ? sealer.seal(value, rowId) : sealer.sealBinary(value, rowId),
+    aad,
+    reseal: (value, associatedData) =>
+      format === 'text' ? sealer.seal(value, associatedData) : sealer.sealBinary(value, associatedData),
     async update(rowId, from, to) {
       // Only if unchanged since it was read (an erased or reconfigured value stays as the service made it).
       const result = await sql`
@@ -140,7 +150,19 @@ export async function resealAll(db: DB, sealer: Sealer): Promise<RotationReport>
   const destinations = await reseal('destinations', 'id', 'credentials_sealed');
   // The associated data of a callback token is its domain id, which is also the row's key.
   const callbacks = await reseal('domain_callbacks', 'domain_id', 'token_sealed');
-  const events = await reseal('events', 'id', 'pii_sealed', 'binary');
+  const eventRows = await reseal('events', 'id', 'pii_sealed', 'binary');
+  // Most events' data sits in their ingest group's value (storage/pii-groups.ts): counted as the events
+  // whose data it still holds.
+  const groups = await resealColumn(
+    sealer,
+    sealedColumn(db, sealer, 'pii_groups', 'id', 'sealed', 'binary', () => GROUP_AAD, 'pending'),
+    failures,
+  );
+  const events = {
+    resealed: eventRows.resealed + groups.resealed,
+    alreadyCurrent: eventRows.alreadyCurrent + groups.alreadyCurrent,
+    failed: eventRows.failed + groups.failed,
+  };
   // Both secrets of an endpoint are bound to its id.
   const current = await reseal('webhook_endpoints', 'id', 'secret_sealed');
   const previous = await reseal('webhook_endpoints', 'id', 'previous_secret_sealed');

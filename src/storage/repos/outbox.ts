@@ -9,8 +9,10 @@
  * per group, the rows bound as one array per column (`unnest`).
  */
 import { type RawBuilder, sql } from 'kysely';
+import { Sealer } from '../../lib/crypto.js';
 import type { DB, Storage } from '../db.js';
 import {
+  assignSlots,
   type ClaimColumn,
   type Columns,
   DELIVERY_COLUMNS,
@@ -20,6 +22,7 @@ import {
   type EventColumn,
   groupClaims,
   type OutboxGroup,
+  sealGroupOf,
 } from '../outbox-group.js';
 import { OutboxThread } from '../outbox-thread.js';
 import type { BindValue } from '../prepared.js';
@@ -44,6 +47,8 @@ export interface Outbox {
 }
 
 export interface OutboxOptions {
+  /** The key that seals each group's personal data (ENCRYPTION_KEY, the first of config.encryptionKeys). */
+  sealKey: Buffer;
   /** Test-only fault point (SQLite): each commit blocks the writer thread this long inside its transaction. */
   testThreadDelayMs?: number;
   /** Called when the SQLite writer thread dies unexpectedly (its pending commits were rejected). */
@@ -55,11 +60,12 @@ export interface OutboxOptions {
 }
 
 /** Call after the migrations: the SQLite writer thread prepares its statements when it starts. */
-export function openOutbox(storage: Storage, options: OutboxOptions = {}): Outbox {
+export function openOutbox(storage: Storage, options: OutboxOptions): Outbox {
   const { db, sqliteSettings } = storage;
   if (sqliteSettings) {
     const thread = new OutboxThread({
       settings: sqliteSettings,
+      sealKey: options.sealKey,
       ...(options.testThreadDelayMs ? { testDelayMs: options.testThreadDelayMs } : {}),
       ...(options.onThreadExit ? { onExit: options.onThreadExit } : {}),
       ...(storage.sqlite ? { main: storage.sqlite } : {}),
@@ -68,9 +74,10 @@ export function openOutbox(storage: Storage, options: OutboxOptions = {}): Outbo
     if (storage.sqliteWriteGate) storage.sqliteWriteGate.wait = () => thread.idle();
     return thread;
   }
+  const sealer = new Sealer([options.sealKey]);
   return {
     concurrency: options.postgresConcurrency ?? 1,
-    commit: (group) => db.transaction().execute((trx) => commitPostgres(trx, group)),
+    commit: (group) => db.transaction().execute((trx) => commitPostgres(trx, sealer, group)),
     close: async () => {},
   };
 }
@@ -95,6 +102,8 @@ const EVENT_TYPES: Record<EventColumn, string> = {
   custom_data: 'text',
   match_keys: 'text',
   pii_sealed: 'bytea',
+  pii_group: 'int8',
+  pii_slot: 'int4',
   pii_erased_at: 'int8',
   custom_data_sent: 'text',
   consent: 'text',
@@ -160,7 +169,7 @@ function sortedClaims(claims: Columns<ClaimColumn>): Columns<ClaimColumn> {
   return pick(Object.keys(CLAIM_TYPES) as ClaimColumn[], claims, order, true);
 }
 
-async function commitPostgres(trx: DB, group: OutboxGroup): Promise<Uint8Array> {
+async function commitPostgres(trx: DB, sealer: Sealer, group: OutboxGroup): Promise<Uint8Array> {
   const claims = sortedClaims(groupClaims(group));
   const claimColumns = Object.keys(CLAIM_TYPES) as ClaimColumn[];
   // A key is claimed when it is new or its window has passed; RETURNING names the events that won.
@@ -180,6 +189,15 @@ async function commitPostgres(trx: DB, group: OutboxGroup): Promise<Uint8Array> 
     .returning('event_pk')
     .execute();
   const decision = decideGroup(group, new Set(winners.map((row) => row.event_pk)));
+  const sealed = sealGroupOf(sealer, group, decision);
+  if (sealed) {
+    const row = await trx
+      .insertInto('pii_groups')
+      .values({ sealed, pending: decision.eventRows.length, created_at: group.now })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    assignSlots(group, decision, Number(row.id));
+  }
   if (decision.eventRows.length > 0) {
     await trx
       .insertInto('events')

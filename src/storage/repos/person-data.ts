@@ -3,8 +3,10 @@
  * columns that might quote them, and the erasure statements. Scoped to one org, or to every org (operator).
  */
 import { type RawBuilder, sql } from 'kysely';
+import type { Sealer } from '../../lib/crypto.js';
 import type { DB, Dialect } from '../db.js';
 import { COUNTED_COLUMNS, countMoves, PENDING } from './deliveries.js';
+import { blankSlots, releaseSlots } from './pii-groups.js';
 
 function idIn(dialect: Dialect, column: string, ids: readonly string[]): RawBuilder<boolean> {
   return dialect === 'postgres'
@@ -19,7 +21,11 @@ export interface SealedRow {
   id: string;
   org_id: string;
   domain_id: string;
-  sealed: Buffer | string;
+  /** Null for an event whose data sits in its ingest group (`group`, `slot`; storage/pii-groups.ts). */
+  sealed: Buffer | string | null;
+  /** events: the sealed group and the event's slot in it (null on rows sealed on their own). */
+  group?: number | string | null;
+  slot?: number | null;
   /** orders: the order id (part of its seal's associated data). */
   extra: string | null;
 }
@@ -42,6 +48,14 @@ export async function sealedRowsPage(
   limit: number,
 ): Promise<SealedRow[]> {
   const { column, extra } = SEALED[source];
+  if (source === 'events') {
+    const result = await sql<SealedRow>`select id, org_id, domain_id, pii_sealed as sealed,
+        pii_group as ${sql.ref('group')}, pii_slot as slot, null as extra
+      from events
+      where (pii_sealed is not null or pii_slot is not null) and id > ${afterId} and ${orgScope(orgId)}
+      order by id limit ${sql.lit(limit)}`.execute(db);
+    return result.rows;
+  }
   const result = await sql<SealedRow>`select id, org_id, domain_id, ${sql.ref(column)} as sealed,
       ${extra ? sql.ref(extra) : sql`null`} as extra
     from ${sql.table(source)}
@@ -135,11 +149,29 @@ export async function redactRows(
 export async function eraseEventSeals(
   db: DB,
   dialect: Dialect,
+  sealer: Sealer,
   ids: readonly string[],
   now: number,
 ): Promise<{ events: number; deliveries: number }> {
   if (ids.length === 0) return { events: 0, deliveries: 0 };
   return db.transaction().execute(async (trx) => {
+    // Entries in a sealed group: blanked there (the rest of the group may wait for days), and the
+    // group's count released. Locked on PostgreSQL so a delivery's erasure cannot release them too.
+    let grouped = trx
+      .selectFrom('events')
+      .select(['pii_group', 'pii_slot'])
+      .where(idIn(dialect, 'id', ids))
+      .where('pii_slot', 'is not', null);
+    if (dialect === 'postgres') grouped = grouped.forUpdate();
+    const slots = (await grouped.execute()).map((row) => ({
+      group: Number(row.pii_group),
+      slot: row.pii_slot!,
+    }));
+    await blankSlots(trx, dialect, sealer, slots);
+    await releaseSlots(
+      trx,
+      slots.map((s) => s.group),
+    );
     const deliveries = await trx
       .updateTable('deliveries')
       .set({
@@ -157,7 +189,7 @@ export async function eraseEventSeals(
     await countMoves(trx, deliveries, 'pending');
     const events = await trx
       .updateTable('events')
-      .set({ pii_sealed: null, pii_erased_at: now })
+      .set({ pii_sealed: null, pii_slot: null, pii_erased_at: now })
       .where(idIn(dialect, 'id', ids))
       .executeTakeFirst();
     return { events: Number(events.numUpdatedRows), deliveries: deliveries.length };

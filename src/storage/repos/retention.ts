@@ -7,6 +7,7 @@ import { DAY_MS } from '../../lib/clock.js';
 import type { DB, Dialect } from '../db.js';
 import { purchaseFields } from './api-stats.js';
 import { PENDING } from './deliveries.js';
+import { releaseSlots } from './pii-groups.js';
 
 /** `column IN (values)` as one bound value: a JSON array on SQLite, an array on PostgreSQL. */
 function idIn(dialect: Dialect, column: string, ids: readonly string[]): RawBuilder<boolean> {
@@ -100,6 +101,17 @@ export async function deleteEventsRolledUp(
     const ids = kept.map((r) => r.id);
     if (ids.length === 0) return { events: 0, deliveries: 0, delivery_attempts: 0 };
     await rollUp(trx, dialect, sql`events where ${idIn(dialect, 'id', ids)}`);
+    // Data still held for one (the erasure after its last delivery has not run yet) goes with it.
+    const live = await trx
+      .selectFrom('events')
+      .select('pii_group')
+      .where(idIn(dialect, 'id', ids))
+      .where('pii_slot', 'is not', null)
+      .execute();
+    await releaseSlots(
+      trx,
+      live.map((row) => row.pii_group),
+    );
     const attempts = await trx
       .deleteFrom('delivery_attempts')
       .where('delivery_id', 'in', (eb) =>
