@@ -97,6 +97,7 @@ describe('delivery to a fake Meta', () => {
       .where('event_id', '=', 'order-1001')
       .executeTakeFirstOrThrow();
     assert.equal(row.pii_sealed, null);
+    assert.equal(row.pii_slot, null, 'its entry in the sealed group released');
     assert.ok(row.pii_erased_at !== null);
     const trace = await attemptsOf(service.storage.db, delivered.id);
     assert.deepEqual(

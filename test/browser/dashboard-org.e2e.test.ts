@@ -509,10 +509,11 @@ describe('the dashboard’s organisation pages, driven in Chromium', { skip: ski
     assert.match(await text(result.getByRole('row').filter({ hasText: /^events/ })), /events1/);
     const left = await service.storage.db
       .selectFrom('events')
-      .select('pii_sealed')
+      .select(['pii_sealed', 'pii_slot'])
       .where('event_id', '=', 'privacy-1')
       .executeTakeFirstOrThrow();
     assert.equal(left.pii_sealed, null, 'the sealed personal data is gone');
+    assert.equal(left.pii_slot, null, 'its entry in the sealed group too');
     await screenshot(page, 'dashboard-org-8-privacy-erased');
     await axeCheck(page, 'privacy erased');
   });

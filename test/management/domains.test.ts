@@ -367,7 +367,8 @@ describe('management API: domains and destinations', () => {
       .selectAll()
       .where('id', '=', delivery.event_pk)
       .executeTakeFirstOrThrow();
-    assert.equal(event.pii_sealed, null, 'personal data erased with the last pending delivery');
+    assert.equal(event.pii_slot, null, 'personal data erased with the last pending delivery');
+    assert.ok(event.pii_erased_at !== null);
     assert.equal(
       (await db.selectFrom('destinations').select('id').where('domain_id', '=', tenant.domain.id).execute())
         .length,

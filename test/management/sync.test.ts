@@ -18,6 +18,7 @@ import {
   type Tenant,
   type TestService,
 } from '../harness.js';
+import { sealedValueOf } from '../sealed-groups.js';
 
 const GOOD = 'good-platform-token-1234';
 const BAD = 'revoked-platform-token-9999';
@@ -398,7 +399,8 @@ describe('sync API (shop plugin)', () => {
       .execute();
     assert.equal(stored.length, 1, 'stored once');
     assert.equal(stored[0]!.source, 'SYNC');
-    assert.ok(stored[0]!.pii_sealed && !stored[0]!.pii_sealed.includes('Jane'), 'personal data sealed');
+    const sealed = await sealedValueOf(service.storage.db, stored[0]!);
+    assert.ok(sealed && !sealed.includes('Jane'), 'personal data sealed');
     const deliveries = await service.storage.db
       .selectFrom('deliveries')
       .select('destination_type')

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { sql } from 'kysely';
 import { type FakePlatform, startFakeMeta } from '../../src/dev/fakes/index.js';
-import { matchKeyNames, openPayload } from '../../src/ingest/sealed-payload.js';
+import { matchKeyNames } from '../../src/ingest/sealed-payload.js';
 import { systemClock } from '../../src/lib/clock.js';
 import { CLI_ACTOR } from '../../src/management/audit.js';
 import { createPixelKey, revokePixelKey } from '../../src/pixel/keys.js';
@@ -22,6 +22,7 @@ import {
   type Tenant,
   type TestService,
 } from '../harness.js';
+import { openEventPayload } from '../sealed-groups.js';
 
 const META = { pixelId: '1234567890', accessToken: 'EAAB-pixel-token-1234' };
 const SHOP = 'https://acme-shop.test';
@@ -141,7 +142,7 @@ describe('POST /v1/collect', () => {
     // Stored: origin, path and campaign; the rest of the query (click ids) is sealed (issue 14 §3).
     assert.equal(row.event_source_url, `${SHOP}/landing?utm_source=meta`);
     assert.equal(
-      openPayload(service.sealer, row.pii_sealed!, row.id).s?.url,
+      (await openEventPayload(service.storage.db, service.sealer, row))?.s?.url,
       `${SHOP}/landing?fbclid=IwAR-landing_1&gclid=Cj0-gclid_1&utm_source=meta`,
     );
     assert.deepEqual(matchKeyNames(row.match_keys).sort(), [
