@@ -202,7 +202,7 @@ describe('CLI and HTTP share one use case per action', () => {
       .execute();
     await db
       .updateTable('events')
-      .set({ pii_sealed: null, pii_erased_at: Date.now() })
+      .set({ pii_sealed: null, pii_slot: null, pii_erased_at: Date.now() })
       .where('id', '=', erased.event_pk)
       .execute();
 
