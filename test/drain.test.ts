@@ -143,7 +143,7 @@ describe('drain: statements per batch and erasure', () => {
       destination,
     });
     // One UPDATE per platform request's successes (2), one for the rest, the counters, the trace, the erasure
-    // and its groups' release (one UPDATE: every group released as many slots; one DELETE); on PostgreSQL the
+    // and its groups' release (one UPDATE for all of them, one DELETE); on PostgreSQL the
     // lock of the batch's events, on SQLite the savepoint around the successes and its release (they are
     // counted from the lease there, not returned).
     const most = service.storage.dialect === 'postgres' ? 9 : 10;

@@ -30,23 +30,21 @@ export async function releaseSlots(db: DB, groupIds: ReadonlyArray<number | stri
   const released = new Map<number, number>();
   for (const id of groupIds) if (id !== null) released.set(Number(id), (released.get(Number(id)) ?? 0) + 1);
   if (released.size === 0) return;
-  // One UPDATE per distinct count (a batch's groups mostly release the same number).
-  const byCount = new Map<number, number[]>();
-  for (const [id, n] of released) {
-    const ids = byCount.get(n);
-    if (ids) ids.push(id);
-    else byCount.set(n, [id]);
+  // One statement for all of them, ids ascending: two workers releasing slots of the same groups lock
+  // those rows in the same order (an UPDATE per group, or per count, could take them crosswise: deadlock).
+  const ids = [...released.keys()].sort((a, b) => a - b);
+  for (let i = 0; i < ids.length; i += 1000) {
+    const chunk = ids.slice(i, i + 1000);
+    const cases = sql.join(
+      chunk.map((id) => sql`when ${id} then ${released.get(id)!}`),
+      sql` `,
+    );
+    await db
+      .updateTable('pii_groups')
+      .set({ pending: sql`pending - case id ${cases} else 0 end` })
+      .where('id', 'in', chunk)
+      .execute();
   }
-  for (const [n, ids] of byCount) {
-    for (let i = 0; i < ids.length; i += 5000) {
-      await db
-        .updateTable('pii_groups')
-        .set({ pending: sql`pending - ${n}` })
-        .where('id', 'in', ids.slice(i, i + 5000))
-        .execute();
-    }
-  }
-  const ids = [...released.keys()];
   for (let i = 0; i < ids.length; i += 5000) {
     await db
       .deleteFrom('pii_groups')
@@ -74,7 +72,8 @@ export async function blankSlots(
     if (list) list.push(slot);
     else byGroup.set(group, [slot]);
   }
-  for (const [id, erased] of byGroup) {
+  // Ids ascending, as releaseSlots locks them.
+  for (const [id, erased] of [...byGroup].sort((a, b) => a[0] - b[0])) {
     let query = db.selectFrom('pii_groups').select('sealed').where('id', '=', id);
     if (dialect === 'postgres') query = query.forUpdate();
     const row = await query.executeTakeFirst();
