@@ -2,10 +2,14 @@
  * Reading an event's sealed personal data in tests: since migration 0016 it sits in its ingest group's
  * sealed value (src/storage/pii-groups.ts), which the event points at while its slot is live.
  */
-import { openPayload, payloadOfEntry, type SealedPayload } from '../src/ingest/sealed-payload.js';
+import {
+  type EventSealRef,
+  openEventPayload as openEventRowPayload,
+  type SealedPayload,
+} from '../src/ingest/sealed-payload.js';
 import type { Sealer } from '../src/lib/crypto.js';
 import type { DB } from '../src/storage/db.js';
-import { entryPayload, openGroup } from '../src/storage/pii-groups.js';
+import { openGroup } from '../src/storage/pii-groups.js';
 
 /** The sealed value holding the event's personal data: its group's while its slot is live, else null. */
 export async function sealedValueOf(
@@ -25,16 +29,8 @@ export async function sealedValueOf(
 export async function openEventPayload(
   db: DB,
   sealer: Sealer,
-  event: {
-    id: string;
-    pii_sealed: Buffer | string | null;
-    pii_group: number | string | null;
-    pii_slot: number | null;
-  },
+  event: EventSealRef,
 ): Promise<SealedPayload | null> {
-  if (event.pii_sealed !== null) return openPayload(sealer, event.pii_sealed, event.id);
   const sealed = await sealedValueOf(db, event);
-  if (!sealed) return null;
-  const entry = entryPayload(openGroup(sealer, sealed), event.pii_slot!, event.id);
-  return entry === null ? null : payloadOfEntry(entry);
+  return openEventRowPayload(sealer, event, () => (sealed ? openGroup(sealer, sealed) : undefined));
 }

@@ -8,10 +8,10 @@ import { consentedUserData } from '../destinations/shared/consent.js';
 import type { DestinationType, EventName, OutboundEvent } from '../destinations/types.js';
 import { decodeConsent } from '../ingest/consent.js';
 import { restoreCustomData } from '../ingest/page-privacy.js';
-import { openPayload, payloadOfEntry, type SealedPayload } from '../ingest/sealed-payload.js';
+import { openEventPayload, type SealedPayload } from '../ingest/sealed-payload.js';
 import type { Sealer } from '../lib/crypto.js';
 import { canRebuildEvent } from '../storage/event-rebuild.js';
-import { entryPayload, type GroupEntry, openGroup } from '../storage/pii-groups.js';
+import { type GroupEntry, openGroup } from '../storage/pii-groups.js';
 import type { DeliverableEvent, DeliveryOutcome, LeasedDelivery } from '../storage/repos/deliveries.js';
 import type { DomainDeliveryDefaults } from '../storage/repos/domain-admin.js';
 
@@ -60,19 +60,15 @@ export async function openEvents(
 
   // Each group is opened once for the batch (one cipher for all its events), when its first event is.
   const openedGroups = new Map<number, GroupEntry[]>();
-  /** The event's personal data; null when it was erased. Throws when it cannot be opened. */
-  const sealedPayloadOf = (event: DeliverableEvent): SealedPayload | null => {
-    if (event.pii_sealed) return openPayload(sealer, event.pii_sealed, event.id);
-    if (event.pii_slot === null || event.pii_group === null) return null;
-    let entries = openedGroups.get(event.pii_group);
+  const groupEntries = (id: number): GroupEntry[] | undefined => {
+    let entries = openedGroups.get(id);
     if (!entries) {
-      const sealed = input.groups.get(event.pii_group);
-      if (!sealed) throw new Error(`sealed group ${event.pii_group} is gone`);
+      const sealed = input.groups.get(id);
+      if (!sealed) return undefined;
       entries = openGroup(sealer, sealed);
-      openedGroups.set(event.pii_group, entries);
+      openedGroups.set(id, entries);
     }
-    const entry = entryPayload(entries, event.pii_slot, event.id);
-    return entry === null ? null : payloadOfEntry(entry);
+    return entries;
   };
 
   let sinceLastPause = 0;
@@ -98,7 +94,7 @@ export async function openEvents(
     }
     let payload: SealedPayload | null;
     try {
-      payload = sealedPayloadOf(event);
+      payload = openEventPayload(sealer, event, groupEntries);
     } catch (error) {
       finalOutcome(delivery, 'failed', 'rejected', `cannot open sealed data: ${(error as Error).message}`);
       continue;

@@ -9,6 +9,7 @@
  */
 import type { DestinationType, UserData, UserDataKey } from '../destinations/types.js';
 import type { SealedValue, Sealer } from '../lib/crypto.js';
+import { entryPayload, type GroupEntry } from '../storage/pii-groups.js';
 import type { SealedPageData } from './page-privacy.js';
 
 /** What is sealed per event. `u`: user data; `m`: pmw platform members, forwarded as they are. */
@@ -133,4 +134,30 @@ export function sealPayload(sealer: Sealer, payload: SealedPayload, eventPk: str
 /** Opens what sealPayload (or an earlier release's text sealing) stored. Throws when it cannot. */
 export function openPayload(sealer: Sealer, sealed: SealedValue, eventPk: string): SealedPayload {
   return fromCompact(sealer.open<CompactPayload>(sealed, eventPk));
+}
+
+/** Where an event row's personal data is: its own seal, or its slot in an ingest group (migration 0016). */
+export interface EventSealRef {
+  id: string;
+  pii_sealed: SealedValue | null;
+  pii_group: number | string | null;
+  pii_slot: number | null;
+}
+
+/**
+ * An event's personal data, in either form; null once erased. `groupEntries` gives a group's opened entries
+ * (the caller opens each group once for many events), undefined when the group is gone. Throws when the
+ * data cannot be opened.
+ */
+export function openEventPayload(
+  sealer: Sealer,
+  event: EventSealRef,
+  groupEntries: (groupId: number) => readonly GroupEntry[] | undefined,
+): SealedPayload | null {
+  if (event.pii_sealed !== null) return openPayload(sealer, event.pii_sealed, event.id);
+  if (event.pii_slot === null || event.pii_group === null) return null;
+  const entries = groupEntries(Number(event.pii_group));
+  if (!entries) throw new Error(`sealed group ${event.pii_group} is gone`);
+  const entry = entryPayload(entries, event.pii_slot, event.id);
+  return entry === null ? null : fromCompact(entry as CompactPayload);
 }

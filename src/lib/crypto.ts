@@ -124,7 +124,7 @@ export class Sealer {
 
   /**
    * AES-256-GCM of the value's JSON under the current key, with a fresh IV. The ciphertext comes in the
-   * cipher's pieces, copied once into the sealed value by the caller (this runs once per ingested event).
+   * cipher's pieces, copied once into the sealed value by the caller (on the ingest path: once per group commit).
    */
   private encrypt(
     json: string,

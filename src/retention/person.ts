@@ -24,12 +24,12 @@ import type { Config } from '../config.js';
 import { normalizeEmail } from '../destinations/normalize/email.js';
 import { normalizePhone } from '../destinations/normalize/phone.js';
 import { ApiError } from '../errors.js';
-import { openPayload, payloadOfEntry } from '../ingest/sealed-payload.js';
+import { openEventPayload, openPayload } from '../ingest/sealed-payload.js';
 import type { Clock } from '../lib/clock.js';
 import type { Sealer } from '../lib/crypto.js';
 import { newId } from '../lib/ids.js';
 import type { DB, Storage } from '../storage/db.js';
-import { entryPayload, type GroupEntry, openGroup } from '../storage/pii-groups.js';
+import { type GroupEntry, openGroup } from '../storage/pii-groups.js';
 import { insertAuditEntry } from '../storage/repos/audit-log.js';
 import {
   conversionsOf,
@@ -174,12 +174,14 @@ async function groupsOfPage(
 
 /** An event row's personal data: its own seal, or its entry in its group; null when erased. */
 function openEventRow(sealer: Sealer, row: SealedRow, groups: Map<number, GroupEntry[] | null>): unknown {
-  if (row.sealed !== null) return openSealed(sealer, 'events', row);
-  if (row.slot == null) return null;
-  const entries = groups.get(Number(row.group));
-  if (!entries) throw new Error('sealed group unreadable or gone');
-  const entry = entryPayload(entries, row.slot, row.id);
-  return entry === null ? null : payloadOfEntry(entry);
+  const ref = {
+    id: row.id,
+    pii_sealed: row.sealed,
+    pii_group: row.group ?? null,
+    pii_slot: row.slot ?? null,
+  };
+  // A group that could not be opened (null) is as unreadable as one that is gone.
+  return openEventPayload(sealer, ref, (id) => groups.get(id) ?? undefined);
 }
 
 interface Found {

@@ -10,10 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { loadConfig } from '../../src/config.js';
-import { payloadOfEntry } from '../../src/ingest/sealed-payload.js';
 import { Sealer } from '../../src/lib/crypto.js';
 import { type Service, startService } from '../../src/main.js';
-import { entryPayload, openGroup } from '../../src/storage/pii-groups.js';
 import {
   createSession,
   createTenant,
@@ -24,6 +22,7 @@ import {
   testEnv,
 } from '../harness.js';
 import { runCli } from '../processes.js';
+import { openEventPayload } from '../sealed-groups.js';
 
 const key = (): string => randomBytes(32).toString('base64');
 
@@ -125,8 +124,7 @@ describe('keys rotate', () => {
           .where('id', '=', Number(event.pii_group))
           .executeTakeFirstOrThrow();
         assert.equal(Sealer.keyIdOf(group.sealed), onlyNew.currentKeyId);
-        const entry = entryPayload(openGroup(onlyNew, group.sealed), event.pii_slot!, event.id);
-        assert.equal(payloadOfEntry(entry).u.email, 'Jane.Doe@Example.com');
+        assert.equal((await openEventPayload(db, onlyNew, event))?.u.email, 'Jane.Doe@Example.com');
       }
       const owner = await createSession(service, { orgId: tenant.org.id, role: 'owner' });
       const detail = await service.app!.inject({

@@ -10,8 +10,6 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { sql } from 'kysely';
 import { shopperKeyOf, shopperKeySecret } from '../../src/attribution/shopper-key.js';
-import { payloadOfEntry } from '../../src/ingest/sealed-payload.js';
-import { entryPayload, openGroup } from '../../src/storage/pii-groups.js';
 import { cliJson } from '../cli/helpers.js';
 import {
   createSession,
@@ -23,7 +21,7 @@ import {
   type Tenant,
   type TestService,
 } from '../harness.js';
-import { sealedValueOf } from '../sealed-groups.js';
+import { openEventPayload } from '../sealed-groups.js';
 
 const EMAIL = 'Erasmus.Forgetme@erasure-probe.example';
 const PHONE = '+44 20 7946 0123';
@@ -241,15 +239,14 @@ describe(`erasure and export of a person (${dialect})`, () => {
   async function sealedEmails(orgId: string): Promise<string[]> {
     const rows = await service.storage.db
       .selectFrom('events')
-      .select(['id', 'pii_group', 'pii_slot'])
+      .select(['id', 'pii_sealed', 'pii_group', 'pii_slot'])
       .where('org_id', '=', orgId)
       .where('pii_slot', 'is not', null)
       .execute();
     const emails: string[] = [];
     for (const row of rows) {
-      const sealed = await sealedValueOf(service.storage.db, row);
-      const entry = entryPayload(openGroup(service.sealer, sealed!), row.pii_slot!, row.id);
-      emails.push((payloadOfEntry(entry).u.email ?? '').toLowerCase());
+      const payload = await openEventPayload(service.storage.db, service.sealer, row);
+      emails.push((payload?.u.email ?? '').toLowerCase());
     }
     return emails;
   }

@@ -450,7 +450,10 @@ async function eraseWhenFinal(db: DB, dialect: Dialect, eventPks: string[], now:
     .where(inDays('received_at', days))
     .returning('pii_group')
     .execute();
-  await releaseSlots(db, erasedGroups(erased));
+  await releaseSlots(
+    db,
+    erased.map((row) => row.pii_group),
+  );
 }
 
 /**
@@ -462,11 +465,6 @@ function erasure(db: DB, now: number, days: EventDays = null) {
     .updateTable('events')
     .set({ pii_sealed: null, pii_slot: null, pii_erased_at: now })
     .where((eb) => sealedAndFinal(eb, days));
-}
-
-/** The group of each erased event that had a slot (pii_group stays on the row; the slot is what was live). */
-function erasedGroups(rows: ReadonlyArray<{ pii_group: number | string | null }>): Array<number | null> {
-  return rows.map((row) => (row.pii_group === null ? null : Number(row.pii_group)));
 }
 
 /**
@@ -757,7 +755,10 @@ export async function erasePersonalData(db: DB, eventPks: string[], now: number)
       .where('id', 'in', eventPks.slice(i, i + 5000))
       .returning('pii_group')
       .execute();
-    await releaseSlots(db, erasedGroups(erased));
+    await releaseSlots(
+      db,
+      erased.map((row) => row.pii_group),
+    );
   }
 }
 
