@@ -85,13 +85,6 @@ export interface Config {
   };
   delivery: {
     pollIntervalMs: number;
-    /**
-     * DELIVERY_BATCH_LINGER_MS: after a batch that leased less than the platform's batch size, the next batch
-     * of that destination waits this long, so a steady trickle goes out in fewer, larger batches (a batch's
-     * statements, request and bookkeeping cost the same for 50 events as for 500). The first event after a
-     * quiet spell goes at once. 0: only the platform's request pacing.
-     */
-    batchLingerMs: number;
     leaseMs: number;
     concurrency: number;
     requestTimeoutMs: number;
@@ -519,7 +512,6 @@ export function loadConfig(env: Env = process.env): Config {
     },
     delivery: {
       pollIntervalMs: int(env, 'DELIVERY_POLL_INTERVAL_MS', 500, 10),
-      batchLingerMs: int(env, 'DELIVERY_BATCH_LINGER_MS', 200, 0),
       leaseMs: int(env, 'DELIVERY_LEASE_MS', 60_000, 1000),
       concurrency: int(env, 'DELIVERY_CONCURRENCY', 4, 1),
       requestTimeoutMs: int(env, 'DELIVERY_TIMEOUT_MS', 15_000, 100),

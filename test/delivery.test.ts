@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, afterEach, before, describe, test } from 'node:test';
-import { getDestination } from '../src/destinations/registry.js';
 import { type FakePlatform, startFakeMeta } from '../src/dev/fakes/index.js';
 import { validateAndSaveDestination } from '../src/management/domains/validate-and-save-destination.js';
 import { attemptsOf } from '../src/storage/repos/deliveries.js';
@@ -315,70 +314,6 @@ describe('delivery to a fake Meta', () => {
       assert.deepEqual(sent.slice(0, 3), [['circuit-1'], ['circuit-1'], ['circuit-1']]);
       assert.deepEqual(sent.slice(3).flat().sort(), ['circuit-1', 'circuit-2']);
       assert.equal(fake.received.length, 5);
-    } finally {
-      await own.destroy();
-    }
-  });
-
-  test('after a batch smaller than the platform’s, the next one gathers for DELIVERY_BATCH_LINGER_MS; after a full one it does not', async () => {
-    // A manual clock: "held" is checked after the worker has looked at the queue (drain), and the linger
-    // ends by moving time. Meta paces requests 20 ms apart (1000 / 50 per second), far inside the linger.
-    const clock = new ManualClock(Date.now());
-    const LINGER_MS = 500;
-    const own = await startTestService({
-      clock,
-      env: {
-        META_GRAPH_URL: fake.url,
-        PROXY_RATE_LIMIT_PER_MINUTE: '0',
-        DELIVERY_BATCH_LINGER_MS: String(LINGER_MS),
-      },
-    });
-    try {
-      const t = await createTenant(own, { destinations: { meta: META } });
-      const worker = own.worker!;
-      const post = async (ids: string[]) => {
-        const res = await own.app!.inject({
-          method: 'POST',
-          url: '/v1/events',
-          headers: proxyHeaders(t),
-          payload: { events: ids.map((eventId) => purchaseEvent({ eventId })) },
-        });
-        assert.equal(res.statusCode, 200, res.body);
-      };
-      const sentIds = () =>
-        fake.received.map((r) => (r.body as { data: { event_id: string }[] }).data.map((e) => e.event_id));
-
-      // The first event after a quiet spell goes at once.
-      await post(['linger-1']);
-      await worker.drain();
-      await eventually(async () => fake.received.length === 1);
-
-      // Two more requests: past Meta's pacing but inside the linger, nothing goes out.
-      await post(['linger-2']);
-      await post(['linger-3']);
-      clock.advance(LINGER_MS - 1);
-      await worker.drain();
-      assert.equal(fake.received.length, 1);
-      // At the end of the linger both leave in one request.
-      clock.advance(1);
-      await worker.drain();
-      await eventually(async () => fake.received.length === 2);
-      assert.deepEqual(sentIds()[1]!.sort(), ['linger-2', 'linger-3']);
-
-      // Events that arrive while it lingers gather into a full batch (Meta's 1,000), which leaves no
-      // linger: the next event only waits for the pacing.
-      const { maxBatchSize } = getDestination('meta').limits;
-      const full = Array.from({ length: maxBatchSize }, (_, i) => `full-${i}`);
-      for (let i = 0; i < full.length; i += 100) await post(full.slice(i, i + 100));
-      clock.advance(LINGER_MS);
-      await worker.drain();
-      await eventually(async () => fake.received.length === 3);
-      assert.equal(sentIds()[2]!.length, maxBatchSize);
-      await post(['after-full']);
-      clock.advance(20);
-      await worker.drain();
-      await eventually(async () => fake.received.length === 4);
-      assert.deepEqual(sentIds()[3], ['after-full']);
     } finally {
       await own.destroy();
     }

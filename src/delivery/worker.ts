@@ -265,16 +265,6 @@ export class DeliveryWorker {
       if (probe) this.circuits.release(destinationId);
       return;
     }
-    // Less than a full batch was due: let the next one gather for a while (config.delivery.batchLingerMs).
-    if (
-      !probe &&
-      leased.deliveries.length < adapter.limits.maxBatchSize &&
-      config.delivery.batchLingerMs > 0
-    ) {
-      const lingerUntil = leaseNow + config.delivery.batchLingerMs;
-      if (lingerUntil > (this.notBefore.get(destinationId) ?? 0))
-        this.notBefore.set(destinationId, lingerUntil);
-    }
     // Outcome webhooks: for an org without subscribed endpoints this is a cache lookup and nothing more.
     const subscribers = this.deps.webhooks ? await outcomeSubscribers(this.deps.webhooks, row.org_id) : null;
     const eventInfo = new Map<string, OutcomeEventInfo>();
