@@ -28,7 +28,11 @@ export interface UsageIncrement {
   events: number;
 }
 
-/** Adds to the daily counters; runs inside the ingest transaction so usage matches what was stored. */
+/**
+ * Adds to the daily counters. The outbox's group commits add theirs in their own prepared statements, in the
+ * transaction that stores the events (storage/outbox-sqlite.ts, storage/outbox-postgres.ts); this is the
+ * plain form, for callers outside the ingest path.
+ */
 export async function addUsage(db: DB, increments: UsageIncrement[]): Promise<void> {
   for (const inc of increments) {
     await db
