@@ -10,17 +10,9 @@
  * no query built or compiled per group (both were most of the commit's CPU with 1 event per request).
  * The columns go as array literals (`pg-array.ts`).
  */
-import {
-  CompiledQuery,
-  DummyDriver,
-  Kysely,
-  PostgresAdapter,
-  PostgresIntrospector,
-  PostgresQueryCompiler,
-  type RawBuilder,
-  sql,
-} from 'kysely';
+import { CompiledQuery, type Kysely, type RawBuilder, sql } from 'kysely';
 import type { Sealer } from '../lib/crypto.js';
+import { compileOnlyDb } from './compile-only.js';
 import type { DB } from './db.js';
 import { COUNT_COLUMNS, type CountColumn } from './delivery-counts.js';
 import {
@@ -142,14 +134,7 @@ function compile(db: Kysely<Database>, query: RawBuilder<unknown>): StatementTex
 
 export function compilePostgresOutboxSql(): PostgresOutboxSql {
   // Kysely only builds and compiles here: no connection.
-  const db = new Kysely<Database>({
-    dialect: {
-      createAdapter: () => new PostgresAdapter(),
-      createDriver: () => new DummyDriver(),
-      createIntrospector: (kysely) => new PostgresIntrospector(kysely),
-      createQueryCompiler: () => new PostgresQueryCompiler(),
-    },
-  });
+  const db = compileOnlyDb('postgres');
   // A key is claimed when it is new or its window has passed; RETURNING names the events that won.
   const claim = sql`insert into dedup_keys (key, event_pk, expires_at)
     select decode(c.key, 'hex'), c.event_pk, c.expires_at from ${unnestOf('claim', CLAIM_COLUMNS, CLAIM_TYPES, 'c')}

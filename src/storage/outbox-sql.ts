@@ -3,11 +3,11 @@
  * writer thread (src/storage/outbox-worker.ts) receives the text and prepares it (src/storage/outbox-sqlite.ts),
  * so the thread never loads Kysely.
  */
-import { DummyDriver, Kysely, SqliteAdapter, SqliteIntrospector, SqliteQueryCompiler, sql } from 'kysely';
+import { sql } from 'kysely';
+import { compileOnlyDb } from './compile-only.js';
 import { CLAIM_COLUMNS, DELIVERY_COLUMNS, EVENT_COLUMNS } from './outbox-group.js';
 import { compileStatement, param, type StatementText } from './prepared.js';
 import { countsUpsert } from './repos/delivery-counts.js';
-import type { Database } from './schema.js';
 
 export interface OutboxSql {
   claim: StatementText;
@@ -24,14 +24,7 @@ const templateRow = (columns: readonly string[]): never =>
 
 export function compileOutboxSql(): OutboxSql {
   // Kysely only builds and compiles here: no connection.
-  const db = new Kysely<Database>({
-    dialect: {
-      createAdapter: () => new SqliteAdapter(),
-      createDriver: () => new DummyDriver(),
-      createIntrospector: (kysely) => new SqliteIntrospector(kysely),
-      createQueryCompiler: () => new SqliteQueryCompiler(),
-    },
-  });
+  const db = compileOnlyDb('sqlite');
   return {
     claim: compileStatement(
       db
