@@ -30,6 +30,8 @@ import {
 import { pgArray } from './pg-array.js';
 import type { BindValue } from './prepared.js';
 import { compileStatement, param, type StatementText } from './prepared.js';
+import { addToCounts } from './repos/delivery-counts.js';
+import { addToUsage } from './repos/usage.js';
 import type { Database } from './schema.js';
 
 // PostgreSQL element types of the columns bound as arrays (`unnest` needs them spelled out).
@@ -115,11 +117,6 @@ function unnestOf<C extends string>(
   return sql`unnest(${sql.join(arrays)})${sql.raw(ordinality ? ' with ordinality' : '')} as ${sql.raw(alias)}(${sql.join(names)})`;
 }
 
-const usageUpsert = sql`insert into usage_daily (org_id, day, requests, events)
-  select * from ${unnestOf('usage', USAGE_COLUMNS, USAGE_TYPES, 'u')}
-  on conflict (org_id, day) do update
-    set requests = usage_daily.requests + excluded.requests, events = usage_daily.events + excluded.events`;
-
 export interface PostgresOutboxSql {
   claim: StatementText;
   /** The rows of the events that won, their group, deliveries, usage and counters (one statement). */
@@ -147,7 +144,16 @@ export function compilePostgresOutboxSql(): PostgresOutboxSql {
       c === 'pii_group' ? sql`g.id` : c === 'pii_slot' ? sql`(e.slot - 1)::int4` : sql.ref(`e.${c}`),
     ),
   );
-  const counts = sql.join(COUNT_COLUMNS.map((c) => sql.ref(c)));
+  const usage = db
+    .insertInto('usage_daily')
+    .columns(USAGE_COLUMNS)
+    .expression(sql`select * from ${unnestOf('usage', USAGE_COLUMNS, USAGE_TYPES, 'u')}`)
+    .onConflict(addToUsage);
+  const counts = db
+    .insertInto('delivery_counts')
+    .columns(COUNT_COLUMNS)
+    .expression(sql`select * from ${unnestOf('count', COUNT_COLUMNS, COUNT_TYPES, 'n')}`)
+    .onConflict(addToCounts);
   const write = sql`with g as (
       insert into pii_groups (sealed, pending, created_at)
       values (${param('sealed')}, ${param('pending')}, ${param('created_at')})
@@ -159,18 +165,12 @@ export function compilePostgresOutboxSql(): PostgresOutboxSql {
       insert into deliveries (${sql.join(DELIVERY_COLUMNS.map((c) => sql.ref(c)))})
       select * from ${unnestOf('delivery', DELIVERY_COLUMNS, DELIVERY_TYPES, 'd')}
     ), usage as (
-      ${usageUpsert}
+      ${usage}
     ), counted as (
-      insert into delivery_counts (${counts})
-      select * from ${unnestOf('count', COUNT_COLUMNS, COUNT_TYPES, 'n')}
-      on conflict (destination_id, hour, status, sent_keys) do update set
-        n = delivery_counts.n + excluded.n,
-        score_sum = delivery_counts.score_sum + excluded.score_sum,
-        consent_skips = delivery_counts.consent_skips + excluded.consent_skips,
-        last_delivered_at = greatest(delivery_counts.last_delivered_at, excluded.last_delivered_at)
+      ${counts}
     )
     select id from g`;
-  return { claim: compile(db, claim), write: compile(db, write), usage: compile(db, usageUpsert) };
+  return { claim: compile(db, claim), write: compile(db, write), usage: compileStatement(usage) };
 }
 
 let compiled: PostgresOutboxSql | undefined;

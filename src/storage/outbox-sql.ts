@@ -3,11 +3,11 @@
  * writer thread (src/storage/outbox-worker.ts) receives the text and prepares it (src/storage/outbox-sqlite.ts),
  * so the thread never loads Kysely.
  */
-import { sql } from 'kysely';
 import { compileOnlyDb } from './compile-only.js';
 import { CLAIM_COLUMNS, DELIVERY_COLUMNS, EVENT_COLUMNS } from './outbox-group.js';
 import { compileStatement, param, type StatementText } from './prepared.js';
 import { countsUpsert } from './repos/delivery-counts.js';
+import { addToUsage } from './repos/usage.js';
 
 export interface OutboxSql {
   claim: StatementText;
@@ -53,12 +53,7 @@ export function compileOutboxSql(): OutboxSql {
       db
         .insertInto('usage_daily')
         .values(templateRow(['org_id', 'day', 'requests', 'events']))
-        .onConflict((oc) =>
-          oc.columns(['org_id', 'day']).doUpdateSet({
-            requests: sql`usage_daily.requests + ${param('requests')}`,
-            events: sql`usage_daily.events + ${param('events')}`,
-          }),
-        ),
+        .onConflict(addToUsage),
     ),
     addCounts: compileStatement(countsUpsert(db, 'prepared')),
   };

@@ -2,7 +2,7 @@
  * Writes the hourly delivery counters (src/storage/delivery-counts.ts) outside the SQLite outbox thread: one
  * upsert per 1,000 counters, in the caller's transaction.
  */
-import { type Kysely, sql } from 'kysely';
+import { type Kysely, type OnConflictBuilder, sql } from 'kysely';
 import type { DB } from '../db.js';
 import { COUNT_COLUMNS, type CountDelta, CountDeltas } from '../delivery-counts.js';
 import { param } from '../prepared.js';
@@ -30,27 +30,29 @@ export async function countNewDeliveries(db: DB, deliveries: readonly NewDeliver
 }
 
 /**
- * The upsert that adds deltas to the counters (`values` rows, or sentinels for a prepared statement). The
- * last success keeps the later of the two times (written portably: SQLite's max() of a NULL is NULL).
+ * The upsert that adds deltas to the counters (`values` rows, or sentinels for a prepared statement).
  */
 export function countsUpsert(db: Kysely<Database>, values: readonly CountDelta[] | 'prepared') {
   const rows =
     values === 'prepared'
       ? (Object.fromEntries(COUNT_COLUMNS.map((c) => [c, param(c)])) as never)
       : (values as never);
-  return db
-    .insertInto('delivery_counts')
-    .values(rows)
-    .onConflict((oc) =>
-      oc.columns(['destination_id', 'hour', 'status', 'sent_keys']).doUpdateSet({
-        n: sql`delivery_counts.n + excluded.n`,
-        score_sum: sql`delivery_counts.score_sum + excluded.score_sum`,
-        consent_skips: sql`delivery_counts.consent_skips + excluded.consent_skips`,
-        last_delivered_at: sql`case
+  return db.insertInto('delivery_counts').values(rows).onConflict(addToCounts);
+}
+
+/**
+ * The ON CONFLICT of every insert into `delivery_counts`: a counter that exists is added to. The last success
+ * keeps the later of the two times (written portably: SQLite's max() of a NULL is NULL).
+ */
+export function addToCounts(oc: OnConflictBuilder<Database, 'delivery_counts'>) {
+  return oc.columns(['destination_id', 'hour', 'status', 'sent_keys']).doUpdateSet({
+    n: sql`delivery_counts.n + excluded.n`,
+    score_sum: sql`delivery_counts.score_sum + excluded.score_sum`,
+    consent_skips: sql`delivery_counts.consent_skips + excluded.consent_skips`,
+    last_delivered_at: sql`case
           when excluded.last_delivered_at is null then delivery_counts.last_delivered_at
           when delivery_counts.last_delivered_at is null then excluded.last_delivered_at
           when excluded.last_delivered_at > delivery_counts.last_delivered_at then excluded.last_delivered_at
           else delivery_counts.last_delivered_at end`,
-      }),
-    );
+  });
 }

@@ -1,6 +1,7 @@
-import { sql } from 'kysely';
+import { type OnConflictBuilder, sql } from 'kysely';
 import { dayOf } from '../../lib/clock.js';
 import type { DB } from '../db.js';
+import type { Database } from '../schema.js';
 
 export interface MonthPeriod {
   readonly start: number;
@@ -38,14 +39,17 @@ export async function addUsage(db: DB, increments: UsageIncrement[]): Promise<vo
     await db
       .insertInto('usage_daily')
       .values({ org_id: inc.orgId, day: inc.day, requests: inc.requests, events: inc.events })
-      .onConflict((oc) =>
-        oc.columns(['org_id', 'day']).doUpdateSet({
-          requests: sql`usage_daily.requests + ${inc.requests}`,
-          events: sql`usage_daily.events + ${inc.events}`,
-        }),
-      )
+      .onConflict(addToUsage)
       .execute();
   }
+}
+
+/** The ON CONFLICT of every insert into `usage_daily`: an org's day that exists is added to. */
+export function addToUsage(oc: OnConflictBuilder<Database, 'usage_daily'>) {
+  return oc.columns(['org_id', 'day']).doUpdateSet({
+    requests: sql`usage_daily.requests + excluded.requests`,
+    events: sql`usage_daily.events + excluded.events`,
+  });
 }
 
 export async function periodUsage(
